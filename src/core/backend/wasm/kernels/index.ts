@@ -1,0 +1,17 @@
+// Registers every replacement training kernel for the wasm backend.
+import { replaceKernel, KernelFn } from './util';
+
+const registry: [string, () => KernelFn][] = [];
+let registered: string[] | null = null;
+
+/** Registers the training kernels for backendName 'wasm' (idempotent); returns the kernel names. */
+export function registerWasmTrainingKernels(): string[] {
+  if (registered) return registered.slice();
+  const names: string[] = [];
+  for (const [name, make] of registry) {
+    replaceKernel(name, make());
+    names.push(name);
+  }
+  registered = names;
+  return names.slice();
+}
