@@ -1,0 +1,65 @@
+// Bundles: dist/extension.js (extension host), dist/cli.js (worker + `medssl` CLI),
+// dist/webview/<panel>.js (one browser bundle per panel). The wasm binaries of the portable
+// backend are copied to dist/wasm so the packaged extension needs no node_modules.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, readdirSync, existsSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+// Native TensorFlow bindings are optional and load libtensorflow from their own folder: never bundle them.
+const nativeExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'info',
+  legalComments: 'none',
+};
+
+const builds = [
+  {
+    ...common,
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    external: ['vscode', ...nativeExternals],
+  },
+  {
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    external: nativeExternals,
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    ...common,
+    entryPoints: readdirSync('webview')
+      .filter((d) => existsSync(join('webview', d, 'main.ts')))
+      .map((d) => ({ in: join('webview', d, 'main.ts'), out: d })),
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+];
+
+function copyWasm() {
+  const src = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
+  mkdirSync('dist/wasm', { recursive: true });
+  for (const f of readdirSync(src).filter((f) => f.endsWith('.wasm'))) cpSync(join(src, f), join('dist/wasm', f));
+}
+
+if (watch) {
+  for (const b of builds) (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  copyWasm();
+  chmodSync('dist/cli.js', 0o755);
+}

@@ -1,0 +1,59 @@
+import { parseArgs } from 'node:util';
+import { envCommand } from './commands/env';
+import { EXIT, UsageError } from './errors';
+
+const USAGE = `medssl — MedSSL Studio's engine, headless
+
+Usage:
+  medssl env [--json]                 Node, TensorFlow.js backends (and why one is unavailable), CUDA, threads, memory
+  medssl bench [--json] [--profile]   images/s of one training step here, beside PyTorch on the CPU when installed
+  medssl help                         this text
+`;
+
+type Out = (s: string) => void;
+
+export async function main(argv: string[], out: Out = (s) => process.stdout.write(s + '\n'), err: Out = (s) => process.stderr.write(s + '\n')): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'env': {
+        const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, strict: true });
+        return await envCommand({ json: values.json ?? false }, out);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(USAGE);
+        return command === undefined ? EXIT.badInput : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command '${command}'. Commands: env, bench, help.`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err(`medssl: ${(e as Error).message}`);
+      return EXIT.badInput;
+    }
+    err(`medssl: ${(e as Error).message ?? String(e)}`);
+    if (process.env.MEDSSL_DEBUG) err((e as Error).stack ?? '');
+    return EXIT.failed;
+  }
+}
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} takes a positive whole number, got '${v}'`);
+  return n;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`medssl: ${String(e)}\n`);
+      process.exitCode = EXIT.failed;
+    },
+  );
+}

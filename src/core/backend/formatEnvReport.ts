@@ -1,0 +1,22 @@
+import type { EnvReport } from './types';
+
+/** Plain-text rendering for the terminal and the output channel. */
+export function formatEnvReport(r: EnvReport): string {
+  const lines: string[] = [];
+  lines.push(`Will this use my GPU? ${r.gpuAnswer}`);
+  lines.push('');
+  lines.push(`Node ${r.node.version} (${r.node.execPath})${r.node.electronAsNode ? ' — VS Code runtime as Node' : ''}`);
+  lines.push(`${r.platform.os} ${r.platform.arch}, ${r.platform.cpus} cores (${r.platform.cpuModel}), memory ${r.platform.freeMemMiB} MiB free of ${r.platform.totalMemMiB} MiB`);
+  lines.push('');
+  lines.push('Backends (auto tries them in this order):');
+  for (const b of r.backends) lines.push(`  ${b.available ? 'yes' : 'no '}  ${b.name.padEnd(14)} ${b.reason}`);
+  lines.push(`  auto → ${r.auto.backend}: ${r.auto.device}`);
+  lines.push('');
+  lines.push(`CUDA libraries for tfjs-node-gpu (CUDA 11.2, cuDNN 8.1):${r.cuda.gpus.length ? '' : ' no GPU visible'}`);
+  for (const g of r.cuda.gpus) lines.push(`  ${g}`);
+  for (const l of r.cuda.libraries) lines.push(`  ${l.foundAt ? 'found  ' : 'missing'}  ${l.candidates[0].padEnd(20)} ${l.foundAt ?? ''}`);
+  lines.push('');
+  lines.push(`Threads: ${r.threads.cores} cores; wasm threads per backend: ${r.threads.wasmThreadsUsable}; worker threads: ${r.threads.workerThreads}`);
+  lines.push(`WebAssembly: ${r.wasm.simd ? 'SIMD' : 'no SIMD'}, heap limit ${r.wasm.heapLimitMiB} MiB per worker`);
+  return lines.join('\n');
+}

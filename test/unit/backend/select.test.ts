@@ -1,0 +1,129 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { chooseBackend, probeBackends, type BackendHost } from '../../../src/core/backend/select';
+import { answerGpuQuestion } from '../../../src/core/backend/envReport';
+import type { LibraryProbe } from '../../../src/core/backend/types';
+
+const allCuda: LibraryProbe[] = [
+  { name: 'CUDA runtime 11.x', candidates: ['libcudart.so.11.0'], foundAt: '/usr/local/cuda/lib64/libcudart.so.11.0' },
+  { name: 'cuDNN 8', candidates: ['libcudnn.so.8'], foundAt: '/usr/lib/x86_64-linux-gnu/libcudnn.so.8' },
+];
+const noCuda: LibraryProbe[] = allCuda.map(({ name, candidates }) => ({ name, candidates }));
+
+function notInstalled(name: string): Error {
+  return Object.assign(new Error(`Cannot find module '${name}'\nRequire stack:\n- x.js`), { code: 'MODULE_NOT_FOUND' });
+}
+
+/**
+ * The stand-in for @tensorflow/tfjs-node-gpu: requiring it registers a backend named 'tensorflow'
+ * (as the real package does), here backed by the pure-JS CPU backend so tensors really compute.
+ */
+function standInNative(): unknown {
+  const stand = require('../../fixtures/standInTfjsNodeGpu') as { registered: () => boolean };
+  assert.ok(stand.registered());
+  return stand;
+}
+
+function host(over: Partial<BackendHost> & { installed?: string[] }): BackendHost {
+  const installed = over.installed ?? [];
+  return {
+    requireOptional: (name) => {
+      if (!installed.includes(name)) throw notInstalled(name);
+      return standInNative();
+    },
+    gpus: () => [],
+    cudaLibraries: () => noCuda,
+    initWasm: async () => {
+      await tf.setBackend('cpu'); // unit tests do not need the real wasm binary here
+      return { simd: true, threads: 1 };
+    },
+    ...over,
+  };
+}
+
+test('auto picks the GPU package when it loads, a GPU is visible and CUDA libraries are found', async () => {
+  const h = host({ installed: ['@tensorflow/tfjs-node-gpu'], gpus: () => ['GPU 0: Stand-in A100'], cudaLibraries: () => allCuda });
+  const c = await chooseBackend('auto', h);
+  assert.equal(c.backend, 'tfjs-node-gpu');
+  assert.equal(c.device, 'GPU (CUDA): GPU 0: Stand-in A100');
+  assert.deepEqual(c.skipped, []);
+  assert.equal(c.warning, undefined);
+  assert.equal(tf.getBackend(), 'tensorflow');
+  // The stand-in backend really computes.
+  assert.deepEqual(Array.from(tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).dataSync()), [4, 6]);
+});
+
+test('auto on a machine without native packages falls to wasm and says why each was skipped', async () => {
+  const c = await chooseBackend('auto', host({}));
+  assert.equal(c.backend, 'wasm');
+  assert.deepEqual(c.skipped.map((s) => s.name), ['tfjs-node-gpu', 'tfjs-node']);
+  assert.match(c.skipped[0].reason, /not installed.*CUDA 11\.2/);
+  assert.match(c.skipped[1].reason, /@tensorflow\/tfjs-node is not installed/);
+  assert.match(c.warning ?? '', /^No GPU: /);
+});
+
+test('GPU package installed but no GPU visible: skipped with that reason, tfjs-node used', async () => {
+  const h = host({ installed: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'], cudaLibraries: () => allCuda });
+  const c = await chooseBackend('auto', h);
+  assert.equal(c.backend, 'tfjs-node');
+  assert.match(c.skipped[0].reason, /no CUDA GPU is visible/);
+});
+
+test('GPU visible but CUDA libraries missing: named in the reason', async () => {
+  const h = host({ installed: ['@tensorflow/tfjs-node-gpu'], gpus: () => ['GPU 0: X'] });
+  const c = await chooseBackend('auto', h);
+  assert.equal(c.backend, 'wasm');
+  assert.match(c.skipped[0].reason, /libcudart\.so\.11\.0, libcudnn\.so\.8/);
+});
+
+test('a GPU package that throws while loading is reported with its message and missing libraries', async () => {
+  const h = host({
+    requireOptional: () => {
+      throw new Error('libcudart.so.11.0: cannot open shared object file: No such file or directory');
+    },
+  });
+  const c = await chooseBackend('tfjs-node-gpu', h);
+  assert.equal(c.backend, 'wasm');
+  assert.match(c.skipped[0].reason, /failed to load: libcudart\.so\.11\.0: cannot open shared object file/);
+  assert.match(c.warning ?? '', /Requested backend 'tfjs-node-gpu' cannot run here/);
+});
+
+test('an explicit request that runs gets no warning; cpu is honoured', async () => {
+  const c = await chooseBackend('cpu', host({}));
+  assert.equal(c.backend, 'cpu');
+  assert.equal(c.warning, undefined);
+  assert.equal(tf.getBackend(), 'cpu');
+});
+
+test('explicit wasm that fails falls back to cpu with a visible warning', async () => {
+  const c = await chooseBackend('wasm', host({ initWasm: async () => Promise.reject(new Error('binary missing')) }));
+  assert.equal(c.backend, 'cpu');
+  assert.equal(c.skipped[0].reason, 'binary missing');
+  assert.match(c.warning ?? '', /Requested backend 'wasm' cannot run here \(binary missing\)/);
+});
+
+test('an unknown request is an error naming the choices', async () => {
+  await assert.rejects(chooseBackend('tpu' as never, host({})), /unknown backend 'tpu': use one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu/);
+});
+
+test('probeBackends lists all four with reasons', async () => {
+  const p = await probeBackends(host({}));
+  assert.deepEqual(p.map((b) => [b.name, b.available]), [
+    ['tfjs-node-gpu', false],
+    ['tfjs-node', false],
+    ['wasm', true],
+    ['cpu', true],
+  ]);
+  for (const b of p) assert.ok(b.reason.length > 10, `${b.name} has a reason`);
+});
+
+test('the GPU answer names what is missing', async () => {
+  const h = host({});
+  const probes = await probeBackends(h);
+  const auto = await chooseBackend('auto', h);
+  const a = answerGpuQuestion(probes, auto, noCuda, []);
+  assert.match(a, /^No: jobs will run on 'wasm'/);
+  assert.match(a, /no NVIDIA GPU is visible/);
+  assert.match(a, /libcudart\.so\.11\.0, libcudnn\.so\.8/);
+});
