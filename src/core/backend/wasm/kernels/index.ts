@@ -1,7 +1,12 @@
 // Registers every replacement training kernel for the wasm backend.
 import { replaceKernel, KernelFn } from './util';
+import { conv2DBackpropFilter } from './conv2DBackpropFilter';
+import { conv2DBackpropInput } from './conv2DBackpropInput';
 
-const registry: [string, () => KernelFn][] = [];
+const registry: [string, () => KernelFn][] = [
+  ['Conv2DBackpropFilter', () => conv2DBackpropFilter],
+  ['Conv2DBackpropInput', () => conv2DBackpropInput],
+];
 let registered: string[] | null = null;
 
 /** Registers the training kernels for backendName 'wasm' (idempotent); returns the kernel names. */

@@ -93,3 +93,26 @@ export function replaceKernel(name: string, kernelFunc: KernelFn): void {
   if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
 }
+
+interface HeapModule { HEAPF32: Float32Array; HEAP32: Int32Array; HEAPU8: Uint8Array }
+
+/** Float32 view of the whole wasm heap (take it after every allocation: growth detaches views). */
+export function heapF32(backend: BackendWasm): Float32Array {
+  return (backend.wasm as unknown as HeapModule).HEAPF32;
+}
+export function heapI32(backend: BackendWasm): Int32Array {
+  return (backend.wasm as unknown as HeapModule).HEAP32;
+}
+export function heapU8(backend: BackendWasm): Uint8Array {
+  return (backend.wasm as unknown as HeapModule).HEAPU8;
+}
+/** Byte offset of a tensor's data in the wasm heap. */
+export function byteOffset(backend: BackendWasm, t: TensorInfo): number {
+  const d = backend.dataIdMap.get(t.dataId);
+  if (!d || d.memoryOffset == null) throw new Error('tensor data is not on the wasm heap');
+  return d.memoryOffset as number;
+}
+/** Element offset (4-byte elements) of a tensor's data in the wasm heap. */
+export function off4(backend: BackendWasm, t: TensorInfo): number {
+  return byteOffset(backend, t) >>> 2;
+}
