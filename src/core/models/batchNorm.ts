@@ -1,0 +1,140 @@
+/**
+ * BatchNorm over the last (channel) axis, NHWC, with a fast training-mode op.
+ *
+ * Training mode is one `tf.customGrad` op: the channel sums are matrix products with a ones row
+ * ([1, M] × [M, C], M = N·H·W), which are cheap on every backend (no Tile, no transpose of the
+ * activation), and the backward pass is the closed form
+ *   dx = γ·invstd/M · (M·dy − Σdy − x̂·Σ(dy·x̂)),  dγ = Σ(dy·x̂),  dβ = Σdy.
+ * ENGINE.md measured this kind of op 3.5–5× faster than tf.moments + tf.batchNorm under autograd on wasm.
+ *
+ * Running statistics follow PyTorch: running ← (1 − momentum)·running + momentum·batch, momentum 0.1,
+ * running variance unbiased (× M/(M−1)). They are updated outside the gradient, only in training mode.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ParamScope } from './module';
+
+export interface BatchNormOptions {
+  /** PyTorch convention (weight of the new batch statistic). Default 0.1. */
+  momentum?: number;
+  /** Default 1e-5. */
+  epsilon?: number;
+  /** Initial γ (0 for "zero-init residual" last BN of a block). Default 1. */
+  gammaInit?: number;
+}
+
+export interface BatchNormTrainResult {
+  y: tf.Tensor;
+  /** Batch mean per channel [C] (no gradient). */
+  mean: tf.Tensor1D;
+  /** Biased batch variance per channel [C] (no gradient). */
+  variance: tf.Tensor1D;
+}
+
+/** Σ over all rows of a [M, C] matrix as [1, C], via a ones-row matmul. */
+function columnSums(x2d: tf.Tensor2D): tf.Tensor2D {
+  const ones = tf.ones([1, x2d.shape[0]]) as tf.Tensor2D;
+  return tf.matMul(ones, x2d);
+}
+
+/**
+ * Training-mode batch normalisation (fast op). `x`: [..., C]; `gamma`, `beta`: [C].
+ * Returns the output and the batch statistics (the statistics are plain tensors the caller disposes).
+ */
+export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon = 1e-5): BatchNormTrainResult {
+  const C = x.shape[x.shape.length - 1];
+  const M = x.size / C;
+  if (gamma.size !== C || beta.size !== C) {
+    throw new Error(`batchNormTrain: gamma/beta have ${gamma.size}/${beta.size} elements, expected ${C} (channels last)`);
+  }
+  let mean: tf.Tensor1D | null = null;
+  let variance: tf.Tensor1D | null = null;
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xi, g, b] = args as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const save = args[3] as tf.GradSaveFunc;
+    const x2 = tf.reshape(xi, [M, C]) as tf.Tensor2D;
+    const mu = tf.div(columnSums(x2), M); // [1, C]
+    const xc = tf.sub(x2, mu);
+    const v = tf.div(columnSums(tf.square(xc) as tf.Tensor2D), M); // [1, C], biased
+    const invstd = tf.rsqrt(tf.add(v, epsilon)); // [1, C]
+    const xhat = tf.mul(xc, invstd) as tf.Tensor2D; // [M, C]
+    const y = tf.add(tf.mul(xhat, tf.reshape(g, [1, C])), tf.reshape(b, [1, C]));
+    mean = tf.keep(tf.reshape(mu, [C]) as tf.Tensor1D);
+    variance = tf.keep(tf.reshape(v, [C]) as tf.Tensor1D);
+    save([xhat, invstd, g]);
+    return {
+      value: tf.reshape(y, xi.shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sxhat, sinvstd, sg] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor];
+        const dy2 = tf.reshape(dy, [M, C]) as tf.Tensor2D;
+        const sumDy = columnSums(dy2); // [1, C]
+        const sumDyXhat = columnSums(tf.mul(dy2, sxhat) as tf.Tensor2D); // [1, C]
+        const k = tf.div(tf.mul(tf.reshape(sg, [1, C]), sinvstd), M); // [1, C]
+        const inner = tf.sub(tf.sub(tf.mul(dy2, M), sumDy), tf.mul(sxhat, sumDyXhat));
+        const dx = tf.reshape(tf.mul(inner, k), dy.shape);
+        return [dx, tf.reshape(sumDyXhat, [C]), tf.reshape(sumDy, [C])];
+      },
+    };
+  });
+  const y = op(x, gamma, beta);
+  if (!mean || !variance) throw new Error('batchNormTrain: statistics were not computed');
+  return { y, mean, variance };
+}
+
+/** Evaluation-mode batch normalisation with given statistics (plain ops, autograd-friendly). */
+export function batchNormInference(
+  x: tf.Tensor,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon = 1e-5,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, epsilon)));
+    const shift = tf.sub(beta, tf.mul(mean, scale));
+    return tf.add(tf.mul(x, scale), shift);
+  });
+}
+
+/** Plain autograd BatchNorm (tf.moments + tf.batchNorm): the reference the fast op is tested against. */
+export function batchNormReference(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon = 1e-5): tf.Tensor {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const { mean, variance } = tf.moments(x, axes);
+  return tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+}
+
+/** A BatchNorm layer: γ, β (params) and running mean/variance (buffers). */
+export class BatchNorm {
+  readonly gamma: tf.Variable;
+  readonly beta: tf.Variable;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  readonly momentum: number;
+  readonly epsilon: number;
+
+  constructor(scope: ParamScope, readonly channels: number, options: BatchNormOptions = {}) {
+    this.momentum = options.momentum ?? 0.1;
+    this.epsilon = options.epsilon ?? 1e-5;
+    this.gamma = scope.param('gamma', tf.fill([channels], options.gammaInit ?? 1));
+    this.beta = scope.param('beta', tf.zeros([channels]));
+    this.runningMean = scope.buffer('running_mean', tf.zeros([channels]));
+    this.runningVar = scope.buffer('running_var', tf.ones([channels]));
+  }
+
+  apply(x: tf.Tensor, training: boolean): tf.Tensor {
+    if (!training) {
+      return batchNormInference(x, this.runningMean, this.runningVar, this.gamma, this.beta, this.epsilon);
+    }
+    const { y, mean, variance } = batchNormTrain(x, this.gamma, this.beta, this.epsilon);
+    const M = x.size / this.channels;
+    const m = this.momentum;
+    tf.tidy(() => {
+      const unbiased = M > 1 ? tf.mul(variance, M / (M - 1)) : variance;
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
+    });
+    mean.dispose();
+    variance.dispose();
+    return y;
+  }
+}
