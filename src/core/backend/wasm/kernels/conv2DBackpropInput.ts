@@ -49,7 +49,7 @@ function convPadded(backend: BackendWasm, dy: TensorInfo, f: TensorInfo, pt: num
 export function conv2DBackpropInputImpl(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, g: ConvGeom): TensorInfo {
   const { n, h, w, ci, kh, kw, oh, ow, sh, sw, dh, dw, padT, padL } = g;
   if (sh === 1 && sw === 1) {
-    const f = flippedSubFilter(backend, filter, { ...g }, 0, 0, [dh, dw], [kh, kw]);
+    const f = flippedSubFilter(backend, filter, g, 0, 0, [1, 1], [kh, kw]);
     const pt = (kh - 1) * dh - padT, pl = (kw - 1) * dw - padL;
     const pb = h + (kh - 1) * dh - oh - pt, pr = w + (kw - 1) * dw - ow - pl;
     const out = convPadded(backend, dy, f, pt, pb, pl, pr, [dh, dw]);

@@ -2,10 +2,23 @@
 import { replaceKernel, KernelFn } from './util';
 import { conv2DBackpropFilter } from './conv2DBackpropFilter';
 import { conv2DBackpropInput } from './conv2DBackpropInput';
+import { batchMatMul } from './batchMatMul';
+import { slice } from './slice';
+import { tile } from './tile';
+import { maxPoolGrad } from './maxPoolGrad';
+import { unsortedSegmentSum } from './unsortedSegmentSum';
+import { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwiseBackprop';
 
 const registry: [string, () => KernelFn][] = [
   ['Conv2DBackpropFilter', () => conv2DBackpropFilter],
   ['Conv2DBackpropInput', () => conv2DBackpropInput],
+  ['BatchMatMul', () => batchMatMul],
+  ['Slice', () => slice],
+  ['Tile', () => tile],
+  ['MaxPoolGrad', () => maxPoolGrad],
+  ['UnsortedSegmentSum', () => unsortedSegmentSum],
+  ['DepthwiseConv2dNativeBackpropFilter', () => depthwiseBackpropFilter],
+  ['DepthwiseConv2dNativeBackpropInput', () => depthwiseBackpropInput],
 ];
 let registered: string[] | null = null;
 

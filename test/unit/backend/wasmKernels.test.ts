@@ -1,0 +1,288 @@
+// Gradient checks of the replacement wasm training kernels against the pure-JS `cpu` backend, and
+// a leak check over repeated gradient steps. Prints a compact table (case, kernel, relative error).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initWasmBackend, registerWasmTrainingKernels } from '../../../src/core/backend/wasm/init';
+
+const TOL = 1e-4;
+const rows: { shape: string; kernel: string; err: number }[] = [];
+
+// Deterministic pseudo-random numbers (mulberry32).
+let seed = 12345;
+function rand(): number {
+  seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+function rnd(n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rand() * 2 - 1;
+  return a;
+}
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'length mismatch');
+  let m = 0, r = 0;
+  for (let i = 0; i < a.length; i++) {
+    m = Math.max(m, Math.abs(a[i] - b[i]));
+    r = Math.max(r, Math.abs(b[i]));
+  }
+  return m / Math.max(r, 1e-12);
+}
+/** Runs `f` on a backend and returns its outputs as arrays. */
+async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(f).map((t) => {
+    const d = t.dataSync() as Float32Array;
+    t.dispose();
+    return Float32Array.from(d);
+  });
+}
+function check(shape: string, kernels: string[], wasm: Float32Array[], cpu: Float32Array[]): void {
+  kernels.forEach((k, i) => {
+    const err = relErr(wasm[i], cpu[i]);
+    rows.push({ shape, kernel: k, err });
+    assert.ok(err < TOL, `${k} ${shape}: relative error ${err}`);
+  });
+}
+async function both(shape: string, kernels: string[], f: () => tf.Tensor[]): Promise<void> {
+  const c = await on('cpu', f);
+  const w = await on('wasm', f);
+  check(shape, kernels, w, c);
+}
+
+before(async () => {
+  await initWasmBackend();
+});
+after(async () => {
+  await tf.setBackend('wasm');
+  const w = Math.max(...rows.map((r) => r.shape.length), 5);
+  const lines = [`${'case'.padEnd(w)}  ${'kernel'.padEnd(36)}  rel.err`];
+  for (const r of rows) lines.push(`${r.shape.padEnd(w)}  ${r.kernel.padEnd(36)}  ${r.err.toExponential(2)}`);
+  console.log(lines.join('\n'));
+});
+
+test('registers the training kernels idempotently', () => {
+  const a = registerWasmTrainingKernels();
+  const b = registerWasmTrainingKernels();
+  assert.deepEqual(a, b);
+  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'Slice', 'Tile', 'MaxPoolGrad', 'UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter']) {
+    assert.ok(a.includes(k), k);
+    assert.ok(tf.getKernel(k, 'wasm'), k);
+  }
+});
+
+// [batch, h, w, cin, k, cout, stride, pad]
+const convCases: [number, number, number, number, number, number, number, 'same' | 'valid'][] = [
+  [1, 9, 7, 3, 3, 5, 1, 'same'],
+  [2, 9, 7, 3, 3, 5, 2, 'same'],
+  [3, 8, 8, 4, 3, 6, 2, 'valid'],
+  [4, 11, 13, 2, 7, 4, 2, 'same'],
+  [2, 15, 15, 1, 7, 8, 2, 'valid'],
+  [2, 8, 8, 3, 1, 4, 2, 'same'],
+  [3, 7, 5, 6, 1, 3, 1, 'valid'],
+  [4, 5, 5, 3, 3, 2, 1, 'valid'],
+  [1, 16, 16, 8, 3, 8, 2, 'same'],
+  [2, 13, 9, 5, 7, 3, 1, 'same'],
+  [1, 4, 4, 16, 3, 16, 1, 'same'],
+  [2, 3, 3, 8, 3, 4, 2, 'same'],
+];
+
+test('conv2d gradients (Conv2DBackpropInput, Conv2DBackpropFilter) match cpu', async () => {
+  for (const [n, h, w, ci, k, co, s, pad] of convCases) {
+    const xa = rnd(n * h * w * ci), wa = rnd(k * k * ci * co), ra = rnd(n * h * w * co);
+    const f = (): tf.Tensor[] => {
+      const x = tf.tensor4d(xa, [n, h, w, ci]), W = tf.tensor4d(wa, [k, k, ci, co]);
+      const loss = (xx: tf.Tensor, ww: tf.Tensor): tf.Tensor => {
+        const y = tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, s, pad);
+        return tf.sum(tf.mul(y, tf.tensor(ra.subarray(0, y.size), y.shape)));
+      };
+      return tf.grads(loss)([x, W]);
+    };
+    await both(`x${n}x${h}x${w}x${ci} k${k} s${s} ${pad}`, ['Conv2DBackpropInput', 'Conv2DBackpropFilter'], f);
+  }
+});
+
+/** Zero-inserted filter: a dilated conv equals an undilated conv with this filter. */
+function dilateFilter(wa: Float32Array, k: number, ci: number, co: number, d: number): { data: Float32Array; ke: number } {
+  const ke = (k - 1) * d + 1;
+  const out = new Float32Array(ke * ke * ci * co);
+  for (let a = 0; a < k; a++)
+    for (let b = 0; b < k; b++)
+      out.set(wa.subarray((a * k + b) * ci * co, (a * k + b + 1) * ci * co), ((a * d) * ke + b * d) * ci * co);
+  return { data: out, ke };
+}
+
+test('dilated conv kernels (dilation 2, direct kernel calls) match cpu', async () => {
+  const cases: [number, number, number, number, number, number, 'same' | 'valid'][] = [
+    [2, 11, 9, 3, 3, 4, 'same'], [1, 12, 12, 2, 3, 5, 'valid'], [3, 9, 13, 2, 7, 3, 'same'],
+  ];
+  for (const [n, h, w, ci, k, co, pad] of cases) {
+    const d = 2;
+    const xa = rnd(n * h * w * ci), wa = rnd(k * k * ci * co);
+    const { data: wd, ke } = dilateFilter(wa, k, ci, co, d);
+    await tf.setBackend('cpu');
+    const oshape = tf.conv2d(tf.zeros([n, h, w, ci]) as tf.Tensor4D, tf.zeros([ke, ke, ci, co]) as tf.Tensor4D, 1, pad).shape;
+    const dya = rnd(oshape[0] * oshape[1] * oshape[2] * oshape[3]);
+    // Reference on cpu: undilated kernels with the zero-inserted filter.
+    const ref = await on('cpu', () => {
+      const x = tf.tensor(xa, [n, h, w, ci]), dy = tf.tensor(dya, oshape);
+      const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: tf.tensor(wd, [ke, ke, ci, co]) },
+        { strides: [1, 1], pad, dataFormat: 'NHWC', inputShape: [n, h, w, ci] }) as tf.Tensor;
+      const dwFull = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
+        { strides: [1, 1], pad, dataFormat: 'NHWC', filterShape: [ke, ke, ci, co] }) as tf.Tensor;
+      const dwSub = tf.stridedSlice(dwFull, [0, 0, 0, 0], [ke, ke, ci, co], [d, d, 1, 1]);
+      return [dx, dwSub];
+    });
+    const got = await on('wasm', () => {
+      const x = tf.tensor(xa, [n, h, w, ci]), dy = tf.tensor(dya, oshape);
+      const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: tf.tensor(wa, [k, k, ci, co]) },
+        { strides: [1, 1], pad, dataFormat: 'NHWC', inputShape: [n, h, w, ci], dilations: [d, d] }) as tf.Tensor;
+      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
+        { strides: [1, 1], pad, dataFormat: 'NHWC', filterShape: [k, k, ci, co], dilations: [d, d] }) as tf.Tensor;
+      return [dx, dw];
+    });
+    check(`x${n}x${h}x${w}x${ci} k${k} d${d} ${pad}`, ['Conv2DBackpropInput', 'Conv2DBackpropFilter'], got, ref);
+  }
+});
+
+test('depthwise conv gradients match cpu (stride 1/2, dilation 1/2)', async () => {
+  const cases: [number, number, number, number, number, number, number, number, 'same' | 'valid'][] = [
+    // n, h, w, c, k, mult, stride, dilation, pad
+    [2, 9, 7, 3, 3, 2, 1, 1, 'same'], [3, 10, 10, 4, 3, 1, 2, 1, 'valid'], [1, 11, 11, 2, 7, 2, 2, 1, 'same'],
+    [2, 9, 9, 3, 3, 1, 1, 2, 'same'], [1, 12, 10, 2, 3, 2, 1, 2, 'valid'],
+  ];
+  for (const [n, h, w, c, k, m, s, d, pad] of cases) {
+    const xa = rnd(n * h * w * c), wa = rnd(k * k * c * m);
+    // The cpu kernels ignore dilation inside their loops: the reference uses the zero-inserted filter.
+    const { data: wd, ke } = dilateFilter(wa, k, c, m, d);
+    await tf.setBackend('cpu');
+    const oshape = tf.depthwiseConv2d(tf.zeros([n, h, w, c]) as tf.Tensor4D, tf.zeros([k, k, c, m]) as tf.Tensor4D, s, pad, 'NHWC', d).shape;
+    const dya = rnd(oshape.reduce((p, q) => p * q, 1));
+    const ref = await on('cpu', () => {
+      const x = tf.tensor(xa, [n, h, w, c]), dy = tf.tensor(dya, oshape), W = tf.tensor(wd, [ke, ke, c, m]);
+      const attrs = { strides: [s, s], pad, dilations: [1, 1], dimRoundingMode: undefined as unknown as string };
+      const dWFull = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: [ke, ke, c, m] }) as tf.Tensor;
+      const dX = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: W }, { ...attrs, inputShape: [n, h, w, c] }) as tf.Tensor;
+      return [tf.stridedSlice(dWFull, [0, 0, 0, 0], [ke, ke, c, m], [d, d, 1, 1]), dX];
+    });
+    const got = await on('wasm', () => {
+      const x = tf.tensor(xa, [n, h, w, c]), dy = tf.tensor(dya, oshape), W = tf.tensor(wa, [k, k, c, m]);
+      const attrs = { strides: [s, s], pad, dilations: [d, d], dimRoundingMode: undefined as unknown as string };
+      const dW = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: [k, k, c, m] }) as tf.Tensor;
+      const dX = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: W }, { ...attrs, inputShape: [n, h, w, c] }) as tf.Tensor;
+      return [dW, dX];
+    });
+    check(`x${n}x${h}x${w}x${c} k${k}m${m} s${s} d${d} ${pad}`, ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'], got, ref);
+  }
+});
+
+test('matMul gradients with transposes and batch > 1 (BatchMatMul) match cpu', async () => {
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[7, 5], [5, 9], false, false], [[5, 7], [5, 9], true, false], [[7, 5], [9, 5], false, true],
+    [[5, 7], [9, 5], true, true], [[3, 6, 4], [3, 4, 5], false, false], [[2, 4, 6], [2, 5, 4], true, true],
+    [[33, 17], [33, 64], true, false],
+  ];
+  for (const [sa, sb, ta, tb] of cases) {
+    const aa = rnd(sa.reduce((p, q) => p * q, 1)), ba = rnd(sb.reduce((p, q) => p * q, 1));
+    const f = (): tf.Tensor[] => {
+      const a = tf.tensor(aa, sa), b = tf.tensor(ba, sb);
+      const y = tf.matMul(a, b, ta, tb);
+      const r = tf.tensor(rnd(y.size), y.shape);
+      const loss = (p: tf.Tensor, q: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), r));
+      return [y, ...tf.grads(loss)([a, b])];
+    };
+    seed = 777; // same r on both backends
+    const c = await on('cpu', f);
+    seed = 777;
+    const w = await on('wasm', f);
+    check(`[${sa}]${ta ? 'T' : ''}x[${sb}]${tb ? 'T' : ''}`, ['BatchMatMul', 'BatchMatMul (grad a)', 'BatchMatMul (grad b)'], w, c);
+  }
+  // Broadcast batch (forward only: tfjs-core's matMul gradient does not reduce broadcast batch dims).
+  const a3 = rnd(4 * 6 * 5), b3 = rnd(5 * 3), c3 = rnd(72);
+  await both('[4,6,5]x[5,3]T bcast', ['BatchMatMul'], () => [tf.matMul(tf.tensor(a3, [4, 6, 5]), tf.tensor(b3, [3, 5]), false, true)]);
+  await both('[1,6,5]Tx[4,6,3] bcast', ['BatchMatMul'], () => [tf.matMul(tf.tensor(a3.subarray(0, 30), [1, 6, 5]), tf.tensor(c3, [4, 6, 3]), true, false)]);
+});
+
+test('slice and tile (forward and gradient) match cpu', async () => {
+  const xa = rnd(3 * 7 * 5 * 4);
+  await both('x3x7x5x4 slice', ['Slice', 'Slice (grad)'], () => {
+    const x = tf.tensor(xa, [3, 7, 5, 4]);
+    const f = (t: tf.Tensor): tf.Tensor => tf.sum(tf.square(tf.slice(t, [1, 2, 0, 1], [2, 4, 5, 2])));
+    return [tf.slice(x, [1, 2, 0, 1], [2, 4, -1, 2]), tf.grad(f)(x)];
+  });
+  await both('x3x7x5x4 slice rows', ['Slice'], () => [tf.slice(tf.tensor(xa, [3, 7, 5, 4]), [1, 0, 0, 0], [2, 7, 5, 4])]);
+  await both('x2x3x5 tile [2,1,3]', ['Tile', 'Tile (grad)'], () => {
+    const x = tf.tensor(xa.subarray(0, 30), [2, 3, 5]);
+    const f = (t: tf.Tensor): tf.Tensor => tf.sum(tf.square(tf.tile(t, [2, 1, 3])));
+    return [tf.tile(x, [2, 1, 3]), tf.grad(f)(x)];
+  });
+  await both('x1x1x1x6 tile [4,5,3,1]', ['Tile'], () => [tf.tile(tf.tensor(xa.subarray(0, 6), [1, 1, 1, 6]), [4, 5, 3, 1])]);
+});
+
+test('maxPool gradient (MaxPoolGrad) matches cpu, including all-zero windows after ReLU', async () => {
+  const cases: [number, number, number, number, number, number, 'same' | 'valid'][] = [
+    [2, 9, 9, 3, 3, 2, 'same'], [3, 8, 8, 4, 2, 2, 'valid'], [1, 11, 7, 2, 3, 1, 'same'], [4, 16, 16, 5, 3, 2, 'same'],
+  ];
+  for (const [n, h, w, c, k, s, pad] of cases) {
+    const xa = rnd(n * h * w * c);
+    // Many negative values: after ReLU, many windows are all zero.
+    for (let i = 0; i < xa.length; i++) xa[i] -= 0.6;
+    const ra = rnd(n * h * w * c);
+    await both(`x${n}x${h}x${w}x${c} k${k} s${s} ${pad}`, ['MaxPoolGrad'], () => {
+      const x = tf.tensor4d(xa, [n, h, w, c]);
+      const f = (t: tf.Tensor): tf.Tensor => {
+        const y = tf.maxPool(tf.relu(t) as tf.Tensor4D, k, s, pad);
+        return tf.sum(tf.mul(y, tf.tensor(ra.subarray(0, y.size), y.shape)));
+      };
+      return [tf.grad(f)(x)];
+    });
+  }
+});
+
+test('gather gradient (UnsortedSegmentSum) with duplicate indices matches cpu', async () => {
+  const pa = rnd(10 * 6);
+  const idx = [3, 1, 3, 9, 0, 3, 1];
+  const ra = rnd(7 * 6);
+  await both('params 10x6, 7 idx (dups)', ['UnsortedSegmentSum'], () => {
+    const p = tf.tensor(pa, [10, 6]);
+    const r = tf.tensor(ra, [7, 6]);
+    const f = (t: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.gather(t, tf.tensor1d(idx, 'int32')), r));
+    return [tf.grad(f)(p)];
+  });
+  await both('x7x3 segments 4', ['UnsortedSegmentSum (direct)'], () => [
+    tf.unsortedSegmentSum(tf.tensor(pa.subarray(0, 21), [7, 3]), tf.tensor1d([0, 2, 2, 3, 0, 1, 3], 'int32'), 4),
+  ]);
+});
+
+test('tensor count does not grow over repeated gradient steps', async () => {
+  await tf.setBackend('wasm');
+  const W1 = tf.variable(tf.randomNormal([3, 3, 2, 8], 0, 0.3));
+  const W2 = tf.variable(tf.randomNormal([3, 3, 8, 8], 0, 0.3));
+  const D = tf.variable(tf.randomNormal([8, 5], 0, 0.3));
+  const x = tf.randomNormal([4, 15, 15, 2]);
+  const emb = tf.variable(tf.randomNormal([10, 8]));
+  const optimizer = tf.train.momentum(0.01, 0.9);
+  const step = (): void => {
+    const cost = optimizer.minimize(() => {
+      let h = tf.relu(tf.conv2d(x as tf.Tensor4D, W1 as tf.Tensor4D, 2, 'same'));
+      h = tf.maxPool(h, 3, 2, 'same');
+      h = tf.relu(tf.conv2d(h, W2 as tf.Tensor4D, 1, 'same'));
+      const g = tf.mean(h, [1, 2]);
+      const e = tf.gather(emb, tf.tensor1d([1, 3, 3, 7], 'int32'));
+      const s = tf.slice(tf.add(g, e), [0, 0], [4, 8]);
+      const logits = tf.matMul(s, D);
+      return tf.mean(tf.square(logits));
+    }, true);
+    cost?.dispose();
+  };
+  step();
+  step();
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 5; i++) step();
+  const afterCount = tf.memory().numTensors;
+  assert.equal(afterCount, before, `tensor count grew from ${before} to ${afterCount}`);
+  tf.dispose([W1, W2, D, x, emb]);
+  optimizer.dispose();
+});
