@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { ResNetEncoder } from '../../../src/core/models/resnet';
+import { loadWeights, readWeightsManifest, saveWeights } from '../../../src/core/models/weights';
+import { useCpu } from './helpers';
+
+async function tmpDir(): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), 'medssl-weights-'));
+}
+
+test('weights: save/load round-trip is bit-exact for params and buffers (incl. whitening running W)', async () => {
+  await useCpu();
+  const dir = await tmpDir();
+  try {
+    const cfg = { depth: 18 as const, widths: [4, 8, 8, 16] as [number, number, number, number], lastNorm: 'zca' as const, whitening: { groupSize: 8 } };
+    const a = new ResNetEncoder({ ...cfg, seed: 1 });
+    // Move the running statistics away from their initial values.
+    const x = tf.randomNormal([4, 32, 32, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const o = a.forward(x);
+    tf.dispose([x, o.stem, ...o.stages, o.pooled]);
+    const m = await saveWeights(a, dir, { note: 'test' });
+    assert.equal(m.entries.length, a.namedVariables().length);
+    const files = (await fs.readdir(dir)).sort();
+    assert.deepEqual(files, ['manifest.json', 'weights.bin'], 'no temporary files left');
+    const b = new ResNetEncoder({ ...cfg, seed: 2 });
+    const report = await loadWeights(b, dir);
+    assert.equal(report.loaded.length, a.namedVariables().length);
+    const vb = new Map(b.namedVariables().map((e) => [e.name, e.variable]));
+    for (const e of a.namedVariables()) {
+      const got = Buffer.from((vb.get(e.name)!.dataSync() as Float32Array).buffer);
+      const exp = Buffer.from((e.variable.dataSync() as Float32Array).buffer);
+      assert.ok(got.equals(exp), `${e.name} differs after load`);
+    }
+    assert.ok(a.namedVariables('buffer').some((e) => e.name.endsWith('running_wm')));
+    const manifest = await readWeightsManifest(dir);
+    assert.deepEqual(manifest.metadata, { note: 'test' });
+    a.dispose();
+    b.dispose();
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('weights: shape mismatch names the parameter; nothing is assigned', async () => {
+  await useCpu();
+  const dir = await tmpDir();
+  try {
+    const a = new ResNetEncoder({ depth: 18, widths: [4, 8, 8, 16], seed: 1 });
+    await saveWeights(a, dir);
+    const wider = new ResNetEncoder({ depth: 18, widths: [4, 8, 8, 32], seed: 3 });
+    const before = wider.namedVariables()[0].variable.dataSync().slice();
+    await assert.rejects(loadWeights(wider, dir), (err: Error) => {
+      assert.match(err.message, /'layer4\.0\.conv1\.weight': checkpoint has shape \[3,3,8,16\], the model has \[3,3,8,32\]/);
+      return true;
+    });
+    assert.deepEqual(Array.from(wider.namedVariables()[0].variable.dataSync()), Array.from(before));
+    // A model with whitening has variables the checkpoint lacks.
+    const wh = new ResNetEncoder({ depth: 18, widths: [4, 8, 8, 16], lastNorm: 'iternorm', whitening: { groupSize: 8 } });
+    await assert.rejects(loadWeights(wh, dir), /'layer4\.1\.whiten2\.running_wm'.*missing/);
+    [a, wider, wh].forEach((m) => m.dispose());
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('weights: a data file that does not match its manifest is refused', async () => {
+  await useCpu();
+  const dir = await tmpDir();
+  try {
+    const a = new ResNetEncoder({ depth: 18, widths: [2, 2, 2, 2] });
+    await saveWeights(a, dir);
+    const bin = path.join(dir, 'weights.bin');
+    const data = await fs.readFile(bin);
+    data[10] ^= 0xff;
+    await fs.writeFile(bin, data);
+    await assert.rejects(loadWeights(a, dir), /SHA-256/);
+    await fs.writeFile(bin, data.subarray(0, 100));
+    await assert.rejects(loadWeights(a, dir), /incomplete or mismatched/);
+    a.dispose();
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
