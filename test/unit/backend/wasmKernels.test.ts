@@ -183,6 +183,7 @@ test('matMul gradients with transposes and batch > 1 (BatchMatMul) match cpu', a
     [[7, 5], [5, 9], false, false], [[5, 7], [5, 9], true, false], [[7, 5], [9, 5], false, true],
     [[5, 7], [9, 5], true, true], [[3, 6, 4], [3, 4, 5], false, false], [[2, 4, 6], [2, 5, 4], true, true],
     [[33, 17], [33, 64], true, false],
+    [[1, 600], [600, 40], false, false], [[600, 2], [600, 40], true, false],
   ];
   for (const [sa, sb, ta, tb] of cases) {
     const aa = rnd(sa.reduce((p, q) => p * q, 1)), ba = rnd(sb.reduce((p, q) => p * q, 1));

@@ -38,7 +38,24 @@ export const batchMatMul: KernelFn = ({ inputs, backend, attrs }) => {
   const outShape = [...outer, M, N];
   const batchA = size(outerA), batchB = size(outerB), batch = size(outer);
   let out: TensorInfo;
-  if (batchA <= 1 && batchB <= 1) {
+  if (batchA <= 1 && batchB <= 1 && M <= 2 && K * N >= 16384) {
+    // A few rows times a large fresh matrix (e.g. channel sums as ones[1,M] @ x[M,C]): XNNPACK
+    // would repack the large right operand on every call; a direct loop is several times faster.
+    out = makeF32(backend, outShape);
+    const heap = heapF32(backend);
+    const ao = off4(backend, A), bo = off4(backend, B), oo = off4(backend, out);
+    const acc = new Float64Array(N);
+    for (let r = 0; r < M; r++) {
+      acc.fill(0);
+      for (let k = 0; k < K; k++) {
+        const av = heap[ao + r * K + k];
+        if (av === 0) continue;
+        const base = bo + k * N;
+        for (let j = 0; j < N; j++) acc[j] += av * heap[base + j];
+      }
+      for (let j = 0; j < N; j++) heap[oo + r * N + j] = acc[j];
+    }
+  } else if (batchA <= 1 && batchB <= 1) {
     const r = runStock('BatchMatMul', backend, { a: A, b: B }, { transposeA: false, transposeB: false });
     out = reshape(backend, r, outShape);
     dispose(backend, r);

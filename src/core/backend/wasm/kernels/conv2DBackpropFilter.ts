@@ -1,54 +1,51 @@
 // Conv2DBackpropFilter (missing in stock wasm): im2col built from contiguous slices of the input,
-// then one fast (XNNPACK, untransposed) matmul per batch chunk: dW^T[Co,K] = dy^T[Co,M] @ Xcol[M,K].
+// then one fast (XNNPACK, untransposed) matmul per batch chunk: dW[K,Co] = XcolT[K,M] @ dy[M,Co]
+// (XNNPACK repacks its right operand on every call, so that must be the small one).
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KernelFn, TensorInfo, dispose, makeF32, reshape, runStock, transpose, heapF32, off4 } from './util';
 import { ConvGeom, convGeom } from './convInfo';
 
-/** Largest im2col buffer (floats) built at once; the batch is split into chunks beyond it. */
+/** Largest transposed-im2col buffer (floats) built at once; the batch is split into chunks beyond it. */
 const MAX_COL = 24 * 1024 * 1024;
 
-/** Fills col[(m - m0)*K + ...] for the samples n0..n1-1 (heap offsets in floats). */
-function im2col(heap: Float32Array, xOff: number, colOff: number, g: ConvGeom, n0: number, n1: number): void {
-  const { h, w, ci, kh, kw, oh, ow, sh, sw, dh, dw, padT, padL } = g;
-  const K = kh * kw * ci;
-  const rowLen = kw * ci;
-  let r = colOff;
-  for (let n = n0; n < n1; n++) {
-    const xn = xOff + n * h * w * ci;
-    for (let y = 0; y < oh; y++) {
-      const iy0 = y * sh - padT;
-      for (let x = 0; x < ow; x++) {
-        const ix0 = x * sw - padL;
-        const fullW = ix0 >= 0 && ix0 + (kw - 1) * dw < w;
-        let o = r;
-        for (let a = 0; a < kh; a++) {
-          const iy = iy0 + a * dh;
-          if (iy < 0 || iy >= h) {
-            heap.fill(0, o, o + rowLen);
-            o += rowLen;
-            continue;
-          }
-          const rowBase = xn + iy * w * ci;
-          if (fullW && dw === 1) {
-            const src = rowBase + ix0 * ci;
-            if (rowLen >= 64) heap.copyWithin(o, src, src + rowLen);
-            else for (let i = 0; i < rowLen; i++) heap[o + i] = heap[src + i];
-            o += rowLen;
-            continue;
-          }
-          for (let b = 0; b < kw; b++) {
-            const ix = ix0 + b * dw;
-            if (ix < 0 || ix >= w) {
-              for (let i = 0; i < ci; i++) heap[o + i] = 0;
-            } else {
-              const src = rowBase + ix * ci;
-              if (ci >= 64) heap.copyWithin(o, src, src + ci);
-              else for (let i = 0; i < ci; i++) heap[o + i] = heap[src + i];
+/**
+ * Transposed im2col from the channel-first input xT [Ci, N, H, W]:
+ * colT[(kh,kw,ci), (n,oh,ow)] for samples n0..n1-1 (heap offsets in floats). With stride 1 every
+ * (row, n, oh) is one contiguous run of the input row (memmove); otherwise an element loop.
+ */
+function im2colT(heap: Float32Array, xTOff: number, colOff: number, g: ConvGeom, n0: number, n1: number): void {
+  const { n, h, w, ci, kh, kw, oh, ow, sh, sw, dh, dw, padT, padL } = g;
+  const nc = n1 - n0;
+  const M = nc * oh * ow;
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      // output columns ox whose input column ix = ox*sw + b*dw - padL is inside [0, w)
+      const xOff = b * dw - padL;
+      const ox0 = Math.max(0, Math.ceil(-xOff / sw));
+      const ox1 = Math.min(ow, Math.floor((w - 1 - xOff) / sw) + 1); // exclusive
+      for (let c = 0; c < ci; c++) {
+        const rowBase = colOff + ((a * kw + b) * ci + c) * M;
+        for (let s = 0; s < nc; s++) {
+          const plane = xTOff + (c * n + n0 + s) * h * w;
+          for (let y = 0; y < oh; y++) {
+            const o = rowBase + (s * oh + y) * ow;
+            const iy = y * sh + a * dh - padT;
+            if (iy < 0 || iy >= h || ox1 <= ox0) {
+              heap.fill(0, o, o + ow);
+              continue;
             }
-            o += ci;
+            for (let x = 0; x < ox0; x++) heap[o + x] = 0;
+            for (let x = ox1; x < ow; x++) heap[o + x] = 0;
+            const src = plane + iy * w + ox0 * sw + xOff;
+            const len = ox1 - ox0;
+            if (sw === 1) {
+              if (len >= 16) heap.copyWithin(o + ox0, src, src + len);
+              else for (let x = 0; x < len; x++) heap[o + ox0 + x] = heap[src + x];
+            } else {
+              for (let x = 0; x < len; x++) heap[o + ox0 + x] = heap[src + x * sw];
+            }
           }
         }
-        r += K;
       }
     }
   }
@@ -61,11 +58,13 @@ export function conv2DBackpropFilterImpl(
   const K = kh * kw * ci;
   const perSample = oh * ow;
   const chunk = Math.max(1, Math.min(n, Math.floor(MAX_COL / Math.max(1, perSample * K))));
-  let acc: TensorInfo | null = null; // [Co, K]
+  // Channel-first input: every (channel, sample, row) is contiguous.
+  const xT = ci === 1 ? reshape(backend, x, [1, n, g.h, g.w]) : transpose(backend, x, [3, 0, 1, 2]);
+  let acc: TensorInfo | null = null; // [K, Co]
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const n1 = Math.min(n, n0 + chunk);
     const m = (n1 - n0) * perSample;
-    const col = makeF32(backend, [m, K]);
+    const colT = makeF32(backend, [K, m]);
     // dy rows of this chunk, as [m, Co] (a copy only when chunked).
     let dyChunk: TensorInfo;
     if (n0 === 0 && n1 === n) dyChunk = reshape(backend, dy, [m, co]);
@@ -74,11 +73,10 @@ export function conv2DBackpropFilterImpl(
       const src = off4(backend, dy) + n0 * perSample * co;
       heapF32(backend).copyWithin(off4(backend, dyChunk), src, src + m * co);
     }
-    im2col(heapF32(backend), off4(backend, x), off4(backend, col), g, n0, n1);
-    const dyT = transpose(backend, dyChunk, [1, 0]); // [Co, m]
-    dispose(backend, dyChunk);
-    const part = runStock('BatchMatMul', backend, { a: dyT, b: col }, { transposeA: false, transposeB: false }); // [1, Co, K]
-    dispose(backend, dyT, col);
+    im2colT(heapF32(backend), off4(backend, xT), off4(backend, colT), g, n0, n1);
+    // dW[K, Co] = colT[K, m] @ dy[m, Co]: the packed right operand is the small dy.
+    const part = runStock('BatchMatMul', backend, { a: colT, b: dyChunk }, { transposeA: false, transposeB: false }); // [1, K, Co]
+    dispose(backend, dyChunk, colT);
     if (acc == null) acc = part;
     else {
       const sum = runStock('Add', backend, { a: acc, b: part });
@@ -86,12 +84,9 @@ export function conv2DBackpropFilterImpl(
       acc = sum;
     }
   }
-  const acc2 = reshape(backend, acc!, [co, K]);
+  dispose(backend, xT);
+  const out = reshape(backend, acc!, [kh, kw, ci, co]);
   dispose(backend, acc);
-  const t = transpose(backend, acc2, [1, 0]); // [K, Co]
-  dispose(backend, acc2);
-  const out = reshape(backend, t, [kh, kw, ci, co]);
-  dispose(backend, t);
   return out;
 }
 

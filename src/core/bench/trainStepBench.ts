@@ -1,0 +1,308 @@
+// `medssl bench`: images/s of one full training step (forward, backward, SGD momentum update) of the
+// product's ResNet-18-shaped encoder (widths 32-64-128-256, 1x128x128, batch 64) on the portable wasm
+// backend, and of the same model and step in PyTorch on the CPU, measured in the same run.
+// No printing here: the CLI formats the returned data.
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { spawn } from 'node:child_process';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { initWasmBackend } from '../backend/wasm/init';
+import { KernelProfiler, KernelTiming } from '../backend/wasm/kernelProfiler';
+import { GradientExchange, WorkerPool, createExchangeBuffer } from '../backend/wasm/dataParallel';
+import { ResNetEncoder } from '../models/resnet';
+
+export interface BenchOptions {
+  batch?: number;
+  size?: number;
+  widths?: [number, number, number, number];
+  /** Measured steps (median taken). Default 5. */
+  steps?: number;
+  /** Steps excluded from the timing. Default 2. */
+  warmup?: number;
+  /** 'auto' = one worker per core, at most 2; 1 = a single 1-thread backend in this process. */
+  workers?: number | 'auto';
+  /** Run the PyTorch peer. Default true. */
+  torch?: boolean;
+  python?: string;
+  /** Per-kernel wall-clock profile (of worker 0 in data-parallel mode). */
+  profile?: boolean;
+  onProgress?: (msg: string) => void;
+}
+
+export interface BenchPeer {
+  name: string;
+  images_per_s: number;
+  threads: number;
+  step_s: number[];
+}
+
+export interface BenchResult {
+  backend: string;
+  /** How the cores are used, e.g. "2 worker_threads x 1-thread wasm (SIMD), SharedArrayBuffer gradient mean". */
+  mode: string;
+  images_per_s: number;
+  threads: number;
+  batch: number;
+  size: number;
+  widths: number[];
+  step_s: number[];
+  median_step_s: number;
+  peer: BenchPeer | null;
+  peer_reason?: string;
+  /** ours / peer images per second (null without a peer). */
+  ratio: number | null;
+  /** Top kernels by time per measured step (only with profile). */
+  profile?: { kernel: string; ms_per_step: number; calls_per_step: number; share: number }[];
+}
+
+interface WorkerInit {
+  kind: 'medssl-bench-worker';
+  rank: number;
+  world: number;
+  batch: number;
+  size: number;
+  widths: [number, number, number, number];
+  sab: SharedArrayBuffer | null;
+  numParams: number;
+  profile: boolean;
+}
+
+/** One replica: model, optimiser, synthetic batch; `step()` runs forward, backward, update. */
+class Replica {
+  readonly encoder: ResNetEncoder;
+  readonly vars: tf.Variable[];
+  readonly opt: tf.MomentumOptimizer;
+  readonly x: tf.Tensor4D;
+  exchange: GradientExchange | null = null;
+
+  constructor(batch: number, size: number, widths: [number, number, number, number], seed: number) {
+    this.encoder = new ResNetEncoder({ depth: 18, widths, inChannels: 1, seed: 0 });
+    this.encoder.train();
+    this.vars = this.encoder.trainableVariables();
+    this.opt = tf.train.momentum(0.01, 0.9);
+    this.x = tf.randomNormal([batch, size, size, 1], 0, 1, 'float32', seed) as tf.Tensor4D;
+  }
+
+  get numParams(): number {
+    return this.vars.reduce((s, v) => s + v.size, 0);
+  }
+
+  step(): number {
+    const { value, grads } = tf.variableGrads(() => {
+      const out = this.encoder.forward(this.x);
+      const loss = tf.mean(tf.square(out.pooled)) as tf.Scalar;
+      tf.dispose([out.stem, ...out.stages, out.pooled]);
+      return loss;
+    }, this.vars);
+    const list = this.vars.map((v) => grads[v.name]);
+    const avg = this.exchange ? this.exchange.allReduceMean(list) : list;
+    this.opt.applyGradients(this.vars.map((v, i) => ({ name: v.name, tensor: avg[i] })));
+    const loss = value.dataSync()[0];
+    tf.dispose([value, ...list]);
+    if (avg !== list) tf.dispose(avg);
+    return loss;
+  }
+
+  dispose(): void {
+    this.x.dispose();
+    this.opt.dispose();
+    this.encoder.dispose();
+  }
+}
+
+function median(a: number[]): number {
+  const s = [...a].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function profileRows(t: KernelTiming[], steps: number): NonNullable<BenchResult['profile']> {
+  const total = t.reduce((s, e) => s + e.totalMs, 0) || 1;
+  return t.map((e) => ({ kernel: e.kernel, ms_per_step: e.totalMs / steps, calls_per_step: e.calls / steps, share: e.totalMs / total }));
+}
+
+async function runWorker(init: WorkerInit): Promise<void> {
+  const port = parentPort!;
+  let replica: Replica | null = null;
+  const profiler = init.profile ? new KernelProfiler() : null;
+  port.on('message', (msg: { cmd: string }) => {
+    try {
+      if (msg.cmd === 'step' && replica) {
+        const t0 = performance.now();
+        const loss = replica.step();
+        port.postMessage({ type: 'step', ms: performance.now() - t0, loss });
+      } else if (msg.cmd === 'profile-start') {
+        profiler?.reset();
+        profiler?.start();
+        port.postMessage({ type: 'ok' });
+      } else if (msg.cmd === 'profile-stop') {
+        profiler?.stop();
+        port.postMessage({ type: 'profile', timings: profiler ? profiler.report() : [] });
+      } else if (msg.cmd === 'stop') {
+        replica?.dispose();
+        port.postMessage({ type: 'ok' });
+      }
+    } catch (e) {
+      port.postMessage({ type: 'error', message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
+    }
+  });
+  try {
+    await initWasmBackend({ threads: 1 });
+    replica = new Replica(init.batch / init.world, init.size, init.widths, 1000 + init.rank);
+    if (init.sab) replica.exchange = new GradientExchange(init.sab, init.rank, init.world, init.numParams);
+    port.postMessage({ type: 'ready', numParams: replica.numParams });
+  } catch (e) {
+    port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+if (!isMainThread && (workerData as WorkerInit | null)?.kind === 'medssl-bench-worker') {
+  void runWorker(workerData as WorkerInit);
+}
+
+function countParams(widths: [number, number, number, number]): number {
+  // Same architecture as ResNetEncoder depth 18, inChannels 1 (built once on the cpu backend would be slow).
+  let n = 7 * 7 * 1 * widths[0] + 2 * widths[0];
+  let cin = widths[0];
+  for (let s = 0; s < 4; s++) {
+    for (let b = 0; b < 2; b++) {
+      const w = widths[s], stride = s > 0 && b === 0 ? 2 : 1;
+      n += 9 * cin * w + 2 * w + 9 * w * w + 2 * w;
+      if (stride !== 1 || cin !== w) n += cin * w + 2 * w;
+      cin = w;
+    }
+  }
+  return n;
+}
+
+async function benchOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' | 'torch'>>, progress: (m: string) => void):
+  Promise<{ mode: string; threads: number; steps: number[]; profile?: KernelTiming[] }> {
+  const world = o.workers === 'auto' ? Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length)) : o.workers;
+  if (o.batch % world !== 0) throw new Error(`bench: batch ${o.batch} is not divisible by ${world} workers`);
+  const info = await initWasmBackend({ threads: 1 });
+  const simd = info.simd ? 'SIMD' : 'no SIMD';
+  if (world === 1) {
+    const r = new Replica(o.batch, o.size, o.widths, 1000);
+    const profiler = o.profile ? new KernelProfiler() : null;
+    const steps: number[] = [];
+    for (let i = 0; i < o.warmup + o.steps; i++) {
+      if (i === o.warmup) profiler?.start();
+      const t0 = performance.now();
+      r.step();
+      const dt = (performance.now() - t0) / 1000;
+      progress(`wasm step ${i + 1}/${o.warmup + o.steps}: ${dt.toFixed(2)} s${i < o.warmup ? ' (warm-up)' : ''}`);
+      if (i >= o.warmup) steps.push(dt);
+    }
+    profiler?.stop();
+    r.dispose();
+    return { mode: `1 thread wasm (${simd}), in process`, threads: 1, steps, profile: profiler?.report() };
+  }
+  const numParams = countParams(o.widths);
+  const sab = createExchangeBuffer(numParams, world);
+  const pool = new WorkerPool(__filename, world, (rank): WorkerInit => ({
+    kind: 'medssl-bench-worker', rank, world, batch: o.batch, size: o.size, widths: o.widths, sab, numParams, profile: o.profile && rank === 0,
+  }));
+  try {
+    const ready = await pool.receive();
+    for (const r of ready) if (r.type !== 'ready') throw new Error(`worker did not start: ${JSON.stringify(r)}`);
+    if (ready[0].numParams !== numParams) throw new Error(`bench: parameter count ${String(ready[0].numParams)} != ${numParams}`);
+    const steps: number[] = [];
+    for (let i = 0; i < o.warmup + o.steps; i++) {
+      if (i === o.warmup && o.profile) await pool.request({ cmd: 'profile-start' });
+      const t0 = performance.now();
+      await pool.request({ cmd: 'step' });
+      const dt = (performance.now() - t0) / 1000;
+      progress(`wasm step ${i + 1}/${o.warmup + o.steps}: ${dt.toFixed(2)} s${i < o.warmup ? ' (warm-up)' : ''}`);
+      if (i >= o.warmup) steps.push(dt);
+    }
+    let profile: KernelTiming[] | undefined;
+    if (o.profile) profile = (await pool.request({ cmd: 'profile-stop' }))[0].timings as KernelTiming[];
+    await pool.request({ cmd: 'stop' });
+    return { mode: `${world} worker_threads x 1-thread wasm (${simd}), gradients averaged in a SharedArrayBuffer`, threads: world, steps, profile };
+  } finally {
+    await pool.terminate();
+  }
+}
+
+function findTorchScript(): string | null {
+  const candidates = [
+    path.resolve(__dirname, '..', '..', '..', 'bench', 'torch_step.py'), // src/core/bench -> repo
+    path.resolve(__dirname, '..', '..', '..', '..', 'bench', 'torch_step.py'), // out/src/core/bench -> repo
+    path.resolve(__dirname, '..', 'bench', 'torch_step.py'), // dist/cli.js -> repo
+    path.resolve(__dirname, 'bench', 'torch_step.py'),
+    path.resolve(process.cwd(), 'bench', 'torch_step.py'),
+  ];
+  return candidates.find((p) => fs.existsSync(p)) ?? null;
+}
+
+async function benchTorch(o: { batch: number; size: number; widths: number[]; steps: number; warmup: number; threads: number; python: string }):
+  Promise<{ peer: BenchPeer | null; reason?: string }> {
+  const script = findTorchScript();
+  if (!script) return { peer: null, reason: 'bench/torch_step.py not found next to the program' };
+  if (!fs.existsSync(o.python)) return { peer: null, reason: `${o.python} not found (PyTorch peer needs Debian's python3-torch)` };
+  const args = [script, '--batch', String(o.batch), '--size', String(o.size), '--widths', o.widths.join(','),
+    '--threads', String(o.threads), '--warmup', String(o.warmup), '--steps', String(o.steps)];
+  const env = { ...process.env, OMP_NUM_THREADS: String(o.threads), OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? 'SkylakeX' };
+  return new Promise((resolve) => {
+    const p = spawn(o.python, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', (e) => resolve({ peer: null, reason: `could not start ${o.python}: ${e.message}` }));
+    p.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        const j = JSON.parse(line) as { error?: string; name: string; images_per_s: number; threads: number; step_s: number[] };
+        if (j.error) return resolve({ peer: null, reason: j.error });
+        resolve({ peer: { name: j.name, images_per_s: j.images_per_s, threads: j.threads, step_s: j.step_s } });
+      } catch {
+        resolve({ peer: null, reason: `PyTorch peer failed (exit ${String(code)}): ${(err || out).trim().split('\n').slice(-3).join(' | ')}` });
+      }
+    });
+  });
+}
+
+/** Runs the benchmark (wasm first, then PyTorch, sequentially: never two heavy things at once). */
+export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
+  const o = {
+    batch: opts.batch ?? 64,
+    size: opts.size ?? 128,
+    widths: opts.widths ?? ([32, 64, 128, 256] as [number, number, number, number]),
+    steps: opts.steps ?? 5,
+    warmup: opts.warmup ?? 2,
+    workers: opts.workers ?? ('auto' as const),
+    profile: opts.profile ?? false,
+  };
+  const progress = opts.onProgress ?? ((): void => undefined);
+  progress(`wasm: batch ${o.batch}, ${o.size}x${o.size}, widths ${o.widths.join('-')}`);
+  const ours = await benchOurs(o, progress);
+  const med = median(ours.steps);
+  const ips = o.batch / med;
+  let peer: BenchPeer | null = null;
+  let reason: string | undefined;
+  if (opts.torch === false) reason = 'PyTorch peer disabled';
+  else {
+    progress(`PyTorch peer (${ours.threads} threads)`);
+    const t = await benchTorch({ ...o, threads: ours.threads, python: opts.python ?? '/usr/bin/python3' });
+    peer = t.peer;
+    reason = t.reason;
+  }
+  const result: BenchResult = {
+    backend: 'wasm',
+    mode: ours.mode,
+    images_per_s: ips,
+    threads: ours.threads,
+    batch: o.batch,
+    size: o.size,
+    widths: [...o.widths],
+    step_s: ours.steps,
+    median_step_s: med,
+    peer,
+    ratio: peer ? ips / peer.images_per_s : null,
+  };
+  if (reason) result.peer_reason = reason;
+  if (ours.profile) result.profile = profileRows(ours.profile, o.steps);
+  return result;
+}
