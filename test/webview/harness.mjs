@@ -1,0 +1,174 @@
+// Renders a panel app (dist/webview/<panel>.js) in headless Chromium the way VS Code shows it: the same
+// HTML shell and Content Security Policy as the host (out/src/extension/panels/webviewHtml.js), a fake
+// acquireVsCodeApi that records what the panel posts and keeps its state, VS Code's theme variables.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
+const require = createRequire(import.meta.url);
+const { webviewHtml, makeNonce } = require(path.join(ROOT, 'out', 'src', 'extension', 'panels', 'webviewHtml.js'));
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+/** The variables VS Code puts on <html> for its default themes (Light Modern, Dark Modern), the ones panels use. */
+export const THEMES = {
+  light: {
+    bodyClass: 'vscode-light',
+    colorScheme: 'light',
+    vars: {
+      '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-editor-font-family': '"Droid Sans Mono", "monospace", monospace',
+      '--vscode-foreground': '#3b3b3b',
+      '--vscode-editor-background': '#ffffff',
+      '--vscode-descriptionForeground': '#3b3b3b',
+      '--vscode-panel-border': '#e5e5e5',
+      '--vscode-widget-border': '#e5e5e5',
+      '--vscode-textCodeBlock-background': '#f8f8f8',
+      '--vscode-button-background': '#005fb8',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-hoverBackground': '#0258a8',
+      '--vscode-button-border': '#0000001a',
+      '--vscode-focusBorder': '#005fb8',
+      '--vscode-errorForeground': '#f85149',
+      '--vscode-editorWarning-foreground': '#bf8803',
+      '--vscode-inputValidation-warningBackground': '#f6f5d2',
+      '--vscode-inputValidation-warningBorder': '#b89500',
+      '--vscode-testing-iconPassed': '#388a34',
+      '--vscode-testing-iconFailed': '#f14c4c',
+      '--vscode-list-hoverBackground': '#f2f2f2',
+    },
+  },
+  dark: {
+    bodyClass: 'vscode-dark',
+    colorScheme: 'dark',
+    vars: {
+      '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-editor-font-family': '"Droid Sans Mono", "monospace", monospace',
+      '--vscode-foreground': '#cccccc',
+      '--vscode-editor-background': '#1f1f1f',
+      '--vscode-descriptionForeground': '#9d9d9d',
+      '--vscode-panel-border': '#2b2b2b',
+      '--vscode-widget-border': '#313131',
+      '--vscode-textCodeBlock-background': '#2b2b2b',
+      '--vscode-button-background': '#0078d4',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-hoverBackground': '#026ec1',
+      '--vscode-button-border': '#ffffff12',
+      '--vscode-focusBorder': '#0078d4',
+      '--vscode-errorForeground': '#f85149',
+      '--vscode-editorWarning-foreground': '#cca700',
+      '--vscode-inputValidation-warningBackground': '#352a05',
+      '--vscode-inputValidation-warningBorder': '#b89500',
+      '--vscode-testing-iconPassed': '#73c991',
+      '--vscode-testing-iconFailed': '#f14c4c',
+      '--vscode-list-hoverBackground': '#2a2d2e',
+    },
+  },
+};
+
+const TYPES = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+/** Serves only dist/webview and media (the panel's localResourceRoots) and the page at /<panel>.html. */
+export async function startServer() {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
+    const page = /^\/(\w+)\.html$/.exec(url.pathname);
+    if (page) {
+      const origin = `http://${req.headers.host}`;
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(
+        webviewHtml({
+          title: `MedSSL: ${page[1]}`,
+          cspSource: origin,
+          nonce: makeNonce(),
+          scriptUri: `${origin}/dist/webview/${page[1]}.js`,
+          styleUris: [`${origin}/media/${page[1]}.css`],
+          placeholder: 'Loading…',
+        }),
+      );
+      return;
+    }
+    const rel = path.normalize(decodeURIComponent(url.pathname)).replace(/^\/+/, '');
+    if (!(rel.startsWith('dist/webview/') || rel.startsWith('media/'))) {
+      res.writeHead(404).end();
+      return;
+    }
+    const file = path.join(ROOT, rel);
+    fs.readFile(file, (err, data) => {
+      if (err) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+      res.end(data);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, origin: `http://127.0.0.1:${server.address().port}` };
+}
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Opens <panel>.html. `vscodeApi: false` leaves acquireVsCodeApi undefined (the panel's own shim runs);
+ * `state` is what getState() returns at start (a panel restored after being hidden).
+ */
+export async function openPanel(browser, origin, panel, { theme = 'light', vscodeApi = true, state, width = 900, height = 700 } = {}) {
+  const t = THEMES[theme];
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme: t.colorScheme, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  await page.addInitScript(
+    ({ vscodeApi, state, t }) => {
+      window.__posted = [];
+      window.__state = state;
+      if (vscodeApi) {
+        let acquired = false;
+        window.acquireVsCodeApi = () => {
+          if (acquired) throw new Error('acquireVsCodeApi called twice (VS Code throws too)');
+          acquired = true;
+          return {
+            postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
+            getState: () => window.__state,
+            setState: (s) => (window.__state = JSON.parse(JSON.stringify(s))),
+          };
+        };
+      }
+      // What VS Code does to every webview document: theme variables on <html>, theme class on <body>.
+      const apply = () => {
+        for (const [k, v] of Object.entries(t.vars)) document.documentElement.style.setProperty(k, v);
+        document.body?.classList.add(t.bodyClass);
+      };
+      document.addEventListener('DOMContentLoaded', apply);
+      if (document.documentElement) for (const [k, v] of Object.entries(t.vars)) document.documentElement.style.setProperty(k, v);
+    },
+    { vscodeApi, state, t },
+  );
+  await page.goto(`${origin}/${panel}.html`);
+  await page.waitForLoadState('load');
+  return { page, context, problems };
+}
+
+/** A message from the host, as VS Code delivers it (a window 'message' event). */
+export function postToPanel(page, message) {
+  return page.evaluate((m) => window.postMessage(m, '*'), message);
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
