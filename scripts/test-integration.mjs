@@ -259,6 +259,51 @@ async function tailFile(file, stopSignal) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// 4. The package: what `npm run package` makes (from the dist/ already built) installs into code-server.
+const VSCE_FLAGS = ['--no-dependencies', '--no-rewrite-relative-links', '--allow-missing-repository', '--skip-license'];
+
+function checkVsixInstalls(nodeDir, codeServer, work) {
+  const t = Date.now();
+  const pkg = JSON.parse(fs.readFileSync(path.join(EXTENSION_PATH, 'package.json'), 'utf8'));
+  const id = `${pkg.publisher}.${pkg.name}`;
+  const vsix = path.join(work, `${pkg.name}.vsix`);
+  const extDir = path.join(work, 'vsix-extensions');
+  const problems = [];
+  const vsce = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', ...VSCE_FLAGS, '--out', vsix], {
+    cwd: EXTENSION_PATH,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  fs.writeFileSync(path.join(LOGS, 'vsce.log'), `${vsce.stdout}\n${vsce.stderr}`);
+  if (vsce.status !== 0) problems.push(`vsce package failed (exit ${vsce.status}): ${(vsce.stderr || vsce.stdout).trim().split('\n').slice(-3).join(' ')}`);
+  else {
+    const cs = (...a) =>
+      spawnSync(path.join(nodeDir, 'bin', 'node'), [path.join(codeServer, 'out', 'node', 'entry.js'), '--extensions-dir', extDir, '--user-data-dir', path.join(work, 'vsix-user-data'), ...a], {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}` },
+        timeout: 120_000,
+      });
+    const install = cs('--install-extension', vsix);
+    fs.appendFileSync(path.join(LOGS, 'vsce.log'), `\n--- install ---\n${install.stdout}\n${install.stderr}`);
+    if (install.status !== 0) problems.push(`code-server --install-extension failed (exit ${install.status}): ${(install.stderr || install.stdout).trim()}`);
+    const list = cs('--list-extensions', '--show-versions');
+    if (!list.stdout.split('\n').some((l) => l.trim().toLowerCase() === `${id}@${pkg.version}`.toLowerCase())) problems.push(`--list-extensions does not show ${id}@${pkg.version}: ${list.stdout.trim() || list.stderr.trim()}`);
+    const installed = path.join(extDir, `${id}-${pkg.version}`.toLowerCase());
+    for (const f of ['package.json', pkg.main, 'dist/cli.js', 'dist/webview/environment.js', 'media/environment.css']) {
+      if (!fs.existsSync(path.join(installed, f))) problems.push(`the installed extension lacks ${f}`);
+    }
+    for (const f of ['src', 'test', 'out', 'node_modules', 'scripts']) {
+      if (fs.existsSync(path.join(installed, f))) problems.push(`the package ships ${f}/ (.vscodeignore)`);
+    }
+    const size = fs.statSync(vsix).size;
+    log(`vsix: ${(size / 1e6).toFixed(2)} MB, installed into code-server as ${id}@${pkg.version} in ${((Date.now() - t) / 1000).toFixed(1)}s`);
+  }
+  for (const p of problems) console.log(`  ✗ vsix: ${p}`);
+  if (!problems.length) console.log('  ✔ the .vsix from vsce installs into code-server and contains what it needs, and no sources');
+  return { ok: problems.length === 0 };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 async function main() {
   for (const f of ['out/test/integration/index.js', 'dist/extension.js', 'dist/cli.js']) {
     if (!fs.existsSync(path.join(EXTENSION_PATH, f))) throw new Error(`${f} is missing: run 'npm run build && npm run compile-tests' first (npm test does).`);
@@ -324,6 +369,7 @@ async function main() {
   let browser;
   const stopSignal = { stopped: false };
   let exitCode = 1;
+  let vsixCheck;
   try {
     await waitForHttp(`http://${authority}/healthz`, server, 60000);
     log('code-server is up');
@@ -381,6 +427,7 @@ async function main() {
       throw new Error(`the extension host did not report an exit code within ${TIMEOUT_MS / 1000}s (screenshot: test-results/screenshots/integration-timeout.png)`);
     }
     exitCode = Number(code) === 0 ? 0 : 1;
+    if (!process.env.MEDSSL_SKIP_VSIX) vsixCheck = checkVsixInstalls(nodeDir, codeServer, work);
   } finally {
     stopSignal.stopped = true;
     if (browser) await browser.close().catch(() => {});
@@ -388,13 +435,15 @@ async function main() {
     csLog.end();
     if (!keep) fs.rmSync(work, { recursive: true, force: true, maxRetries: 3 });
   }
-  return { exitCode, resultsFile };
+  if (vsixCheck && !vsixCheck.ok) exitCode = 1;
+  return { exitCode, vsixCheck };
 }
 
 let counts = { passed: 0, failed: 1, skipped: 0 };
 let exitCode = 1;
+let vsixCheck;
 try {
-  exitCode = (await main()).exitCode;
+  ({ exitCode, vsixCheck } = await main());
 } catch (e) {
   console.error(`[integration] ${e?.stack ?? e}`);
 }
@@ -403,6 +452,7 @@ const saved = path.join(LOGS, 'mocha-results.json');
 if (fs.existsSync(saved)) {
   const s = JSON.parse(fs.readFileSync(saved, 'utf8'));
   counts = { passed: s.passes, failed: s.failures, skipped: s.pending };
+  if (vsixCheck) counts[vsixCheck.ok ? 'passed' : 'failed'] += 1; // the package check counts as one test
   if (exitCode !== 0 && counts.failed === 0) counts.failed = 1; // the run broke outside a test
   console.log(`[integration] mocha: ${s.passes} passing, ${s.failures} failing, ${s.pending} pending (${(s.duration / 1000).toFixed(1)}s in the extension host)`);
 } else {
