@@ -149,6 +149,7 @@ async function runWorker(init: WorkerInit): Promise<void> {
     }
   });
   try {
+    tf.enableProdMode();
     await initWasmBackend({ threads: 1 });
     replica = new Replica(init.batch / init.world, init.size, init.widths, 1000 + init.rank);
     if (init.sab) replica.exchange = new GradientExchange(init.sab, init.rank, init.world, init.numParams);
