@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { envCommand } from './commands/env';
+import { benchCommand } from './commands/bench';
 import { EXIT, UsageError } from './errors';
 
 const USAGE = `medssl — MedSSL Studio's engine, headless
@@ -19,6 +21,30 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
       case 'env': {
         const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, strict: true });
         return await envCommand({ json: values.json ?? false }, out);
+      }
+      case 'bench': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            json: { type: 'boolean', default: false },
+            profile: { type: 'boolean', default: false },
+            steps: { type: 'string' },
+            batch: { type: 'string' },
+            'no-peer': { type: 'boolean', default: false },
+          },
+          strict: true,
+        });
+        return await benchCommand(
+          {
+            json: values.json ?? false,
+            profile: values.profile ?? false,
+            steps: values.steps === undefined ? undefined : positiveInt('--steps', values.steps),
+            batch: values.batch === undefined ? undefined : positiveInt('--batch', values.batch),
+            peer: !(values['no-peer'] ?? false),
+          },
+          out,
+          err,
+        );
       }
       case undefined:
       case 'help':
@@ -46,7 +72,8 @@ function positiveInt(flag: string, v: string): number {
   return n;
 }
 
-if (require.main === module) {
+// Worker threads (data-parallel training) load this same bundle: only the main thread runs the CLI.
+if (require.main === module && isMainThread) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
