@@ -47,9 +47,15 @@ export const batchMatMul: KernelFn = ({ inputs, backend, attrs }) => {
     const acc = new Float64Array(N);
     for (let r = 0; r < M; r++) {
       acc.fill(0);
-      for (let k = 0; k < K; k++) {
-        const av = heap[ao + r * K + k];
-        if (av === 0) continue;
+      const ar = ao + r * K;
+      let k = 0;
+      for (; k + 4 <= K; k += 4) {
+        const a0 = heap[ar + k], a1 = heap[ar + k + 1], a2 = heap[ar + k + 2], a3 = heap[ar + k + 3];
+        const b0 = bo + k * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N;
+        for (let j = 0; j < N; j++) acc[j] += a0 * heap[b0 + j] + a1 * heap[b1 + j] + a2 * heap[b2 + j] + a3 * heap[b3 + j];
+      }
+      for (; k < K; k++) {
+        const av = heap[ar + k];
         const base = bo + k * N;
         for (let j = 0; j < N; j++) acc[j] += av * heap[base + j];
       }

@@ -10,16 +10,16 @@ export const maxPoolGrad: KernelFn = ({ inputs, backend, attrs }) => {
     return runStock('MaxPoolGrad', backend, inputs as Record<string, TensorInfo>, a);
   }
   const n = size(input.shape);
-  let heap = heapF32(backend);
-  const xo = off4(backend, input);
-  let mn = Infinity;
-  for (let i = xo; i < xo + n; i++) if (heap[i] < mn) mn = heap[i];
+  // min(x) and x + (1 - min) with the stock C++ kernels (much faster than JS loops over the heap).
+  const mnT = runStock('Min', backend, { x: input }, { axis: [...input.shape.keys()], keepDims: false });
+  const mn = heapF32(backend)[off4(backend, mnT)];
+  dispose(backend, mnT);
   let shifted: TensorInfo | null = null;
   if (!(mn >= 1)) {
-    shifted = makeF32(backend, input.shape);
-    heap = heapF32(backend);
-    const c = 1 - mn, so = off4(backend, shifted), xo2 = off4(backend, input);
-    for (let i = 0; i < n; i++) heap[so + i] = heap[xo2 + i] + c;
+    const c = makeF32(backend, []);
+    heapF32(backend)[off4(backend, c)] = 1 - mn;
+    shifted = runStock('Add', backend, { a: input, b: c });
+    dispose(backend, c);
   }
   const [pooled, idx] = runStockMulti('MaxPoolWithArgmax', backend, { x: shifted ?? input }, {
     filterSize: a.filterSize, strides: a.strides, pad: a.pad, includeBatchInIndex: true,
