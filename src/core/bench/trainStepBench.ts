@@ -163,6 +163,17 @@ if (!isMainThread && (workerData as WorkerInit | null)?.kind === 'medssl-bench-w
   void runWorker(workerData as WorkerInit);
 }
 
+/** Each wasm instance is capped at 4 GiB and dies without a JavaScript error past it. */
+const WASM_HEAP_LIMIT_MIB = 4096;
+
+/**
+ * Rough peak wasm heap of one training step of this encoder (MiB), scaled from the measured
+ * 1.4 GiB at batch 64, 1x128x128, widths 32-64-128-256 (ENGINE.md), plus a fixed overhead.
+ */
+export function estimateStepMiB(batchPerReplica: number, size: number, widths: readonly number[]): number {
+  return 200 + 1230 * (batchPerReplica / 64) * (size / 128) ** 2 * (widths[0] / 32);
+}
+
 function countParams(widths: [number, number, number, number]): number {
   // Same architecture as ResNetEncoder depth 18, inChannels 1 (built once on the cpu backend would be slow).
   let n = 7 * 7 * 1 * widths[0] + 2 * widths[0];
@@ -182,6 +193,11 @@ async function benchOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' 
   Promise<{ mode: string; threads: number; steps: number[]; profile?: KernelTiming[] }> {
   const world = o.workers === 'auto' ? Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length)) : o.workers;
   if (o.batch % world !== 0) throw new Error(`bench: batch ${o.batch} is not divisible by ${world} workers`);
+  const est = estimateStepMiB(o.batch / world, o.size, o.widths);
+  if (est > WASM_HEAP_LIMIT_MIB * 0.9) {
+    throw new Error(`bench: batch ${o.batch / world} per replica at ${o.size}x${o.size} needs about ${Math.round(est)} MiB of wasm heap; ` +
+      `the limit is ${WASM_HEAP_LIMIT_MIB} MiB per instance. Use a smaller --batch.`);
+  }
   const info = await initWasmBackend({ threads: 1 });
   const simd = info.simd ? 'SIMD' : 'no SIMD';
   if (world === 1) {
