@@ -63,7 +63,9 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
     save([xhat, invstd, g]);
     return {
       value: tf.reshape(y, xi.shape),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      // A tidy: tfjs does not scope a customGrad's gradFunc, so without it every temporary below would
+      // live until the whole backward pass ends (≈ 6 activation-sized maps per BatchNorm).
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
         const [sxhat, sinvstd, sg] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor];
         const dy2 = tf.reshape(dy, [M, C]) as tf.Tensor2D;
         const sumDy = columnSums(dy2); // [1, C]
@@ -72,7 +74,7 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
         const inner = tf.sub(tf.sub(tf.mul(dy2, M), sumDy), tf.mul(sxhat, sumDyXhat));
         const dx = tf.reshape(tf.mul(inner, k), dy.shape);
         return [dx, tf.reshape(sumDyXhat, [C]), tf.reshape(sumDy, [C])];
-      },
+      }),
     };
   });
   const y = op(x, gamma, beta);
