@@ -257,6 +257,23 @@ test('gather gradient (UnsortedSegmentSum) with duplicate indices matches cpu', 
   ]);
 });
 
+test('Identity shares data and keeps reference counts right', async () => {
+  await tf.setBackend('wasm');
+  const before = tf.memory().numTensors;
+  const a = tf.tensor([1, 2, 3]);
+  const b = tf.clone(a);
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
+  const v = tf.variable(b);
+  b.dispose();
+  const c = tf.tensor([4, 5, 6]);
+  v.assign(c);
+  c.dispose();
+  assert.deepEqual(Array.from(v.dataSync()), [4, 5, 6]);
+  v.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
 test('tensor count does not grow over repeated gradient steps', async () => {
   await tf.setBackend('wasm');
   const W1 = tf.variable(tf.randomNormal([3, 3, 2, 8], 0, 0.3));

@@ -3,6 +3,7 @@ import { replaceKernel, KernelFn } from './util';
 import { conv2DBackpropFilter } from './conv2DBackpropFilter';
 import { conv2DBackpropInput } from './conv2DBackpropInput';
 import { batchMatMul } from './batchMatMul';
+import { identity } from './identity';
 import { slice } from './slice';
 import { tile } from './tile';
 import { maxPoolGrad } from './maxPoolGrad';
@@ -13,6 +14,7 @@ const registry: [string, () => KernelFn][] = [
   ['Conv2DBackpropFilter', () => conv2DBackpropFilter],
   ['Conv2DBackpropInput', () => conv2DBackpropInput],
   ['BatchMatMul', () => batchMatMul],
+  ['Identity', () => identity],
   ['Slice', () => slice],
   ['Tile', () => tile],
   ['MaxPoolGrad', () => maxPoolGrad],
