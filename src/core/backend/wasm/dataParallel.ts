@@ -80,9 +80,10 @@ export class WorkerPool {
   private readonly inbox: WorkerReply[][] = [];
   private failure: Error | null = null;
 
-  constructor(script: string, size: number, workerData: (rank: number) => unknown) {
+  /** `script`: a file path, or source code with `{ eval: true }`. */
+  constructor(script: string, size: number, workerData: (rank: number) => unknown, opts: { eval?: boolean } = {}) {
     for (let r = 0; r < size; r++) {
-      const w = new Worker(script, { workerData: workerData(r) });
+      const w = new Worker(script, { workerData: workerData(r), eval: opts.eval ?? false });
       this.pending.push([]);
       this.inbox.push([]);
       w.on('message', (m: WorkerReply) => {

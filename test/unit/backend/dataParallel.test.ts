@@ -1,0 +1,42 @@
+// The SharedArrayBuffer gradient all-reduce of the data-parallel workers: two worker threads, each
+// with its own gradients, must both receive the exact mean.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { WorkerPool, createExchangeBuffer } from '../../../src/core/backend/wasm/dataParallel';
+
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const tf = require(workerData.tfjs);
+const { GradientExchange } = require(workerData.module);
+tf.setBackend('cpu').then(() => {
+  const ex = new GradientExchange(workerData.sab, workerData.rank, 2, 7);
+  parentPort.on('message', (m) => {
+    const r = workerData.rank + 1 + m.step;
+    const g = [tf.tensor([r, 2 * r, 3 * r], [3]), tf.tensor([[r, -r], [0.5 * r, 4]], [2, 2])];
+    const avg = ex.allReduceMean(g);
+    parentPort.postMessage({ type: 'avg', values: avg.map((t) => Array.from(t.dataSync())) });
+    tf.dispose([...g, ...avg]);
+  });
+  parentPort.postMessage({ type: 'ready' });
+});
+`;
+
+test('GradientExchange.allReduceMean gives every worker the mean, step after step', async () => {
+  const sab = createExchangeBuffer(7, 2);
+  const mod = path.join(__dirname, '../../../src/core/backend/wasm/dataParallel.js');
+  const pool = new WorkerPool(WORKER, 2, (rank) => ({ sab, rank, module: mod, tfjs: require.resolve('@tensorflow/tfjs') }), { eval: true });
+  try {
+    const ready = await pool.receive();
+    assert.deepEqual(ready.map((r) => r.type), ['ready', 'ready']);
+    for (let step = 0; step < 3; step++) {
+      const replies = await pool.request({ step });
+      const m = 1.5 + step; // mean of (1 + step) and (2 + step)
+      for (const r of replies) {
+        assert.deepEqual(r.values, [[m, 2 * m, 3 * m], [m, -m, 0.5 * m, 4]]);
+      }
+    }
+  } finally {
+    await pool.terminate();
+  }
+});
