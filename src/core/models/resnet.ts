@@ -254,7 +254,7 @@ export class ResNetEncoder extends Module {
   constructor(config: Partial<ResNetConfig> = {}, scope?: ParamScope) {
     const cfg = resolveResNetConfig(config);
     const sc = scope ?? new ParamStore(new Rng(cfg.seed)).scope('');
-    super(sc.store);
+    super(sc);
     this.config = cfg;
     const firstIn = cfg.repeatToThreeChannels ? 3 : cfg.inChannels;
     const bn = { momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon };

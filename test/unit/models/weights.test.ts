@@ -4,7 +4,10 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { ParamStore } from '../../../src/core/models/module';
+import { Projector } from '../../../src/core/models/projector';
 import { ResNetEncoder } from '../../../src/core/models/resnet';
+import { Rng } from '../../../src/core/util/rng';
 import { loadWeights, readWeightsManifest, saveWeights } from '../../../src/core/models/weights';
 import { useCpu } from './helpers';
 
@@ -83,5 +86,37 @@ test('weights: a data file that does not match its manifest is refused', async (
     a.dispose();
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('weights: an encoder saved from a shared store (MoCo model) loads into a standalone encoder', async () => {
+  await useCpu();
+  const dir = await tmpDir();
+  const dirAll = await tmpDir();
+  try {
+    const cfg = { depth: 18 as const, widths: [2, 4, 4, 8] as [number, number, number, number] };
+    const store = new ParamStore(new Rng(5));
+    const enc = new ResNetEncoder(cfg, store.scope('encoder'));
+    const proj = new Projector({ inDim: 8 }, store.scope('projector'));
+    await saveWeights(enc, dir);
+    await saveWeights(store, dirAll);
+    const alone = new ResNetEncoder({ ...cfg, seed: 99 });
+    await loadWeights(alone, dir);
+    const mine = alone.namedVariables();
+    enc.namedVariables().forEach((e, i) => {
+      assert.equal(mine[i].name, e.name);
+      assert.deepEqual(Array.from(mine[i].variable.dataSync()), Array.from(e.variable.dataSync()));
+    });
+    // The whole-store checkpoint has projector variables too: strict loading refuses, non-strict reports them.
+    await assert.rejects(loadWeights(alone, dirAll), /missing from the checkpoint/);
+    const report = await loadWeights(new ParamStore(new Rng(0)), dirAll, { strict: false });
+    assert.equal(report.loaded.length, 0);
+    assert.equal(report.unused.length, store.list().length);
+    proj.dispose();
+    enc.dispose();
+    alone.dispose();
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.rm(dirAll, { recursive: true, force: true });
   }
 });
