@@ -18,9 +18,15 @@ const PACKAGES = {
   'mricron-data': ['usr/share/mricron/templates/ch2.nii.gz', 'usr/share/mricron/templates/aal.nii.gz'],
   'python3-nibabel': [
     'usr/lib/python3/dist-packages/nibabel/tests/data/example_nifti2.nii.gz',
-    'usr/lib/python3/dist-packages/nibabel/tests/data/example4d.nii.gz',
+    'usr/lib/python3/dist-packages/nibabel/tests/data/anatomical.nii',
+    'usr/lib/python3/dist-packages/nibabel/tests/data/functional.nii',
+    'usr/lib/python3/dist-packages/nibabel/tests/data/reoriented_anat_moved.nii',
+    'usr/lib/python3/dist-packages/nibabel/tests/data/standard.nii.gz',
   ],
-  'python3-pydicom': ['usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm'],
+  'python3-pydicom': [
+    'usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm',
+    'usr/lib/python3/dist-packages/pydicom/data/test_files/JPEG2000.dcm',
+  ],
 };
 
 function log(s) {

@@ -18,6 +18,7 @@ const FILES = {
   reorientedAnat: 'python3-nibabel/usr/lib/python3/dist-packages/nibabel/tests/data/reoriented_anat_moved.nii',
   standard: 'python3-nibabel/usr/lib/python3/dist-packages/nibabel/tests/data/standard.nii.gz',
   ctSmall: 'python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm',
+  jpeg2000: 'python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/JPEG2000.dcm',
 } as const;
 
 export type DebianFile = keyof typeof FILES;
