@@ -12,6 +12,13 @@
  *    steps (ENGINE.md), so zca never uses it.
  * Output W·Xc, then a per-channel affine (γ, β). Every Newton step runs in its own tf.tidy.
  * Running mean and running W (momentum 0.1, PyTorch convention) are used in evaluation mode.
+ *
+ * Measured against the exact ZCA (zcaOracle.ts, float64 eigendecomposition), one group of c = 64,
+ * m = 1024 samples, relative error of the output (identical on the cpu and wasm backends to 2 digits):
+ *   cond(Σ)          13      100     1.2e3   9.8e3
+ *   iternorm T=5     0.34    0.49    0.61    0.69    (partial whitening: the authors' layer, by design)
+ *   iternorm T=10    1.1e-5  1.5e-2  0.16    0.33
+ *   zca (≤20 steps)  3e-6    6e-6    1.1e-5  5e-5    (early stop after 8, 11, 13, 16 steps)
  */
 import * as tf from '@tensorflow/tfjs';
 import { ParamScope } from './module';
@@ -45,10 +52,17 @@ export interface ResolvedWhiteningOptions {
   affine: boolean;
 }
 
+/**
+ * The uncoupled IterNorm recursion diverges in float32 beyond this many steps (measured, c = 64,
+ * 1024 samples: T = 10 finite for cond(Σ) up to 1e4; T = 20 relative error 88 at cond 13 and NaN from
+ * cond 100 on). Full whitening is what `zca` is for.
+ */
+export const ITERNORM_MAX_STABLE_ITERATIONS = 10;
+
 export function resolveWhiteningOptions(o: WhiteningOptions = {}): ResolvedWhiteningOptions {
   const method = o.method ?? 'iternorm';
   if (method !== 'iternorm' && method !== 'zca') throw new Error(`whitening.method: '${String(method)}' is not 'iternorm' or 'zca'`);
-  return {
+  const r: ResolvedWhiteningOptions = {
     method,
     groupSize: o.groupSize ?? 64,
     iterations: o.iterations ?? (method === 'zca' ? 20 : 5),
@@ -57,6 +71,18 @@ export function resolveWhiteningOptions(o: WhiteningOptions = {}): ResolvedWhite
     tolerance: o.tolerance ?? 1e-5,
     affine: o.affine ?? true,
   };
+  if (!Number.isInteger(r.groupSize) || r.groupSize < 1) throw new Error(`whitening.groupSize: ${r.groupSize} is not a positive integer`);
+  if (!Number.isInteger(r.iterations) || r.iterations < 1) throw new Error(`whitening.iterations: ${r.iterations} is not a positive integer`);
+  if (method === 'iternorm' && r.iterations > ITERNORM_MAX_STABLE_ITERATIONS) {
+    throw new Error(
+      `whitening.iterations: ${r.iterations} steps of 'iternorm' diverge in float32 (the uncoupled Newton recursion ` +
+        `turns to NaN beyond ~${ITERNORM_MAX_STABLE_ITERATIONS} steps). For full whitening use method 'zca' ` +
+        `(coupled Newton–Schulz, stable at 20+ steps), or keep iternorm at ≤ ${ITERNORM_MAX_STABLE_ITERATIONS} steps.`,
+    );
+  }
+  if (!(r.epsilon >= 0)) throw new Error(`whitening.epsilon: ${r.epsilon} must be ≥ 0`);
+  if (!(r.momentum >= 0 && r.momentum <= 1)) throw new Error(`whitening.momentum: ${r.momentum} must be in [0, 1]`);
+  return r;
 }
 
 /** Effective group size for C channels (clamped), with a clear error when it does not divide C. */
@@ -206,6 +232,17 @@ export function whitenBatch(x: tf.Tensor, options: WhiteningOptions = {}): White
       W = r.W;
       iterations = r.iterations;
       residual = r.residual;
+    }
+    // One scalar read per call: a NaN here would silently poison every weight after the next update.
+    const wsum = tf.sum(W).dataSync()[0];
+    if (!Number.isFinite(wsum)) {
+      const xsum = tf.sum(x2).dataSync()[0];
+      throw new Error(
+        Number.isFinite(xsum)
+          ? `whitening (${o.method}): the whitening matrix is not finite (covariance of ${M} samples × ${c} channels per group; ` +
+              `too few samples or ε = ${o.epsilon} too small?). Increase the batch size or whitening.epsilon.`
+          : `whitening (${o.method}): its input contains NaN or Infinity (the layers before it diverged: lower the learning rate).`,
+      );
     }
     // W is symmetric (a polynomial in Σ): x_i ↦ W x_i is X·W for row samples.
     const y = tf.reshape(fromGroups(tf.matMul(xg, W)), x.shape);

@@ -160,3 +160,16 @@ test('whitening: autodiff gradients are finite, match finite differences, and do
     store.dispose();
   }
 });
+
+test('whitening: iternorm beyond its stable step count is refused; NaN input gives a clear error', async () => {
+  await useCpu();
+  assert.throws(() => whitenBatch(tf.zeros([4, 8]), { method: 'iternorm', iterations: 20 }), /use method 'zca'/);
+  assert.throws(() => whitenBatch(tf.zeros([4, 12]), { groupSize: 8 }), /does not divide the 12 channels/);
+  const bad = tf.tensor2d([[1, 2], [Number.NaN, 1], [3, 4], [0, 1]]);
+  for (const method of ['iternorm', 'zca'] as const) {
+    const n0 = tf.memory().numTensors;
+    assert.throws(() => whitenBatch(bad, { method }), /contains NaN or Infinity/);
+    assert.equal(tf.memory().numTensors, n0, 'no leak on error');
+  }
+  bad.dispose();
+});
