@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import { envCommand } from './commands/env';
 import { benchCommand } from './commands/bench';
+import { inspectCommand } from './commands/inspect';
 import { EXIT, UsageError } from './errors';
 
 const USAGE = `medssl — MedSSL Studio's engine, headless
@@ -9,6 +10,8 @@ const USAGE = `medssl — MedSSL Studio's engine, headless
 Usage:
   medssl env [--json]                 Node, TensorFlow.js backends (and why one is unavailable), CUDA, threads, memory
   medssl bench [--json] [--profile]   images/s of one training step here, beside PyTorch on the CPU when installed
+  medssl inspect <path> [--json]      what a dataset folder holds (layout, cases, shape, spacing, orientation, HU range,
+                                      labels) and every problem at once; exit 2 when there are problems
   medssl help                         this text
 `;
 
@@ -46,6 +49,11 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
           err,
         );
       }
+      case 'inspect': {
+        const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+        if (positionals.length !== 1) throw new UsageError('inspect takes one dataset folder or image file: medssl inspect <path> [--json]');
+        return await inspectCommand({ path: positionals[0], json: values.json ?? false }, out, err);
+      }
       case undefined:
       case 'help':
       case '--help':
@@ -53,7 +61,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         out(USAGE);
         return command === undefined ? EXIT.badInput : EXIT.ok;
       default:
-        throw new UsageError(`unknown command '${command}'. Commands: env, bench, help.`);
+        throw new UsageError(`unknown command '${command}'. Commands: env, bench, inspect, help.`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
