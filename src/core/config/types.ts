@@ -1,0 +1,121 @@
+/**
+ * The resolved experiment config: what `loadConfig` returns after validation with every default filled
+ * in, and what the engine consumes. The schema (schema.ts) is the single source of the defaults and of
+ * the editor's JSON Schema; this file is the contract the engine codes against. METHOD.md gives the
+ * meaning and the paper's values of every field.
+ */
+import type { BackendRequest } from '../backend/types';
+
+export type WindowPreset = 'abdomen' | 'transunet' | 'w400l40' | 'zscore' | 'none';
+
+export interface DataConfig {
+  /** 'phantom' (built-in, generated) or a dataset folder (any layout `medssl inspect` detects). */
+  source: 'phantom' | 'folder';
+  /** Folder of the dataset when source = folder (relative paths are relative to the config file). */
+  path?: string;
+  phantom: { cases: number; slices: number; seed: number };
+  /** In-plane size slices are resampled to (square). */
+  size: number;
+  window: WindowPreset;
+  /** Used when window = zscore (the authors: HU+1024, mean 884.5, std 983.7). */
+  zscore: { mean: number; std: number };
+  /** Keep only slices with foreground (needs labels). */
+  foregroundOnly: boolean;
+  /** Fraction of cases held out (split by case, never by slice) for diagnostics/evaluation. */
+  heldOutFraction: number;
+}
+
+export interface WhiteningConfig {
+  enabled: boolean;
+  method: 'iternorm' | 'zca';
+  groupSize: number;
+  iterations: number;
+  eps: number;
+  momentum: number;
+}
+
+export interface ModelConfig {
+  arch: 'resnet18' | 'resnet34' | 'resnet50';
+  /** Stage widths; overrides widthMultiplier when given. */
+  widths?: [number, number, number, number];
+  widthMultiplier: number;
+  /** 'imagenet' 7×7/2 + max-pool; 'small' 3×3/1 for small inputs. */
+  stem: 'imagenet' | 'small';
+  /** Repeat the 1-channel slice to 3 channels. */
+  repeatToThreeChannels: boolean;
+  whitening: WhiteningConfig;
+  projector: { hiddenDim?: number; outDim: number };
+}
+
+export interface AugmentConfig {
+  cropScale: [number, number];
+  flip: boolean;
+  rotationDeg: number;
+  brightness: number;
+  contrast: number;
+  gamma: number;
+  blurProbability: number;
+  noiseStd: number;
+}
+
+export interface LocalLossConfig {
+  enabled: boolean;
+  /** λ: total = global + λ · local. */
+  weight: number;
+  temperature: number;
+  /** G: a G×G grid of regions inside the views' overlap. */
+  grid: number;
+  /** Skip a pair whose overlap is below this fraction of either view. */
+  minOverlap: number;
+  /** Which backbone stage's feature map (1–4; 4 = last, the authors' intent). */
+  stage: 1 | 2 | 3 | 4;
+  /** Also use regions of other images in the batch as negatives. */
+  crossImageNegatives: boolean;
+  projectorDim: number;
+}
+
+export interface SslConfig {
+  method: 'mocov2';
+  queueSize: number;
+  /** Key encoder EMA momentum. */
+  momentum: number;
+  temperature: number;
+  embeddingDim: number;
+  /** How key-encoder BatchNorm statistics are kept apart from the query's in one process. */
+  shuffleBn: 'shuffle' | 'subbatch' | 'none';
+  local: LocalLossConfig;
+  augment: AugmentConfig;
+}
+
+export interface PretrainConfig {
+  epochs: number;
+  batchSize: number;
+  /** Base learning rate; 'auto' = 0.03 × batch / 256. */
+  lr: number | 'auto';
+  momentum: number;
+  weightDecay: number;
+  warmupEpochs: number;
+  schedule: 'cosine' | 'constant';
+  /** Save a checkpoint every N steps (0: only at the end and on cancel). */
+  checkpointEvery: number;
+  /** Data-parallel worker threads on the wasm backend ('auto' = one per core, at most 2). */
+  workers: number | 'auto';
+}
+
+export interface DiagnosticsConfig {
+  /** Every N epochs (and at the end). */
+  everyEpochs: number;
+  /** Held-out slices embedded for the spectra. */
+  slices: number;
+}
+
+export interface ExperimentConfig {
+  name: string;
+  seed: number;
+  backend: BackendRequest;
+  data: DataConfig;
+  model: ModelConfig;
+  ssl: SslConfig;
+  pretrain: PretrainConfig;
+  diagnostics: DiagnosticsConfig;
+}
