@@ -173,8 +173,9 @@ async function stopProcess(child, name, ms = 15000) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 3. Screenshot handshake: a test inside the extension host writes <dir>/<name>.request (JSON); the driver
-// saves test-results/screenshots/<name>.png and answers <dir>/<name>.done (JSON: {png, webviewText}).
+// 3. Screenshot handshake: a test inside the extension host writes <dir>/<name>.request (JSON: options in
+// test/integration/screenshot.ts); the driver can click in a webview, waits for a selector in one, saves
+// test-results/screenshots/<name>.png and answers <dir>/<name>.done (JSON: {png, webviewText, attributes}).
 async function serveScreenshots(page, requestsDir, stopSignal) {
   while (!stopSignal.stopped) {
     let names = [];
@@ -189,11 +190,17 @@ async function serveScreenshots(page, requestsDir, stopSignal) {
       let answer;
       try {
         const req = JSON.parse(fs.readFileSync(reqPath, 'utf8') || '{}');
+        if (req.clickInWebview) {
+          await waitForWebviewSelector(page, req.clickInWebview, req.timeoutMs ?? 15000);
+          await (await findInFrames(page, req.clickInWebview)).click(req.clickInWebview);
+        }
         if (req.waitForWebviewSelector) await waitForWebviewSelector(page, req.waitForWebviewSelector, req.timeoutMs ?? 15000);
-        const png = path.join(SCREENSHOTS, `${name}.png`);
-        await page.screenshot({ path: png });
-        answer = { png, webviewText: await webviewText(page, req.waitForWebviewSelector) };
-        log(`screenshot ${path.relative(ROOT, png)}`);
+        answer = await webviewContent(page, req.waitForWebviewSelector);
+        if (req.screenshot !== false) {
+          answer.png = path.join(SCREENSHOTS, `${name}.png`);
+          await page.screenshot({ path: answer.png });
+          log(`screenshot ${path.relative(ROOT, answer.png)}`);
+        }
       } catch (e) {
         answer = { error: String(e?.message ?? e) };
         log(`screenshot ${name} failed: ${answer.error}`);
@@ -227,10 +234,15 @@ async function waitForWebviewSelector(page, selector, ms) {
   throw new Error(`no webview shows '${selector}' after ${ms / 1000}s`);
 }
 
-async function webviewText(page, selector) {
-  if (!selector) return undefined;
+/** The visible text of the webview showing `selector`, and the attributes of that element. */
+async function webviewContent(page, selector) {
+  if (!selector) return {};
   const frame = await findInFrames(page, selector);
-  return frame ? await frame.evaluate(() => document.body.innerText) : undefined;
+  if (!frame) return {};
+  return frame.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    return { webviewText: document.body.innerText, attributes: el ? Object.fromEntries([...el.attributes].map((a) => [a.name, a.value])) : {} };
+  }, selector);
 }
 
 /** Streams mocha's spec report (written by out/test/integration/index.js) to the terminal as it grows. */

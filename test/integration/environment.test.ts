@@ -82,4 +82,25 @@ describe('MedSSL Studio in VS Code', function () {
     assert.ok(shot.webviewText.includes(report.gpuAnswer), 'the panel does not show the gpuAnswer that the command returned');
     for (const b of report.backends) assert.ok(shot.webviewText.includes(b.name), `backend ${b.name} not shown`);
   });
+
+  it('Re-check in the panel runs the check again and shows the new report', async function () {
+    this.timeout(90_000);
+    if (!screenshotsAvailable()) this.skip(); // clicking needs the browser driver
+    const checked = '[data-testid="checked"]';
+    const before = await requestScreenshot('integration-environment-before-recheck', { waitForWebviewSelector: checked, screenshot: false });
+    const t0 = Number(before?.attributes?.['data-checked-at']);
+    assert.ok(t0 > 0, `no check time shown: ${JSON.stringify(before?.attributes)}`);
+    // webview → host {type:'recheck'} → worker `medssl env --json` → host → webview {type:'env'}
+    await requestScreenshot('integration-environment-recheck-click', { clickInWebview: '[data-testid="recheck"]', screenshot: false });
+    const after = await waitFor(
+      'a newer report in the panel',
+      async () => {
+        const a = await requestScreenshot('integration-environment-recheck-poll', { waitForWebviewSelector: checked, screenshot: false });
+        return Number(a?.attributes?.['data-checked-at']) > t0 ? a : undefined;
+      },
+      60_000,
+    );
+    assert.ok(after.webviewText?.includes('Re-check'), 'the button is back to Re-check');
+    assert.ok(report && after.webviewText?.includes(report.gpuAnswer.slice(0, 20)));
+  });
 });

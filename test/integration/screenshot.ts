@@ -8,14 +8,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface ScreenshotAnswer {
-  png: string;
+  /** Absent when `screenshot: false`. */
+  png?: string;
   /** Visible text of the webview that shows `waitForWebviewSelector`, when one was asked for. */
   webviewText?: string;
+  /** Attributes of the first element matching `waitForWebviewSelector`. */
+  attributes?: Record<string, string>;
 }
 
 export interface ScreenshotOptions {
+  /** First click this element in whichever webview shows it (a real mouse click in the browser). */
+  clickInWebview?: string;
   /** Wait until a webview frame contains this CSS selector before capturing. */
   waitForWebviewSelector?: string;
+  /** false: only read the webview (text, attributes), no PNG. */
+  screenshot?: boolean;
   timeoutMs?: number;
 }
 

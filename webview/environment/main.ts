@@ -183,7 +183,7 @@ function render(): void {
   const r = state.report;
   if (r) {
     children.push(answerSection(r), backendsSection(r), cudaSection(r), machineSection(r));
-    if (state.receivedAt) children.push(h('footer', { class: 'dim' }, `Checked ${new Date(state.receivedAt).toLocaleString()}.`));
+    if (state.receivedAt) children.push(h('footer', { class: 'dim', 'data-testid': 'checked', 'data-checked-at': String(state.receivedAt) }, `Checked ${new Date(state.receivedAt).toLocaleString()}.`));
   } else if (!state.error) {
     children.push(h('p', { class: 'placeholder', 'data-testid': 'placeholder' }, 'Checking the environment…'));
   }
