@@ -49,6 +49,8 @@ export interface MemoryEstimateOptions {
   optimizerSlots?: number;
   /** Further full copies of the parameters (MoCo's momentum key encoder: 1). Default 0. */
   extraParamCopies?: number;
+  /** Trainable parameters outside the encoder (projector heads, decoder). Default 0. */
+  extraParams?: number;
   /** Multiplies the per-sample part. Default DEFAULT_SAFETY_FACTOR (measured). */
   safetyFactor?: number;
   /** Added once (backend runtime, the JS side's staging buffers). Default DEFAULT_OVERHEAD_BYTES. */
@@ -177,14 +179,15 @@ export function estimateTrainingStepBytes(
   const slots = options.optimizerSlots ?? 1;
   const copies = options.extraParamCopies ?? 0;
   const safetyFactor = options.safetyFactor ?? DEFAULT_SAFETY_FACTOR;
-  const fixedBytes = a.params * 4 * (3 + slots + copies) + (options.overheadBytes ?? DEFAULT_OVERHEAD_BYTES);
+  const extra = options.extraParams ?? 0;
+  const fixedBytes = (a.params + extra) * 4 * (3 + slots + copies) + (options.overheadBytes ?? DEFAULT_OVERHEAD_BYTES);
   const activationBytesPerSample = (a.kept + a.grads) * 4;
   const transientBytesPerSample = TRANSIENT_MAPS * a.largestMap * 4;
   const perSampleBytes = safetyFactor * (activationBytesPerSample + transientBytesPerSample);
   return {
     batch,
     inputSize: size,
-    paramCount: a.params,
+    paramCount: a.params + extra,
     fixedBytes,
     activationBytesPerSample,
     transientBytesPerSample,

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { emaUpdate, copyVariables } from '../../../src/core/models/module';
 import { ResNetEncoder, resolveResNetConfig, stageSpatialSizes } from '../../../src/core/models/resnet';
 import { Rng } from '../../../src/core/util/rng';
-import { maxAbsDiff, randn, useCpu } from './helpers';
+import { maxAbsDiff, randn, relError, useCpu } from './helpers';
 
 test('ResNet-18/34/50: output shapes of every stage and the pooled vector (small width)', async () => {
   await useCpu();
@@ -137,5 +137,43 @@ test('ResNet training step: tensor count stable over repeated forward+backward+S
   assert.ok(losses[losses.length - 1] < losses[0], `loss should decrease: ${losses.join(', ')}`);
   x.dispose();
   opt.dispose();
+  enc.dispose();
+});
+
+test('ResNet: all parameter gradients with the fast BatchNorm match plain autograd BatchNorm', async () => {
+  await useCpu();
+  const bnMod = await import('../../../src/core/models/batchNorm');
+  const enc = new ResNetEncoder({ depth: 18, widths: [2, 4, 4, 8], seed: 11 });
+  const x = tf.randomNormal([3, 16, 16, 1], 0, 1, 'float32', 6) as tf.Tensor4D;
+  const r = tf.randomNormal([3, 8], 0, 1, 'float32', 7);
+  const grads = (): Map<string, Float32Array> => {
+    const { value, grads: g } = tf.variableGrads(() => tf.sum(tf.mul(enc.forward(x).pooled, r)) as tf.Scalar, enc.trainableVariables());
+    value.dispose();
+    const names = new Map(enc.namedVariables('param').map((e) => [e.variable.name, e.name]));
+    const out = new Map<string, Float32Array>();
+    for (const [k, t] of Object.entries(g)) out.set(names.get(k)!, t.dataSync() as Float32Array);
+    tf.dispose(g);
+    return out;
+  };
+  const fast = grads();
+  const original = bnMod.BatchNorm.prototype.apply;
+  bnMod.BatchNorm.prototype.apply = function (this: InstanceType<typeof bnMod.BatchNorm>, t: tf.Tensor, training: boolean): tf.Tensor {
+    return training ? bnMod.batchNormReference(t, this.gamma, this.beta, this.epsilon) : original.call(this, t, training);
+  };
+  let ref: Map<string, Float32Array>;
+  try {
+    ref = grads();
+  } finally {
+    bnMod.BatchNorm.prototype.apply = original;
+  }
+  assert.equal(fast.size, enc.trainableVariables().length);
+  let worst = 0;
+  for (const [name, g] of fast) {
+    const e = relError(g, ref.get(name)!);
+    worst = Math.max(worst, e);
+    assert.ok(e < 1e-3, `${name}: relative error ${e}`);
+  }
+  console.log(`encoder gradients, fast vs reference BatchNorm: worst relative error ${worst.toExponential(2)} over ${fast.size} parameters`);
+  tf.dispose([x, r]);
   enc.dispose();
 });
