@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     process.exitCode = code;
   } catch (e) {
     console.error(`test-electron: ${e instanceof Error ? e.message : String(e)}`);
+    console.error('test-electron downloads VS Code; where that is impossible, run `npm run test:integration` (code-server from npm).');
     process.exitCode = 1;
   }
 }
