@@ -100,6 +100,16 @@ describe('Environment panel', () => {
     });
   }
 
+  it('stays readable in a narrow editor column (no horizontal scrolling)', async () => {
+    const { page, context } = await openPanel(browser, origin, 'environment', { theme: 'dark', width: 420, height: 800 });
+    await postToPanel(page, { type: 'env', report: fixture });
+    await page.waitForSelector('[data-testid="gpu-answer"]');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the panel`);
+    await screenshot(page, 'webview-environment-narrow-dark');
+    await context.close();
+  });
+
   it('Re-check posts {type: "recheck"} and shows it is busy until the next report', async () => {
     const { page, context } = await openPanel(browser, origin, 'environment');
     await postToPanel(page, { type: 'env', report: fixture });
