@@ -363,21 +363,21 @@ async function main() {
   ];
   log(`starting code-server on http://${authority} (Node ${spawnSync(node24, ['--version']).stdout.toString().trim()})`);
   // The extension host inherits code-server's environment, not the browser's: variables for the tests go here.
+  const serverEnv = {
+    ...process.env,
+    PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}`,
+    MEDSSL_SCREENSHOT_REQUESTS: requestsDir,
+    MEDSSL_TEST_RESULTS: resultsFile,
+    MEDSSL_TEST_LOG: mochaLog,
+    MEDSSL_TEST_REPO: ROOT,
+    ...(grep ? { MEDSSL_TEST_GREP: grep } : {}),
+  };
+  for (const k of ['VSCODE_CLI', 'ELECTRON_RUN_AS_NODE', 'VSCODE_IPC_HOOK_CLI']) delete serverEnv[k];
   const server = spawn(node24, csArgs, {
     cwd: work,
     detached: true, // own process group, so the extension host cannot outlive a stuck server
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}`,
-      MEDSSL_SCREENSHOT_REQUESTS: requestsDir,
-      MEDSSL_TEST_RESULTS: resultsFile,
-      MEDSSL_TEST_LOG: mochaLog,
-      MEDSSL_TEST_REPO: ROOT,
-      ...(grep ? { MEDSSL_TEST_GREP: grep } : {}),
-      VSCODE_CLI: undefined,
-      ELECTRON_RUN_AS_NODE: undefined,
-    },
+    env: serverEnv,
   });
   server.stdout.pipe(csLog);
   server.stderr.pipe(csLog);
