@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { ParamStore } from '../../../src/core/models/module';
+import { copyVariables, emaUpdate, ParamStore } from '../../../src/core/models/module';
 import { Projector } from '../../../src/core/models/projector';
 import { ResNetEncoder } from '../../../src/core/models/resnet';
 import { Rng } from '../../../src/core/util/rng';
-import { useCpu } from './helpers';
+import { maxAbsDiff, useCpu } from './helpers';
 
 test('Rng: seeded, state save/restore reproduces the stream exactly', () => {
   const a = new Rng(42);
@@ -53,4 +53,26 @@ test('ParamStore: params vs buffers, duplicate names refused, modules sharing a 
   assert.ok(store.has('encoder.conv1.weight') && !store.has('projector.fc1.weight'));
   enc.dispose();
   alone.dispose();
+});
+
+test('copyVariables / emaUpdate (MoCo key encoder): params blend, buffers are copied, structure is checked', async () => {
+  await useCpu();
+  const q = new ResNetEncoder({ depth: 18, widths: [2, 2, 4, 4], seed: 1 });
+  const k = new ResNetEncoder({ depth: 18, widths: [2, 2, 4, 4], seed: 2 });
+  const x = tf.randomNormal([2, 16, 16, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const o = q.forward(x); // moves q's running statistics
+  tf.dispose([x, o.stem, ...o.stages, o.pooled]);
+  const before = new Map(k.namedVariables().map((e) => [e.name, Array.from(e.variable.dataSync())]));
+  emaUpdate(k, q, 0.9);
+  const qv = new Map(q.namedVariables().map((e) => [e.name, Array.from(e.variable.dataSync())]));
+  for (const e of k.namedVariables()) {
+    const got = Array.from(e.variable.dataSync());
+    const exp = e.kind === 'param' ? before.get(e.name)!.map((t, i) => 0.9 * t + 0.1 * qv.get(e.name)![i]) : qv.get(e.name)!;
+    assert.ok(maxAbsDiff(got, exp) < 1e-6, e.name);
+  }
+  copyVariables(k, q);
+  for (const e of k.namedVariables()) assert.deepEqual(Array.from(e.variable.dataSync()), qv.get(e.name));
+  const other = new ResNetEncoder({ depth: 18, widths: [2, 2, 4, 8] });
+  assert.throws(() => emaUpdate(other, q, 0.99), /has shape/);
+  [q, k, other].forEach((m) => m.dispose());
 });
