@@ -5,6 +5,8 @@
  * Each file is written to a temporary name and renamed; the manifest goes last, and the loader checks
  * the data file's length and hash against it, so a half-written pair is detected, never loaded.
  * Loading checks everything (names, shapes, dtypes) before assigning anything.
+ * `saveTensors` / `loadTensors` store other named tensors (optimizer slots, the MoCo queue) the same way
+ * under another base name in the same directory (`<name>.json` + `<name>.bin`).
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -55,21 +57,37 @@ function variablesOf(target: Module | ParamStore): NamedVariable[] {
   return target instanceof Module ? target.namedVariables() : target.list();
 }
 
-function dtypeOf(v: tf.Variable, name: string): WeightDType {
+function dtypeOf(v: tf.Tensor, name: string): WeightDType {
   if (v.dtype === 'float32' || v.dtype === 'int32') return v.dtype;
-  throw new Error(`weights: variable '${name}' has dtype ${v.dtype}; only float32 and int32 are saved`);
+  throw new Error(`weights: tensor '${name}' has dtype ${v.dtype}; only float32 and int32 are saved`);
 }
 
-/** Serialises variables in memory: manifest (without hash) and one byte buffer. */
+/** A named tensor to save (optimizer slots, MoCo queue ...): see {@link saveTensors}. */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+  /** Default 'buffer'. */
+  kind?: VariableKind;
+}
+
+/** Serialises variables in memory: manifest (with hash) and one byte buffer. */
 export function serializeVariables(vars: NamedVariable[], metadata?: Record<string, unknown>): { manifest: WeightsManifest; data: Buffer } {
+  return serializeTensors(vars.map((v) => ({ name: v.name, kind: v.kind, tensor: v.variable })), metadata);
+}
+
+/** Serialises named tensors in memory: manifest (with hash) and one byte buffer. */
+export function serializeTensors(list: NamedTensor[], metadata?: Record<string, unknown>): { manifest: WeightsManifest; data: Buffer } {
   const entries: WeightsEntry[] = [];
   const chunks: Buffer[] = [];
+  const seen = new Set<string>();
   let offset = 0;
-  for (const e of vars) {
-    const dtype = dtypeOf(e.variable, e.name);
-    const values = e.variable.dataSync() as Float32Array | Int32Array;
+  for (const e of list) {
+    if (seen.has(e.name)) throw new Error(`weights: duplicate tensor name '${e.name}'`);
+    seen.add(e.name);
+    const dtype = dtypeOf(e.tensor, e.name);
+    const values = e.tensor.dataSync() as Float32Array | Int32Array;
     const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-    entries.push({ name: e.name, kind: e.kind, shape: [...e.variable.shape], dtype, offset, byteLength: bytes.byteLength });
+    entries.push({ name: e.name, kind: e.kind ?? 'buffer', shape: [...e.tensor.shape], dtype, offset, byteLength: bytes.byteLength });
     chunks.push(bytes);
     offset += bytes.byteLength;
   }
@@ -98,18 +116,68 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   }
 }
 
+async function writePair(dir: string, manifest: WeightsManifest, data: Buffer, baseName: string): Promise<WeightsManifest> {
+  await fs.mkdir(dir, { recursive: true });
+  const dataName = `${baseName}.bin`;
+  const m: WeightsManifest = { ...manifest, dataFile: dataName };
+  await writeFileAtomic(path.join(dir, dataName), data);
+  await writeFileAtomic(path.join(dir, `${baseName === 'weights' ? 'manifest' : baseName}.json`), JSON.stringify(m, null, 1));
+  return m;
+}
+
 /** Saves every param and buffer of `target` into `dir` (created if needed). */
 export async function saveWeights(target: Module | ParamStore, dir: string, metadata?: Record<string, unknown>): Promise<WeightsManifest> {
   const { manifest, data } = serializeVariables(variablesOf(target), metadata);
-  await fs.mkdir(dir, { recursive: true });
-  await writeFileAtomic(path.join(dir, WEIGHTS_DATA), data);
-  await writeFileAtomic(path.join(dir, WEIGHTS_MANIFEST), JSON.stringify(manifest, null, 1));
-  return manifest;
+  return writePair(dir, manifest, data, 'weights');
+}
+
+/**
+ * Saves arbitrary named tensors (optimizer slots, the MoCo queue ...) as `<dir>/<baseName>.json` +
+ * `<dir>/<baseName>.bin`, same format and atomicity as the weights. `baseName` must not be 'weights'.
+ */
+export async function saveTensors(dir: string, baseName: string, list: NamedTensor[], metadata?: Record<string, unknown>): Promise<WeightsManifest> {
+  if (!/^[A-Za-z0-9_-]+$/.test(baseName) || baseName === 'weights' || baseName === 'manifest') {
+    throw new Error(`saveTensors: base name '${baseName}' must be letters, digits, '-' or '_', and not 'weights' or 'manifest'`);
+  }
+  const { manifest, data } = serializeTensors(list, metadata);
+  return writePair(dir, manifest, data, baseName);
+}
+
+/** Loads tensors saved by {@link saveTensors} (the caller owns and disposes them). */
+export async function loadTensors(dir: string, baseName: string): Promise<{ tensors: Map<string, tf.Tensor>; manifest: WeightsManifest }> {
+  const manifest = await readWeightsManifest(dir, `${baseName}.json`);
+  const data = await readVerifiedData(dir, manifest);
+  const tensors = new Map<string, tf.Tensor>();
+  for (const e of manifest.entries) tensors.set(e.name, tensorFromEntry(data, e, path.join(dir, manifest.dataFile)));
+  return { tensors, manifest };
+}
+
+function tensorFromEntry(data: Buffer, e: WeightsEntry, file: string): tf.Tensor {
+  const expected = tf.util.sizeFromShape(e.shape) * 4;
+  if (e.byteLength !== expected || e.offset < 0 || e.offset + e.byteLength > data.byteLength || (e.dtype !== 'float32' && e.dtype !== 'int32')) {
+    throw new Error(`weights: '${e.name}': byte range ${e.offset}+${e.byteLength} or dtype ${e.dtype} is invalid in ${file}`);
+  }
+  // Copy into an aligned buffer (offsets in a Node Buffer need not be 4-byte aligned).
+  const bytes = new Uint8Array(e.byteLength);
+  bytes.set(data.subarray(e.offset, e.offset + e.byteLength));
+  const values = e.dtype === 'float32' ? new Float32Array(bytes.buffer) : new Int32Array(bytes.buffer);
+  return tf.tensor(values, e.shape, e.dtype);
+}
+
+async function readVerifiedData(dir: string, manifest: WeightsManifest): Promise<Buffer> {
+  const dataFile = path.join(dir, manifest.dataFile || WEIGHTS_DATA);
+  const data = await fs.readFile(dataFile);
+  if (data.byteLength !== manifest.byteLength) {
+    throw new Error(`weights: ${dataFile} has ${data.byteLength} bytes, the manifest expects ${manifest.byteLength} (incomplete or mismatched save)`);
+  }
+  const sha = createHash('sha256').update(data).digest('hex');
+  if (sha !== manifest.sha256) throw new Error(`weights: ${dataFile} does not match its manifest (SHA-256 differs): corrupted or from another save`);
+  return data;
 }
 
 /** Reads and validates a manifest (format, version, entry layout). */
-export async function readWeightsManifest(dir: string): Promise<WeightsManifest> {
-  const file = path.join(dir, WEIGHTS_MANIFEST);
+export async function readWeightsManifest(dir: string, manifestName: string = WEIGHTS_MANIFEST): Promise<WeightsManifest> {
+  const file = path.join(dir, manifestName);
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -138,12 +206,7 @@ export async function loadWeights(target: Module | ParamStore, dir: string, opti
   const withBuffers = options.buffers ?? true;
   const manifest = await readWeightsManifest(dir);
   const dataFile = path.join(dir, manifest.dataFile || WEIGHTS_DATA);
-  const data = await fs.readFile(dataFile);
-  if (data.byteLength !== manifest.byteLength) {
-    throw new Error(`weights: ${dataFile} has ${data.byteLength} bytes, the manifest expects ${manifest.byteLength} (incomplete or mismatched save)`);
-  }
-  const sha = createHash('sha256').update(data).digest('hex');
-  if (sha !== manifest.sha256) throw new Error(`weights: ${dataFile} does not match its manifest (SHA-256 differs): corrupted or from another save`);
+  const data = await readVerifiedData(dir, manifest);
 
   const byName = new Map(manifest.entries.map((e) => [e.name, e]));
   const problems: string[] = [];
@@ -180,11 +243,7 @@ export async function loadWeights(target: Module | ParamStore, dir: string, opti
     throw new Error(`weights: cannot load ${dir} into this model (architecture or config differs?):\n  ${shown}${problems.length > 8 ? `\n  … and ${problems.length - 8} more` : ''}`);
   }
   for (const [v, e] of plan) {
-    // Copy into an aligned buffer (offsets in a Node Buffer need not be 4-byte aligned).
-    const bytes = new Uint8Array(e.byteLength);
-    bytes.set(data.subarray(e.offset, e.offset + e.byteLength));
-    const values = e.dtype === 'float32' ? new Float32Array(bytes.buffer) : new Int32Array(bytes.buffer);
-    const t = tf.tensor(values, e.shape, e.dtype);
+    const t = tensorFromEntry(data, e, dataFile);
     v.variable.assign(t);
     t.dispose();
   }

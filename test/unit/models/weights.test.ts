@@ -8,7 +8,7 @@ import { ParamStore } from '../../../src/core/models/module';
 import { Projector } from '../../../src/core/models/projector';
 import { ResNetEncoder } from '../../../src/core/models/resnet';
 import { Rng } from '../../../src/core/util/rng';
-import { loadWeights, readWeightsManifest, saveWeights } from '../../../src/core/models/weights';
+import { loadTensors, loadWeights, readWeightsManifest, saveTensors, saveWeights } from '../../../src/core/models/weights';
 import { useCpu } from './helpers';
 
 async function tmpDir(): Promise<string> {
@@ -118,5 +118,26 @@ test('weights: an encoder saved from a shared store (MoCo model) loads into a st
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
     await fs.rm(dirAll, { recursive: true, force: true });
+  }
+});
+
+test('saveTensors/loadTensors: other named tensors (optimizer slots, queue) beside the weights, bit-exact', async () => {
+  await useCpu();
+  const dir = await tmpDir();
+  try {
+    const queue = tf.randomNormal([16, 8], 0, 1, 'float32', 3);
+    const ptr = tf.tensor1d([5], 'int32');
+    await saveTensors(dir, 'optimizer', [{ name: 'queue', tensor: queue }, { name: 'queue_ptr', tensor: ptr }], { step: 12 });
+    const { tensors, manifest } = await loadTensors(dir, 'optimizer');
+    assert.deepEqual(manifest.metadata, { step: 12 });
+    assert.deepEqual(Array.from(tensors.get('queue')!.dataSync()), Array.from(queue.dataSync()));
+    assert.equal(tensors.get('queue_ptr')!.dtype, 'int32');
+    assert.deepEqual(Array.from(tensors.get('queue_ptr')!.dataSync()), [5]);
+    assert.deepEqual((await fs.readdir(dir)).sort(), ['optimizer.bin', 'optimizer.json']);
+    await assert.rejects(saveTensors(dir, 'weights', []), /base name/);
+    await assert.rejects(saveTensors(dir, 'x', [{ name: 'a', tensor: ptr }, { name: 'a', tensor: ptr }]), /duplicate/);
+    tf.dispose([queue, ptr, ...tensors.values()]);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
   }
 });
