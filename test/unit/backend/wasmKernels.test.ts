@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend, registerWasmTrainingKernels } from '../../../src/core/backend/wasm/init';
+import { setBackpropFilterChunkLimit } from '../../../src/core/backend/wasm/kernels/conv2DBackpropFilter';
 
 const TOL = 1e-4;
 const rows: { shape: string; kernel: string; err: number }[] = [];
@@ -101,6 +102,25 @@ test('conv2d gradients (Conv2DBackpropInput, Conv2DBackpropFilter) match cpu', a
       return tf.grads(loss)([x, W]);
     };
     await both(`x${n}x${h}x${w}x${ci} k${k} s${s} ${pad}`, ['Conv2DBackpropInput', 'Conv2DBackpropFilter'], f);
+  }
+});
+
+test('Conv2DBackpropFilter split into batch chunks matches cpu', async () => {
+  const prev = setBackpropFilterChunkLimit(600); // forces one sample per chunk below
+  try {
+    for (const [n, h, w, ci, k, co, s, pad] of [[3, 7, 6, 2, 3, 4, 1, 'same'], [4, 9, 9, 2, 3, 3, 2, 'valid']] as const) {
+      const xa = rnd(n * h * w * ci), wa = rnd(k * k * ci * co), ra = rnd(n * h * w * co);
+      await both(`x${n}x${h}x${w}x${ci} k${k} s${s} ${pad} chunked`, ['Conv2DBackpropFilter'], () => {
+        const x = tf.tensor4d(xa, [n, h, w, ci]);
+        const loss = (ww: tf.Tensor): tf.Tensor => {
+          const y = tf.conv2d(x, ww as tf.Tensor4D, s, pad);
+          return tf.sum(tf.mul(y, tf.tensor(ra.subarray(0, y.size), y.shape)));
+        };
+        return [tf.grad(loss)(tf.tensor4d(wa, [k, k, ci, co]))];
+      });
+    }
+  } finally {
+    setBackpropFilterChunkLimit(prev);
   }
 });
 

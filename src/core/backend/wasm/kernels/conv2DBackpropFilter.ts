@@ -6,7 +6,14 @@ import { KernelFn, TensorInfo, dispose, makeF32, reshape, runStock, transpose, h
 import { ConvGeom, convGeom } from './convInfo';
 
 /** Largest transposed-im2col buffer (floats) built at once; the batch is split into chunks beyond it. */
-const MAX_COL = 24 * 1024 * 1024;
+let MAX_COL = 24 * 1024 * 1024;
+
+/** Sets the chunk limit (floats; for tests of the chunked path). Returns the previous one. */
+export function setBackpropFilterChunkLimit(floats: number): number {
+  const prev = MAX_COL;
+  MAX_COL = Math.max(1, Math.floor(floats));
+  return prev;
+}
 
 /**
  * Transposed im2col from the channel-first input xT [Ci, N, H, W]:
