@@ -53,6 +53,11 @@ export interface MemoryEstimateOptions {
   extraParams?: number;
   /** Multiplies the per-sample part. Default DEFAULT_SAFETY_FACTOR (measured). */
   safetyFactor?: number;
+  /**
+   * Data-parallel workers, each its own wasm instance with its own 4 GiB heap and ⌈batch/workers⌉
+   * samples (ENGINE.md: 2 worker_threads). The estimate and the limit are per worker. Default 1.
+   */
+  workers?: number;
   /** Added once (backend runtime, the JS side's staging buffers). Default DEFAULT_OVERHEAD_BYTES. */
   overheadBytes?: number;
 }
@@ -70,7 +75,10 @@ export interface MemoryEstimate {
   /** (activations + transient) × safety factor. */
   perSampleBytes: number;
   safetyFactor: number;
-  /** fixedBytes + batch × perSampleBytes. */
+  workers: number;
+  /** ⌈batch / workers⌉. */
+  batchPerWorker: number;
+  /** fixedBytes + batchPerWorker × perSampleBytes: the peak of one wasm instance. */
   totalBytes: number;
 }
 
@@ -166,7 +174,7 @@ export function activationElements(config: Partial<ResNetConfig> | ResolvedResNe
   return { kept, grads, largestMap: largest, params };
 }
 
-/** Estimated peak bytes of one training step. */
+/** Estimated peak bytes of one training step (per worker when `options.workers` > 1). */
 export function estimateTrainingStepBytes(
   config: Partial<ResNetConfig> | ResolvedResNetConfig,
   batch: number,
@@ -175,6 +183,9 @@ export function estimateTrainingStepBytes(
 ): MemoryEstimate {
   if (!(Number.isInteger(batch) && batch > 0)) throw new Error(`memory estimate: batch size ${batch} is not a positive integer`);
   const size = toSize(inputSize);
+  const workers = options.workers ?? 1;
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new Error(`memory estimate: workers ${workers} is not a positive integer`);
+  const perWorker = Math.ceil(batch / workers);
   const a = activationElements(config, size);
   const slots = options.optimizerSlots ?? 1;
   const copies = options.extraParamCopies ?? 0;
@@ -193,7 +204,9 @@ export function estimateTrainingStepBytes(
     transientBytesPerSample,
     perSampleBytes,
     safetyFactor,
-    totalBytes: fixedBytes + batch * perSampleBytes,
+    workers,
+    batchPerWorker: perWorker,
+    totalBytes: fixedBytes + perWorker * perSampleBytes,
   };
 }
 
@@ -233,15 +246,20 @@ export function checkBatchFits(
   const cfg = isResolved(config) ? config : resolveResNetConfig(config);
   const estimate = estimateTrainingStepBytes(cfg, batch, inputSize, options);
   const [h, w] = estimate.inputSize;
-  const what = `a training step of ${describe(cfg)} at batch ${batch}, ${h}×${w}`;
+  const workers = estimate.workers;
+  const what =
+    `a training step of ${describe(cfg)} at batch ${batch}, ${h}×${w}` +
+    (workers > 1 ? ` (${estimate.batchPerWorker} per worker, ${workers} workers)` : '');
+  const perWorkerNote = workers > 1 ? ' per worker' : '';
   if (estimate.totalBytes <= limitBytes) {
-    return { ok: true, estimate, message: `${what} needs about ${formatBytes(estimate.totalBytes)} of ${formatBytes(limitBytes)}` };
+    return { ok: true, estimate, message: `${what} needs about ${formatBytes(estimate.totalBytes)}${perWorkerNote} of ${formatBytes(limitBytes)}` };
   }
-  const maxBatch = Math.max(0, Math.floor((limitBytes - estimate.fixedBytes) / estimate.perSampleBytes));
+  const maxPerWorker = Math.max(0, Math.floor((limitBytes - estimate.fixedBytes) / estimate.perSampleBytes));
+  const maxBatch = maxPerWorker * workers;
   const maxPowerOfTwo = maxBatch >= 1 ? 2 ** Math.floor(Math.log2(maxBatch)) : 0;
   const message =
     maxBatch >= 1
-      ? `${what} needs about ${formatBytes(estimate.totalBytes)}, more than the ${formatBytes(limitBytes)} limit. ` +
+      ? `${what} needs about ${formatBytes(estimate.totalBytes)}${perWorkerNote}, more than the ${formatBytes(limitBytes)} limit. ` +
         `Batch size ${maxPowerOfTwo} fits (largest power of two; the largest batch that fits is ${maxBatch}). ` +
         `Lower the batch size, the input size or the encoder width.`
       : `${what} does not fit in ${formatBytes(limitBytes)} even at batch size 1 (the parameters alone need ` +

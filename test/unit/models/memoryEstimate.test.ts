@@ -51,6 +51,14 @@ test('checkBatchFits: refuses a too-large batch and names a batch size that fits
   assert.equal(checkBatchFits(BENCH, bad.maxBatch, 128).ok, true);
   assert.equal(checkBatchFits(BENCH, bad.maxPowerOfTwo, 128).ok, true);
   assert.equal(checkBatchFits(BENCH, bad.maxBatch + 1, 128).ok, false);
+  // Two data-parallel workers: each has its own heap and half the batch.
+  const two = checkBatchFits(BENCH, 1024, 128, WASM_HEAP_LIMIT_BYTES, { workers: 2 });
+  assert.equal(two.estimate.batchPerWorker, 512);
+  if (!two.ok) {
+    assert.equal(two.maxBatch, 2 * bad.maxBatch);
+    assert.match(two.message, /512 per worker, 2 workers/);
+    assert.equal(checkBatchFits(BENCH, two.maxBatch, 128, WASM_HEAP_LIMIT_BYTES, { workers: 2 }).ok, true);
+  }
   // Not even batch 1.
   const none = checkBatchFits({ depth: 50 }, 8, 512, 64 * 2 ** 20);
   assert.equal(none.ok, false);
