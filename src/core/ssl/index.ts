@@ -1,0 +1,5 @@
+export * from './infoNCE';
+export * from './queue';
+export * from './regions';
+export * from './localLoss';
+export * from './moco';

@@ -1,0 +1,229 @@
+/**
+ * MoCo v2 (+ local feature learning, + whitening through the encoder config), single process.
+ *
+ * Query side: encoder → projector (→ 128-d, L2-normalised); local projector on pooled regions.
+ * Key side: a second copy of the same modules in its own store, updated as an exponential moving
+ * average of the query side (parameters; BatchNorm and whitening running statistics copied along),
+ * never by gradients. Step (MoCo's order): momentum update of the key side, keys without gradient,
+ * queries with gradient, loss = global InfoNCE + λ·local InfoNCE, SGD update, enqueue the keys.
+ *
+ * Shuffled key BatchNorm in one process: BatchNorm over the whole batch is invariant to a permutation,
+ * so shuffling alone would change nothing. What we do instead ('shuffle', the default): draw a random
+ * permutation of the key batch from the run's generator, split the permuted batch into 2 sub-batches
+ * and run the key encoder on each (each sub-batch gets its own batch statistics, like two GPUs in
+ * MoCo), then concatenate and undo the permutation. The query encoder sees the whole batch, so query
+ * and key never share statistics and no sub-batch statistic follows a fixed group of images.
+ * 'subbatch': the same without the permutation; 'none': the whole key batch at once.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ViewGeometry } from '../data/augment';
+import { copyVariables, emaUpdate, Module, ParamStore, type NamedVariable } from '../models/module';
+import { l2Normalize, Projector } from '../models/projector';
+import { ResNetEncoder, stageSpatialSizes, type EncoderOutput, type ResNetConfig } from '../models/resnet';
+import type { SgdMomentum } from '../train/optimizer';
+import { Rng } from '../util/rng';
+import { infoNce, top1Class0 } from './infoNCE';
+import { disposePlan, localInfoNce, planLocal, poolRegions } from './localLoss';
+import { KeyQueue } from './queue';
+
+export interface MocoLocalOptions {
+  enabled: boolean;
+  weight: number;
+  temperature: number;
+  grid: number;
+  minOverlap: number;
+  stage: 1 | 2 | 3 | 4;
+  crossImageNegatives: boolean;
+  projectorDim: number;
+}
+
+export interface MocoOptions {
+  encoder: Partial<ResNetConfig>;
+  projector: { hiddenDim?: number; outDim: number };
+  queueSize: number;
+  momentum: number;
+  temperature: number;
+  shuffleBn: 'shuffle' | 'subbatch' | 'none';
+  local: MocoLocalOptions;
+  batchSize: number;
+  /** View size (square) — to know the feature-map size of the local stage. */
+  inputSize: number;
+}
+
+/** The modules of one side (query or key), in one store. */
+export class MocoSide {
+  readonly store: ParamStore;
+  readonly encoder: ResNetEncoder;
+  readonly projector: Projector;
+  readonly localProjector: Projector | null;
+
+  constructor(o: MocoOptions, rng: Rng) {
+    this.store = new ParamStore(rng);
+    this.encoder = new ResNetEncoder(o.encoder, this.store.scope('encoder'));
+    this.projector = new Projector({ inDim: this.encoder.featureDim, hiddenDim: o.projector.hiddenDim, outDim: o.projector.outDim }, this.store.scope('projector'));
+    if (o.local.enabled) {
+      const c = this.encoder.config.stageChannels[o.local.stage - 1];
+      this.localProjector = new Projector({ inDim: c, hiddenDim: c, outDim: o.local.projectorDim }, this.store.scope('localProjector'));
+    } else {
+      this.localProjector = null;
+    }
+  }
+
+  modules(): Module[] {
+    return this.localProjector ? [this.encoder, this.projector, this.localProjector] : [this.encoder, this.projector];
+  }
+
+  train(on: boolean): void {
+    for (const m of this.modules()) m.train(on);
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
+
+export interface MocoBatch {
+  /** Query views [N, H, W, 1] and key views [N, H, W, 1]. */
+  xq: tf.Tensor4D;
+  xk: tf.Tensor4D;
+  /** Geometry of (query view, key view) per image. */
+  geometry: Array<[ViewGeometry, ViewGeometry]>;
+}
+
+export interface MocoStepResult {
+  total: number;
+  global: number;
+  /** NaN when the local loss is off or every pair was skipped. */
+  local: number;
+  top1: number;
+  /** Images whose views overlapped too little for the local loss. */
+  localSkipped: number;
+}
+
+export function disposeEncoderOutput(o: EncoderOutput): void {
+  tf.dispose([o.stem, ...o.stages, o.pooled]);
+}
+
+export class Moco {
+  readonly query: MocoSide;
+  readonly key: MocoSide;
+  readonly queue: KeyQueue;
+  readonly featureSize: [number, number];
+
+  constructor(readonly options: MocoOptions, readonly rng: Rng) {
+    if (!(options.momentum >= 0 && options.momentum <= 1)) throw new Error(`ssl.momentum: ${options.momentum} must be in [0, 1]`);
+    this.query = new MocoSide(options, rng);
+    this.key = new MocoSide(options, rng);
+    this.query.modules().forEach((m, i) => copyVariables(this.key.modules()[i], m));
+    this.queue = new KeyQueue(options.queueSize, options.projector.outDim, rng, options.batchSize);
+    const sizes = stageSpatialSizes(this.query.encoder.config, options.inputSize, options.inputSize);
+    this.featureSize = sizes[options.local.stage - 1];
+  }
+
+  /** Trainable variables of the query side (names relative to its store). */
+  trainableParams(): NamedVariable[] {
+    return this.query.store.list('param');
+  }
+
+  /** Key side ← EMA of the query side (buffers copied). */
+  momentumUpdate(): void {
+    const q = this.query.modules();
+    this.key.modules().forEach((k, i) => emaUpdate(k, q[i], this.options.momentum));
+  }
+
+  /** Key encoder forward on the (optionally permuted) sub-batches; returns the stage map and pooled features in batch order. */
+  private keyForward(xk: tf.Tensor4D): { stage: tf.Tensor4D | null; pooled: tf.Tensor2D } {
+    const N = xk.shape[0];
+    const enc = this.key.encoder;
+    const stageIdx = this.options.local.stage - 1;
+    const wantStage = this.options.local.enabled;
+    const mode = this.options.shuffleBn;
+    if (mode === 'none' || N < 2) {
+      const o = enc.forward(xk);
+      const stage = wantStage ? o.stages[stageIdx] : null;
+      const pooled = o.pooled;
+      tf.dispose([o.stem, ...o.stages.filter((s) => s !== stage)]);
+      return { stage, pooled };
+    }
+    const perm = Array.from({ length: N }, (_, i) => i);
+    if (mode === 'shuffle') this.rng.shuffle(perm);
+    const inv = new Array<number>(N);
+    perm.forEach((p, i) => (inv[p] = i));
+    let res: { stage: tf.Tensor4D | null; pooled: tf.Tensor2D } | null = null;
+    tf.tidy(() => {
+      const xs = mode === 'shuffle' ? tf.gather(xk, tf.tensor1d(perm, 'int32')) : xk;
+      const half = Math.floor(N / 2);
+      const parts = [tf.slice(xs, [0, 0, 0, 0], [half, -1, -1, -1]), tf.slice(xs, [half, 0, 0, 0], [N - half, -1, -1, -1])];
+      const outs = parts.map((p) => enc.forward(p as tf.Tensor4D));
+      const unperm = (t: tf.Tensor) => (mode === 'shuffle' ? tf.gather(t, tf.tensor1d(inv, 'int32')) : t);
+      const pooled = unperm(tf.concat(outs.map((o) => o.pooled), 0)) as tf.Tensor2D;
+      const stage = wantStage ? (unperm(tf.concat(outs.map((o) => o.stages[stageIdx]), 0)) as tf.Tensor4D) : null;
+      res = { stage: stage ? tf.keep(stage) : null, pooled: tf.keep(pooled) };
+    });
+    return res!;
+  }
+
+  /** One MoCo step: EMA, keys, loss, gradients, SGD update (learning rate `lr`), enqueue. */
+  step(batch: MocoBatch, opt: SgdMomentum, lr: number): MocoStepResult {
+    const o = this.options;
+    const N = batch.xq.shape[0];
+    this.query.train(true);
+    this.key.train(true);
+    this.momentumUpdate();
+    const plan = o.local.enabled ? planLocal(batch.geometry, this.featureSize[0], this.featureSize[1], o.local.grid, o.local.minOverlap) : null;
+    const V = plan ? plan.valid.length : 0;
+    // Keys: no gradient (nothing here is a query-side variable, and it runs outside variableGrads).
+    let kGlobal!: tf.Tensor2D;
+    let kLocalT: tf.Tensor2D | null = null;
+    tf.tidy(() => {
+      const kf = this.keyForward(batch.xk);
+      kGlobal = tf.keep(l2Normalize(this.key.projector.forward(kf.pooled)));
+      if (plan && V > 0 && kf.stage && this.key.localProjector) {
+        const pooledK = poolRegions(kf.stage, plan.valid, plan.weightsK!);
+        kLocalT = tf.keep(tf.transpose(l2Normalize(this.key.localProjector.forward(pooledK))) as tf.Tensor2D);
+      }
+      tf.dispose([kf.pooled, ...(kf.stage ? [kf.stage] : [])]);
+    });
+    const params = this.trainableParams();
+    let gScalar: tf.Scalar | null = null;
+    let lScalar: tf.Scalar | null = null;
+    let logits: tf.Tensor2D | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = this.query.encoder.forward(batch.xq);
+      const q = l2Normalize(this.query.projector.forward(out.pooled));
+      const g = infoNce(q, kGlobal, this.queue.keys as tf.Tensor as tf.Tensor2D, o.temperature);
+      gScalar = tf.keep(g.loss);
+      logits = tf.keep(g.logits);
+      let total: tf.Scalar = g.loss;
+      if (plan && V > 0 && kLocalT && this.query.localProjector) {
+        const pooledQ = poolRegions(out.stages[o.local.stage - 1], plan.valid, plan.weightsQ!);
+        const ql = l2Normalize(this.query.localProjector.forward(pooledQ));
+        const l = localInfoNce(ql, kLocalT, V, plan.regions, o.local.temperature, o.local.crossImageNegatives);
+        lScalar = tf.keep(l);
+        total = tf.add(total, tf.mul(l, o.local.weight)) as tf.Scalar;
+      }
+      disposeEncoderOutput(out);
+      return total;
+    }, params.map((p) => p.variable));
+    const gradList = params.map((p) => grads[p.variable.name]);
+    const total = value.dataSync()[0];
+    const global = (gScalar as tf.Scalar | null)?.dataSync()[0] ?? Number.NaN;
+    const local = (lScalar as tf.Scalar | null)?.dataSync()[0] ?? Number.NaN;
+    const top1 = logits ? top1Class0(logits) : Number.NaN;
+    // Apply only finite updates: the caller's guard stops the run on a non-finite loss.
+    if (Number.isFinite(total)) {
+      opt.apply(gradList, lr);
+      this.queue.enqueue(kGlobal);
+    }
+    tf.dispose([value, ...gradList, kGlobal, ...(kLocalT ? [kLocalT] : []), ...(gScalar ? [gScalar] : []), ...(lScalar ? [lScalar] : []), ...(logits ? [logits] : [])]);
+    if (plan) disposePlan(plan);
+    void N;
+    return { total, global, local, top1, localSkipped: plan ? plan.skipped : 0 };
+  }
+
+  dispose(): void {
+    this.query.dispose();
+    this.key.dispose();
+    this.queue.dispose();
+  }
+}
