@@ -3,15 +3,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { WorkerPool, createExchangeBuffer } from '../../../src/core/backend/wasm/dataParallel';
+import { WorkerPool, createAllGatherBuffer, createExchangeBuffer } from '../../../src/core/backend/wasm/dataParallel';
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const tf = require(workerData.tfjs);
-const { GradientExchange } = require(workerData.module);
+const { GradientExchange, AllGather } = require(workerData.module);
 tf.setBackend('cpu').then(() => {
   const ex = new GradientExchange(workerData.sab, workerData.rank, 2, 7);
+  const ag = new AllGather(workerData.agSab, workerData.rank, 2, 6);
   parentPort.on('message', (m) => {
+    if (m.gather) {
+      const k = tf.fill([2, 3], workerData.rank + 10 * m.step);
+      const all = ag.gather(k);
+      parentPort.postMessage({ type: 'gather', shape: all.shape, values: Array.from(all.dataSync()) });
+      tf.dispose([k, all]);
+      return;
+    }
     const r = workerData.rank + 1 + m.step;
     const g = [tf.tensor([r, 2 * r, 3 * r], [3]), tf.tensor([[r, -r], [0.5 * r, 4]], [2, 2])];
     const avg = ex.allReduceMean(g);
@@ -22,10 +30,11 @@ tf.setBackend('cpu').then(() => {
 });
 `;
 
-test('GradientExchange.allReduceMean gives every worker the mean, step after step', async () => {
+test('GradientExchange.allReduceMean gives every worker the mean; AllGather concatenates in rank order', async () => {
   const sab = createExchangeBuffer(7, 2);
+  const agSab = createAllGatherBuffer(6, 2);
   const mod = path.join(__dirname, '../../../src/core/backend/wasm/dataParallel.js');
-  const pool = new WorkerPool(WORKER, 2, (rank) => ({ sab, rank, module: mod, tfjs: require.resolve('@tensorflow/tfjs') }), { eval: true });
+  const pool = new WorkerPool(WORKER, 2, (rank) => ({ sab, agSab, rank, module: mod, tfjs: require.resolve('@tensorflow/tfjs') }), { eval: true });
   try {
     const ready = await pool.receive();
     assert.deepEqual(ready.map((r) => r.type), ['ready', 'ready']);
@@ -34,6 +43,13 @@ test('GradientExchange.allReduceMean gives every worker the mean, step after ste
       const m = 1.5 + step; // mean of (1 + step) and (2 + step)
       for (const r of replies) {
         assert.deepEqual(r.values, [[m, 2 * m, 3 * m], [m, -m, 0.5 * m, 4]]);
+      }
+    }
+    for (let step = 0; step < 2; step++) {
+      const replies = await pool.request({ gather: true, step });
+      for (const r of replies) {
+        assert.deepEqual(r.shape, [4, 3]);
+        assert.deepEqual(r.values, [...Array(6).fill(10 * step), ...Array(6).fill(1 + 10 * step)]);
       }
     }
   } finally {

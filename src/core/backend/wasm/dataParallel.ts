@@ -68,6 +68,38 @@ export class GradientExchange {
   }
 }
 
+/** Shared buffer for {@link AllGather}: `worldSize` slots of at most `maxFloats` floats. */
+export function createAllGatherBuffer(maxFloats: number, worldSize: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(CTL_BYTES + 4 * maxFloats * worldSize);
+}
+
+/**
+ * Used inside each worker: all-gather of one float32 tensor per replica, concatenated along axis 0
+ * in rank order (e.g. MoCo's keys of every half-batch for the queue, or shuffled-BN statistics).
+ */
+export class AllGather {
+  private readonly ctl: Int32Array;
+  private readonly slots: Float32Array;
+
+  constructor(sab: SharedArrayBuffer, readonly rank: number, readonly worldSize: number, readonly maxFloats: number) {
+    this.ctl = new Int32Array(sab, 0, 4);
+    this.slots = new Float32Array(sab, CTL_BYTES, maxFloats * worldSize);
+  }
+
+  /** Every replica passes a tensor of the same shape; returns the concatenation (a new tensor). */
+  gather(t: tf.Tensor): tf.Tensor {
+    if (t.size > this.maxFloats) throw new Error(`AllGather: ${t.size} values exceed the slot size ${this.maxFloats}`);
+    const be = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as BackendWasm) : null;
+    const view = be ? (be.typedArrayFromHeap(t) as Float32Array) : (t.dataSync() as Float32Array);
+    this.slots.set(view, this.rank * this.maxFloats);
+    barrier(this.ctl, this.worldSize);
+    const out = new Float32Array(t.size * this.worldSize);
+    for (let r = 0; r < this.worldSize; r++) out.set(this.slots.subarray(r * this.maxFloats, r * this.maxFloats + t.size), r * t.size);
+    barrier(this.ctl, this.worldSize); // nobody overwrites a slot before every replica has read it
+    return tf.tensor(out, [t.shape[0] * this.worldSize, ...t.shape.slice(1)], 'float32');
+  }
+}
+
 export interface WorkerReply {
   type: string;
   [key: string]: unknown;
