@@ -1,0 +1,227 @@
+/**
+ * The one schema of an experiment config (zod v4): it validates, fills every default, and is the source
+ * of the editor's JSON Schema (jsonSchema.ts) and of the hover docs (describe.ts). Descriptions and
+ * defaults follow METHOD.md; where METHOD.md gives a paper value and a CPU value, the default is the
+ * paper value and the examples/ configs show the small settings.
+ *
+ * No `vscode` and no TensorFlow import here: the extension host loads this module for diagnostics.
+ */
+import { z } from 'zod';
+import type { ExperimentConfig } from './types';
+
+/** Names usable as a folder name part (runId = <UTC timestamp>-<name>). */
+export const CONFIG_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * IterNorm's uncoupled Newton recursion turns to NaN in float32 beyond this many steps (measured in
+ * models/whitening.ts, ITERNORM_MAX_STABLE_ITERATIONS; duplicated so that config does not load TensorFlow).
+ */
+export const ITERNORM_MAX_ITERATIONS = 10;
+
+const posInt = () => z.int().min(1);
+const nonNegInt = () => z.int().min(0);
+const fraction = () => z.number().min(0).max(1);
+
+const phantomSchema = z
+  .strictObject({
+    cases: posInt().default(16).describe('Number of phantom cases (volumes) generated. Cases, not slices, are split between training and held-out.'),
+    slices: posInt().default(48).describe('Axial slices per phantom volume.'),
+    seed: nonNegInt().default(0).describe('Phantom seed: with the case index it determines every voxel (independent of the run seed).'),
+  })
+  .prefault({})
+  .describe('Built-in abdominal CT phantom (seeded, labelled structures in HU), used when data.source = phantom.');
+
+const dataSchema = z
+  .strictObject({
+    source: z
+      .enum(['phantom', 'folder'])
+      .default('phantom')
+      .describe("'phantom': the built-in generated CT phantom (no download). 'folder': a dataset folder in any layout `medssl inspect` detects (MSD, nnU-Net v2, BTCV, AbdomenCT-1K, slice folders, unlabelled)."),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Dataset folder when source = folder. A relative path is relative to the config file; the resolved config holds the absolute path.'),
+    phantom: phantomSchema,
+    size: posInt()
+      .default(336)
+      .describe('In-plane size in pixels (square) that slices are resampled to, and the size of each augmented view. The paper: 512×512 slices, random crops of 336. Small CPU runs use 64–128.'),
+    window: z
+      .enum(['abdomen', 'transunet', 'w400l40', 'zscore', 'none'])
+      .default('zscore')
+      .describe("Intensity normalisation of HU values. 'zscore': (HU + 1024 − mean) / std, what the authors' code fed (no window). 'abdomen': clip to [−175, 250] HU and scale to [0, 1] (MONAI's BTCV recipe). 'transunet': [−125, 275]. 'w400l40': width 400, level 40. 'none': raw HU."),
+    zscore: z
+      .strictObject({
+        mean: z.number().default(884.5).describe('Mean of HU + 1024 (the authors: 884.5).'),
+        std: z.number().positive().default(983.7).describe('Standard deviation of HU + 1024 (the authors: 983.7).'),
+      })
+      .prefault({})
+      .describe('Used when window = zscore: (HU + 1024 − mean) / std.'),
+    foregroundOnly: z.boolean().default(false).describe('Keep only slices that contain foreground (needs labels).'),
+    heldOutFraction: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0.2)
+      .describe('Fraction of cases held out (split by case, never by slice) for the collapse diagnostics and evaluation.'),
+  })
+  .prefault({})
+  .describe('Where the slices come from and how they are prepared.');
+
+const whiteningSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Feature decorrelation (remedy 2): replace the last normalisation layer of the last backbone stage by a whitening layer. Off for the MoCo v2 baseline.'),
+    method: z
+      .enum(['iternorm', 'zca'])
+      .default('iternorm')
+      .describe("'iternorm' (the authors' code): per group, T Newton steps P ← 1.5P − 0.5P³Σ from P = I, trace-normalised. 'zca' (the paper's wording): coupled Newton–Schulz iteration to full ZCA whitening, stopping early when ‖WΣW − I‖ is small."),
+    groupSize: posInt().default(64).describe('Channels per whitening group (must divide the channel count of the last stage; clamped to it). Groups of 64 whiten fully; one wide group with 5 steps only flattens the top of the spectrum.'),
+    iterations: posInt()
+      .optional()
+      .describe(`Newton steps T. Default 5 for iternorm (at most ${ITERNORM_MAX_ITERATIONS}: the uncoupled recursion diverges in float32 beyond), 20 for zca (a maximum; it stops early).`),
+    eps: z.number().min(0).default(1e-5).describe('ε added to the covariance diagonal (Σ + εI).'),
+    momentum: fraction().default(0.1).describe('Momentum of the running mean and running whitening matrix used in evaluation mode (weight of the new batch value).'),
+  })
+  .transform((w) => ({ ...w, iterations: w.iterations ?? (w.method === 'zca' ? 20 : 5) }))
+  .prefault({})
+  .describe('Feature decorrelation by whitening (METHOD.md, remedy 2). Running statistics are saved in checkpoints and used by downstream jobs.');
+
+const modelSchema = z
+  .strictObject({
+    arch: z
+      .enum(['resnet18', 'resnet34', 'resnet50'])
+      .default('resnet50')
+      .describe('2-D ResNet backbone, 1-channel input. ResNet-50 for GPU runs (the paper); ResNet-18, optionally narrower, for CPU runs.'),
+    widths: z
+      .tuple([posInt(), posInt(), posInt(), posInt()])
+      .optional()
+      .describe('Stage widths [w1, w2, w3, w4]; overrides widthMultiplier. For resnet50 these are the bottleneck inner widths (each stage outputs 4×). Default [64, 128, 256, 512] × widthMultiplier.'),
+    widthMultiplier: z.number().positive().default(1).describe('Scales the standard widths [64, 128, 256, 512] (e.g. 0.25 for a narrow CPU model). Ignored when widths is given.'),
+    stem: z
+      .enum(['imagenet', 'small'])
+      .default('imagenet')
+      .describe("'imagenet': 7×7 stride-2 convolution and 3×3 stride-2 max-pool (stride 4). 'small': one 3×3 stride-1 convolution, for small inputs (keeps the feature maps large enough for the local loss)."),
+    repeatToThreeChannels: z.boolean().default(false).describe('Repeat the 1-channel slice to 3 channels (for encoders that expect RGB input).'),
+    whitening: whiteningSchema,
+    projector: z
+      .strictObject({
+        hiddenDim: posInt().optional().describe('Hidden width of the projector MLP. Default: the backbone feature dimension d.'),
+        outDim: posInt().default(128).describe('Output (embedding) dimension of the projector: global average pool, Linear(d, d), ReLU, Linear(d, outDim); no BatchNorm. Must equal ssl.embeddingDim.'),
+      })
+      .prefault({})
+      .describe('MoCo v2 projection head on the pooled backbone features.'),
+  })
+  .prefault({})
+  .describe('The encoder: ResNet backbone, optional whitening layer, projector.');
+
+const localSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Local feature learning (remedy 1): a second InfoNCE between corresponding regions of the two views. Off for the MoCo v2 baseline.'),
+    weight: z.number().min(0).default(0.5).describe('λ: total loss = global InfoNCE + λ · local InfoNCE.'),
+    temperature: z.number().positive().default(0.2).describe('Temperature of the local InfoNCE.'),
+    grid: posInt().default(3).describe('G: a G×G grid of regions laid inside the intersection of the two crop boxes, mapped into each view through its crop and flip.'),
+    minOverlap: fraction().default(0.1).describe('Skip the local loss for a pair whose crop overlap is below this fraction of either view (the skips are counted in the events).'),
+    stage: z
+      .union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)])
+      .default(4)
+      .describe("Backbone stage whose feature map is pooled per region (4 = last, the authors' intent). Small inputs make it tiny (a 128×128 slice gives 4×4 at stage 4 with the imagenet stem): use 3, or stem 'small'."),
+    crossImageNegatives: z.boolean().default(false).describe('Also use the regions of the other images in the batch as negatives (default: only the other regions of the same image).'),
+    projectorDim: posInt().default(128).describe('Output dimension of the local projector (Linear, ReLU, Linear), L2-normalised.'),
+  })
+  .prefault({})
+  .describe('Local feature learning (METHOD.md, remedy 1).');
+
+const augmentSchema = z
+  .strictObject({
+    cropScale: z
+      .tuple([z.number().gt(0).max(1), z.number().gt(0).max(1)])
+      .default([0.2, 1])
+      .describe('Random resized crop: area range as fractions of the slice [min, max]. The crop box of each view is kept for the local loss.'),
+    flip: z.boolean().default(true).describe('Random horizontal flip (probability 0.5).'),
+    rotationDeg: z.number().min(0).max(180).default(10).describe('Maximum absolute rotation in degrees (small).'),
+    brightness: z.number().min(0).default(0.2).describe('Brightness jitter: add U(−b, b) in normalised intensity units.'),
+    contrast: z.number().min(0).max(1).default(0.2).describe('Contrast jitter: scale around the mean by U(1 − c, 1 + c).'),
+    gamma: z.number().min(0).default(0.25).describe('Gamma jitter g: γ drawn in [1/(1 + g), 1 + g] (0.25 gives [0.8, 1.25]); windowed images only; 0 disables.'),
+    blurProbability: fraction().default(0.5).describe('Probability of a Gaussian blur of a view.'),
+    noiseStd: z.number().min(0).default(0.02).describe('Standard deviation of added Gaussian noise (normalised intensity units); 0 disables.'),
+  })
+  .prefault({})
+  .describe('The two views of a slice: random resized crops with intensity jitter, blur, small rotation and flips. No hue or colour: CT is grey.');
+
+const sslSchema = z
+  .strictObject({
+    method: z.enum(['mocov2']).default('mocov2').describe('Contrastive method: MoCo v2 (query encoder, momentum key encoder, queue of negatives).'),
+    queueSize: posInt().default(65536).describe('Number of negative keys in the queue (initialised with random unit vectors). Must be a multiple of pretrain.batchSize; small runs use a smaller queue.'),
+    momentum: z.number().min(0).max(1).default(0.999).describe('Key encoder = exponential moving average of the query encoder with this momentum (BatchNorm running statistics are copied along).'),
+    temperature: z.number().positive().default(0.2).describe('InfoNCE temperature T: logits [positive, queue negatives] / T.'),
+    embeddingDim: posInt().default(128).describe('Dimension of the L2-normalised embedding (the projector output); must equal model.projector.outDim.'),
+    shuffleBn: z
+      .enum(['shuffle', 'subbatch', 'none'])
+      .default('shuffle')
+      .describe("Keeps the key encoder's BatchNorm statistics apart from the query's in one process (MoCo's shuffle BN is a multi-GPU trick). 'shuffle': key BatchNorm on a shuffled order of the key batch; 'subbatch': on sub-batches; 'none': off."),
+    local: localSchema,
+    augment: augmentSchema,
+  })
+  .prefault({})
+  .describe('Self-supervised method: MoCo v2, the local loss and the augmentations.');
+
+const pretrainSchema = z
+  .strictObject({
+    epochs: posInt().default(200).describe('Pretraining epochs (passes over the training slices).'),
+    batchSize: z.int().min(2).default(256).describe('Images per step (BatchNorm needs at least 2). The authors used 64.'),
+    lr: z
+      .union([z.literal('auto'), z.number().positive()], { error: "must be 'auto' or a number > 0" })
+      .default('auto')
+      .describe("Base learning rate of SGD; 'auto' = 0.03 × batchSize / 256 (MoCo v2's linear scaling)."),
+    momentum: z.number().min(0).lt(1).default(0.9).describe('SGD momentum.'),
+    weightDecay: z.number().min(0).default(1e-4).describe('SGD weight decay (the authors used 1e-6).'),
+    warmupEpochs: z.number().min(0).default(0).describe('Linear learning-rate warm-up, in epochs (fractions allowed), before the schedule.'),
+    schedule: z.enum(['cosine', 'constant']).default('cosine').describe("Learning-rate schedule per step after the warm-up: 'cosine' decay to 0, or 'constant'."),
+    checkpointEvery: nonNegInt().default(500).describe('Save a checkpoint every N steps (0: only at the end and on cancel). Checkpoints hold both encoders and projectors, optimizer state, queue, RNG state and schedule position.'),
+    workers: z
+      .union([z.literal('auto'), posInt()], { error: "must be 'auto' or a whole number ≥ 1" })
+      .default('auto')
+      .describe("Data-parallel worker threads on the wasm backend ('auto' = one per core, at most 2). The queue is fed by the keys of every worker."),
+  })
+  .prefault({})
+  .describe('The pretraining loop: SGD with momentum and weight decay, linear warm-up then cosine decay per step.');
+
+const diagnosticsSchema = z
+  .strictObject({
+    everyEpochs: posInt().default(10).describe('Compute the collapse diagnostics every N epochs (and at the end).'),
+    slices: posInt().default(512).describe('Held-out slices embedded (encoder in evaluation mode) for the spectra: sorted eigenvalues of the covariance of the L2-normalised representation and embedding, effective rank, dims for 99% variance, alignment and uniformity.'),
+  })
+  .prefault({})
+  .describe('Collapse diagnostics (METHOD.md, "Measuring collapse"), written to diagnostics/<step>.json and as scalar events.');
+
+export const experimentSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(CONFIG_NAME_PATTERN, 'must be 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit (it becomes part of the run folder name)')
+      .describe('Experiment name; run folders are named <UTC timestamp>-<name>. Letters, digits, . _ - (at most 64).'),
+    seed: nonNegInt().default(0).describe('Seed of the run: one seeded generator drives initialisation, data order and augmentations; the same config and seed give the same numbers on the same backend.'),
+    backend: z
+      .enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'])
+      .default('auto')
+      .describe("TensorFlow.js backend. 'auto' tries tfjs-node-gpu (CUDA), tfjs-node, the portable WebAssembly backend, then pure JS; the backend used and why earlier ones were skipped go into run.json. The setting medssl.backend overrides it."),
+    data: dataSchema,
+    model: modelSchema,
+    ssl: sslSchema,
+    pretrain: pretrainSchema,
+    diagnostics: diagnosticsSchema,
+  })
+  .meta({
+    title: 'MedSSL Studio experiment',
+    description: 'A MedSSL Studio experiment: MoCo v2 pretraining with local feature learning and feature decorrelation on CT slices (METHOD.md).',
+  });
+
+/** What the schema produces (defaults filled). */
+export type SchemaOutput = z.output<typeof experimentSchema>;
+/** What a config file may contain (defaults optional). */
+export type ConfigInput = z.input<typeof experimentSchema>;
+
+// Compile-time checks: the schema's output is exactly the engine's contract (types.ts), both ways.
+type Assert<T extends true> = T;
+export type _SchemaMatchesContract = Assert<SchemaOutput extends ExperimentConfig ? true : false>;
+export type _ContractMatchesSchema = Assert<ExperimentConfig extends SchemaOutput ? true : false>;
