@@ -22,3 +22,4 @@ export * from './resnet';
 export * from './projector';
 export * from './weights';
 export * from './memoryEstimate';
+export * from './memoryProbe';

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { measureTrainingStepMemory } from '../../../src/core/models/memoryProbe';
 import {
   activationElements,
+  DEFAULT_SAFETY_FACTOR,
   checkBatchFits,
   estimateTrainingStepBytes,
   WASM_HEAP_LIMIT_BYTES,
@@ -73,23 +75,14 @@ test('checkBatchFits: refuses a too-large batch and names a batch size that fits
 test('memory estimate covers the measured peak of a training step on the cpu backend', async () => {
   await useCpu();
   const cfg = { depth: 50 as const, widths: [4, 8, 16, 32] as [number, number, number, number], stem: 'small' as const };
-  const enc = new ResNetEncoder(cfg);
-  const x = tf.randomNormal([2, 16, 16, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const opt = tf.train.momentum(0.01, 0.9);
-  const step = (): void => {
-    const l = opt.minimize(() => tf.mean(tf.square(enc.forward(x).pooled)) as tf.Scalar, true, enc.trainableVariables());
-    l?.dispose();
-  };
-  step();
-  const before = tf.memory().numBytes;
-  const info = await tf.profile(() => step());
-  const est = estimateTrainingStepBytes(cfg, 2, 16, { overheadBytes: 0 });
-  // Engine bytes at the peak, counting what existed before (x, variables, optimizer slots).
-  const measured = info.peakBytes;
-  assert.ok(measured > before);
-  assert.ok(est.totalBytes >= measured, `estimate ${est.totalBytes} < measured peak ${measured}`);
-  assert.ok(est.totalBytes < 3 * measured, `estimate ${est.totalBytes} far above measured ${measured}`);
-  x.dispose();
-  opt.dispose();
-  enc.dispose();
+  const n0 = tf.memory().numTensors;
+  const r = await measureTrainingStepMemory(cfg, 2, 16, { overheadBytes: 0 });
+  assert.equal(tf.memory().numTensors, n0, 'the probe cleans up');
+  assert.equal(r.backend, 'cpu');
+  assert.equal(r.wasmHeapBytes, null);
+  const measured = r.tensorPeakBytes;
+  assert.ok(r.estimate.totalBytes >= measured, `estimate ${r.estimate.totalBytes} < measured peak ${measured}`);
+  assert.ok(r.estimate.totalBytes < 3 * measured, `estimate ${r.estimate.totalBytes} far above measured ${measured}`);
+  assert.ok(r.neededFactor > 0.5 && r.neededFactor < DEFAULT_SAFETY_FACTOR, `needed factor ${r.neededFactor}`);
+  console.log(`cpu, R-50 4-8-16-32 small stem, batch 2, 16²: peak ${(measured / 2 ** 20).toFixed(2)} MiB, estimate ${(r.estimate.totalBytes / 2 ** 20).toFixed(2)} MiB, needed factor ${r.neededFactor.toFixed(2)}`);
 });
