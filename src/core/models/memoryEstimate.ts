@@ -32,6 +32,10 @@ export const WASM_HEAP_LIMIT_BYTES = 4 * 1024 ** 3;
  *   wasm     R18 32-64-128-256, zca     128²    16     75 MiB    206 MiB   heap 407 MiB             1.61
  *   wasm     R50 16-32-64-128           96²     16     55 MiB    205 MiB   heap 358 MiB             1.48
  *   cpu      R50 8-16-32-64             64²      4      6 MiB     12 MiB   tf.profile peak 20.4 MiB 1.29
+ *   after BatchNorm switched from ones-row matmul sums to average pools (memoryProbe.ts):
+ *   wasm     R18 32-64-128-256          128²    32     75 MiB    408 MiB   heap 580 MiB (tensors 544) 1.24
+ *   wasm     R18 32-64-128-256          128²    64     75 MiB    815 MiB   heap 1096 MiB (tensors 1045) 1.25
+ *   cpu      R50 4-8-16-32, small stem  16²      2                         (unit test)              1.29
  *   (wasm heap = WebAssembly.Memory size, the high-water mark that the 4 GiB cap applies to; it grows
  *    geometrically, so it overshoots the need by up to ~20 %. cpu = engine bytes at the peak kernel.)
  * The largest factor seen is 1.61; the default 1.8 keeps ≥ 10 % margin over it. Before BatchNorm's
