@@ -1,34 +1,24 @@
 /**
  * Seeded randomness for the data pipeline. Functions take a `RandomSource` so that a run's single
  * generator (src/core/util/rng.ts, DESIGN.md "one seeded generator per run") can be passed in;
- * `seededRandom` is a self-contained mulberry32 for standalone use (phantom, tests).
+ * `seededRandom` gives a generator of that same type for standalone use (phantom, tests).
  */
+import { Rng } from '../util/rng';
+
 export interface RandomSource {
   /** Uniform in [0, 1). */
   next(): number;
 }
 
 export function hashString(s: string | number): number {
-  const text = String(s);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
+  return Rng.hashSeed(typeof s === 'number' ? String(s) : s);
 }
 
+/** A run-independent generator (phantom, tests): the project's one generator type, seeded here. */
 export function seededRandom(seed: number | string): RandomSource {
-  let s = hashString(seed);
-  return {
-    next(): number {
-      s = (s + 0x6d2b79f5) >>> 0;
-      let t = s;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
+  const r = new Rng(0);
+  r.setState({ algorithm: 'mulberry32', state: hashString(seed), spareNormal: null });
+  return r;
 }
 
 export function uniform(r: RandomSource, lo: number, hi: number): number {
