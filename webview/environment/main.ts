@@ -21,16 +21,12 @@ interface PanelState {
   error?: string;
 }
 
-declare global {
-  interface Window {
-    acquireVsCodeApi?: <S>() => VsCodeApi<S>;
-    __medsslPosted?: WebviewToHost[];
-  }
-}
+/** What VS Code defines in a webview, and what the shim adds outside it (no global augmentation: other panels share the compile). */
+const host = window as unknown as { acquireVsCodeApi?: <S>() => VsCodeApi<S>; __medsslPosted?: WebviewToHost[] };
 
 function shimApi<S>(): VsCodeApi<S> {
   const key = 'medssl.environment.state';
-  const posted: WebviewToHost[] = (window.__medsslPosted = window.__medsslPosted ?? []);
+  const posted: WebviewToHost[] = (host.__medsslPosted = host.__medsslPosted ?? []);
   let memory: S | undefined;
   return {
     postMessage(message) {
@@ -56,7 +52,7 @@ function shimApi<S>(): VsCodeApi<S> {
   };
 }
 
-const vscode: VsCodeApi<PanelState> = typeof window.acquireVsCodeApi === 'function' ? window.acquireVsCodeApi<PanelState>() : shimApi<PanelState>();
+const vscode: VsCodeApi<PanelState> = typeof host.acquireVsCodeApi === 'function' ? host.acquireVsCodeApi<PanelState>() : shimApi<PanelState>();
 
 // ---------------------------------------------------------------------------------------------------------
 // Small DOM helpers: text only goes through textContent, never innerHTML.
