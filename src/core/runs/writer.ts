@@ -240,7 +240,7 @@ export class FolderRunWriter implements RunWriter {
     if (Number.isFinite(e.step)) this.lastStep = e.step;
     if (Number.isFinite(e.epoch)) this.lastEpoch = e.epoch;
     // One write of a complete line (O_APPEND): a reader sees whole lines, at worst a truncated last one.
-    fs.appendFileSync(this.eventsFile, JSON.stringify(full, nonFinite) + '\n');
+    fs.appendFileSync(this.eventsFile, eventToJsonLine(full) + '\n');
     if (this.opts.onEvent) {
       try {
         this.opts.onEvent(full);
@@ -258,6 +258,15 @@ export class FolderRunWriter implements RunWriter {
     if ([RUN_JSON, CONFIG_YAML, EVENTS_JSONL].includes(rel)) throw new Error(`run ${this.id}: '${relPath}' is managed by the run writer`);
     return rel;
   }
+}
+
+/**
+ * One events.jsonl line (without the newline): what the CLI's `--json` prints too, so that stdout is an
+ * exact copy. NaN and ±Infinity scalars are written as the strings "NaN", "Infinity", "-Infinity"
+ * (readEvents turns them back into numbers).
+ */
+export function eventToJsonLine(e: RunEvent): string {
+  return JSON.stringify(e, nonFinite);
 }
 
 /** JSON has no NaN/Infinity: write them as strings so a diverging loss still reaches the curves (as a marked value). */
