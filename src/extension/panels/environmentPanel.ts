@@ -111,7 +111,11 @@ export class EnvironmentPanel implements vscode.Disposable {
     });
   }
 
+  private disposed = false;
+
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     if (EnvironmentPanel.current === this) EnvironmentPanel.current = undefined;
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
