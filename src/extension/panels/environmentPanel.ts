@@ -95,6 +95,8 @@ export class EnvironmentPanel implements vscode.Disposable {
   }
 
   private post(message: HostToWebview): Thenable<boolean> {
+    // A check can finish after the panel was closed.
+    if (this.disposed) return Promise.resolve(false);
     return this.panel.webview.postMessage(message);
   }
 
