@@ -4,7 +4,7 @@
  * contributes it through package.json `jsonValidation` / `yamlValidation`; a copy is committed as
  * `medssl.schema.json` beside this file and a unit test keeps it equal to `configJsonSchema()`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { experimentSchema } from './schema';
 
 /** A JSON Schema node (the subset this module reads). */

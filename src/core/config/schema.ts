@@ -6,7 +6,7 @@
  *
  * No `vscode` and no TensorFlow import here: the extension host loads this module for diagnostics.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExperimentConfig } from './types';
 
 /** Names usable as a folder name part (runId = <UTC timestamp>-<name>). */
