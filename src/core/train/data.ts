@@ -1,0 +1,103 @@
+/**
+ * Pretraining data: slices from the built-in phantom (seeded) through the data module's preprocessing,
+ * split by case into training and held-out slices; batches of two augmented views with their geometry.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { twoViews, type AugmentConfig as ViewAugmentConfig } from '../data/augment';
+import { generatePhantomCase } from '../data/phantom/generate';
+import { caseToSlices, splitByCase, type IntensityPreset } from '../data/preprocess';
+import type { RandomSource } from '../data/random';
+import type { Slice } from '../data/volume';
+import type { ExperimentConfig } from '../config/types';
+import type { MocoBatch } from '../ssl/moco';
+
+export class DataConfigError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'DataConfigError';
+  }
+}
+
+export interface PretrainData {
+  train: Slice[];
+  heldOut: Slice[];
+  trainCases: string[];
+  heldOutCases: string[];
+}
+
+export function intensityPreset(c: ExperimentConfig): IntensityPreset {
+  switch (c.data.window) {
+    case 'abdomen': return { kind: 'abdomen' };
+    case 'transunet': return { kind: 'transunet' };
+    case 'w400l40': return { kind: 'w400l40' };
+    case 'zscore': return { kind: 'zscore', offset: 1024, mean: c.data.zscore.mean, std: c.data.zscore.std };
+    case 'none': return { kind: 'zscore', offset: 0, mean: 0, std: 1 };
+  }
+}
+
+/** The two-view augmentation of the config (views have the data size). */
+export function viewAugment(c: ExperimentConfig): ViewAugmentConfig {
+  const a = c.ssl.augment;
+  const windowed = c.data.window !== 'zscore' && c.data.window !== 'none';
+  return {
+    size: [c.data.size, c.data.size],
+    scale: a.cropScale,
+    flipH: a.flip ? 0.5 : 0,
+    flipV: 0,
+    rotationDeg: a.rotationDeg,
+    brightness: a.brightness,
+    contrast: a.contrast,
+    gamma: a.gamma > 0 && windowed ? [1 / (1 + a.gamma), 1 + a.gamma] : null,
+    blurProb: a.blurProbability,
+    noiseStd: a.noiseStd,
+  };
+}
+
+/** Generates (phantom) or reads the slices and splits them by case. */
+export function loadPretrainData(c: ExperimentConfig): PretrainData {
+  if (c.data.source !== 'phantom') {
+    throw new DataConfigError('data.source', `'${c.data.source}' is not wired into pretraining yet in this build; use data.source: phantom`);
+  }
+  const p = c.data.phantom;
+  const n = c.data.size;
+  const grid = Math.max(64, n);
+  const preset = intensityPreset(c);
+  const byCase = new Map<string, Slice[]>();
+  for (let i = 0; i < p.cases; i++) {
+    const pc = generatePhantomCase(i, { seed: p.seed, shape: [grid, grid, p.slices] });
+    const slices = caseToSlices(pc.id, pc.image, c.data.foregroundOnly ? pc.label : undefined, {
+      intensity: preset,
+      size: [n, n],
+      minForegroundPixels: c.data.foregroundOnly ? 1 : 0,
+    });
+    byCase.set(pc.id, slices.map((s) => s.image));
+  }
+  const ids = [...byCase.keys()];
+  const f = c.data.heldOutFraction;
+  const split = f > 0 ? splitByCase(ids, { train: 1 - f, val: f }, c.seed) : { train: ids.sort(), val: [], test: [] };
+  const train = split.train.flatMap((id) => byCase.get(id)!);
+  const heldOut = split.val.flatMap((id) => byCase.get(id)!);
+  if (train.length < c.pretrain.batchSize) {
+    throw new DataConfigError('pretrain.batchSize', `${c.pretrain.batchSize} is larger than the ${train.length} training slices (${split.train.length} cases); lower it or add cases`);
+  }
+  return { train, heldOut, trainCases: split.train, heldOutCases: split.val };
+}
+
+/** Two views of each slice → a MoCo batch (tensors [N, H, W, 1] plus each pair's geometry). */
+export function makeBatch(slices: Slice[], aug: ViewAugmentConfig, r: RandomSource): MocoBatch {
+  const [w, h] = aug.size;
+  const q = new Float32Array(slices.length * w * h);
+  const k = new Float32Array(slices.length * w * h);
+  const geometry: MocoBatch['geometry'] = [];
+  slices.forEach((s, i) => {
+    const [a, b] = twoViews(s, aug, r);
+    q.set(a.image.data, i * w * h);
+    k.set(b.image.data, i * w * h);
+    geometry.push([a.geometry, b.geometry]);
+  });
+  return {
+    xq: tf.tensor4d(q, [slices.length, h, w, 1]),
+    xk: tf.tensor4d(k, [slices.length, h, w, 1]),
+    geometry,
+  };
+}

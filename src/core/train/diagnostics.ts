@@ -1,0 +1,106 @@
+/**
+ * Collapse diagnostics on held-out slices, encoders in evaluation mode (running statistics, nothing
+ * updated): spectra of the backbone representation (pooled, d-dim) and of the projector embedding,
+ * with effective rank, dims for 99%, std × √d; alignment and uniformity of the embeddings of two views;
+ * InfoNCE top-1 of (query view 1, key view 2, current queue). Views come from a generator of their own
+ * (fixed seed), so diagnostics never disturb the run's generator (resume equality) and are comparable
+ * across steps.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { AugmentConfig as ViewAugmentConfig } from '../data/augment';
+import type { Slice } from '../data/volume';
+import { alignment, infoNceTop1, spectrumReport, uniformity, type SpectrumReport } from '../metrics/spectrum';
+import { l2Normalize } from '../models/projector';
+import { disposeEncoderOutput, type Moco, type MocoSide } from '../ssl/moco';
+import { Rng } from '../util/rng';
+import { makeBatch } from './data';
+
+export interface Diagnostics {
+  step: number;
+  epoch: number;
+  samples: number;
+  representation: SpectrumReport;
+  embedding: SpectrumReport;
+  alignment: number;
+  uniformity: number;
+  top1: number;
+}
+
+function embed(side: MocoSide, x: tf.Tensor4D): { rep: Float32Array; emb: Float32Array } {
+  return tf.tidy(() => {
+    const o = side.encoder.forward(x);
+    const emb = side.projector.forward(o.pooled);
+    const rep = o.pooled.dataSync() as Float32Array;
+    const e = emb.dataSync() as Float32Array;
+    disposeEncoderOutput(o);
+    return { rep: rep.slice(), emb: e.slice() };
+  });
+}
+
+export function computeDiagnostics(moco: Moco, slices: Slice[], aug: ViewAugmentConfig, seed: number, chunk: number, step: number, epoch: number): Diagnostics {
+  if (slices.length < 2) throw new Error(`diagnostics: ${slices.length} held-out slice(s); need at least 2 (raise data.heldOutFraction or phantom cases)`);
+  const r = new Rng(Rng.hashSeed(`${seed}/diagnostics`));
+  moco.query.train(false);
+  moco.key.train(false);
+  const d = moco.query.encoder.featureDim;
+  const e = moco.options.projector.outDim;
+  const n = slices.length;
+  const rep = new Float32Array(n * d);
+  const emb = new Float32Array(n * e);
+  const z1 = new Float32Array(n * e);
+  const z2 = new Float32Array(n * e);
+  const K = moco.queue.size;
+  const logits = new Float32Array(n * (1 + K));
+  try {
+    for (let i = 0; i < n; i += chunk) {
+      const part = slices.slice(i, i + chunk);
+      const m = part.length;
+      // un-augmented slices: the representation and embedding spectra
+      const x = tf.tensor4d(concatSlices(part), [m, part[0].height, part[0].width, 1]);
+      const a = embed(moco.query, x);
+      x.dispose();
+      rep.set(a.rep, i * d);
+      emb.set(a.emb, i * e);
+      // two views: alignment / uniformity / top-1
+      const b = makeBatch(part, aug, r);
+      const v1 = embed(moco.query, b.xq).emb;
+      const v2 = embed(moco.key, b.xk).emb;
+      z1.set(v1, i * e);
+      z2.set(v2, i * e);
+      tf.tidy(() => {
+        const q = l2Normalize(tf.tensor2d(v1, [m, e]));
+        const k = l2Normalize(tf.tensor2d(v2, [m, e]));
+        const pos = tf.sum(tf.mul(q, k), 1, true);
+        const neg = tf.matMul(q, moco.queue.keys as tf.Tensor as tf.Tensor2D);
+        logits.set(tf.concat([pos, neg], 1).dataSync(), i * (1 + K));
+      });
+      tf.dispose([b.xq, b.xk]);
+    }
+  } finally {
+    moco.query.train(true);
+    moco.key.train(true);
+  }
+  return {
+    step,
+    epoch,
+    samples: n,
+    representation: spectrumReport(rep, n, d),
+    embedding: spectrumReport(emb, n, e),
+    alignment: alignment(z1, z2, n, e),
+    uniformity: uniformity(z1, n, e),
+    top1: infoNceTop1(logits, n, 1 + K),
+  };
+}
+
+function concatSlices(s: Slice[]): Float32Array {
+  const sz = s[0].width * s[0].height;
+  const out = new Float32Array(s.length * sz);
+  s.forEach((x, i) => out.set(x.data, i * sz));
+  return out;
+}
+
+/** Evenly spaced held-out slices, at most `count`. */
+export function pickSlices(all: Slice[], count: number): Slice[] {
+  if (all.length <= count) return all;
+  return Array.from({ length: count }, (_, i) => all[Math.floor((i * all.length) / count)]);
+}
