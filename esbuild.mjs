@@ -61,5 +61,6 @@ if (watch) {
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   copyWasm();
+  cpSync('src/core/config/medssl.schema.json', 'dist/medssl.schema.json');
   chmodSync('dist/cli.js', 0o755);
 }

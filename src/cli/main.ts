@@ -3,6 +3,7 @@ import { isMainThread } from 'node:worker_threads';
 import { envCommand } from './commands/env';
 import { benchCommand } from './commands/bench';
 import { inspectCommand } from './commands/inspect';
+import { validateCommand } from './commands/validate';
 import { EXIT, UsageError } from './errors';
 
 const USAGE = `medssl — MedSSL Studio's engine, headless
@@ -10,6 +11,7 @@ const USAGE = `medssl — MedSSL Studio's engine, headless
 Usage:
   medssl env [--json]                 Node, TensorFlow.js backends (and why one is unavailable), CUDA, threads, memory
   medssl bench [--json] [--profile]   images/s of one training step here, beside PyTorch on the CPU when installed
+  medssl validate <config> [--set k=v] exit 0, or 2 with every problem as file:line:col: message
   medssl inspect <path> [--json]      what a dataset folder holds (layout, cases, shape, spacing, orientation, HU range,
                                       labels) and every problem at once; exit 2 when there are problems
   medssl help                         this text
@@ -49,6 +51,11 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
           err,
         );
       }
+      case 'validate': {
+        const { values, positionals } = parseArgs({ args: rest, options: { set: { type: 'string', multiple: true } }, allowPositionals: true, strict: true });
+        if (positionals.length !== 1) throw new UsageError('validate takes one config file: medssl validate <config.medssl.yaml> [--set path=value ...]');
+        return await validateCommand({ path: positionals[0], set: values.set ?? [] }, out, err);
+      }
       case 'inspect': {
         const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
         if (positionals.length !== 1) throw new UsageError('inspect takes one dataset folder or image file: medssl inspect <path> [--json]');
@@ -61,7 +68,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         out(USAGE);
         return command === undefined ? EXIT.badInput : EXIT.ok;
       default:
-        throw new UsageError(`unknown command '${command}'. Commands: env, bench, inspect, help.`);
+        throw new UsageError(`unknown command '${command}'. Commands: env, bench, validate, inspect, help.`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
