@@ -1,0 +1,114 @@
+/**
+ * `medssl run <config> [--runs-dir DIR] [--set path=value ...] [--json] [--resume RUNDIR]`
+ *
+ * Validates the config (every problem as file:line:col, exit 2), chooses the backend, creates the run
+ * folder (DESIGN.md), and runs the pretraining. Prints the run folder's path first (with --json: one
+ * JSON line {"type":"run","id":…,"dir":…}, then every event as a JSON line). SIGTERM/SIGINT → a
+ * checkpoint, status cancelled. `--resume RUNDIR` reopens that run folder (its resolved config.yaml,
+ * with --set overrides), loads checkpoints/latest and continues, appending to the same events.jsonl.
+ * Exit: 0 completed; 1 failed or cancelled (run.json says which, with the error); 2 bad config or input.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chooseBackend } from '../../core/backend/select';
+import { machineBackendHost } from '../../core/backend/host';
+import type { BackendChoice } from '../../core/backend/types';
+import { ConfigError, configHash, formatProblem, loadConfig } from '../../core/config';
+import type { ExperimentConfig } from '../../core/config/types';
+import { CONFIG_YAML, createRun, eventToJsonLine, FolderRunWriter, readRun, type RunEvent } from '../../core/runs';
+import { DataConfigError } from '../../core/train/data';
+import { pretrain, TrainingError } from '../../core/train/pretrain';
+import { EXIT } from '../errors';
+
+export interface RunArgs {
+  config: string;
+  runsDir?: string;
+  set: string[];
+  json: boolean;
+  resume?: string;
+}
+
+type Out = (s: string) => void;
+
+export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<number> {
+  // 1. config
+  let config: ExperimentConfig;
+  const configFile = args.resume ? path.join(args.resume, CONFIG_YAML) : args.config;
+  try {
+    if (args.resume && !fs.existsSync(configFile)) {
+      err(`medssl run --resume: ${args.resume} is not a run folder (no ${CONFIG_YAML})`);
+      return EXIT.badInput;
+    }
+    const r = await loadConfig(configFile, { overrides: args.set });
+    config = r.config;
+    for (const w of r.warnings) err(formatProblem(w));
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(e.message);
+      return EXIT.badInput;
+    }
+    err(`medssl run: ${configFile}: ${(e as Error).message}`);
+    return EXIT.badInput;
+  }
+
+  // 2. backend
+  let backend: BackendChoice;
+  try {
+    backend = await chooseBackend(config.backend, machineBackendHost());
+    if (backend.warning) err(`warning: ${backend.warning}`);
+  } catch (e) {
+    err(`medssl run: backend '${config.backend}': ${(e as Error).message}`);
+    return EXIT.failed;
+  }
+
+  // 3. run folder (new, or the resumed one reopened as running)
+  const onEvent = args.json ? (e: RunEvent) => out(eventToJsonLine(e)) : undefined;
+  let writer: FolderRunWriter;
+  try {
+    if (args.resume) {
+      const dir = path.resolve(args.resume);
+      const prev = readRun(dir);
+      const { ended: _ended, error: _error, ...rest } = prev;
+      void _ended;
+      void _error;
+      writer = new FolderRunWriter(dir, { ...rest, status: 'running', pid: process.pid, backend }, () => new Date(), { onEvent, backend });
+      writer.update({ pid: process.pid, backend });
+    } else {
+      writer = createRun(args.runsDir ?? 'runs', config, 'pretrain', { onEvent, backend, configPath: args.config });
+    }
+  } catch (e) {
+    err(`medssl run: cannot ${args.resume ? 'reopen' : 'create'} the run folder: ${(e as Error).message}`);
+    return args.resume ? EXIT.badInput : EXIT.failed;
+  }
+  if (args.json) out(JSON.stringify({ type: 'run', id: writer.id, dir: writer.dir }));
+  else out(writer.dir);
+
+  // 4. train; signals → checkpoint + cancelled
+  const ac = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!ac.signal.aborted) err(`medssl run: ${sig}: saving a checkpoint and stopping`);
+    ac.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    const r = await pretrain(config, { writer, configHash: configHash(config), signal: ac.signal, resume: Boolean(args.resume) });
+    if (!args.json) {
+      const d = r.diagnostics;
+      const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
+      out(`${r.status} at step ${r.step}/${r.totalSteps}: loss ${f(r.losses.total)} (global ${f(r.losses.global)}, local ${f(r.losses.local)})` +
+        (d ? `; representation effective rank ${d.representation.effectiveRank.toFixed(2)} (${d.representation.dims99} dims for 99%), embedding ${d.embedding.effectiveRank.toFixed(2)}` : ''));
+    }
+    return r.status === 'completed' ? EXIT.ok : EXIT.failed;
+  } catch (e) {
+    // pretrain has already marked the run failed with the message.
+    const msg = (e as Error).message;
+    err(`medssl run: ${writer.dir}: ${msg}`);
+    if (e instanceof DataConfigError) return EXIT.badInput;
+    if (!(e instanceof TrainingError) && process.env.MEDSSL_DEBUG) err((e as Error).stack ?? '');
+    return EXIT.failed;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
