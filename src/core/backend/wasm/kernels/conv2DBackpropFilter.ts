@@ -30,10 +30,34 @@ function im2colT(heap: Float32Array, xTOff: number, colOff: number, g: ConvGeom,
       const xOff = b * dw - padL;
       const ox0 = Math.max(0, Math.ceil(-xOff / sw));
       const ox1 = Math.min(ow, Math.floor((w - 1 - xOff) / sw) + 1); // exclusive
+      // Stride 1 with output width = input width ('same'): the whole (a, b, c, s) block is one
+      // shifted contiguous run of the plane; the few wrapped-around edge columns are zeroed after.
+      const block = sh === 1 && sw === 1 && w === ow;
+      const yOff = a * dh - padT;
+      const y0 = Math.max(0, -yOff), y1 = Math.min(oh, h - yOff);
       for (let c = 0; c < ci; c++) {
         const rowBase = colOff + ((a * kw + b) * ci + c) * M;
         for (let s = 0; s < nc; s++) {
           const plane = xTOff + (c * n + n0 + s) * h * w;
+          if (block) {
+            const o0 = rowBase + s * oh * ow;
+            if (y1 <= y0 || ox1 <= ox0) {
+              heap.fill(0, o0, o0 + oh * ow);
+              continue;
+            }
+            if (y0 > 0) heap.fill(0, o0, o0 + y0 * ow);
+            if (y1 < oh) heap.fill(0, o0 + y1 * ow, o0 + oh * ow);
+            const src = plane + (y0 + yOff) * w + xOff;
+            heap.copyWithin(o0 + y0 * ow, src, src + (y1 - y0) * ow);
+            if (ox0 > 0 || ox1 < ow) {
+              for (let y = y0; y < y1; y++) {
+                const o = o0 + y * ow;
+                for (let x = 0; x < ox0; x++) heap[o + x] = 0;
+                for (let x = ox1; x < ow; x++) heap[o + x] = 0;
+              }
+            }
+            continue;
+          }
           for (let y = 0; y < oh; y++) {
             const o = rowBase + (s * oh + y) * ow;
             const iy = y * sh + a * dh - padT;
