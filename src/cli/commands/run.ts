@@ -62,7 +62,15 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
   }
 
   // 3. run folder (new, or the resumed one reopened as running)
-  const onEvent = args.json ? (e: RunEvent) => out(eventToJsonLine(e)) : undefined;
+  // Events emitted while the folder is being created are held until the {"type":"run"} line is out.
+  let held: string[] | null = [];
+  const onEvent = args.json
+    ? (e: RunEvent) => {
+        const line = eventToJsonLine(e);
+        if (held) held.push(line);
+        else out(line);
+      }
+    : undefined;
   let writer: FolderRunWriter;
   try {
     if (args.resume) {
@@ -82,6 +90,8 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
   }
   if (args.json) out(JSON.stringify({ type: 'run', id: writer.id, dir: writer.dir }));
   else out(writer.dir);
+  for (const line of held) out(line);
+  held = null;
 
   // 4. train; signals → checkpoint + cancelled
   const ac = new AbortController();
