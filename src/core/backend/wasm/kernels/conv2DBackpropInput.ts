@@ -46,6 +46,23 @@ function convPadded(backend: BackendWasm, dy: TensorInfo, f: TensorInfo, pt: num
   return out;
 }
 
+/** dx[b, y0 + y*sy, x0 + x*sx, :] = ph[b, y, x, :] (a small function so that it is optimised early). */
+function interleave(heap: Float32Array, src0: number, dst0: number, Qh: number, Qw: number, n: number, h: number, w: number,
+  ci: number, y0: number, sy: number, x0: number, sx: number): void {
+  const step = sx * ci;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < Qh; y++) {
+      let s = src0 + (b * Qh + y) * Qw * ci;
+      let d = dst0 + ((b * h + y0 + y * sy) * w + x0) * ci;
+      if (ci >= 16) {
+        for (let x = 0; x < Qw; x++, s += ci, d += step) heap.copyWithin(d, s, s + ci);
+      } else {
+        for (let x = 0; x < Qw; x++, s += ci, d += step) for (let i = 0; i < ci; i++) heap[d + i] = heap[s + i];
+      }
+    }
+  }
+}
+
 export function conv2DBackpropInputImpl(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, g: ConvGeom): TensorInfo {
   const { n, h, w, ci, kh, kw, oh, ow, sh, sw, dh, dw, padT, padL } = g;
   if (sh === 1 && sw === 1) {
@@ -80,23 +97,8 @@ export function conv2DBackpropInputImpl(backend: BackendWasm, dy: TensorInfo, fi
       dispose(backend, f);
       if (!ph) continue;
       // Interleave: dx[n, qh*sh + rh - padT, qw*sw + rw - padL, :] = ph[n, qh-qh0, qw-qw0, :]
-      const Qh = ph.shape[1], Qw = ph.shape[2];
-      const heap = heapF32(backend);
-      const src0 = off4(backend, ph), dst0 = off4(backend, dx);
-      for (let b = 0; b < n; b++) {
-        for (let y = 0; y < Qh; y++) {
-          const iy = (y + qh0) * sh + rh - padT;
-          let s = src0 + ((b * Qh + y) * Qw) * ci;
-          let d = dst0 + ((b * h + iy) * w + (qw0 * sw + rw - padL)) * ci;
-          const step = sw * ci;
-          for (let x = 0; x < Qw; x++) {
-            if (ci >= 64) heap.copyWithin(d, s, s + ci);
-            else for (let i = 0; i < ci; i++) heap[d + i] = heap[s + i];
-            s += ci;
-            d += step;
-          }
-        }
-      }
+      interleave(heapF32(backend), off4(backend, ph), off4(backend, dx), ph.shape[1], ph.shape[2], n, h, w, ci,
+        qh0 * sh + rh - padT, sh, qw0 * sw + rw - padL, sw);
       dispose(backend, ph);
     }
   }
