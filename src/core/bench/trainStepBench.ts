@@ -53,6 +53,8 @@ export interface BenchResult {
   peer_reason?: string;
   /** ours / peer images per second (null without a peer). */
   ratio: number | null;
+  /** 1-minute load average of the machine before and after the run: other work skews both sides. */
+  load_avg: [number, number];
   /** Top kernels by time per measured step (only with profile). */
   profile?: { kernel: string; ms_per_step: number; calls_per_step: number; share: number }[];
 }
@@ -293,6 +295,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     profile: opts.profile ?? false,
   };
   const progress = opts.onProgress ?? ((): void => undefined);
+  const loadBefore = os.loadavg()[0];
   progress(`wasm: batch ${o.batch}, ${o.size}x${o.size}, widths ${o.widths.join('-')}`);
   const ours = await benchOurs(o, progress);
   const med = median(ours.steps);
@@ -318,6 +321,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     median_step_s: med,
     peer,
     ratio: peer ? ips / peer.images_per_s : null,
+    load_avg: [loadBefore, os.loadavg()[0]],
   };
   if (reason) result.peer_reason = reason;
   if (ours.profile) result.profile = profileRows(ours.profile, o.steps);
