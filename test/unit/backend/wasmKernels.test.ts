@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend, registerWasmTrainingKernels } from '../../../src/core/backend/wasm/init';
 import { setBackpropFilterChunkLimit } from '../../../src/core/backend/wasm/kernels/conv2DBackpropFilter';
+import { ResNetEncoder } from '../../../src/core/models/resnet';
 
 const TOL = 1e-4;
 const rows: { shape: string; kernel: string; err: number }[] = [];
@@ -292,6 +293,44 @@ test('Identity shares data and keeps reference counts right', async () => {
   assert.deepEqual(Array.from(v.dataSync()), [4, 5, 6]);
   v.dispose();
   assert.equal(tf.memory().numTensors, before);
+});
+
+test("every parameter gradient of the product's ResNet-18 encoder matches cpu", async () => {
+  // Small widths and input so that the cpu reference stays fast; same architecture and kernels.
+  const n = 2, size = 33;
+  const xa = rnd(n * size * size);
+  const grads = async (backend: string): Promise<Map<string, Float32Array>> => {
+    await tf.setBackend(backend);
+    const enc = new ResNetEncoder({ depth: 18, widths: [4, 8, 8, 16], inChannels: 1, seed: 3 });
+    enc.train();
+    const named = enc.namedVariables('param');
+    const vars = named.map((e) => e.variable);
+    const x = tf.tensor4d(xa, [n, size, size, 1]);
+    const { value, grads: g } = tf.variableGrads(() => {
+      const out = enc.forward(x);
+      const loss = tf.sum(tf.mul(out.pooled, tf.linspace(-1, 1, out.pooled.size).reshape(out.pooled.shape))) as tf.Scalar;
+      tf.dispose([out.stem, ...out.stages]);
+      return loss;
+    }, vars);
+    const m = new Map<string, Float32Array>();
+    for (const e of named) m.set(e.name, Float32Array.from(g[e.variable.name].dataSync() as Float32Array));
+    tf.dispose([value, x, ...Object.values(g)]);
+    enc.dispose();
+    return m;
+  };
+  const c = await grads('cpu');
+  const w = await grads('wasm');
+  assert.equal(w.size, c.size);
+  assert.ok(c.size >= 60, `expected >= 60 parameter tensors, got ${c.size}`);
+  let worst = 0, worstName = '';
+  for (const [name, ref] of c) {
+    const got = w.get(name);
+    assert.ok(got, `wasm has no gradient for ${name}`);
+    const e = relErr(got, ref);
+    if (e > worst) { worst = e; worstName = name; }
+  }
+  rows.push({ shape: `ResNet-18 4-8-8-16 x${n}x${size}x${size}x1`, kernel: `all ${c.size} param grads (worst ${worstName})`, err: worst });
+  assert.ok(worst < TOL, `worst parameter gradient ${worstName}: relative error ${worst}`);
 });
 
 test('tensor count does not grow over repeated gradient steps', async () => {
