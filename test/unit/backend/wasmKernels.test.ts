@@ -276,6 +276,12 @@ test('gather gradient (UnsortedSegmentSum) with duplicate indices matches cpu', 
   await both('x7x3 segments 4', ['UnsortedSegmentSum (direct)'], () => [
     tf.unsortedSegmentSum(tf.tensor(pa.subarray(0, 21), [7, 3]), tf.tensor1d([0, 2, 2, 3, 0, 1, 3], 'int32'), 4),
   ]);
+  await both('x5x2 ids out of range dropped', ['UnsortedSegmentSum (ids < 0 or >= n)'], () => [
+    tf.unsortedSegmentSum(tf.tensor(pa.subarray(0, 10), [5, 2]), tf.tensor1d([0, -1, 2, 7, 0], 'int32'), 3),
+  ]);
+  await both('int32 x6 segments 3', ['UnsortedSegmentSum (int32)'], () => [
+    tf.cast(tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4, 5, 6], 'int32'), tf.tensor1d([2, 0, 2, 1, 0, 2], 'int32'), 3), 'float32'),
+  ]);
 });
 
 test('Identity shares data and keeps reference counts right', async () => {
