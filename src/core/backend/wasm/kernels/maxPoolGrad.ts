@@ -5,24 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { KernelFn, TensorInfo, makeF32, runStock, heapF32, off4, size } from './util';
 
-export const maxPoolGrad: KernelFn = ({ inputs, backend, attrs }) => {
-  const { dy, input, output } = inputs as { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
-  const a = attrs ?? {};
-  if (input.dtype !== 'float32' || input.shape.length !== 4) {
-    return runStock('MaxPoolGrad', backend, inputs as Record<string, TensorInfo>, a);
-  }
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number], a.filterSize as [number, number] | number,
-    a.strides as [number, number] | number, 1, a.pad as 'same' | 'valid' | number,
-    (a.dimRoundingMode ?? undefined) as 'floor' | 'round' | 'ceil' | undefined);
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow,
-    strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw,
-    dilationHeight: dh, dilationWidth: dw } = info;
-  const padT = info.padInfo.top, padL = info.padInfo.left;
-  const dx = makeF32(backend, input.shape);
-  const heap = heapF32(backend);
-  const xo = off4(backend, input), yo = off4(backend, output), go = off4(backend, dy), dxo = off4(backend, dx);
-  heap.fill(0, dxo, dxo + size(input.shape));
+/** The window loop, in its own function so that V8 optimises it on the first call. */
+function scatterToArgmax(heap: Float32Array, xo: number, yo: number, go: number, dxo: number, n: number, h: number, w: number,
+  c: number, oh: number, ow: number, sh: number, sw: number, fh: number, fw: number, dh: number, dw: number,
+  padT: number, padL: number): void {
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < oh; y++) {
       const iy0 = y * sh - padT;
@@ -48,5 +34,26 @@ export const maxPoolGrad: KernelFn = ({ inputs, backend, attrs }) => {
       }
     }
   }
+}
+
+export const maxPoolGrad: KernelFn = ({ inputs, backend, attrs }) => {
+  const { dy, input, output } = inputs as { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
+  const a = attrs ?? {};
+  if (input.dtype !== 'float32' || input.shape.length !== 4) {
+    return runStock('MaxPoolGrad', backend, inputs as Record<string, TensorInfo>, a);
+  }
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number], a.filterSize as [number, number] | number,
+    a.strides as [number, number] | number, 1, a.pad as 'same' | 'valid' | number,
+    (a.dimRoundingMode ?? undefined) as 'floor' | 'round' | 'ceil' | undefined);
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow,
+    strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw,
+    dilationHeight: dh, dilationWidth: dw } = info;
+  const padT = info.padInfo.top, padL = info.padInfo.left;
+  const dx = makeF32(backend, input.shape);
+  const heap = heapF32(backend);
+  const xo = off4(backend, input), yo = off4(backend, output), go = off4(backend, dy), dxo = off4(backend, dx);
+  heap.fill(0, dxo, dxo + size(input.shape));
+  scatterToArgmax(heap, xo, yo, go, dxo, n, h, w, c, oh, ow, sh, sw, fh, fw, dh, dw, padT, padL);
   return dx;
 };
