@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { runCommand } from '../../../src/cli/commands/run';
 
 const YAML = `name: clitiny
@@ -58,4 +59,28 @@ test('medssl run: completes a tiny pretraining (exit 0, run folder), --json even
   for (const p of ['config.yaml', 'events.jsonl', 'checkpoints/latest', 'run.json']) assert.ok(fs.existsSync(path.join(first.dir, p)), p);
   const code2 = await runCommand({ config: '', set: [], json: false, resume: first.dir }, () => {}, () => {});
   assert.equal(code2, 0);
+});
+
+test('medssl run: SIGTERM → checkpoint, status cancelled, exit 1', async () => {
+  const d = tmp();
+  const f = path.join(d, 'long.medssl.yaml');
+  fs.writeFileSync(f, YAML.replace('epochs: 1', 'epochs: 50').replace('checkpointEvery: 2', 'checkpointEvery: 0'));
+  const child = spawn(process.execPath, [path.join(__dirname, 'cliChild.js'), f, path.join(d, 'runs')], { env: { ...process.env, MEDSSL_TRAIN_CHILD: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
+  let stdout = '';
+  let sent = false;
+  child.stdout.on('data', (b: Buffer) => {
+    stdout += b.toString();
+    if (!sent && (stdout.match(/"name":"loss\/total"/g) ?? []).length >= 2) {
+      sent = true;
+      child.kill('SIGTERM');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.ok(sent, 'training started');
+  assert.equal(code, 1);
+  const dir = JSON.parse(stdout.split('\n')[0]).dir as string;
+  const run = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'));
+  assert.equal(run.status, 'cancelled');
+  const latest = fs.readFileSync(path.join(dir, 'checkpoints', 'latest'), 'utf8').trim();
+  assert.ok(Number(latest) >= 2 && fs.existsSync(path.join(dir, 'checkpoints', latest, 'state.json')));
 });
