@@ -4,6 +4,7 @@ import { envCommand } from './commands/env';
 import { benchCommand } from './commands/bench';
 import { inspectCommand } from './commands/inspect';
 import { validateCommand } from './commands/validate';
+import { runCommand } from './commands/run';
 import { EXIT, UsageError } from './errors';
 
 const USAGE = `medssl — MedSSL Studio's engine, headless
@@ -11,6 +12,9 @@ const USAGE = `medssl — MedSSL Studio's engine, headless
 Usage:
   medssl env [--json]                 Node, TensorFlow.js backends (and why one is unavailable), CUDA, threads, memory
   medssl bench [--json] [--profile]   images/s of one training step here, beside PyTorch on the CPU when installed
+  medssl run <config> [--runs-dir DIR] [--set path=value ...] [--json]
+                                      pretrain as the config says; writes a run folder and prints its path
+  medssl run --resume <runDir>        continue a run from its latest complete checkpoint
   medssl validate <config> [--set k=v] exit 0, or 2 with every problem as file:line:col: message
   medssl inspect <path> [--json]      what a dataset folder holds (layout, cases, shape, spacing, orientation, HU range,
                                       labels) and every problem at once; exit 2 when there are problems
@@ -51,6 +55,27 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
           err,
         );
       }
+      case 'run': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: {
+            'runs-dir': { type: 'string' },
+            set: { type: 'string', multiple: true },
+            json: { type: 'boolean', default: false },
+            resume: { type: 'string' },
+          },
+          allowPositionals: true,
+          strict: true,
+        });
+        if (values.resume === undefined && positionals.length !== 1) {
+          throw new UsageError('run takes one config file: medssl run <config.medssl.yaml> [--runs-dir DIR] [--set path=value ...] [--json] | medssl run --resume <runDir>');
+        }
+        return await runCommand(
+          { config: positionals[0] ?? '', runsDir: values['runs-dir'], set: values.set ?? [], json: values.json ?? false, resume: values.resume },
+          out,
+          err,
+        );
+      }
       case 'validate': {
         const { values, positionals } = parseArgs({ args: rest, options: { set: { type: 'string', multiple: true } }, allowPositionals: true, strict: true });
         if (positionals.length !== 1) throw new UsageError('validate takes one config file: medssl validate <config.medssl.yaml> [--set path=value ...]');
@@ -68,7 +93,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         out(USAGE);
         return command === undefined ? EXIT.badInput : EXIT.ok;
       default:
-        throw new UsageError(`unknown command '${command}'. Commands: env, bench, validate, inspect, help.`);
+        throw new UsageError(`unknown command '${command}'. Commands: run, validate, inspect, env, bench, help.`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
