@@ -114,6 +114,10 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
       `local loss ${c.ssl.local.enabled ? `on (stage ${c.ssl.local.stage}, ${moco.featureSize.join('×')} map, ${c.ssl.local.grid}×${c.ssl.local.grid} regions)` : 'off'}; ` +
       `whitening ${c.model.whitening.enabled ? c.model.whitening.method : 'off'}; key BN: ${c.ssl.shuffleBn}; single worker (${tf.getBackend()})`);
 
+    if (c.pretrain.workers !== 1) {
+      w.log('warn', `pretrain.workers = ${String(c.pretrain.workers)}: data-parallel pretraining is not implemented yet; this run uses one worker (one core)`);
+    }
+
     let state: TrainState = {
       format: 'medssl-pretrain-checkpoint', version: 1, step: 0, epoch: 0, stepInEpoch: 0, order: [], queuePtr: 0,
       schedule, rng: rng.getState(), configHash: o.configHash,
