@@ -109,6 +109,42 @@ export interface DiagnosticsConfig {
   slices: number;
 }
 
+export interface LinearEvalConfig {
+  enabled: boolean;
+  epochs: number;
+  batchSize: number;
+  /** Adam learning rate of the 1×1 convolution. */
+  lr: number;
+  /** Loss = CE + diceWeight · soft Dice. */
+  diceWeight: number;
+}
+
+export interface FinetuneConfig {
+  enabled: boolean;
+  decoder: 'unet' | 'deeplabv3plus';
+  /** 'pretrained': from the pretraining's final checkpoint; 'random': no pretraining. */
+  init: 'pretrained' | 'random';
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  /** Fraction of training cases whose labels are used. */
+  labelFraction: number;
+  diceWeight: number;
+}
+
+export interface EvaluationConfig {
+  linear: LinearEvalConfig;
+  finetune: FinetuneConfig;
+  /** Held-out slices stored as overlays. */
+  overlaySlices: number;
+}
+
+/** One variant of an experiment (an ablation row, a seed): overrides like --set. */
+export interface VariantConfig {
+  name: string;
+  set: Record<string, string | number | boolean>;
+}
+
 export interface ExperimentConfig {
   name: string;
   seed: number;
@@ -118,4 +154,7 @@ export interface ExperimentConfig {
   ssl: SslConfig;
   pretrain: PretrainConfig;
   diagnostics: DiagnosticsConfig;
+  evaluation: EvaluationConfig;
+  /** Variants expanded by `medssl run` into one run each. */
+  variants?: VariantConfig[];
 }
