@@ -23,6 +23,11 @@ export function tinyConfig(over: (c: ExperimentConfig) => void = () => {}): Expe
     },
     pretrain: { epochs: 2, batchSize: 4, lr: 0.05, momentum: 0.9, weightDecay: 1e-4, warmupEpochs: 1, schedule: 'cosine', checkpointEvery: 0, workers: 1 },
     diagnostics: { everyEpochs: 1, slices: 4 },
+    evaluation: {
+      linear: { enabled: false, epochs: 2, batchSize: 4, lr: 0.01, diceWeight: 1 },
+      finetune: { enabled: false, decoder: 'unet', init: 'pretrained', epochs: 1, batchSize: 4, lr: 0.001, labelFraction: 1, diceWeight: 1 },
+      overlaySlices: 4,
+    },
   };
   over(c);
   return c;
