@@ -33,7 +33,10 @@ export interface BenchOptions {
 
 export interface BenchPeer {
   name: string;
+  /** From the median measured step. */
   images_per_s: number;
+  /** From the fastest measured step (less sensitive to other work on the machine). */
+  best_images_per_s: number;
   threads: number;
   step_s: number[];
 }
@@ -42,7 +45,10 @@ export interface BenchResult {
   backend: string;
   /** How the cores are used, e.g. "2 worker_threads x 1-thread wasm (SIMD), SharedArrayBuffer gradient mean". */
   mode: string;
+  /** From the median measured step. */
   images_per_s: number;
+  /** From the fastest measured step (less sensitive to other work on the machine). */
+  best_images_per_s: number;
   threads: number;
   batch: number;
   size: number;
@@ -51,8 +57,10 @@ export interface BenchResult {
   median_step_s: number;
   peer: BenchPeer | null;
   peer_reason?: string;
-  /** ours / peer images per second (null without a peer). */
+  /** ours / peer images per second, medians (null without a peer). */
   ratio: number | null;
+  /** ours / peer from the fastest steps of each side (null without a peer). */
+  ratio_best: number | null;
   /** 1-minute load average of the machine before and after the run: other work skews both sides. */
   load_avg: [number, number];
   /** Top kernels by time per measured step (only with profile). */
@@ -275,7 +283,8 @@ async function benchTorch(o: { batch: number; size: number; widths: number[]; st
       try {
         const j = JSON.parse(line) as { error?: string; name: string; images_per_s: number; threads: number; step_s: number[] };
         if (j.error) return resolve({ peer: null, reason: j.error });
-        resolve({ peer: { name: j.name, images_per_s: j.images_per_s, threads: j.threads, step_s: j.step_s } });
+        const best = j.step_s.length ? o.batch / Math.min(...j.step_s) : j.images_per_s;
+        resolve({ peer: { name: j.name, images_per_s: j.images_per_s, best_images_per_s: best, threads: j.threads, step_s: j.step_s } });
       } catch {
         resolve({ peer: null, reason: `PyTorch peer failed (exit ${String(code)}): ${(err || out).trim().split('\n').slice(-3).join(' | ')}` });
       }
@@ -313,6 +322,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     backend: 'wasm',
     mode: ours.mode,
     images_per_s: ips,
+    best_images_per_s: o.batch / Math.min(...ours.steps),
     threads: ours.threads,
     batch: o.batch,
     size: o.size,
@@ -321,6 +331,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     median_step_s: med,
     peer,
     ratio: peer ? ips / peer.images_per_s : null,
+    ratio_best: peer ? o.batch / Math.min(...ours.steps) / peer.best_images_per_s : null,
     load_avg: [loadBefore, os.loadavg()[0]],
   };
   if (reason) result.peer_reason = reason;
