@@ -1,0 +1,88 @@
+/**
+ * Labelled slices for the downstream evaluations: the same cases, preprocessing and case split as the
+ * pretraining (train/data.ts: splitByCase with the run seed and data.heldOutFraction), so that Dice is
+ * always reported on cases the encoder never saw. Built-in phantom for now (10 labelled organs).
+ */
+import { generatePhantomCase, PHANTOM_LABELS } from '../data/phantom/generate';
+import { caseToSlices, splitByCase } from '../data/preprocess';
+import type { Slice } from '../data/volume';
+import type { ExperimentConfig } from '../config/types';
+import { DataConfigError, intensityPreset } from '../train/data';
+import { Rng } from '../util/rng';
+
+export interface LabelledSlice {
+  caseId: string;
+  /** Axial index within its case. */
+  z: number;
+  image: Slice;
+  /** Class indices 0..K−1 (float storage, integer values). */
+  label: Slice;
+}
+
+export interface SegmentationData {
+  train: LabelledSlice[];
+  heldOut: LabelledSlice[];
+  trainCases: string[];
+  heldOutCases: string[];
+  numClasses: number;
+  classNames: string[];
+  size: number;
+  /** Intensity range of the normalised images (for display): the window's [0, 1], or the data range. */
+  displayRange: [number, number];
+}
+
+export function loadSegmentationData(c: ExperimentConfig): SegmentationData {
+  if (c.data.source !== 'phantom') {
+    throw new DataConfigError('data.source', `'${c.data.source}' is not wired into the evaluations yet in this build; use data.source: phantom`);
+  }
+  const p = c.data.phantom;
+  const n = c.data.size;
+  const grid = Math.max(64, n);
+  const preset = intensityPreset(c);
+  const byCase = new Map<string, LabelledSlice[]>();
+  for (let i = 0; i < p.cases; i++) {
+    const pc = generatePhantomCase(i, { seed: p.seed, shape: [grid, grid, p.slices] });
+    const slices = caseToSlices(pc.id, pc.image, pc.label, { intensity: preset, size: [n, n], minForegroundPixels: c.data.foregroundOnly ? 1 : 0 });
+    byCase.set(pc.id, slices.map((s) => ({ caseId: s.caseId, z: s.z, image: s.image, label: s.label as Slice })));
+  }
+  const ids = [...byCase.keys()];
+  const f = c.data.heldOutFraction;
+  if (!(f > 0)) throw new DataConfigError('data.heldOutFraction', 'is 0: the evaluations need held-out cases to report Dice on; set it to e.g. 0.2');
+  const split = splitByCase(ids, { train: 1 - f, val: f }, c.seed);
+  const windowed = c.data.window !== 'zscore' && c.data.window !== 'none';
+  let lo = Infinity;
+  let hi = -Infinity;
+  if (!windowed) {
+    for (const s of byCase.values()) for (const x of s) for (const v of x.image.data) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  }
+  return {
+    train: split.train.flatMap((id) => byCase.get(id)!),
+    heldOut: split.val.flatMap((id) => byCase.get(id)!),
+    trainCases: split.train,
+    heldOutCases: split.val,
+    numClasses: PHANTOM_LABELS.length,
+    classNames: [...PHANTOM_LABELS],
+    size: n,
+    displayRange: windowed ? [0, 1] : [lo, hi],
+  };
+}
+
+/** The first ⌈fraction·n⌉ (≥ 1) training cases in a seeded order: label fractions are by case. */
+export function labelFractionCases(cases: readonly string[], fraction: number, seed: number): string[] {
+  if (fraction >= 1) return [...cases];
+  const order = new Rng(Rng.hashSeed(`${seed}/labelFraction`)).shuffle([...cases].sort());
+  return order.slice(0, Math.max(1, Math.ceil(fraction * cases.length))).sort();
+}
+
+/** Images [N, H, W, 1] and labels [N, H, W] of some slices, as flat arrays. */
+export function stackSlices(slices: readonly LabelledSlice[]): { x: Float32Array; y: Int32Array; h: number; w: number } {
+  const h = slices[0].image.height;
+  const w = slices[0].image.width;
+  const x = new Float32Array(slices.length * h * w);
+  const y = new Int32Array(slices.length * h * w);
+  slices.forEach((s, i) => {
+    x.set(s.image.data, i * h * w);
+    for (let j = 0; j < h * w; j++) y[i * h * w + j] = s.label.data[j];
+  });
+  return { x, y, h, w };
+}
