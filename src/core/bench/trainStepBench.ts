@@ -63,6 +63,8 @@ export interface BenchResult {
   ratio_best: number | null;
   /** 1-minute load average of the machine before and after the run: other work skews both sides. */
   load_avg: [number, number];
+  /** Conditions that make the numbers unreliable (e.g. other work on the machine). */
+  warnings: string[];
   /** Top kernels by time per measured step (only with profile). */
   profile?: { kernel: string; ms_per_step: number; calls_per_step: number; share: number }[];
 }
@@ -333,7 +335,14 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     ratio: peer ? ips / peer.images_per_s : null,
     ratio_best: peer ? o.batch / Math.min(...ours.steps) / peer.best_images_per_s : null,
     load_avg: [loadBefore, os.loadavg()[0]],
+    warnings: [],
   };
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const maxLoad = Math.max(...result.load_avg);
+  if (maxLoad > cores * 0.75) {
+    result.warnings.push(`the machine was busy (1-minute load average up to ${maxLoad.toFixed(1)} on ${cores} cores): ` +
+      'both sides are slowed, PyTorch with 2 threads often much more; rerun on an idle machine for a fair ratio');
+  }
   if (reason) result.peer_reason = reason;
   if (ours.profile) result.profile = profileRows(ours.profile, o.steps);
   return result;
