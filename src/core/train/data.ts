@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { twoViews, type AugmentConfig as ViewAugmentConfig } from '../data/augment';
+import { DataError } from '../data/errors';
+import { SliceDataset, preparedCaseBytes } from '../data/loader';
 import { generatePhantomCase } from '../data/phantom/generate';
 import { caseToSlices, splitByCase, type IntensityPreset } from '../data/preprocess';
 import type { RandomSource } from '../data/random';
@@ -55,8 +57,9 @@ export function viewAugment(c: ExperimentConfig): ViewAugmentConfig {
 
 /** Generates (phantom) or reads the slices and splits them by case. */
 export function loadPretrainData(c: ExperimentConfig): PretrainData {
+  if (c.data.source === 'folder') return loadFolderPretrainData(c);
   if (c.data.source !== 'phantom') {
-    throw new DataConfigError('data.source', `'${c.data.source}' is not wired into pretraining yet in this build; use data.source: phantom`);
+    throw new DataConfigError('data.source', `'${String(c.data.source)}' is not a data source; use phantom or folder`);
   }
   const p = c.data.phantom;
   const n = c.data.size;
@@ -81,6 +84,62 @@ export function loadPretrainData(c: ExperimentConfig): PretrainData {
     throw new DataConfigError('pretrain.batchSize', `${c.pretrain.batchSize} is larger than the ${train.length} training slices (${split.train.length} cases); lower it or add cases`);
   }
   return { train, heldOut, trainCases: split.train, heldOutCases: split.val };
+}
+
+/** Memory for prepared slices of a dataset folder: within it every case is read once per run. */
+const FOLDER_CACHE_BYTES = 512 * 1024 * 1024;
+
+/**
+ * A dataset folder (any layout the loader detects; labels unused) through the streaming loader: the
+ * index comes from the headers, cases are read when their slices are first needed and kept as
+ * prepared slices in an LRU sized to FOLDER_CACHE_BYTES. Bad input becomes a DataConfigError naming the
+ * case and file (exit 2), also when it is found mid-run.
+ */
+function loadFolderPretrainData(c: ExperimentConfig): PretrainData {
+  const root = c.data.path;
+  if (root === undefined || root === '') throw new DataConfigError('data.path', "is required when data.source is 'folder'");
+  const n = c.data.size;
+  const minFg = c.data.foregroundOnly ? 1 : 0;
+  const asConfigError = (e: unknown): unknown => (e instanceof DataError ? new DataConfigError('data.path', e.message) : e);
+  let ds: SliceDataset;
+  try {
+    const probe = SliceDataset.open(root, { intensity: intensityPreset(c), size: [n, n], minForegroundPixels: minFg, cacheCases: 1 });
+    const perCase = Math.max(1, ...probe.cases.map((k) => preparedCaseBytes(k, [n, n], false)));
+    const cacheCases = Math.max(2, Math.floor(FOLDER_CACHE_BYTES / perCase));
+    ds = minFg > 0 ? probe : SliceDataset.open(root, { intensity: intensityPreset(c), size: [n, n], cacheCases });
+  } catch (e) {
+    throw asConfigError(e);
+  }
+  const ids = ds.caseIds;
+  const f = c.data.heldOutFraction;
+  const split = f > 0 ? splitByCase(ids, { train: 1 - f, val: f }, c.seed) : { train: [...ids].sort(), val: [], test: [] };
+  const trainDs = ds.subset(split.train);
+  if (trainDs.length < c.pretrain.batchSize) {
+    throw new DataConfigError('pretrain.batchSize', `${c.pretrain.batchSize} is larger than the ${trainDs.length} training slices (${split.train.length} cases in ${root}); lower it or add cases`);
+  }
+  return { train: lazySlices(trainDs, asConfigError), heldOut: lazySlices(ds.subset(split.val), asConfigError), trainCases: split.train, heldOutCases: split.val };
+}
+
+/** An array view of a dataset's slices: indexing reads through the loader's cache (nothing is read up front). */
+function lazySlices(ds: SliceDataset, onError: (e: unknown) => unknown): Slice[] {
+  const index = (k: string | symbol): number | null => (typeof k === 'string' && /^(0|[1-9]\d*)$/.test(k) ? Number(k) : null);
+  return new Proxy([] as Slice[], {
+    get(target, k, receiver) {
+      if (k === 'length') return ds.length;
+      const i = index(k);
+      if (i === null) return Reflect.get(target, k, receiver);
+      if (i >= ds.length) return undefined;
+      try {
+        return ds.getSync(i).image;
+      } catch (e) {
+        throw onError(e);
+      }
+    },
+    has(target, k) {
+      const i = index(k);
+      return i === null ? Reflect.has(target, k) : i < ds.length;
+    },
+  });
 }
 
 /** Two views of each slice → a MoCo batch (tensors [N, H, W, 1] plus each pair's geometry). */
