@@ -1,0 +1,163 @@
+/**
+ * A self-contained HTML report of one or more runs (`medssl demo` writes it beside the runs): the
+ * comparison table, training curves and eigenvalue spectra as inline SVG, and a few overlays (image |
+ * truth | prediction) as inline PNG data URLs. No script, no external file: it opens anywhere.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { encode } from 'fast-png';
+import { overlayPlanes, type OverlayIndex } from '../eval/overlays';
+import { latestDiagnostics, scalarSeries, type RunSummary } from './summary';
+
+/** Class colours (index = class; background transparent). */
+export const CLASS_COLORS: Array<[number, number, number]> = [
+  [0, 0, 0], [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48],
+  [145, 30, 180], [70, 240, 240], [240, 50, 230], [210, 245, 60], [250, 190, 212],
+  [0, 128, 128], [170, 110, 40], [128, 0, 0], [170, 255, 195],
+];
+const RUN_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+
+export interface Series {
+  label: string;
+  color: string;
+  points: Array<[number, number]>;
+}
+
+/** A line chart as an SVG string. */
+export function svgLineChart(series: readonly Series[], o: { title: string; xLabel: string; yLabel: string; width?: number; height?: number; logY?: boolean }): string {
+  const W = o.width ?? 520;
+  const H = o.height ?? 260;
+  const m = { l: 56, r: 12, t: 26, b: 40 };
+  const tr = (y: number) => (o.logY ? Math.log10(Math.max(y, 1e-12)) : y);
+  const pts = series.flatMap((s) => s.points.filter(([, y]) => Number.isFinite(y)));
+  if (!pts.length) return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><text x="10" y="20">${esc(o.title)}: no data</text></svg>`;
+  let x0 = Math.min(...pts.map((p) => p[0]));
+  let x1 = Math.max(...pts.map((p) => p[0]));
+  let y0 = Math.min(...pts.map((p) => tr(p[1])));
+  let y1 = Math.max(...pts.map((p) => tr(p[1])));
+  if (x1 === x0) { x0 -= 1; x1 += 1; }
+  if (y1 === y0) { y0 -= 1; y1 += 1; }
+  const pad = (y1 - y0) * 0.05;
+  y0 -= pad; y1 += pad;
+  const X = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const Y = (y: number) => H - m.b - ((tr(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
+  const ticks = (a: number, b: number, n = 5) => Array.from({ length: n + 1 }, (_, i) => a + ((b - a) * i) / n);
+  const yt = ticks(y0, y1).map((v) => {
+    const yy = H - m.b - ((v - y0) / (y1 - y0)) * (H - m.t - m.b);
+    const lab = o.logY ? `1e${v.toFixed(1)}` : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3);
+    return `<line x1="${m.l}" x2="${W - m.r}" y1="${yy.toFixed(1)}" y2="${yy.toFixed(1)}" stroke="#eee"/><text x="${m.l - 4}" y="${(yy + 4).toFixed(1)}" text-anchor="end">${lab}</text>`;
+  }).join('');
+  const xt = ticks(x0, x1).map((v) => `<text x="${X(v).toFixed(1)}" y="${H - m.b + 14}" text-anchor="middle">${Math.round(v)}</text>`).join('');
+  const lines = series.map((s) => {
+    const p = s.points.filter(([, y]) => Number.isFinite(y)).map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(' ');
+    return `<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${p}"/>`;
+  }).join('');
+  const legend = series.map((s, i) => `<rect x="${m.l + 8}" y="${m.t + 4 + i * 15}" width="10" height="10" fill="${s.color}"/><text x="${m.l + 22}" y="${m.t + 13 + i * 15}">${esc(s.label)}</text>`).join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">` +
+    `<text x="${W / 2}" y="15" text-anchor="middle" font-weight="bold">${esc(o.title)}</text>${yt}${xt}` +
+    `<line x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${H - m.b}" stroke="#888"/><line x1="${m.l}" x2="${W - m.r}" y1="${H - m.b}" y2="${H - m.b}" stroke="#888"/>` +
+    `${lines}${legend}<text x="${W / 2}" y="${H - 6}" text-anchor="middle">${esc(o.xLabel)}</text>` +
+    `<text transform="translate(12 ${H / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text></svg>`;
+}
+
+/** RGB PNG (data URL) of one overlay slice: image | truth | prediction, scaled by `zoom` (nearest). */
+export function overlayPngDataUrl(index: OverlayIndex, data: Uint8Array, i: number, zoom = 2): string {
+  const { width: w, height: h } = index;
+  const p = overlayPlanes(index, data, i);
+  const W = 3 * w * zoom + 2 * 4;
+  const H = h * zoom;
+  const rgb = new Uint8Array(W * H * 3).fill(255);
+  const alpha = 0.55;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < w * zoom * 3 + 8; x++) {
+      const panel = Math.floor(x / (w * zoom + 4));
+      const px = x - panel * (w * zoom + 4);
+      if (px >= w * zoom || panel > 2) continue;
+      const j = Math.floor(y / zoom) * w + Math.floor(px / zoom);
+      const g = p.image[j];
+      let r = g, gg = g, b = g;
+      const cls = panel === 1 ? p.truth[j] : panel === 2 ? p.prediction[j] : 0;
+      if (cls > 0) {
+        const c = CLASS_COLORS[cls % CLASS_COLORS.length];
+        r = Math.round((1 - alpha) * g + alpha * c[0]);
+        gg = Math.round((1 - alpha) * g + alpha * c[1]);
+        b = Math.round((1 - alpha) * g + alpha * c[2]);
+      }
+      const o = (y * W + x) * 3;
+      rgb[o] = r; rgb[o + 1] = gg; rgb[o + 2] = b;
+    }
+  }
+  const png = encode({ width: W, height: H, data: rgb, channels: 3, depth: 8 });
+  return `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
+}
+
+function readOverlays(dir: string, tag: string): { index: OverlayIndex; data: Uint8Array } | null {
+  try {
+    const index = JSON.parse(fs.readFileSync(path.join(dir, 'overlays', tag, 'index.json'), 'utf8')) as OverlayIndex;
+    const data = new Uint8Array(fs.readFileSync(path.join(dir, 'overlays', tag, index.dataFile)));
+    return { index, data };
+  } catch {
+    return null;
+  }
+}
+
+/** Which overlay slices to show: the best and worst by mean foreground Dice, and a middle one, up to n. */
+function pickShown(index: OverlayIndex, n: number): number[] {
+  const withFg = index.slices.map((s, i) => ({ i, d: s.meanForeground })).filter((s) => s.d !== null) as Array<{ i: number; d: number }>;
+  if (!withFg.length) return index.slices.slice(0, n).map((_, i) => i);
+  withFg.sort((a, b) => a.d - b.d);
+  const picks = new Set<number>();
+  const step = Math.max(1, (withFg.length - 1) / Math.max(1, n - 1));
+  for (let k = 0; k < n && picks.size < n; k++) picks.add(withFg[Math.min(withFg.length - 1, Math.round(k * step))].i);
+  return [...picks].sort((a, b) => a - b);
+}
+
+export interface HtmlReportOptions {
+  title: string;
+  subtitle?: string;
+  /** Extra lines (wall time, backend ...). */
+  notes?: string[];
+  overlaysPerRun?: number;
+}
+
+export function htmlReport(rows: readonly RunSummary[], o: HtmlReportOptions): string {
+  const color = (i: number) => RUN_COLORS[i % RUN_COLORS.length];
+  const table = `<table><thead><tr><th>run</th><th>local loss</th><th>whitening</th><th>mean Dice (linear)</th><th>mean Dice (fine-tune)</th><th>effective rank (representation)</th><th>dims for 99%</th><th>effective rank (embedding)</th><th>status</th></tr></thead><tbody>` +
+    rows.map((r, i) => `<tr><td><span class="sw" style="background:${color(i)}"></span>${esc(r.name)}</td><td>${r.local === null ? '–' : r.local ? 'on' : 'off'}</td><td>${esc(r.whitening ?? '–')}</td><td class="n">${fmt(r.linearDice)}</td><td class="n">${fmt(r.finetuneDice)}</td><td class="n">${fmt(r.effectiveRank, 2)}</td><td class="n">${r.dims99 ?? '–'}</td><td class="n">${fmt(r.embeddingEffectiveRank, 2)}</td><td>${esc(r.status)}</td></tr>`).join('') +
+    `</tbody></table>`;
+  const series = rows.map((r) => scalarSeries(r.dir));
+  const curve = (name: string, title: string, y: string) =>
+    svgLineChart(rows.map((r, i) => ({ label: r.name, color: color(i), points: series[i].get(name) ?? [] })), { title, xLabel: 'step', yLabel: y });
+  const diags = rows.map((r) => latestDiagnostics(r.dir));
+  const spectrum = (kind: 'representation' | 'embedding') =>
+    svgLineChart(rows.map((r, i) => ({ label: `${r.name} (eff. rank ${fmt(diags[i]?.[kind].effectiveRank, 1)})`, color: color(i), points: (diags[i]?.[kind].eigenvalues ?? []).map((v, k) => [k + 1, v] as [number, number]).filter(([, v]) => v > 0) })),
+      { title: `Spectrum of the ${kind} (held-out slices, L2-normalised)`, xLabel: 'index', yLabel: 'eigenvalue (log)', logY: true });
+  const overlays = rows.map((r, i) => {
+    const ov = readOverlays(r.dir, 'linear');
+    if (!ov) return `<p>${esc(r.name)}: no overlays.</p>`;
+    const shown = pickShown(ov.index, o.overlaysPerRun ?? 3);
+    const figs = shown.map((k) => {
+      const s = ov.index.slices[k];
+      const worst = s.worstFor.length ? ` · worst slice for ${s.worstFor.map((c) => esc(ov.index.classNames[c])).join(', ')}` : '';
+      return `<figure><img alt="overlay ${esc(s.caseId)} z${s.z}" src="${overlayPngDataUrl(ov.index, ov.data, k)}"><figcaption>${esc(s.caseId)}, slice ${s.z}: mean foreground Dice ${fmt(s.meanForeground)}${worst}</figcaption></figure>`;
+    }).join('');
+    return `<h3><span class="sw" style="background:${color(i)}"></span>${esc(r.name)} — linear evaluation (image | truth | prediction)</h3><div class="ov">${figs}</div>`;
+  }).join('');
+  const names = rows.length ? readOverlays(rows[0].dir, 'linear')?.index.classNames ?? [] : [];
+  const legend = names.slice(1).map((n, k) => { const c = CLASS_COLORS[(k + 1) % CLASS_COLORS.length]; return `<span class="lg"><span class="sw" style="background:rgb(${c.join(',')})"></span>${esc(n)}</span>`; }).join(' ');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(o.title)}</title><style>
+body{font-family:sans-serif;margin:24px;max-width:1150px;color:#222}h1{font-size:22px;margin-bottom:2px}h2{font-size:17px;margin-top:26px;border-bottom:1px solid #ddd}h3{font-size:14px}
+table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:4px 8px}th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.sw{display:inline-block;width:10px;height:10px;margin-right:5px;vertical-align:middle}.grid{display:flex;flex-wrap:wrap;gap:10px}.ov{display:flex;flex-wrap:wrap;gap:12px}
+figure{margin:0}figcaption{font-size:11px;color:#555;max-width:400px}.lg{font-size:12px;margin-right:8px;white-space:nowrap}.note{color:#555;font-size:12px}</style></head><body>
+<h1>${esc(o.title)}</h1>${o.subtitle ? `<div class="note">${esc(o.subtitle)}</div>` : ''}
+<h2>Comparison</h2>${table}${(o.notes ?? []).map((n) => `<p class="note">${esc(n)}</p>`).join('')}
+<h2>Pretraining curves</h2><div class="grid">${curve('loss/total', 'Pretraining loss (total)', 'loss')}${curve('loss/global', 'Global InfoNCE', 'loss')}${curve('diag/representation/effectiveRank', 'Effective rank of the representation', 'effective rank')}${curve('linear/loss', 'Linear evaluation loss (CE + soft Dice)', 'loss')}</div>
+<h2>Collapse diagnostics: eigenvalue spectra</h2><div class="grid">${spectrum('representation')}${spectrum('embedding')}</div>
+<h2>Overlays (held-out cases)</h2><div>${legend}</div>${overlays}
+<p class="note">Run folders: ${rows.map((r) => esc(r.dir)).join(', ')}</p></body></html>
+`;
+}
