@@ -5,6 +5,8 @@ import { benchCommand } from './commands/bench';
 import { inspectCommand } from './commands/inspect';
 import { validateCommand } from './commands/validate';
 import { runCommand } from './commands/run';
+import { demoCommand } from './commands/demo';
+import { reportCommand } from './commands/report';
 import { EXIT, UsageError } from './errors';
 
 const USAGE = `medssl — MedSSL Studio's engine, headless
@@ -15,6 +17,10 @@ Usage:
   medssl run <config> [--runs-dir DIR] [--set path=value ...] [--json]
                                       pretrain as the config says; writes a run folder and prints its path
   medssl run --resume <runDir>        continue a run from its latest complete checkpoint
+  medssl demo [--runs-dir DIR]        the quick start: MoCo v2 vs the method on the built-in phantom, linear
+                                      evaluation of both, the comparison table and an HTML report (minutes)
+  medssl report <runDir>... [--json] [--html FILE]
+                                      summary table of runs (linear Dice, fine-tune Dice, effective rank)
   medssl validate <config> [--set k=v] exit 0, or 2 with every problem as file:line:col: message
   medssl inspect <path> [--json]      what a dataset folder holds (layout, cases, shape, spacing, orientation, HU range,
                                       labels) and every problem at once; exit 2 when there are problems
@@ -76,6 +82,20 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
           err,
         );
       }
+      case 'demo': {
+        const { values } = parseArgs({ args: rest, options: { 'runs-dir': { type: 'string' }, size: { type: 'string' }, backend: { type: 'string' } }, strict: true });
+        const size = values.size ?? 'small';
+        if (size !== 'small' && size !== 'tiny') throw new UsageError(`--size takes small or tiny, got '${size}'`);
+        const backends = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+        const backend = (values.backend ?? 'auto') as (typeof backends)[number];
+        if (!backends.includes(backend)) throw new UsageError(`--backend takes one of ${backends.join(', ')}, got '${values.backend}'`);
+        return await demoCommand({ runsDir: values['runs-dir'], size, backend }, out, err);
+      }
+      case 'report': {
+        const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false }, html: { type: 'string' } }, allowPositionals: true, strict: true });
+        if (positionals.length < 1) throw new UsageError('report takes one or more run folders: medssl report <runDir>... [--json] [--html FILE]');
+        return await reportCommand({ runDirs: positionals, json: values.json ?? false, html: values.html }, out, err);
+      }
       case 'validate': {
         const { values, positionals } = parseArgs({ args: rest, options: { set: { type: 'string', multiple: true } }, allowPositionals: true, strict: true });
         if (positionals.length !== 1) throw new UsageError('validate takes one config file: medssl validate <config.medssl.yaml> [--set path=value ...]');
@@ -93,7 +113,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         out(USAGE);
         return command === undefined ? EXIT.badInput : EXIT.ok;
       default:
-        throw new UsageError(`unknown command '${command}'. Commands: run, validate, inspect, env, bench, help.`);
+        throw new UsageError(`unknown command '${command}'. Commands: run, demo, report, validate, inspect, env, bench, help.`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
