@@ -17,7 +17,8 @@ import { ConfigError, configHash, formatProblem, loadConfig } from '../../core/c
 import type { ExperimentConfig } from '../../core/config/types';
 import { CONFIG_YAML, createRun, eventToJsonLine, FolderRunWriter, readRun, type RunEvent } from '../../core/runs';
 import { DataConfigError } from '../../core/train/data';
-import { pretrain, TrainingError } from '../../core/train/pretrain';
+import { TrainingError } from '../../core/train/pretrain';
+import { runExperiment } from '../../core/eval/pipeline';
 import { EXIT } from '../errors';
 
 export interface RunArgs {
@@ -102,12 +103,14 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    const r = await pretrain(config, { writer, configHash: configHash(config), signal: ac.signal, resume: Boolean(args.resume) });
+    const x = await runExperiment(config, { writer, configHash: configHash(config), signal: ac.signal, resume: Boolean(args.resume) });
+    const r = x.pretrain;
     if (!args.json) {
       const d = r.diagnostics;
       const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
       out(`${r.status} at step ${r.step}/${r.totalSteps}: loss ${f(r.losses.total)} (global ${f(r.losses.global)}, local ${f(r.losses.local)})` +
         (d ? `; representation effective rank ${d.representation.effectiveRank.toFixed(2)} (${d.representation.dims99} dims for 99%), embedding ${d.embedding.effectiveRank.toFixed(2)}` : ''));
+      if (x.linear) out(`linear evaluation: mean foreground Dice ${f(x.linear.summary.meanForeground ?? Number.NaN)} on ${x.linear.cases.length} held-out cases (metrics.json)`);
     }
     return r.status === 'completed' ? EXIT.ok : EXIT.failed;
   } catch (e) {
