@@ -14,6 +14,16 @@
  * MoCo), then concatenate and undo the permutation. The query encoder sees the whole batch, so query
  * and key never share statistics and no sub-batch statistic follows a fixed group of images.
  * 'subbatch': the same without the permutation; 'none': the whole key batch at once.
+ *
+ * Data-parallel replicas ({@link Moco.stepReplica}, driven by train/parallel.ts): each replica runs
+ * the query encoder on its own share of the batch (so query BatchNorm/whitening statistics are those
+ * of that share) and the key encoder on the key views of a share of the *permuted* batch (the same
+ * permutation the single-process 'shuffle' mode draws, drawn on the main thread), so each share's key
+ * BN statistics are its own and never those of its queries: MoCo's shuffled BN across GPUs, here for
+ * free. The key encoder outputs (pooled features and, with the local loss, the stage map) are
+ * all-gathered and un-permuted, so every replica projects the whole batch's keys identically and the
+ * queue receives them in batch order. 'subbatch' and 'none' use the identity permutation (with
+ * W replicas, 'none' therefore also means per-share key statistics).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ViewGeometry } from '../data/augment';
@@ -221,9 +231,132 @@ export class Moco {
     return { total, global, local, top1, localSkipped: plan ? plan.skipped : 0 };
   }
 
+  /**
+   * One data-parallel step of this replica (see the header). `b.xq`: the queries of images
+   * [rank·h, (rank+1)·h); `b.xk`: the key views of images perm[rank·h .. (rank+1)·h); `b.inv`: the
+   * inverse permutation of the whole batch. Gradients and buffers (BatchNorm and whitening running
+   * statistics of both sides) are averaged over the replicas, so every replica applies the same
+   * update and stays identical. Returns batch-mean losses (local: weighted by each share's images
+   * with a local loss) and the top-1 of the whole batch.
+   */
+  stepReplica(b: ReplicaBatch, comm: ReplicaComm, opt: SgdMomentum, lr: number): MocoStepResult {
+    const o = this.options;
+    const h = b.xq.shape[0];
+    const N = h * b.world;
+    if (b.inv.length !== N) throw new Error(`Moco.stepReplica: permutation of ${b.inv.length} for ${b.world} × ${h} images`);
+    this.query.train(true);
+    this.key.train(true);
+    this.momentumUpdate();
+    const plan = o.local.enabled ? planLocal(b.geometry, this.featureSize[0], this.featureSize[1], o.local.grid, o.local.minOverlap) : null;
+    const V = plan ? plan.valid.length : 0;
+    let kAll!: tf.Tensor2D;
+    let kOwn!: tf.Tensor2D;
+    let kLocalT: tf.Tensor2D | null = null;
+    tf.tidy(() => {
+      const out = this.key.encoder.forward(b.xk);
+      const C = out.pooled.shape[1];
+      const stage = o.local.enabled ? out.stages[o.local.stage - 1] : null;
+      const packed = stage ? tf.concat([out.pooled, tf.reshape(stage, [h, -1])], 1) : out.pooled;
+      const all = comm.gather(packed) as tf.Tensor2D; // rank order = permuted batch order
+      const ordered = tf.gather(all, tf.tensor1d(b.inv, 'int32')) as tf.Tensor2D; // row i = image i
+      const pooledAll = stage ? tf.slice(ordered, [0, 0], [N, C]) : ordered;
+      kAll = tf.keep(l2Normalize(this.key.projector.forward(pooledAll as tf.Tensor2D)));
+      kOwn = tf.keep(tf.slice(kAll, [b.rank * h, 0], [h, -1]));
+      if (plan && V > 0 && stage && this.key.localProjector) {
+        const own = tf.reshape(tf.slice(ordered, [b.rank * h, C], [h, -1]), stage.shape) as tf.Tensor4D;
+        const pooledK = poolRegions(own, plan.valid, plan.weightsK!);
+        kLocalT = tf.keep(tf.transpose(l2Normalize(this.key.localProjector.forward(pooledK))) as tf.Tensor2D);
+      }
+    });
+    const params = this.trainableParams();
+    let gScalar: tf.Scalar | null = null;
+    let lScalar: tf.Scalar | null = null;
+    let logits: tf.Tensor2D | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = this.query.encoder.forward(b.xq);
+      const q = l2Normalize(this.query.projector.forward(out.pooled));
+      const g = infoNce(q, kOwn, this.queue.keys as tf.Tensor as tf.Tensor2D, o.temperature);
+      gScalar = tf.keep(g.loss);
+      logits = tf.keep(g.logits);
+      let total: tf.Scalar = g.loss;
+      if (plan && V > 0 && kLocalT && this.query.localProjector) {
+        const pooledQ = poolRegions(out.stages[o.local.stage - 1], plan.valid, plan.weightsQ!);
+        const ql = l2Normalize(this.query.localProjector.forward(pooledQ));
+        const l = localInfoNce(ql, kLocalT, V, plan.regions, o.local.temperature, o.local.crossImageNegatives);
+        lScalar = tf.keep(l);
+        total = tf.add(total, tf.mul(l, o.local.weight)) as tf.Scalar;
+      }
+      disposeEncoderOutput(out);
+      return total;
+    }, params.map((p) => p.variable));
+    // A share where every pair was skipped has no local-projector gradient: zeros (the mean stays right).
+    const gradList = params.map((p) => grads[p.variable.name] ?? tf.zerosLike(p.variable));
+    const total = value.dataSync()[0];
+    const global = (gScalar as tf.Scalar | null)?.dataSync()[0] ?? Number.NaN;
+    const local = (lScalar as tf.Scalar | null)?.dataSync()[0] ?? Number.NaN;
+    const top1 = logits ? top1Class0(logits) : Number.NaN;
+    const skipped = plan ? plan.skipped : 0;
+    // Every replica learns every replica's numbers, so all take the same decision.
+    const statsT = tf.tensor2d([[total, global, Number.isNaN(local) ? 0 : local, top1, V, skipped, Number.isFinite(total) ? 1 : 0, 0]], [1, 8]);
+    const gathered = comm.gather(statsT);
+    const st = gathered.dataSync() as Float32Array;
+    tf.dispose([statsT, gathered]);
+    let gSum = 0, tSum = 0, lSum = 0, vSum = 0, skSum = 0;
+    let allFinite = true;
+    for (let r = 0; r < b.world; r++) {
+      const row = st.subarray(r * 8, r * 8 + 8);
+      gSum += row[1];
+      lSum += row[2] * row[4];
+      tSum += row[3];
+      vSum += row[4];
+      skSum += row[5];
+      if (row[6] !== 1) allFinite = false;
+    }
+    if (allFinite) {
+      const avg = comm.meanGrads(gradList);
+      opt.apply(avg, lr);
+      tf.dispose(avg);
+      this.queue.enqueue(kAll);
+      const bufs = [...this.query.store.list('buffer'), ...this.key.store.list('buffer')].map((e) => e.variable);
+      const bavg = comm.meanBuffers(bufs);
+      bufs.forEach((v, i) => v.assign(bavg[i]));
+      tf.dispose(bavg);
+    }
+    tf.dispose([value, ...gradList, kAll, kOwn, ...(kLocalT ? [kLocalT] : []), ...(gScalar ? [gScalar] : []), ...(lScalar ? [lScalar] : []), ...(logits ? [logits] : [])]);
+    if (plan) disposePlan(plan);
+    const gMean = gSum / b.world;
+    const lMean = vSum > 0 ? lSum / vSum : Number.NaN;
+    const totalMean = allFinite ? gMean + (Number.isNaN(lMean) ? 0 : o.local.weight * lMean) : Number.NaN;
+    return { total: totalMean, global: gMean, local: lMean, top1: tSum / b.world, localSkipped: skSum };
+  }
+
   dispose(): void {
     this.query.dispose();
     this.key.dispose();
     this.queue.dispose();
   }
+}
+
+/** This replica's share of a data-parallel batch (see {@link Moco.stepReplica}). */
+export interface ReplicaBatch {
+  rank: number;
+  world: number;
+  /** Queries of images [rank·h, (rank+1)·h). */
+  xq: tf.Tensor4D;
+  /** Key views of images perm[rank·h .. (rank+1)·h). */
+  xk: tf.Tensor4D;
+  /** Geometry (query view, key view) of this replica's own images [rank·h, (rank+1)·h). */
+  geometry: Array<[ViewGeometry, ViewGeometry]>;
+  /** Inverse of the batch permutation: inv[perm[j]] = j. */
+  inv: number[];
+}
+
+/** Collective operations between replicas (train/parallel.ts implements them over SharedArrayBuffers). */
+export interface ReplicaComm {
+  /** Concatenation along axis 0 of every replica's tensor (same shape everywhere), in rank order. */
+  gather(t: tf.Tensor): tf.Tensor;
+  /** Element-wise mean over replicas of the trainable parameters' gradients (new tensors). */
+  meanGrads(ts: tf.Tensor[]): tf.Tensor[];
+  /** Element-wise mean over replicas of the buffers of both sides (new tensors). */
+  meanBuffers(ts: tf.Tensor[]): tf.Tensor[];
 }

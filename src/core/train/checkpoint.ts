@@ -78,10 +78,16 @@ export async function latestCheckpoint(runDir: string): Promise<string | null> {
   return dir;
 }
 
-/** Restores weights, optimizer, queue into existing objects; returns the saved state. */
-export async function loadCheckpoint(dir: string, moco: Moco, opt: SgdMomentum): Promise<TrainState> {
+/** The saved state (state.json) of a checkpoint folder, checked. */
+export async function readCheckpointState(dir: string): Promise<TrainState> {
   const state = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')) as TrainState;
   if (state.format !== 'medssl-pretrain-checkpoint' || state.version !== 1) throw new Error(`checkpoint: ${dir}/state.json is not a medssl pretraining checkpoint`);
+  return state;
+}
+
+/** Restores weights, optimizer, queue into existing objects; returns the saved state. */
+export async function loadCheckpoint(dir: string, moco: Moco, opt: SgdMomentum): Promise<TrainState> {
+  const state = await readCheckpointState(dir);
   await loadWeights(moco.query.store, path.join(dir, 'query'));
   await loadWeights(moco.key.store, path.join(dir, 'key'));
   await loadWeights(opt.state, path.join(dir, 'optimizer'));

@@ -142,8 +142,18 @@ function lazySlices(ds: SliceDataset, onError: (e: unknown) => unknown): Slice[]
   });
 }
 
-/** Two views of each slice → a MoCo batch (tensors [N, H, W, 1] plus each pair's geometry). */
-export function makeBatch(slices: Slice[], aug: ViewAugmentConfig, r: RandomSource): MocoBatch {
+/** Two views of each slice as plain arrays ([N, H, W, 1] row-major each) plus each pair's geometry. */
+export interface BatchViews {
+  q: Float32Array;
+  k: Float32Array;
+  geometry: MocoBatch['geometry'];
+  n: number;
+  height: number;
+  width: number;
+}
+
+/** Draws the two views of each slice from `r` (the same draws as {@link makeBatch}). */
+export function makeViews(slices: Slice[], aug: ViewAugmentConfig, r: RandomSource): BatchViews {
   const [w, h] = aug.size;
   const q = new Float32Array(slices.length * w * h);
   const k = new Float32Array(slices.length * w * h);
@@ -154,9 +164,15 @@ export function makeBatch(slices: Slice[], aug: ViewAugmentConfig, r: RandomSour
     k.set(b.image.data, i * w * h);
     geometry.push([a.geometry, b.geometry]);
   });
+  return { q, k, geometry, n: slices.length, height: h, width: w };
+}
+
+/** Two views of each slice → a MoCo batch (tensors [N, H, W, 1] plus each pair's geometry). */
+export function makeBatch(slices: Slice[], aug: ViewAugmentConfig, r: RandomSource): MocoBatch {
+  const v = makeViews(slices, aug, r);
   return {
-    xq: tf.tensor4d(q, [slices.length, h, w, 1]),
-    xk: tf.tensor4d(k, [slices.length, h, w, 1]),
-    geometry,
+    xq: tf.tensor4d(v.q, [v.n, v.height, v.width, 1]),
+    xk: tf.tensor4d(v.k, [v.n, v.height, v.width, 1]),
+    geometry: v.geometry,
   };
 }

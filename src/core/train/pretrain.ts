@@ -5,9 +5,14 @@
  * epochs; atomic checkpoints and exact resume; cancellation (AbortSignal, wired to SIGTERM/SIGINT by
  * the CLI) → checkpoint, status cancelled.
  *
- * Cores: this loop runs one replica in this process (one wasm or cpu backend). The data-parallel
- * worker machinery (backend/wasm/dataParallel.ts) is not used yet: `pretrain.workers` is accepted and
- * reported, but the step is single-worker.
+ * Cores: with `pretrain.workers` = 1 (or 'auto' off the wasm backend) this loop runs one replica in
+ * this process, as it always did. With W > 1 ('auto' = one per core, at most 2, on wasm) it drives W
+ * worker_thread replicas (train/parallel.ts): the views and the key-BN permutation are still drawn
+ * here from the one generator (the same draws as with one worker), each replica takes 1/W of the
+ * batch, gradients and running statistics are averaged, keys are all-gathered for the queue;
+ * replica 0 saves checkpoints and computes diagnostics. What differs from one worker: query (and
+ * whitening) batch statistics are per share, so losses and weights approximate, not equal, the
+ * single-worker run; see parallel.ts.
  *
  * One generator per run: model initialisation (query side, key side, queue), each epoch's slice order,
  * the augmentations and the shuffled key-BN permutation all draw from one Rng(seed); its state is in
@@ -16,46 +21,23 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../config/types';
 import type { RunWriter } from '../runs/types';
-import type { ResNetConfig } from '../models/resnet';
-import { Moco, type MocoOptions } from '../ssl/moco';
+import { Moco } from '../ssl/moco';
 import { Rng } from '../util/rng';
-import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint';
-import { loadPretrainData, makeBatch, viewAugment } from './data';
+import { latestCheckpoint, loadCheckpoint, readCheckpointState, saveCheckpoint, type TrainState } from './checkpoint';
+import { ParallelReplicas, resolveWorkers, type WorkerFault } from './parallel';
+import { loadPretrainData, makeBatch, makeViews, viewAugment } from './data';
 import { computeDiagnostics, pickSlices, type Diagnostics } from './diagnostics';
 import { SgdMomentum } from './optimizer';
 import { lrAt, type LrSchedule } from './schedule';
+import { firstNonFinite, mocoOptions } from './mocoSetup';
+
+export { mocoOptions };
 
 export class TrainingError extends Error {
   constructor(message: string, readonly step: number, readonly where: string) {
     super(message);
     this.name = 'TrainingError';
   }
-}
-
-export function mocoOptions(c: ExperimentConfig): MocoOptions {
-  const depth = ({ resnet18: 18, resnet34: 34, resnet50: 50 } as const)[c.model.arch];
-  const w = c.model.whitening;
-  const encoder: Partial<ResNetConfig> = {
-    depth,
-    widths: c.model.widths,
-    widthMultiplier: c.model.widthMultiplier,
-    stem: c.model.stem,
-    inChannels: 1,
-    repeatToThreeChannels: c.model.repeatToThreeChannels,
-    lastNorm: w.enabled ? w.method : 'batchnorm',
-    whitening: { groupSize: w.groupSize, iterations: w.iterations, epsilon: w.eps, momentum: w.momentum },
-  };
-  return {
-    encoder,
-    projector: { hiddenDim: c.model.projector.hiddenDim, outDim: c.model.projector.outDim },
-    queueSize: c.ssl.queueSize,
-    momentum: c.ssl.momentum,
-    temperature: c.ssl.temperature,
-    shuffleBn: c.ssl.shuffleBn,
-    local: { ...c.ssl.local },
-    batchSize: c.pretrain.batchSize,
-    inputSize: c.data.size,
-  };
 }
 
 export interface PretrainOptions {
@@ -68,7 +50,11 @@ export interface PretrainOptions {
   /** Stop (without completing the run) after this many steps — tests simulate an interruption. */
   stopAfterStep?: number;
   /** Called after every step with its losses (tests). */
-  onStep?: (step: number, r: { total: number; global: number; local: number; top1: number }) => void;
+  onStep?: (step: number, r: { total: number; global: number; local: number; top1: number; workerTensors?: number[] }) => void;
+  /** Data-parallel barrier/request timeout (ms); default 300 s. */
+  workerTimeoutMs?: number;
+  /** Tests only: make a data-parallel replica fail. */
+  workerFault?: WorkerFault;
 }
 
 export interface PretrainResult {
@@ -81,14 +67,6 @@ export interface PretrainResult {
   imagesPerSec: number;
 }
 
-function firstNonFinite(moco: Moco): string | null {
-  for (const e of moco.query.store.list()) {
-    const bad = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(e.variable))).dataSync()[0]);
-    if (bad) return e.name;
-  }
-  return null;
-}
-
 /** Runs (or resumes) a pretraining; sets the run's terminal status. */
 export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise<PretrainResult> {
   const w = o.writer;
@@ -96,6 +74,7 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
   let lastEpoch = 0;
   let moco: Moco | null = null;
   let opt: SgdMomentum | null = null;
+  let par: ParallelReplicas | null = null;
   const batches: tf.Tensor[] = [];
   try {
     const data = loadPretrainData(c);
@@ -106,17 +85,24 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
     const base = c.pretrain.lr === 'auto' ? (0.03 * B) / 256 : c.pretrain.lr;
     const schedule: LrSchedule = { base, totalSteps, warmupSteps: Math.round(c.pretrain.warmupEpochs * stepsPerEpoch), kind: c.pretrain.schedule };
     const rng = new Rng(c.seed);
-    moco = new Moco(mocoOptions(c), rng);
-    opt = new SgdMomentum(moco.trainableParams(), c.pretrain.momentum, c.pretrain.weightDecay);
     const diagSlices = pickSlices(data.heldOut, c.diagnostics.slices);
-    w.log('info', `pretrain: ${data.train.length} training slices (${data.trainCases.length} cases), ${data.heldOut.length} held-out (${data.heldOutCases.length} cases); ` +
-      `${stepsPerEpoch} steps/epoch × ${c.pretrain.epochs} epochs; encoder ${moco.query.encoder.featureDim}-d, ${moco.query.store.numElements('param')} parameters (query side); ` +
-      `local loss ${c.ssl.local.enabled ? `on (stage ${c.ssl.local.stage}, ${moco.featureSize.join('×')} map, ${c.ssl.local.grid}×${c.ssl.local.grid} regions)` : 'off'}; ` +
-      `whitening ${c.model.whitening.enabled ? c.model.whitening.method : 'off'}; key BN: ${c.ssl.shuffleBn}; single worker (${tf.getBackend()})`);
-
-    if (c.pretrain.workers !== 1) {
-      w.log('warn', `pretrain.workers = ${String(c.pretrain.workers)}: data-parallel pretraining is not implemented yet; this run uses one worker (one core)`);
+    const backendName = tf.getBackend();
+    const { workers, note } = resolveWorkers(c, backendName);
+    let info: { featureDim: number; params: number; featureSize: number[] };
+    if (workers > 1) {
+      const plainDiag = Array.from({ length: diagSlices.length }, (_, i) => diagSlices[i]); // plain objects (a folder dataset's slices are a lazy view)
+      par = await ParallelReplicas.start(c, workers, backendName, plainDiag.length < 2 ? [] : plainDiag, { timeoutMs: o.workerTimeoutMs, fault: o.workerFault });
+      rng.setState(par.rngState); // the replicas drew the initialisation from Rng(seed) exactly as below
+      info = par.info;
+    } else {
+      moco = new Moco(mocoOptions(c), rng);
+      opt = new SgdMomentum(moco.trainableParams(), c.pretrain.momentum, c.pretrain.weightDecay);
+      info = { featureDim: moco.query.encoder.featureDim, params: moco.query.store.numElements('param'), featureSize: moco.featureSize };
     }
+    w.log('info', `pretrain: ${data.train.length} training slices (${data.trainCases.length} cases), ${data.heldOut.length} held-out (${data.heldOutCases.length} cases); ` +
+      `${stepsPerEpoch} steps/epoch × ${c.pretrain.epochs} epochs; encoder ${info.featureDim}-d, ${info.params} parameters (query side); ` +
+      `local loss ${c.ssl.local.enabled ? `on (stage ${c.ssl.local.stage}, ${info.featureSize.join('×')} map, ${c.ssl.local.grid}×${c.ssl.local.grid} regions)` : 'off'}; ` +
+      `whitening ${c.model.whitening.enabled ? c.model.whitening.method : 'off'}; key BN: ${c.ssl.shuffleBn}${workers > 1 ? ' (per worker share, permuted)' : ''}; ${note} (${backendName})`);
 
     let state: TrainState = {
       format: 'medssl-pretrain-checkpoint', version: 1, step: 0, epoch: 0, stepInEpoch: 0, order: [], queuePtr: 0,
@@ -125,7 +111,12 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
     if (o.resume) {
       const dir = await latestCheckpoint(w.dir);
       if (dir) {
-        state = await loadCheckpoint(dir, moco, opt);
+        if (par) {
+          state = await readCheckpointState(dir);
+          await par.load(dir);
+        } else {
+          state = await loadCheckpoint(dir, moco!, opt!);
+        }
         rng.setState(state.rng);
         w.log('info', `resumed from ${dir} (step ${state.step}, epoch ${state.epoch})`, state.step, state.epoch);
       } else {
@@ -134,14 +125,20 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
     }
 
     const checkpoint = async (losses?: Record<string, number>) => {
-      const s: TrainState = { ...state, queuePtr: moco!.queue.ptr, rng: rng.getState(), losses };
-      const dir = await saveCheckpoint(w.dir, moco!, opt!, s);
+      const s: TrainState = { ...state, queuePtr: moco ? moco.queue.ptr : 0, rng: rng.getState(), losses };
+      let dir: string;
+      if (par) {
+        await par.assertIdentical(s.step);
+        dir = await par.checkpoint(w.dir, s); // replica 0; it writes its own queue pointer
+      } else {
+        dir = await saveCheckpoint(w.dir, moco!, opt!, s);
+      }
       w.event({ type: 'artifact', step: s.step, epoch: s.epoch, path: `checkpoints/${s.step}`, kind: 'checkpoint' });
       return dir;
     };
-    const diagnose = (step: number, epoch: number): Diagnostics | null => {
+    const diagnose = async (step: number, epoch: number): Promise<Diagnostics | null> => {
       if (diagSlices.length < 2) return null;
-      const d = computeDiagnostics(moco!, diagSlices, aug, c.seed, B, step, epoch);
+      const d = par ? await par.diagnose(step, epoch) : computeDiagnostics(moco!, diagSlices, aug, c.seed, B, step, epoch);
       w.writeJson(`diagnostics/${step}.json`, d, 'diagnostics', step, epoch);
       const sc = (name: string, v: number) => w.scalar(step, epoch, name, v);
       sc('diag/representation/effectiveRank', d.representation.effectiveRank);
@@ -178,11 +175,23 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
       const lr = lrAt(schedule, t);
       const idx = state.order.slice(state.stepInEpoch * B, (state.stepInEpoch + 1) * B);
       const ts = Date.now();
-      const batch = makeBatch(idx.map((i) => data.train[i]), aug, rng);
-      batches.push(batch.xq, batch.xk);
-      const r = moco.step(batch, opt, lr);
-      tf.dispose([batch.xq, batch.xk]);
-      batches.length = 0;
+      let r: { total: number; global: number; local: number; top1: number; localSkipped: number; workerTensors?: number[] };
+      let badWeight: string | null = null;
+      if (par) {
+        // The same draws, in the same order, as makeBatch + Moco.step's key-BN permutation.
+        const views = makeViews(idx.map((i) => data.train[i]), aug, rng);
+        const perm = Array.from({ length: B }, (_, i) => i);
+        if (c.ssl.shuffleBn === 'shuffle' && B >= 2) rng.shuffle(perm);
+        const pr = await par.step(views, perm, lr);
+        r = pr;
+        badWeight = pr.badWeight;
+      } else {
+        const batch = makeBatch(idx.map((i) => data.train[i]), aug, rng);
+        batches.push(batch.xq, batch.xk);
+        r = moco!.step(batch, opt!, lr);
+        tf.dispose([batch.xq, batch.xk]);
+        batches.length = 0;
+      }
       const dt = (Date.now() - ts) / 1000;
       // Guard: a non-finite loss term or weight stops the run, naming the step and the term.
       const terms: Array<[string, number]> = [['loss/global', r.global], ...(c.ssl.local.enabled && !Number.isNaN(r.local) ? [['loss/local', r.local] as [string, number]] : []), ['loss/total', r.total]];
@@ -191,7 +200,7 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
           throw new TrainingError(`step ${t + 1} (epoch ${epoch + 1}): ${name} is ${v} (lr ${lr.toPrecision(3)}); the run was stopped before the update. Lower pretrain.lr, check the data window, or enable whitening.epsilon larger.`, t + 1, name);
         }
       }
-      const badWeight = firstNonFinite(moco);
+      if (!par) badWeight = firstNonFinite(moco!);
       if (badWeight) throw new TrainingError(`step ${t + 1} (epoch ${epoch + 1}): weight '${badWeight}' became NaN/Inf after the update (lr ${lr.toPrecision(3)}); lower pretrain.lr`, t + 1, badWeight);
       state.step = t + 1;
       state.stepInEpoch++;
@@ -216,7 +225,7 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
         state.epoch++;
         state.stepInEpoch = 0;
         state.order = [];
-        if (state.epoch % c.diagnostics.everyEpochs === 0 || state.step === totalSteps) lastDiag = diagnose(state.step, state.epoch);
+        if (state.epoch % c.diagnostics.everyEpochs === 0 || state.step === totalSteps) lastDiag = await diagnose(state.step, state.epoch);
       }
       const every = c.pretrain.checkpointEvery;
       if ((every > 0 && state.step % every === 0) || state.step === totalSteps) await checkpoint(last);
@@ -225,7 +234,7 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
       }
       await new Promise<void>((res) => setImmediate(res)); // let signals be delivered
     }
-    if (!lastDiag) lastDiag = diagnose(state.step, state.epoch);
+    if (!lastDiag) lastDiag = await diagnose(state.step, state.epoch);
     w.complete();
     return { status: 'completed', step: state.step, totalSteps, losses: last, diagnostics: lastDiag, localSkipped: skippedTotal, imagesPerSec };
   } catch (e) {
@@ -235,6 +244,7 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
     throw e;
   } finally {
     tf.dispose(batches);
+    await par?.close();
     moco?.dispose();
     opt?.dispose();
   }

@@ -13,16 +13,42 @@ export function createExchangeBuffer(numParams: number, worldSize: number): Shar
   return new SharedArrayBuffer(CTL_BYTES + 4 * numParams * (worldSize + 1));
 }
 
-/** A reusable barrier over an Int32Array [count, generation]; only for worker threads (it blocks). */
-export function barrier(ctl: Int32Array, parties: number): void {
+/** Default time a replica waits at a barrier for the others before failing (ms). */
+export const DEFAULT_BARRIER_TIMEOUT_MS = 300_000;
+
+/**
+ * A reusable barrier over an Int32Array [count, generation, abort]; only for worker threads (it
+ * blocks). Never hangs: it throws when `abort` is set (see {@link abortExchange}: the main thread sets
+ * it when a replica failed) or after `timeoutMs` without the other replicas (and then sets `abort`
+ * itself, so that the others stop too).
+ */
+export function barrier(ctl: Int32Array, parties: number, timeoutMs = DEFAULT_BARRIER_TIMEOUT_MS): void {
+  if (Atomics.load(ctl, 2) !== 0) throw new Error('data-parallel barrier: aborted (another worker failed)');
   const gen = Atomics.load(ctl, 1);
   if (Atomics.add(ctl, 0, 1) === parties - 1) {
     Atomics.store(ctl, 0, 0);
     Atomics.add(ctl, 1, 1);
     Atomics.notify(ctl, 1);
   } else {
-    while (Atomics.load(ctl, 1) === gen) Atomics.wait(ctl, 1, gen);
+    const deadline = Date.now() + timeoutMs;
+    while (Atomics.load(ctl, 1) === gen) {
+      if (Atomics.load(ctl, 2) !== 0) throw new Error('data-parallel barrier: aborted (another worker failed)');
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        Atomics.store(ctl, 2, 2);
+        Atomics.notify(ctl, 1);
+        throw new Error(`data-parallel barrier: no answer from the other worker(s) within ${Math.round(timeoutMs / 1000)} s`);
+      }
+      Atomics.wait(ctl, 1, gen, Math.min(left, 1000));
+    }
   }
+}
+
+/** Main thread: makes every replica blocked at (or arriving at) a barrier of this buffer throw. */
+export function abortExchange(sab: SharedArrayBuffer): void {
+  const ctl = new Int32Array(sab, 0, 4);
+  Atomics.store(ctl, 2, 1);
+  Atomics.notify(ctl, 1);
 }
 
 /** Used inside each worker: all-reduce (mean) of a list of gradient tensors. */
@@ -30,6 +56,8 @@ export class GradientExchange {
   private readonly ctl: Int32Array;
   private readonly grads: Float32Array;
   private readonly avg: Float32Array;
+  /** Barrier timeout (ms). */
+  timeoutMs = DEFAULT_BARRIER_TIMEOUT_MS;
 
   constructor(sab: SharedArrayBuffer, readonly rank: number, readonly worldSize: number, readonly numParams: number) {
     this.ctl = new Int32Array(sab, 0, 4);
@@ -48,7 +76,7 @@ export class GradientExchange {
       off += g.size;
     }
     if (off !== (this.rank + 1) * P) throw new Error(`GradientExchange: ${off - this.rank * P} gradient values, expected ${P}`);
-    barrier(this.ctl, W);
+    barrier(this.ctl, W, this.timeoutMs);
     const lo = Math.floor((P * this.rank) / W), hi = Math.floor((P * (this.rank + 1)) / W);
     const inv = 1 / W;
     const a = this.avg, gr = this.grads;
@@ -57,7 +85,7 @@ export class GradientExchange {
       for (let w = 0; w < W; w++) s += gr[w * P + j];
       a[j] = s * inv;
     }
-    barrier(this.ctl, W);
+    barrier(this.ctl, W, this.timeoutMs);
     const out: tf.Tensor[] = [];
     let o = 0;
     for (const g of grads) {
@@ -80,6 +108,8 @@ export function createAllGatherBuffer(maxFloats: number, worldSize: number): Sha
 export class AllGather {
   private readonly ctl: Int32Array;
   private readonly slots: Float32Array;
+  /** Barrier timeout (ms). */
+  timeoutMs = DEFAULT_BARRIER_TIMEOUT_MS;
 
   constructor(sab: SharedArrayBuffer, readonly rank: number, readonly worldSize: number, readonly maxFloats: number) {
     this.ctl = new Int32Array(sab, 0, 4);
@@ -92,10 +122,10 @@ export class AllGather {
     const be = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as BackendWasm) : null;
     const view = be ? (be.typedArrayFromHeap(t) as Float32Array) : (t.dataSync() as Float32Array);
     this.slots.set(view, this.rank * this.maxFloats);
-    barrier(this.ctl, this.worldSize);
+    barrier(this.ctl, this.worldSize, this.timeoutMs);
     const out = new Float32Array(t.size * this.worldSize);
     for (let r = 0; r < this.worldSize; r++) out.set(this.slots.subarray(r * this.maxFloats, r * this.maxFloats + t.size), r * t.size);
-    barrier(this.ctl, this.worldSize); // nobody overwrites a slot before every replica has read it
+    barrier(this.ctl, this.worldSize, this.timeoutMs); // nobody overwrites a slot before every replica has read it
     return tf.tensor(out, [t.shape[0] * this.worldSize, ...t.shape.slice(1)], 'float32');
   }
 }
@@ -105,64 +135,112 @@ export interface WorkerReply {
   [key: string]: unknown;
 }
 
-/** Main-thread side: a set of workers driven in lock-step by request/reply messages. */
+export interface WorkerPoolOptions {
+  /** `script` is source code, not a path. */
+  eval?: boolean;
+  /** Called once, as soon as any worker fails (error reply, uncaught error, unexpected exit, timeout). */
+  onFailure?: (rank: number, message: string) => void;
+}
+
+/**
+ * Main-thread side: a set of workers driven in lock-step by request/reply messages. A worker that
+ * throws, exits or (with a timeout) does not answer fails every pending and later request with its
+ * message, and `onFailure` is called at once (e.g. to abort the other replicas' barriers).
+ */
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly pending: ((r: WorkerReply) => void)[][] = [];
   private readonly inbox: WorkerReply[][] = [];
   private failure: Error | null = null;
+  private terminating = false;
 
   /** `script`: a file path, or source code with `{ eval: true }`. */
-  constructor(script: string, size: number, workerData: (rank: number) => unknown, opts: { eval?: boolean } = {}) {
+  constructor(script: string, size: number, workerData: (rank: number) => unknown, private readonly opts: WorkerPoolOptions = {}) {
     for (let r = 0; r < size; r++) {
       const w = new Worker(script, { workerData: workerData(r), eval: opts.eval ?? false });
       this.pending.push([]);
       this.inbox.push([]);
       w.on('message', (m: WorkerReply) => {
+        if (m.type === 'error') this.fail(r, String(m.message), false);
         const q = this.pending[r].shift();
         if (q) q(m);
         else this.inbox[r].push(m);
       });
-      w.on('error', (e: Error) => {
-        this.failure = e;
-        for (const q of this.pending[r].splice(0)) q({ type: 'error', message: e.message });
+      w.on('error', (e: Error) => this.fail(r, e.message, true));
+      w.on('exit', (code) => {
+        if (!this.terminating) this.fail(r, `worker ${r} exited unexpectedly (exit code ${code})`, true);
       });
       this.workers.push(w);
     }
+  }
+
+  private fail(rank: number, message: string, flushPending: boolean): void {
+    if (!this.failure) {
+      this.failure = new Error(`data-parallel worker ${rank} failed: ${message}`);
+      this.opts.onFailure?.(rank, message);
+    }
+    if (flushPending) for (const q of this.pending[rank].splice(0)) q({ type: 'error', message });
   }
 
   get size(): number {
     return this.workers.length;
   }
 
-  /** The next message of every worker, without sending anything (e.g. their 'ready'). */
-  async receive(): Promise<WorkerReply[]> {
+  private async collect(ranks: number[], send: (rank: number) => void, timeoutMs: number | undefined, what: string): Promise<WorkerReply[]> {
     if (this.failure) throw this.failure;
-    const replies = await Promise.all(this.workers.map((_, r) => new Promise<WorkerReply>((resolve) => {
-      const m = this.inbox[r].shift();
-      if (m) resolve(m);
-      else this.pending[r].push(resolve);
+    let timer: NodeJS.Timeout | undefined;
+    const all = Promise.all(ranks.map((r) => new Promise<WorkerReply>((resolve) => {
+      const m = send === NO_SEND ? this.inbox[r].shift() : undefined;
+      if (m) return resolve(m);
+      this.pending[r].push(resolve);
+      send(r);
     })));
-    const bad = replies.find((x) => x.type === 'error');
-    if (bad) throw new Error(`data-parallel worker failed: ${String(bad.message)}`);
+    const replies = timeoutMs === undefined ? await all : await Promise.race([
+      all,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const msg = `no answer to '${what}' within ${Math.round(timeoutMs / 1000)} s`;
+          this.fail(-1, msg, false);
+          reject(new Error(`data-parallel workers: ${msg}`));
+        }, timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const i = replies.findIndex((x) => x.type === 'error');
+    // The first failure is the cause (the others' replies are then 'aborted').
+    if (i >= 0) throw this.failure ?? new Error(`data-parallel worker ${ranks[i]} failed: ${String(replies[i].message)}`);
     return replies;
+  }
+
+  /** The next message of every worker, without sending anything (e.g. their 'ready'). */
+  async receive(timeoutMs?: number): Promise<WorkerReply[]> {
+    return this.collect(this.workers.map((_, r) => r), NO_SEND, timeoutMs, 'start');
   }
 
   /** Sends the message to every worker and resolves with their replies (rejects on an error reply). */
-  async request(msg: unknown): Promise<WorkerReply[]> {
-    if (this.failure) throw this.failure;
-    const replies = await Promise.all(
-      this.workers.map((w, r) => new Promise<WorkerReply>((resolve) => {
-        this.pending[r].push(resolve);
-        w.postMessage(msg);
-      })),
-    );
-    const bad = replies.find((x) => x.type === 'error');
-    if (bad) throw new Error(`data-parallel worker failed: ${String(bad.message)}`);
-    return replies;
+  async request(msg: unknown, timeoutMs?: number): Promise<WorkerReply[]> {
+    return this.collect(this.workers.map((_, r) => r), (r) => this.workers[r].postMessage(msg), timeoutMs, describe(msg));
+  }
+
+  /** Sends each worker its own message (with its transfer list) and resolves with their replies. */
+  async requestEach(msgs: unknown[], transfer: Transferable[][] = [], timeoutMs?: number): Promise<WorkerReply[]> {
+    if (msgs.length !== this.workers.length) throw new Error(`WorkerPool.requestEach: ${msgs.length} messages for ${this.workers.length} workers`);
+    return this.collect(this.workers.map((_, r) => r), (r) => this.workers[r].postMessage(msgs[r], (transfer[r] ?? []) as never), timeoutMs, describe(msgs[0]));
+  }
+
+  /** Sends the message to one worker and resolves with its reply. */
+  async requestOne(rank: number, msg: unknown, timeoutMs?: number): Promise<WorkerReply> {
+    return (await this.collect([rank], (r) => this.workers[r].postMessage(msg), timeoutMs, describe(msg)))[0];
   }
 
   async terminate(): Promise<void> {
+    this.terminating = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+const NO_SEND = (): void => undefined;
+
+function describe(msg: unknown): string {
+  const cmd = (msg as { cmd?: unknown } | null)?.cmd;
+  return typeof cmd === 'string' ? cmd : 'request';
 }

@@ -1,0 +1,41 @@
+/** The MoCo options of a config, and the weight check of the NaN/Inf guard (shared by the single-worker loop and the data-parallel replicas). */
+import * as tf from '@tensorflow/tfjs';
+import type { ExperimentConfig } from '../config/types';
+import type { ResNetConfig } from '../models/resnet';
+import type { Moco, MocoOptions } from '../ssl/moco';
+
+export function mocoOptions(c: ExperimentConfig): MocoOptions {
+  const depth = ({ resnet18: 18, resnet34: 34, resnet50: 50 } as const)[c.model.arch];
+  const w = c.model.whitening;
+  const encoder: Partial<ResNetConfig> = {
+    depth,
+    widths: c.model.widths,
+    widthMultiplier: c.model.widthMultiplier,
+    stem: c.model.stem,
+    inChannels: 1,
+    repeatToThreeChannels: c.model.repeatToThreeChannels,
+    lastNorm: w.enabled ? w.method : 'batchnorm',
+    whitening: { groupSize: w.groupSize, iterations: w.iterations, epsilon: w.eps, momentum: w.momentum },
+  };
+  return {
+    encoder,
+    projector: { hiddenDim: c.model.projector.hiddenDim, outDim: c.model.projector.outDim },
+    queueSize: c.ssl.queueSize,
+    momentum: c.ssl.momentum,
+    temperature: c.ssl.temperature,
+    shuffleBn: c.ssl.shuffleBn,
+    local: { ...c.ssl.local },
+    batchSize: c.pretrain.batchSize,
+    inputSize: c.data.size,
+  };
+}
+
+/** The name of the first query-side variable holding a NaN/Inf, or null. */
+export function firstNonFinite(moco: Moco): string | null {
+  for (const e of moco.query.store.list()) {
+    const bad = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(e.variable))).dataSync()[0]);
+    if (bad) return e.name;
+  }
+  return null;
+}
+
