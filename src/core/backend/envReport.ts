@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { detectNvidiaGpus, probeCudaLibraries } from './cudaProbe';
-import { chooseBackend, probeBackends, type BackendHost } from './select';
+import { chooseBackend, probeBackends, shortReason, type BackendHost } from './select';
 import type { BackendChoice, BackendProbe, EnvReport, LibraryProbe } from './types';
 
 /** The wasm backend's per-instance memory cap (4 GiB address space); past it the process dies silently. */
@@ -15,7 +15,7 @@ export function answerGpuQuestion(probes: BackendProbe[], auto: BackendChoice, l
   if (gpus.length === 0) parts.push('no NVIDIA GPU is visible on this machine');
   else parts.push(`${gpus.length} GPU${gpus.length > 1 ? 's' : ''} visible (${gpus[0]})`);
   if (missing.length) parts.push(missing.length <= 2 ? `CUDA/cuDNN libraries missing: ${missing.join(', ')}` : `${missing.length} of ${libs.length} CUDA 11.2/cuDNN 8.1 libraries are missing`);
-  if (gpu && !gpu.available) parts.push(gpu.reason);
+  if (gpu && !gpu.available) parts.push(shortReason(gpu.reason));
   return `No: jobs will run on '${auto.backend}' — ${auto.device} — because ${parts.join('; ')}.`;
 }
 

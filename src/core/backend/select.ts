@@ -23,6 +23,11 @@ interface Activated {
   device: string;
 }
 
+/** A reason without its parenthesised explanation (the backend table carries the long form). */
+export function shortReason(reason: string): string {
+  return reason.replace(/\s*\([^)]*\)/g, '').trim();
+}
+
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n')[0].trim();
@@ -114,7 +119,7 @@ export async function chooseBackend(request: BackendRequest, host: BackendHost):
         choice.warning = `Requested backend '${request}' cannot run here (${skipped[0].reason}); running on '${name}' — ${device} — instead.`;
       } else if (request === 'auto' && name !== 'tfjs-node-gpu') {
         const gpu = skipped.find((s) => s.name === 'tfjs-node-gpu');
-        if (gpu) choice.warning = `No GPU: ${gpu.reason}. Running on '${name}' — ${device}.`;
+        if (gpu) choice.warning = `No GPU: ${shortReason(gpu.reason)}. Running on '${name}' — ${device}.`;
       }
       return choice;
     } catch (e) {
