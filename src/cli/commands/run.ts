@@ -15,7 +15,7 @@ import { machineBackendHost } from '../../core/backend/host';
 import type { BackendChoice } from '../../core/backend/types';
 import { ConfigError, configHash, formatProblem, loadConfig } from '../../core/config';
 import type { ExperimentConfig } from '../../core/config/types';
-import { CONFIG_YAML, createRun, eventToJsonLine, FolderRunWriter, readRun, type RunEvent } from '../../core/runs';
+import { CONFIG_YAML, createRun, eventToJsonLine, FolderRunWriter, readRun, reopenRun, type RunEvent } from '../../core/runs';
 import { DataConfigError } from '../../core/train/data';
 import { TrainingError } from '../../core/train/pretrain';
 import { runExperiment } from '../../core/eval/pipeline';
@@ -77,11 +77,11 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
     if (args.resume) {
       const dir = path.resolve(args.resume);
       const prev = readRun(dir);
-      const { ended: _ended, error: _error, ...rest } = prev;
-      void _ended;
-      void _error;
-      writer = new FolderRunWriter(dir, { ...rest, status: 'running', pid: process.pid, backend }, () => new Date(), { onEvent, backend });
-      writer.update({ pid: process.pid, backend });
+      if (prev.status === 'completed') {
+        out(args.json ? JSON.stringify({ type: 'run', id: prev.id, dir, status: 'completed', message: 'nothing to resume' }) : `${dir}: run already completed; nothing to resume`);
+        return EXIT.ok;
+      }
+      writer = reopenRun(dir, { onEvent, backend }); // cancelled | failed (or killed) → running, with a status event
     } else {
       writer = createRun(args.runsDir ?? 'runs', config, 'pretrain', { onEvent, backend, configPath: args.config });
     }

@@ -4,3 +4,4 @@ export { createRun, eventToJsonLine, runIdFor, canTransition, isTerminal, TERMIN
 export { readRun, readEvents, listRuns, runLiveness, RunReadError, type EventsChunk, type ListedRun } from './reader';
 export { writeFileAtomic, writeJsonAtomic, TEMP_PREFIX } from './atomic';
 export { codeVersion } from './codeVersion';
+export { reopenRun, latestCheckpointName, RESUMABLE_STATUSES, type ReopenRunOptions } from './reopen';

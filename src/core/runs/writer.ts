@@ -140,6 +140,8 @@ export class FolderRunWriter implements RunWriter {
     run: RunJson,
     private readonly now: () => Date,
     private readonly opts: CreateRunOptions,
+    /** Message of the first status event (default "run <id> created"; reopenRun says "resumed …"). */
+    announce?: string,
   ) {
     this.id = run.id;
     this.current = run;
@@ -156,7 +158,7 @@ export class FolderRunWriter implements RunWriter {
       };
       process.on('exit', this.exitHook);
     }
-    this.emit({ step: 0, epoch: 0, type: 'status', status: run.status, message: `run ${run.id} created` });
+    this.emit({ step: 0, epoch: 0, type: 'status', status: run.status, message: announce ?? `run ${run.id} created` });
   }
 
   /** A copy of run.json as last written. */
