@@ -10,7 +10,8 @@ import type { RunWriter } from '../runs/types';
 import { pretrain, type PretrainOptions, type PretrainResult } from '../train/pretrain';
 import { loadSegmentationData } from './data';
 import { linearEvaluation } from './linear';
-import { loadPretrainedEncoder, type EvalMetrics } from './segment';
+import { finetuneEvaluation } from './finetune';
+import { buildEncoder, loadPretrainedEncoder, type EvalMetrics } from './segment';
 
 export interface ExperimentResult {
   pretrain: PretrainResult;
@@ -68,7 +69,13 @@ export async function runExperiment(c: ExperimentConfig, o: ExperimentOptions): 
     }
     if (ev.finetune.enabled) {
       where = 'fine-tuning';
-      inner.log('warn', 'evaluation.finetune.enabled: fine-tuning is not implemented in this build yet; skipped');
+      const init = ev.finetune.init;
+      const encoder = init === 'pretrained' ? (await loadPretrainedEncoder(c, inner.dir)).encoder : buildEncoder(c);
+      try {
+        out.finetune = await finetuneEvaluation(c, { writer: inner, encoder, data, init, signal: o.signal, onStep: (s, t, l) => onEvalStep?.('finetune', s, t, l) });
+      } finally {
+        encoder.dispose();
+      }
     }
     inner.complete();
     return out;

@@ -50,10 +50,13 @@ export function svgLineChart(series: readonly Series[], o: { title: string; xLab
     const lab = o.logY ? `1e${v.toFixed(1)}` : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3);
     return `<line x1="${m.l}" x2="${W - m.r}" y1="${yy.toFixed(1)}" y2="${yy.toFixed(1)}" stroke="#eee"/><text x="${m.l - 4}" y="${(yy + 4).toFixed(1)}" text-anchor="end">${lab}</text>`;
   }).join('');
-  const xt = ticks(x0, x1).map((v) => `<text x="${X(v).toFixed(1)}" y="${H - m.b + 14}" text-anchor="middle">${Math.round(v)}</text>`).join('');
+  const xs = [...new Set(ticks(x0, x1).map((v) => (x1 - x0 >= 10 ? Math.round(v) : Number(v.toPrecision(3)))))];
+  const xt = xs.map((v) => `<text x="${X(v).toFixed(1)}" y="${H - m.b + 14}" text-anchor="middle">${v}</text>`).join('');
   const lines = series.map((s) => {
     const p = s.points.filter(([, y]) => Number.isFinite(y)).map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(' ');
-    return `<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${p}"/>`;
+    const fin = s.points.filter(([, y]) => Number.isFinite(y));
+    const dots = fin.length <= 40 ? fin.map(([x, y]) => `<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.5" fill="${s.color}"/>`).join('') : '';
+    return `<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${p}"/>${dots}`;
   }).join('');
   const legend = series.map((s, i) => `<rect x="${m.l + 8}" y="${m.t + 4 + i * 15}" width="10" height="10" fill="${s.color}"/><text x="${m.l + 22}" y="${m.t + 13 + i * 15}">${esc(s.label)}</text>`).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">` +
@@ -64,7 +67,7 @@ export function svgLineChart(series: readonly Series[], o: { title: string; xLab
 }
 
 /** RGB PNG (data URL) of one overlay slice: image | truth | prediction, scaled by `zoom` (nearest). */
-export function overlayPngDataUrl(index: OverlayIndex, data: Uint8Array, i: number, zoom = 2): string {
+export function overlayPngDataUrl(index: OverlayIndex, data: Uint8Array, i: number, zoom = Math.max(1, Math.min(4, Math.round(128 / index.width)))): string {
   const { width: w, height: h } = index;
   const p = overlayPlanes(index, data, i);
   const W = 3 * w * zoom + 2 * 4;
