@@ -12,6 +12,7 @@ import { initWasmBackend } from '../backend/wasm/init';
 import { KernelProfiler, KernelTiming } from '../backend/wasm/kernelProfiler';
 import { GradientExchange, WorkerPool, createExchangeBuffer } from '../backend/wasm/dataParallel';
 import { ResNetEncoder } from '../models/resnet';
+import { runDataBench, type DataBenchResult } from './dataBench';
 
 export interface BenchOptions {
   batch?: number;
@@ -28,6 +29,8 @@ export interface BenchOptions {
   python?: string;
   /** Per-kernel wall-clock profile (of worker 0 in data-parallel mode). */
   profile?: boolean;
+  /** Measure the data loader too (the `data` field). Default true. */
+  data?: boolean;
   onProgress?: (msg: string) => void;
 }
 
@@ -67,6 +70,11 @@ export interface BenchResult {
   warnings: string[];
   /** Top kernels by time per measured step (only with profile). */
   profile?: { kernel: string; ms_per_step: number; calls_per_step: number; share: number }[];
+  /**
+   * The data line: slices/s the streaming loader prepares (read + window + resize + two views, cold
+   * cache, one thread) and its ratio to `images_per_s` (goal ≥ 5: data is never the bottleneck).
+   */
+  data?: DataBenchResult;
 }
 
 interface WorkerInit {
@@ -201,7 +209,7 @@ function countParams(widths: [number, number, number, number]): number {
   return n;
 }
 
-async function benchOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' | 'torch'>>, progress: (m: string) => void):
+async function benchOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' | 'torch' | 'data'>>, progress: (m: string) => void):
   Promise<{ mode: string; threads: number; steps: number[]; profile?: KernelTiming[] }> {
   const world = o.workers === 'auto' ? Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length)) : o.workers;
   if (o.batch % world !== 0) throw new Error(`bench: batch ${o.batch} is not divisible by ${world} workers`);
@@ -344,6 +352,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
       'both sides are slowed, PyTorch with 2 threads often much more; rerun on an idle machine for a fair ratio');
   }
   if (reason) result.peer_reason = reason;
+  if (opts.data !== false) result.data = await runDataBench({ size: o.size, batch: o.batch, trainingImagesPerS: ips, onProgress: progress });
   if (ours.profile) result.profile = profileRows(ours.profile, o.steps);
   return result;
 }

@@ -10,7 +10,7 @@
  * Works on Float32Array slices (CPU, before batching into tensors): cheap per image, and the same
  * seeded generator gives the same views on every backend.
  */
-import { normal, uniform, type RandomSource } from './random';
+import { uniform, type RandomSource } from './random';
 import type { Slice } from './volume';
 
 export interface CropBox {
@@ -124,18 +124,32 @@ export function imageToView(g: ViewGeometry, x: number, y: number): [number, num
   return [u * g.width, v * g.height];
 }
 
-/** Resamples the source through a view geometry (bilinear; `fill` outside). */
+/**
+ * Resamples the source through a view geometry (bilinear; `fill` outside). The view → image map is
+ * affine in the pixel indices, so it is stepped incrementally; pixels whose four neighbours are inside
+ * the image take a fast path without bounds checks.
+ */
 export function warpToView(src: Slice, g: ViewGeometry, fill = 0, mode: 'linear' | 'nearest' = 'linear'): Slice {
   const out = new Float32Array(g.width * g.height);
   const W = src.width;
   const H = src.height;
   const d = src.data;
+  // pixel centres are at +0.5: (fx, fy) = image position − 0.5 of output pixel (c, r)
+  const [x00, y00] = viewToImage(g, 0.5, 0.5);
+  const [x10, y10] = viewToImage(g, 1.5, 0.5);
+  const [x01, y01] = viewToImage(g, 0.5, 1.5);
+  const ax = x10 - x00;
+  const ay = y10 - y00;
+  const bx = x01 - x00;
+  const by = y01 - y00;
+  const at = (ix: number, iy: number) => (ix >= 0 && iy >= 0 && ix < W && iy < H ? d[ix + W * iy] : fill);
+  let o = 0;
   for (let r = 0; r < g.height; r++) {
-    for (let c = 0; c < g.width; c++) {
-      const [x, y] = viewToImage(g, c + 0.5, r + 0.5);
-      // pixel centres are at +0.5
-      const fx = x - 0.5;
-      const fy = y - 0.5;
+    const rx = x00 - 0.5 + r * bx;
+    const ry = y00 - 0.5 + r * by;
+    for (let c = 0; c < g.width; c++, o++) {
+      const fx = rx + c * ax;
+      const fy = ry + c * ay;
       let v = fill;
       if (mode === 'nearest') {
         const ix = Math.round(fx);
@@ -144,20 +158,30 @@ export function warpToView(src: Slice, g: ViewGeometry, fill = 0, mode: 'linear'
       } else if (fx > -1 && fy > -1 && fx < W && fy < H) {
         const x0 = Math.floor(fx);
         const y0 = Math.floor(fy);
-        const ax = fx - x0;
-        const ay = fy - y0;
-        const at = (ix: number, iy: number) => (ix >= 0 && iy >= 0 && ix < W && iy < H ? d[ix + W * iy] : fill);
-        const top = at(x0, y0) + ax * (at(x0 + 1, y0) - at(x0, y0));
-        const bot = at(x0, y0 + 1) + ax * (at(x0 + 1, y0 + 1) - at(x0, y0 + 1));
-        v = top + ay * (bot - top);
+        const tx = fx - x0;
+        const ty = fy - y0;
+        if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+          const i = x0 + W * y0;
+          const p00 = d[i];
+          const p10 = d[i + 1];
+          const p01 = d[i + W];
+          const p11 = d[i + W + 1];
+          const top = p00 + tx * (p10 - p00);
+          const bot = p01 + tx * (p11 - p01);
+          v = top + ty * (bot - top);
+        } else {
+          const top = at(x0, y0) + tx * (at(x0 + 1, y0) - at(x0, y0));
+          const bot = at(x0, y0 + 1) + tx * (at(x0 + 1, y0 + 1) - at(x0, y0 + 1));
+          v = top + ty * (bot - top);
+        }
       }
-      out[c + g.width * r] = v;
+      out[o] = v;
     }
   }
   return { data: out, width: g.width, height: g.height };
 }
 
-/** Separable Gaussian blur (edges clamped). */
+/** Separable Gaussian blur (edges clamped; the interior without clamping). */
 export function gaussianBlur(s: Slice, sigma: number): Slice {
   if (!(sigma > 0)) return { data: s.data.slice(), width: s.width, height: s.height };
   const rad = Math.max(1, Math.ceil(3 * sigma));
@@ -166,19 +190,60 @@ export function gaussianBlur(s: Slice, sigma: number): Slice {
   for (let i = -rad; i <= rad; i++) sum += k[i + rad] = Math.exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i] /= sum;
   const { width: W, height: H } = s;
+  const src = s.data;
   const tmp = new Float32Array(W * H);
   const out = new Float32Array(W * H);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    let a = 0;
-    for (let i = -rad; i <= rad; i++) a += k[i + rad] * s.data[Math.min(W - 1, Math.max(0, x + i)) + W * y];
-    tmp[x + W * y] = a;
+  for (let y = 0; y < H; y++) {
+    const row = W * y;
+    for (let x = 0; x < W; x++) {
+      let a = 0;
+      if (x >= rad && x + rad < W) for (let i = -rad; i <= rad; i++) a += k[i + rad] * src[row + x + i];
+      else for (let i = -rad; i <= rad; i++) a += k[i + rad] * src[row + Math.min(W - 1, Math.max(0, x + i))];
+      tmp[row + x] = a;
+    }
   }
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    let a = 0;
-    for (let i = -rad; i <= rad; i++) a += k[i + rad] * tmp[x + W * Math.min(H - 1, Math.max(0, y + i))];
-    out[x + W * y] = a;
+  for (let y = 0; y < H; y++) {
+    const inside = y >= rad && y + rad < H;
+    for (let x = 0; x < W; x++) {
+      let a = 0;
+      if (inside) for (let i = -rad; i <= rad; i++) a += k[i + rad] * tmp[x + W * (y + i)];
+      else for (let i = -rad; i <= rad; i++) a += k[i + rad] * tmp[x + W * Math.min(H - 1, Math.max(0, y + i))];
+      out[x + W * y] = a;
+    }
   }
   return { data: out, width: W, height: H };
+}
+
+/**
+ * Adds Gaussian noise N(0, std²) in place. One draw from `r` seeds a local mulberry32 stream, and
+ * Box–Muller uses both of its outputs: the same numbers for the same `r`, several times faster than a
+ * draw from `r` per pixel.
+ */
+export function addGaussianNoise(data: Float32Array, std: number, r: RandomSource): void {
+  let a = Math.floor(r.next() * 4294967296) >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const n = data.length;
+  for (let i = 0; i < n; i += 2) {
+    let u = next();
+    while (u <= 1e-12) u = next();
+    const rad = std * Math.sqrt(-2 * Math.log(u));
+    const th = 2 * Math.PI * next();
+    data[i] += rad * Math.cos(th);
+    if (i + 1 < n) data[i + 1] += rad * Math.sin(th);
+  }
+}
+
+const GAMMA_STEPS = 1024;
+
+function gammaTable(gamma: number): Float64Array {
+  const t = new Float64Array(GAMMA_STEPS + 1);
+  for (let i = 0; i <= GAMMA_STEPS; i++) t[i] = Math.pow(i / GAMMA_STEPS, gamma);
+  return t;
 }
 
 /** One augmented view of a slice. */
@@ -207,12 +272,21 @@ export function augmentView(src: Slice, cfg: AugmentConfig, r: RandomSource): Vi
     const g = cfg.gamma === undefined ? [0.8, 1.25] : cfg.gamma;
     intensity.gamma = g ? Math.exp(uniform(r, Math.log(g[0]), Math.log(g[1]))) : 1;
     let mean = 0;
-    for (const x of d) mean += x;
+    for (let i = 0; i < d.length; i++) mean += d[i];
     mean /= d.length;
-    for (let i = 0; i < d.length; i++) {
-      let x = (d[i] - mean) * intensity.contrast + mean + intensity.brightness;
-      if (g) x = Math.pow(Math.min(1, Math.max(0, x)), intensity.gamma);
-      d[i] = x;
+    const ct = intensity.contrast;
+    const shift = mean - mean * ct + intensity.brightness;
+    if (g) {
+      // x^gamma on [0, 1] from a table with linear interpolation (error < 1e-5 above 0.01, < 2e-3 near 0: far below the view noise)
+      const lut = gammaTable(intensity.gamma);
+      for (let i = 0; i < d.length; i++) {
+        const x = d[i] * ct + shift;
+        const t = (x <= 0 ? 0 : x >= 1 ? 1 : x) * GAMMA_STEPS;
+        const j = t >= GAMMA_STEPS ? GAMMA_STEPS - 1 : Math.floor(t);
+        d[i] = lut[j] + (t - j) * (lut[j + 1] - lut[j]);
+      }
+    } else {
+      for (let i = 0; i < d.length; i++) d[i] = d[i] * ct + shift;
     }
   }
   if (r.next() < (cfg.blurProb ?? 0.5)) {
@@ -223,7 +297,7 @@ export function augmentView(src: Slice, cfg: AugmentConfig, r: RandomSource): Vi
   const ns = cfg.noiseStd ?? 0.02;
   if (ns > 0) {
     intensity.noiseStd = ns;
-    for (let i = 0; i < img.data.length; i++) img.data[i] += normal(r, 0, ns);
+    addGaussianNoise(img.data, ns, r);
   }
   return { image: img, geometry, intensity };
 }

@@ -7,8 +7,8 @@
  *   gzip inflated just that far) and PNG file lists, and builds the (case, slice) index. Labels are read
  *   at open time only when foreground-slice filtering needs them (one label volume at a time).
  * - **On demand, small LRU**: a case is read when one of its slices is first needed, turned into
- *   prepared slices (RAS, window/z-score, resized to the target size — `caseToSlices`, the same code the
- *   rest of the engine uses) and kept in an LRU of `cacheCases` prepared cases; the raw volume is
+ *   prepared slices (RAS, window/z-score, resized to the target size — the numbers of `caseToSlices`,
+ *   computed in one fused pass per slice) and kept in an LRU of `cacheCases` prepared cases; the raw volume is
  *   dropped at once. Memory: one raw volume in flight per concurrent read plus the prepared cases.
  * - **Seeded, cache-friendly shuffling**: each epoch shuffles the case order, then the slices within
  *   windows of `shuffleWindow` cases (a shuffle buffer); with a window ≥ the number of cases it is a
@@ -30,9 +30,9 @@ import { detectLayout, type DatasetLayout, type LayoutKind } from './layouts';
 import { isGzip, niftiAffine, parseNiftiHeader, readNifti, readNiftiFile, type NiftiVolume } from './nifti';
 import { generatePhantomCase, type PhantomOptions } from './phantom/generate';
 import { decodeGrayPng, type GrayPng } from './png';
-import { caseToSlices, normalizeIntensity, resizeSlice, splitByCase, type IntensityPreset, type SplitFractions } from './preprocess';
+import { normalizeIntensity, presetWindow, resizeSlice, splitByCase, type IntensityPreset, type SplitFractions } from './preprocess';
 import { seededRandom, shuffleInPlace, type RandomSource } from './random';
-import { axisOrientation, type Slice, type Vec3, type Volume } from './volume';
+import { axisOrientation, reorientToRAS, type Slice, type Vec3, type Volume } from './volume';
 
 export interface LoaderOptions {
   intensity: IntensityPreset;
@@ -234,7 +234,7 @@ class CaseStore {
       return { volume: { image: pc.image, label: wantLabel ? pc.label : undefined } };
     }
     if (c.kind === 'nifti') {
-      const rd = (f: string) => readNifti(readBytesSync(f, c.id), { file: path.basename(f), caseId: c.id });
+      const rd = (f: string) => readNifti(readBytesSync(f, c.id), { file: path.basename(f), caseId: c.id, reorient: false });
       return { volume: { image: rd(c.images[0]), label: wantLabel && c.labels ? rd(c.labels[0]) : undefined } };
     }
     const dec = (f: string) => decodeGrayPng(readBytesSync(f, c.id), path.basename(f), c.id);
@@ -248,8 +248,8 @@ class CaseStore {
     const wantLabel = Boolean(this.opts.labels || (this.opts.minForegroundPixels ?? 0) > 0);
     if (c.kind === 'nifti') {
       const [image, label] = await Promise.all([
-        readNiftiFile(c.images[0], { caseId: c.id }),
-        wantLabel && c.labels ? readNiftiFile(c.labels[0], { caseId: c.id }) : Promise.resolve(undefined),
+        readNiftiFile(c.images[0], { caseId: c.id, reorient: false }),
+        wantLabel && c.labels ? readNiftiFile(c.labels[0], { caseId: c.id, reorient: false }) : Promise.resolve(undefined),
       ]);
       return { volume: { image, label } };
     }
@@ -263,25 +263,29 @@ class CaseStore {
   prepare(ci: number, raw: RawCase): PreparedCase {
     const c = this.cases[ci];
     const o = this.opts;
-    const keep = new Set(c.slices);
     const images = new Map<number, Slice>();
     const labels = o.labels ? new Map<number, Slice>() : undefined;
     if (raw.volume) {
       const { image, label } = raw.volume;
       const nan = (image as Partial<NiftiVolume>).nanCount ?? 0;
-      if (nan > 0) throw new DataError(path.basename(c.images[0]), `${nan} NaN voxels; the image must be finite everywhere (fix or mask them before training)`, c.id);
-      if (image.shape[2] !== c.depth) throw new DataError(path.basename(c.images[0]), `has ${image.shape[2]} axial slices, its header announced ${c.depth} when the dataset was opened (the file changed?)`, c.id);
-      let slices;
-      try {
-        slices = caseToSlices(c.id, image, label, { intensity: o.intensity, size: o.size });
-      } catch (e) {
-        if (e instanceof DataError && e.file === 'label' && c.labels) throw new DataError(path.basename(c.labels[0]), e.reason, c.id);
-        throw e;
+      if (nan > 0) throw new DataError(path.basename(c.images[0] ?? c.id), `${nan} NaN voxels; the image must be finite everywhere (fix or mask them before training)`, c.id);
+      // Volumes stay in their stored voxel order: the RAS reorientation is folded into the indexing.
+      let img: Volume = image;
+      let lab: Volume | undefined = label;
+      if (lab && (lab.shape.some((n, i) => n !== img.shape[i]) || !sameGrid(img.affine, lab.affine))) {
+        img = reorientToRAS(img); // stored differently: compare (and read) both in RAS
+        lab = reorientToRAS(lab);
+        if (lab.shape.some((n, i) => n !== img.shape[i]) || !sameGrid(img.affine, lab.affine)) {
+          throw new DataError(path.basename(c.labels?.[0] ?? 'label'), `image grid ${img.shape.join('×')} and label grid ${lab.shape.join('×')} differ (shape or position); they must match voxel for voxel`, c.id);
+        }
       }
-      for (const s of slices) {
-        if (!keep.has(s.z)) continue;
-        images.set(s.z, s.image);
-        if (labels && s.label) labels.set(s.z, s.label);
+      const ras = rasIndexing(img.shape, img.affine);
+      if (ras.shape[2] !== c.depth) throw new DataError(path.basename(c.images[0] ?? c.id), `has ${ras.shape[2]} axial slices, its header announced ${c.depth} when the dataset was opened (the file changed?)`, c.id);
+      const [w, h] = o.size ?? [ras.shape[0], ras.shape[1]];
+      const norm = normalizer(o.intensity);
+      for (const z of c.slices) {
+        images.set(z, fusedAxialSlice(img.data, ras, z, w, h, norm));
+        if (labels && lab) labels.set(z, fusedAxialSlice(lab.data, ras, z, w, h, null));
       }
       return { images, labels };
     }
@@ -299,6 +303,105 @@ class CaseStore {
     });
     return { images, labels };
   }
+}
+
+/**
+ * The intensity preset as a per-voxel function, with the float32 rounding of `normalizeIntensity`, so
+ * that the fused path gives the same numbers as `caseToSlices`.
+ */
+function normalizer(p: IntensityPreset): (hu: number) => number {
+  const w = presetWindow(p);
+  if (w) {
+    const [lo, hi] = w;
+    if (!(hi > lo)) throw new Error(`window [${lo}, ${hi}] is empty: the upper bound must exceed the lower`);
+    const k = 1 / (hi - lo);
+    return (v) => Math.fround(((v < lo ? lo : v > hi ? hi : v) - lo) * k);
+  }
+  const z = p as Extract<IntensityPreset, { kind: 'zscore' }>;
+  if (!(z.std > 0)) throw new Error(`z-score std must be positive, got ${z.std}`);
+  const off = (z.offset ?? 0) - z.mean;
+  const inv = 1 / z.std;
+  return (v) => Math.fround((v + off) * inv);
+}
+
+/**
+ * Axial slice z of a RAS volume in the display convention of `axialSlice` (row r, column c = voxel
+ * (nx − 1 − c, ny − 1 − r, z)), normalised and resized to w × h in one pass: bilinear with `norm` (images),
+ * nearest without (labels). Equal, number for number, to `resizeSlice(normalize(axialSlice))` as
+ * `caseToSlices` computes it, without normalising or copying the whole volume.
+ */
+function fusedAxialSlice(data: Float32Array, ras: RasIndexing, z: number, w: number, h: number, norm: ((v: number) => number) | null): Slice {
+  const [nx, ny] = ras.shape;
+  const [s0, s1, s2] = ras.stride;
+  const base = ras.start + z * s2;
+  const out = new Float32Array(w * h);
+  // stored voxel index of slice pixel (c, r) = RAS voxel (nx − 1 − c, ny − 1 − r, z)
+  const at = (c: number, r: number) => base + (nx - 1 - c) * s0 + (ny - 1 - r) * s1;
+  if (w === nx && h === ny) {
+    for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) out[c + w * r] = norm ? norm(data[at(c, r)]) : data[at(c, r)];
+    return { data: out, width: w, height: h };
+  }
+  const fx = nx / w;
+  const fy = ny / h;
+  if (!norm) {
+    const xs = Int32Array.from({ length: w }, (_, c) => Math.min(nx - 1, Math.floor((c + 0.5) * fx)));
+    for (let r = 0; r < h; r++) {
+      const y = Math.min(ny - 1, Math.floor((r + 0.5) * fy));
+      for (let c = 0; c < w; c++) out[c + w * r] = data[at(xs[c], y)];
+    }
+    return { data: out, width: w, height: h };
+  }
+  const x0 = new Int32Array(w);
+  const x1 = new Int32Array(w);
+  const wx = new Float32Array(w);
+  for (let c = 0; c < w; c++) {
+    const x = Math.max(0, Math.min(nx - 1, (c + 0.5) * fx - 0.5));
+    x0[c] = Math.floor(x);
+    x1[c] = Math.min(nx - 1, x0[c] + 1);
+    wx[c] = x - x0[c];
+  }
+  for (let r = 0; r < h; r++) {
+    const y = Math.max(0, Math.min(ny - 1, (r + 0.5) * fy - 0.5));
+    const y0 = Math.floor(y);
+    const y1 = Math.min(ny - 1, y0 + 1);
+    const wy = y - y0;
+    for (let c = 0; c < w; c++) {
+      const p00 = norm(data[at(x0[c], y0)]);
+      const p10 = norm(data[at(x1[c], y0)]);
+      const p01 = norm(data[at(x0[c], y1)]);
+      const p11 = norm(data[at(x1[c], y1)]);
+      const a = p00 + wx[c] * (p10 - p00);
+      const b = p01 + wx[c] * (p11 - p01);
+      out[c + w * r] = a + wy * (b - a);
+    }
+  }
+  return { data: out, width: w, height: h };
+}
+
+/** Where RAS voxel (i, j, k) of a stored volume lives: start + i·stride[0] + j·stride[1] + k·stride[2] (as `reorientArray`). */
+interface RasIndexing {
+  shape: Vec3;
+  stride: Vec3;
+  start: number;
+}
+
+function rasIndexing(shape: Vec3, affine: number[][]): RasIndexing {
+  const { world, sign } = axisOrientation(affine);
+  const inStride = [1, shape[0], shape[0] * shape[1]];
+  const stride: number[] = [0, 0, 0];
+  const out: number[] = [0, 0, 0];
+  let start = 0;
+  for (let v = 0; v < 3; v++) {
+    out[world[v]] = shape[v];
+    stride[world[v]] = sign[v] * inStride[v];
+    if (sign[v] < 0) start += (shape[v] - 1) * inStride[v];
+  }
+  return { shape: out as Vec3, stride: stride as Vec3, start };
+}
+
+function sameGrid(a: number[][], b: number[][], tol = 1e-3): boolean {
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) if (Math.abs(a[r][c] - b[r][c]) > tol * (c === 3 ? 10 : 1)) return false;
+  return true;
 }
 
 interface RawCase {

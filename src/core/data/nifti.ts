@@ -305,8 +305,19 @@ function decodeNifti(buf: Uint8Array, opts: ReadNiftiOptions): NiftiVolume {
   return { ...vol, header: h, storedOrientation, affineSource: source, nanCount };
 }
 
+const NATIVE_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 function convert(buf: Uint8Array, offset: number, n: number, datatype: number, le: boolean): Float32Array {
   const out = new Float32Array(n);
+  // Fast path: native (little-endian) byte order and an aligned offset → a typed-array view, converted by set().
+  const at = buf.byteOffset + offset;
+  if (le && NATIVE_LE) {
+    const View = { 2: Uint8Array, 256: Int8Array, 4: Int16Array, 512: Uint16Array, 8: Int32Array, 768: Uint32Array, 16: Float32Array, 64: Float64Array }[datatype as 2];
+    if (View && at % View.BYTES_PER_ELEMENT === 0) {
+      out.set(new View(buf.buffer, at, n));
+      return out;
+    }
+  }
   const dv = new DataView(buf.buffer, buf.byteOffset + offset, buf.byteLength - offset);
   switch (datatype) {
     case 2:

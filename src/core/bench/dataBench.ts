@@ -1,0 +1,117 @@
+// `medssl bench` data line (issue 3, item 7): slices per second the streaming loader prepares — read
+// (gunzip + int16 → float + RAS), window, resize to the training size, and the two augmented views of
+// each slice assembled into batch arrays — against the images per second the training step consumes.
+// The dataset is phantom CT written as int16 .nii.gz volumes of 512×512 (like real CT) into a temporary
+// folder; the timed pass starts with a cold cache, so every volume is read from disk once.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { twoViews, type AugmentConfig } from '../data/augment';
+import { SliceDataset } from '../data/loader';
+import { encodeNifti } from '../data/nifti';
+import { generatePhantomCase } from '../data/phantom/generate';
+import type { Volume } from '../data/volume';
+
+export interface DataBenchOptions {
+  /** Training size (square). Default 128. */
+  size?: number;
+  /** Batch size. Default 64. */
+  batch?: number;
+  /** Phantom cases and their grid, generated at half the in-plane size and upsampled ×2 (CT-like 512×512 files, quick to make). Default 4 cases of 512×512×24. */
+  cases?: number;
+  shape?: [number, number, number];
+  /** Batches prepared ahead. Default 2. */
+  prefetch?: number;
+  /** The training step's images per second, for the ratio. */
+  trainingImagesPerS?: number;
+  onProgress?: (msg: string) => void;
+}
+
+export interface DataBenchResult {
+  /** Slices per second prepared (cold cache: read + window + resize + two views). */
+  slices_per_s: number;
+  /** slices_per_s / the training step's images per second (null without a training figure). Goal ≥ 5. */
+  ratio_to_training: number | null;
+  /** Second pass over the same data, prepared cases cached (window + resize done; views only). */
+  warm_slices_per_s: number;
+  slices: number;
+  seconds: number;
+  source: string;
+  size: number;
+  batch: number;
+}
+
+/** In-plane ×2 pixel replication to the target grid (spacing halved, same field of view). */
+function upsample2(v: Volume, shape: [number, number, number]): Volume {
+  const [nx, ny, nz] = shape;
+  const [sx, sy] = v.shape;
+  const data = new Float32Array(nx * ny * nz);
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
+    data[x + nx * (y + ny * z)] = v.data[Math.min(sx - 1, x >> 1) + sx * (Math.min(sy - 1, y >> 1) + sy * z)];
+  }
+  const affine = v.affine.map((row, r) => (r < 3 ? [row[0] / 2, row[1] / 2, row[2], row[3]] : row.slice()));
+  return { data, shape: [nx, ny, nz], spacing: [v.spacing[0] / 2, v.spacing[1] / 2, v.spacing[2]], affine };
+}
+
+/** Augmentation as the default config draws it (METHOD.md views). */
+function benchAugment(size: number): AugmentConfig {
+  return { size: [size, size], scale: [0.2, 1], flipH: 0.5, rotationDeg: 10, brightness: 0.4, contrast: 0.4, gamma: [0.8, 1.25], blurProb: 0.5, noiseStd: 0.02 };
+}
+
+export async function runDataBench(opts: DataBenchOptions = {}): Promise<DataBenchResult> {
+  const size = opts.size ?? 128;
+  const batch = opts.batch ?? 64;
+  const shape = opts.shape ?? ([512, 512, 24] as [number, number, number]);
+  const cases = opts.cases ?? 4;
+  const progress = opts.onProgress ?? ((): void => undefined);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'medssl-databench-'));
+  try {
+    const root = path.join(dir, 'ct');
+    mkdirSync(root);
+    progress(`data: writing ${cases} phantom CT volumes ${shape.join('x')} (int16 .nii.gz, unlabelled folder)`);
+    for (let i = 0; i < cases; i++) {
+      const pc = generatePhantomCase(i, { seed: 0, shape: [Math.ceil(shape[0] / 2), Math.ceil(shape[1] / 2), shape[2]] });
+      writeFileSync(path.join(root, `${pc.id}.nii.gz`), encodeNifti(upsample2(pc.image, shape), { datatype: 'int16' }));
+    }
+    const aug = benchAugment(size);
+    const epoch = async (ds: SliceDataset, e: number): Promise<{ n: number; s: number }> => {
+      const t0 = process.hrtime.bigint();
+      let n = 0;
+      const transform = (slices: { image: { data: Float32Array } & { width: number; height: number } }[], r: { next(): number }) => {
+        const q = new Float32Array(slices.length * size * size);
+        const k = new Float32Array(slices.length * size * size);
+        slices.forEach((s, i) => {
+          const [a, b] = twoViews(s.image, aug, r);
+          q.set(a.image.data, i * size * size);
+          k.set(b.image.data, i * size * size);
+        });
+        return { q, k };
+      };
+      for await (const b of ds.batches({ batchSize: Math.min(batch, ds.length), seed: 1, epoch: e, prefetch: opts.prefetch ?? 2, dropLast: false, transform })) n += b.slices.length;
+      return { n, s: Number(process.hrtime.bigint() - t0) / 1e9 };
+    };
+    // Warm-up (JIT) on a separate dataset, so that the timed pass starts with a cold cache but warm code.
+    const warmUp = SliceDataset.open(root, { intensity: { kind: 'abdomen' }, size: [size, size], cacheCases: 1 });
+    for (let i = 0; i < Math.min(8, warmUp.length); i++) twoViews(warmUp.getSync(i).image, aug, { next: Math.random });
+    progress(`data: loader pass (read + window + resize to ${size}x${size} + two views)`);
+    const t0 = process.hrtime.bigint();
+    const ds = SliceDataset.open(root, { intensity: { kind: 'abdomen' }, size: [size, size], cacheCases: cases });
+    const cold = await epoch(ds, 0);
+    const coldS = Number(process.hrtime.bigint() - t0) / 1e9; // includes opening the dataset (headers)
+    const warm = await epoch(ds, 1);
+    const slicesPerS = cold.n / coldS;
+    const ips = opts.trainingImagesPerS;
+    return {
+      slices_per_s: slicesPerS,
+      ratio_to_training: ips && ips > 0 ? slicesPerS / ips : null,
+      warm_slices_per_s: warm.n / warm.s,
+      slices: cold.n,
+      seconds: coldS,
+      source: `${cases} phantom CT volumes ${shape.join('x')}, int16 .nii.gz`,
+      size,
+      batch,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
