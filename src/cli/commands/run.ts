@@ -19,6 +19,8 @@ import { CONFIG_YAML, createRun, eventToJsonLine, FolderRunWriter, readRun, reop
 import { DataConfigError } from '../../core/train/data';
 import { TrainingError } from '../../core/train/pretrain';
 import { runExperiment } from '../../core/eval/pipeline';
+import { checkVariants, variantOverrides } from '../../core/eval/variants';
+import { reportMarkdown, summarizeRun } from '../../core/report/summary';
 import { EXIT } from '../errors';
 
 export interface RunArgs {
@@ -50,6 +52,36 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
     }
     err(`medssl run: ${configFile}: ${(e as Error).message}`);
     return EXIT.badInput;
+  }
+
+  // 1b. variants (the ablation's rows, seeds): one run each, then the summary table
+  if (!args.resume && config.variants?.length) {
+    const bad = checkVariants(config);
+    if (bad) {
+      err(`medssl run: ${args.config}: ${bad}`);
+      return EXIT.badInput;
+    }
+    let worst: number = EXIT.ok;
+    const dirs: string[] = [];
+    for (const v of config.variants) {
+      err(`medssl run: variant '${v.name}' (${Object.entries(v.set).map(([k, x]) => `${k}=${String(x)}`).join(', ') || 'no overrides'})`);
+      let first = true;
+      const code = await runCommand({ ...args, set: [...args.set, ...variantOverrides(v, config.name)] }, (line) => {
+        if (first) {
+          first = false;
+          try {
+            dirs.push(args.json ? (JSON.parse(line) as { dir: string }).dir : line);
+          } catch {
+            /* not the run line */
+          }
+        }
+        out(line);
+      }, err);
+      worst = Math.max(worst, code);
+      if (code === EXIT.badInput) break;
+    }
+    if (!args.json && dirs.length) out(reportMarkdown(dirs.map((d) => summarizeRun(d))));
+    return worst;
   }
 
   // 2. backend
