@@ -159,6 +159,7 @@ figure{margin:0}figcaption{font-size:11px;color:#555;max-width:400px}.lg{font-si
 <h1>${esc(o.title)}</h1>${o.subtitle ? `<div class="note">${esc(o.subtitle)}</div>` : ''}
 <h2>Comparison</h2>${table}${(o.notes ?? []).map((n) => `<p class="note">${esc(n)}</p>`).join('')}
 <h2>Pretraining curves</h2><div class="grid">${curve('loss/total', 'Pretraining loss (total)', 'loss')}${curve('loss/global', 'Global InfoNCE', 'loss')}${curve('diag/representation/effectiveRank', 'Effective rank of the representation', 'effective rank')}${curve('linear/loss', 'Linear evaluation loss (CE + soft Dice)', 'loss')}</div>
+<p class="note">Reading the InfoNCE curve: it starts low because the queue begins as random unit vectors (easy negatives) and rises as the keys of real slices fill it; chance level is ln(queue size + 1). A short run stays near it.</p>
 <h2>Collapse diagnostics: eigenvalue spectra</h2><div class="grid">${spectrum('representation')}${spectrum('embedding')}</div>
 <h2>Overlays (held-out cases)</h2><div>${legend}</div>${overlays}
 <p class="note">Run folders: ${rows.map((r) => esc(r.dir)).join(', ')}</p></body></html>
