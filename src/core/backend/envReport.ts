@@ -1,10 +1,11 @@
+import { WASM_HEAP_LIMIT_BYTES } from '../models/memoryEstimate';
 import * as os from 'node:os';
 import { detectNvidiaGpus, probeCudaLibraries } from './cudaProbe';
 import { chooseBackend, probeBackends, shortReason, type BackendHost } from './select';
 import type { BackendChoice, BackendProbe, EnvReport, LibraryProbe } from './types';
 
 /** The wasm backend's per-instance memory cap (4 GiB address space); past it the process dies silently. */
-export const WASM_HEAP_LIMIT_MIB = 4096;
+export const WASM_HEAP_LIMIT_MIB = WASM_HEAP_LIMIT_BYTES / 2 ** 20;
 
 /** "Will this use my GPU?" in one sentence, from the probes. */
 export function answerGpuQuestion(probes: BackendProbe[], auto: BackendChoice, libs: LibraryProbe[], gpus: string[]): string {

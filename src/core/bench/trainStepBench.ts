@@ -12,6 +12,7 @@ import { initWasmBackend } from '../backend/wasm/init';
 import { KernelProfiler, KernelTiming } from '../backend/wasm/kernelProfiler';
 import { GradientExchange, WorkerPool, createExchangeBuffer } from '../backend/wasm/dataParallel';
 import { ResNetEncoder } from '../models/resnet';
+import { activationElements, checkBatchFits, WASM_HEAP_LIMIT_BYTES } from '../models/memoryEstimate';
 import { runDataBench, type DataBenchResult } from './dataBench';
 
 export interface BenchOptions {
@@ -183,41 +184,17 @@ if (!isMainThread && (workerData as WorkerInit | null)?.kind === 'medssl-bench-w
   void runWorker(workerData as WorkerInit);
 }
 
-/** Each wasm instance is capped at 4 GiB and dies without a JavaScript error past it. */
-const WASM_HEAP_LIMIT_MIB = 4096;
-
-/**
- * Rough peak wasm heap of one training step of this encoder (MiB), scaled from the measured
- * 1.4 GiB at batch 64, 1x128x128, widths 32-64-128-256 (ENGINE.md), plus a fixed overhead.
- */
-export function estimateStepMiB(batchPerReplica: number, size: number, widths: readonly number[]): number {
-  return 200 + 1230 * (batchPerReplica / 64) * (size / 128) ** 2 * (widths[0] / 32);
-}
-
+/** Parameters of the bench encoder (ResNet-18, 1-channel input, ImageNet stem), from the model's own count. */
 function countParams(widths: [number, number, number, number]): number {
-  // Same architecture as ResNetEncoder depth 18, inChannels 1 (built once on the cpu backend would be slow).
-  let n = 7 * 7 * 1 * widths[0] + 2 * widths[0];
-  let cin = widths[0];
-  for (let s = 0; s < 4; s++) {
-    for (let b = 0; b < 2; b++) {
-      const w = widths[s], stride = s > 0 && b === 0 ? 2 : 1;
-      n += 9 * cin * w + 2 * w + 9 * w * w + 2 * w;
-      if (stride !== 1 || cin !== w) n += cin * w + 2 * w;
-      cin = w;
-    }
-  }
-  return n;
+  return activationElements({ depth: 18, widths }, 32).params;
 }
 
 async function benchOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' | 'torch' | 'data'>>, progress: (m: string) => void):
   Promise<{ mode: string; threads: number; steps: number[]; profile?: KernelTiming[] }> {
   const world = o.workers === 'auto' ? Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length)) : o.workers;
   if (o.batch % world !== 0) throw new Error(`bench: batch ${o.batch} is not divisible by ${world} workers`);
-  const est = estimateStepMiB(o.batch / world, o.size, o.widths);
-  if (est > WASM_HEAP_LIMIT_MIB * 0.9) {
-    throw new Error(`bench: batch ${o.batch / world} per replica at ${o.size}x${o.size} needs about ${Math.round(est)} MiB of wasm heap; ` +
-      `the limit is ${WASM_HEAP_LIMIT_MIB} MiB per instance. Use a smaller --batch.`);
-  }
+  const fit = checkBatchFits({ depth: 18, widths: o.widths }, o.batch, o.size, WASM_HEAP_LIMIT_BYTES, { workers: world });
+  if (!fit.ok) throw new Error(`bench: ${fit.message}`);
   const info = await initWasmBackend({ threads: 1 });
   const simd = info.simd ? 'SIMD' : 'no SIMD';
   if (world === 1) {

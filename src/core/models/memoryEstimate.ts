@@ -266,7 +266,8 @@ export function checkBatchFits(
       ? `${what} needs about ${formatBytes(estimate.totalBytes)}${perWorkerNote}, more than the ${formatBytes(limitBytes)} limit. ` +
         `Batch size ${maxPowerOfTwo} fits (largest power of two; the largest batch that fits is ${maxBatch}). ` +
         `Lower the batch size, the input size or the encoder width.`
-      : `${what} does not fit in ${formatBytes(limitBytes)} even at batch size 1 (the parameters alone need ` +
-        `${formatBytes(estimate.fixedBytes)}). Use a narrower encoder or a smaller input size.`;
+      : `${what} does not fit in ${formatBytes(limitBytes)} even at batch size 1 (one sample needs about ` +
+        `${formatBytes(estimate.perSampleBytes)}, the parameters and optimiser ${formatBytes(estimate.fixedBytes)}). ` +
+        `Use a narrower encoder or a smaller input size.`;
   return { ok: false, estimate, maxBatch, maxPowerOfTwo, message };
 }

@@ -25,7 +25,8 @@ import { Moco } from '../ssl/moco';
 import { Rng } from '../util/rng';
 import { latestCheckpoint, loadCheckpoint, readCheckpointState, saveCheckpoint, type TrainState } from './checkpoint';
 import { ParallelReplicas, resolveWorkers, type WorkerFault } from './parallel';
-import { loadPretrainData, makeBatch, makeViews, viewAugment } from './data';
+import { DataConfigError, loadPretrainData, makeBatch, makeViews, viewAugment } from './data';
+import { checkBatchFits, WASM_HEAP_LIMIT_BYTES } from '../models/memoryEstimate';
 import { computeDiagnostics, pickSlices, type Diagnostics } from './diagnostics';
 import { SgdMomentum } from './optimizer';
 import { lrAt, type LrSchedule } from './schedule';
@@ -88,6 +89,12 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
     const diagSlices = pickSlices(data.heldOut, c.diagnostics.slices);
     const backendName = tf.getBackend();
     const { workers, note } = resolveWorkers(c, backendName);
+    if (backendName === 'wasm') {
+      // Each wasm instance dies without a JavaScript error past 4 GiB: refuse a batch that will not fit
+      // and name one that does. The key encoder is one more copy of the parameters (no activations kept).
+      const fit = checkBatchFits(mocoOptions(c).encoder, B, c.data.size, WASM_HEAP_LIMIT_BYTES, { workers, extraParamCopies: 1 });
+      if (!fit.ok) throw new DataConfigError('pretrain.batchSize', fit.message);
+    }
     let info: { featureDim: number; params: number; featureSize: number[] };
     if (workers > 1) {
       const plainDiag = Array.from({ length: diagSlices.length }, (_, i) => diagSlices[i]); // plain objects (a folder dataset's slices are a lazy view)

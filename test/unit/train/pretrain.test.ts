@@ -104,3 +104,22 @@ test('NaN guard: a diverging run fails naming the step and the term', async () =
   assert.equal(w.run.status, 'failed');
   assert.match(w.run.error!.where ?? '', /step \d+/);
 });
+
+test('wasm: a batch past the 4 GiB heap cap is refused before training, naming a batch that fits', async () => {
+  const { initWasmBackend } = await import('../../../src/core/backend/wasm/init');
+  await initWasmBackend();
+  try {
+    const w = TestWriter.temp();
+    const c = tinyConfig((c) => {
+      c.data.size = 256;
+      c.model.widths = [16, 32, 64, 128];
+      c.model.stem = 'small';
+      c.pretrain.batchSize = 12;
+      c.ssl.queueSize = 24;
+    });
+    await assert.rejects(pretrain(c, { writer: w, configHash: 'h' }), /^DataConfigError: pretrain\.batchSize: .*needs about [\d.]+ GiB, more than the 4\.00 GiB limit\. Batch size 8 fits/);
+    assert.equal(w.run.status, 'failed');
+  } finally {
+    await cpu();
+  }
+});
