@@ -72,6 +72,7 @@ export async function linearEvaluation(c: ExperimentConfig, o: LinearEvalOptions
     let step = 0;
     let lastLoss = Number.NaN;
     const fsz = h * fw * C;
+    const tTrain = Date.now(); // the ETA counts head steps only (feature caching is done)
     for (let e = 0; e < cfg.epochs; e++) {
       for (const idx of epochBatches(n, cfg.batchSize, rng)) {
         if (o.signal?.aborted) throw new Error(`linear evaluation cancelled at step ${step}`);
@@ -91,7 +92,7 @@ export async function linearEvaluation(c: ExperimentConfig, o: LinearEvalOptions
         step++;
         if (!Number.isFinite(lastLoss)) throw new Error(`linear evaluation: loss is ${lastLoss} at step ${step}; lower evaluation.linear.lr`);
         w.scalar(step, e, 'linear/loss', lastLoss);
-        w.event({ type: 'progress', step, epoch: e, totalSteps: total, imagesPerSec: 0, etaSec: ((Date.now() - t0) / 1000 / step) * (total - step) });
+        w.event({ type: 'progress', step, epoch: e, totalSteps: total, imagesPerSec: 0, etaSec: ((Date.now() - tTrain) / 1000 / step) * (total - step) });
         o.onStep?.(step, total, lastLoss);
         await new Promise<void>((res) => setImmediate(res));
       }
