@@ -11,7 +11,7 @@ import { pretrain, type PretrainOptions, type PretrainResult } from '../train/pr
 import { loadSegmentationData } from './data';
 import { linearEvaluation } from './linear';
 import { finetuneEvaluation } from './finetune';
-import { buildEncoder, loadPretrainedEncoder, type EvalMetrics } from './segment';
+import { buildEncoder, loadPretrainedEncoder, writeMetrics, type EvalMetrics } from './segment';
 
 export interface ExperimentResult {
   pretrain: PretrainResult;
@@ -50,6 +50,16 @@ export async function runExperiment(c: ExperimentConfig, o: ExperimentOptions): 
   const pr = await pretrain(c, { ...rest, writer: h.writer });
   const out: ExperimentResult = { pretrain: pr };
   if (pr.status !== 'completed' || !h.completed()) return out;
+  const d = pr.diagnostics;
+  if (d) {
+    // DESIGN.md: metrics.json holds the effective rank beside the Dice tables.
+    writeMetrics(inner, 'representation', {
+      step: d.step, samples: d.samples,
+      effectiveRank: d.representation.effectiveRank, dims99: d.representation.dims99, stdSqrtD: d.representation.stdSqrtD,
+      embeddingEffectiveRank: d.embedding.effectiveRank, embeddingDims99: d.embedding.dims99,
+      alignment: d.alignment, uniformity: d.uniformity,
+    });
+  }
   const ev = c.evaluation;
   if (!ev.linear.enabled && !ev.finetune.enabled) {
     inner.complete();

@@ -54,5 +54,6 @@ test('runExperiment: pretraining, then linear evaluation and fine-tuning; the ru
   assert.equal(w.run.status, 'completed');
   assert.ok(r.linear && r.finetune);
   const mj = JSON.parse(fs.readFileSync(path.join(w.dir, 'metrics.json'), 'utf8'));
-  assert.deepEqual(Object.keys(mj).sort(), ['finetune', 'linear']);
+  assert.deepEqual(Object.keys(mj).sort(), ['finetune', 'linear', 'representation']);
+  assert.equal(mj.representation.effectiveRank, r.pretrain.diagnostics!.representation.effectiveRank);
 });
