@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { registerEnvironmentCommand } from './commands/checkEnvironment';
+import { registerPanels } from './panels';
 import { Studio } from './studio';
 
 let studio: Studio | undefined;
@@ -10,6 +11,7 @@ export function activate(context: vscode.ExtensionContext): { studio: Studio; ac
   const output = vscode.window.createOutputChannel('MedSSL');
   context.subscriptions.push(output);
   registerEnvironmentCommand(context, output);
+  registerPanels(context);
   studio = new Studio(context, output);
   context.subscriptions.push(studio);
   const activationMs = Date.now() - t0;

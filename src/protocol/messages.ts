@@ -7,11 +7,56 @@ import type { EnvReport } from '../core/backend/types';
 
 export type { EnvReport };
 
+// ---------------------------------------------------------------------------------------------------------
+// Collapse panel (webview/collapse): diagnostics/<step>.json of one or more runs.
+
+/** One spectrum of a diagnostics step. `eigenvalues` is a Float64Array's buffer (descending covariance eigenvalues). */
+export interface SpectrumPayload {
+  dim: number;
+  samples: number;
+  effectiveRank: number;
+  /** How many leading dimensions hold 99% of the variance. */
+  dims99: number;
+  stdSqrtD: number;
+  eigenvalues: ArrayBuffer;
+}
+
+export interface CollapseStep {
+  step: number;
+  epoch: number;
+  representation: SpectrumPayload;
+  embedding: SpectrumPayload;
+  alignment: number;
+  uniformity: number;
+  top1: number;
+}
+
+/** A run as the panels name it: id, config name, and the config values in which it differs from the runs shown beside it. */
+export interface RunLabel {
+  runId: string;
+  name: string;
+  status: string;
+  /** The run folder (kept in the panel's state so the serializer can reopen it after a reload). */
+  dir?: string;
+  /** e.g. ["ssl.local.enabled=false", "model.whitening.enabled=false"]; empty when alone or identical. */
+  differs: string[];
+}
+
+export interface CollapseRun extends RunLabel {
+  steps: CollapseStep[];
+}
+
 /** Host → webview. */
 export type HostToWebview =
   | { type: 'env'; report: EnvReport }
   | { type: 'envError'; message: string }
-  | { type: 'busy'; what: string };
+  | { type: 'busy'; what: string }
+  /** Collapse: every run's diagnostics so far (replaces what the panel shows). */
+  | { type: 'collapse'; runs: CollapseRun[] }
+  /** Collapse: a new diagnostics step of a run shown (a job still training). */
+  | { type: 'collapseStep'; runId: string; step: CollapseStep }
+  /** Any panel: a problem reading the run folder, named and with what to do. */
+  | { type: 'runError'; message: string };
 
 /** Webview → host. */
 export type WebviewToHost =

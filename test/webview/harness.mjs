@@ -42,6 +42,19 @@ export const THEMES = {
       '--vscode-testing-iconPassed': '#388a34',
       '--vscode-testing-iconFailed': '#f14c4c',
       '--vscode-list-hoverBackground': '#f2f2f2',
+      '--vscode-charts-blue': '#1a85ff',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-green': '#388a34',
+      '--vscode-charts-purple': '#652d90',
+      '--vscode-charts-red': '#e51400',
+      '--vscode-charts-yellow': '#bf8803',
+      '--vscode-input-background': '#ffffff',
+      '--vscode-input-foreground': '#3b3b3b',
+      '--vscode-input-border': '#cecece',
+      '--vscode-checkbox-background': '#f8f8f8',
+      '--vscode-checkbox-border': '#cecece',
+      '--vscode-button-secondaryBackground': '#e5e5e5',
+      '--vscode-button-secondaryForeground': '#3b3b3b',
     },
   },
   dark: {
@@ -69,11 +82,24 @@ export const THEMES = {
       '--vscode-testing-iconPassed': '#73c991',
       '--vscode-testing-iconFailed': '#f14c4c',
       '--vscode-list-hoverBackground': '#2a2d2e',
+      '--vscode-charts-blue': '#3794ff',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-green': '#89d185',
+      '--vscode-charts-purple': '#b180d7',
+      '--vscode-charts-red': '#f14c4c',
+      '--vscode-charts-yellow': '#cca700',
+      '--vscode-input-background': '#313131',
+      '--vscode-input-foreground': '#cccccc',
+      '--vscode-input-border': '#3c3c3c',
+      '--vscode-checkbox-background': '#313131',
+      '--vscode-checkbox-border': '#3c3c3c',
+      '--vscode-button-secondaryBackground': '#313131',
+      '--vscode-button-secondaryForeground': '#cccccc',
     },
   },
 };
 
-const TYPES = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' };
+const TYPES = { '.ttf': 'font/ttf', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' };
 
 /** Serves only dist/webview and media (the panel's localResourceRoots) and the page at /<panel>.html. */
 export async function startServer() {

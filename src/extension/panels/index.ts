@@ -1,0 +1,14 @@
+/**
+ * The run panels. activate() calls registerPanels(context) once: it registers the serializers that bring
+ * the panels back after a window reload. Commands (src/extension/commands) open them with
+ * openCollapsePanel(context, runDirs) etc.
+ */
+import * as vscode from 'vscode';
+import { collapseKind } from './collapsePanel';
+import { registerRunPanelSerializer, RunPanel } from './runPanel';
+
+export { openCollapsePanel, COLLAPSE_VIEW_TYPE } from './collapsePanel';
+
+export function registerPanels(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(registerRunPanelSerializer(context, collapseKind), { dispose: () => RunPanel.disposeAll() });
+}

@@ -1,0 +1,67 @@
+/** Small DOM helpers shared by the panel apps: text only goes through textContent, never innerHTML. */
+export type Child = Node | string | null | undefined | false;
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  setAttrs(el, attrs);
+  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+
+/** `style` goes through the CSSOM: a style attribute is inline style, which the CSP (no 'unsafe-inline') blocks. */
+function setAttrs(el: HTMLElement, attrs: Record<string, string | undefined>): void {
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined) continue;
+    if (k === 'style') el.style.cssText = v;
+    else el.setAttribute(k, v);
+  }
+}
+
+/** A custom element (the @vscode-elements controls) with attributes. */
+export function ce(tag: string, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElement {
+  const el = document.createElement(tag);
+  setAttrs(el, attrs);
+  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+
+/** A theme colour (CSS variable on <html>, set by VS Code), with a fallback outside VS Code. */
+export function themeColor(name: string, fallback: string): string {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+/** Colours for runs/series: VS Code's chart palette, which every theme (light, dark, high contrast) defines. */
+export function seriesColors(): string[] {
+  return [
+    themeColor('--vscode-charts-blue', '#3794ff'),
+    themeColor('--vscode-charts-orange', '#d18616'),
+    themeColor('--vscode-charts-green', '#89d185'),
+    themeColor('--vscode-charts-purple', '#b180d7'),
+    themeColor('--vscode-charts-red', '#f14c4c'),
+    themeColor('--vscode-charts-yellow', '#cca700'),
+  ];
+}
+
+export function fmt(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(2);
+  return Number(x.toPrecision(digits)).toString();
+}
+
+/**
+ * Adds the codicon stylesheet the way @vscode-elements' <vscode-icon> wants it (a <link> with id
+ * "vscode-codicon-stylesheet"), from media/codicons beside the bundles (inside localResourceRoots).
+ */
+export function ensureCodicons(): void {
+  if (document.getElementById('vscode-codicon-stylesheet')) return;
+  const script = document.currentScript as HTMLScriptElement | null;
+  const src = script?.src ?? Array.from(document.scripts).map((s) => s.src).find((s) => /\/dist\/webview\//.test(s));
+  if (!src) return;
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.id = 'vscode-codicon-stylesheet';
+  link.href = new URL('../../media/codicons/codicon.css', src).toString();
+  document.head.append(link);
+}
