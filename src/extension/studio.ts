@@ -87,7 +87,6 @@ export class Studio implements vscode.Disposable {
     this.register();
     this.watchRuns();
     this.refresh();
-    this.reattach();
   }
 
   private resolvedRuntime?: NodeRuntime;
@@ -158,7 +157,7 @@ export class Studio implements vscode.Disposable {
     if (process.env.MEDSSL_TEST_REPO) {
       // Integration tests only: code-server runs with --disable-workspace-trust, so an untrusted workspace is simulated.
       reg('medssl.test.simulateUntrusted', (on: boolean) => (this.simulateUntrusted = on));
-      reg('medssl.test.jobs', () => this.jobs.all().map((j) => ({ key: j.key, state: j.state, result: j.result, runDirs: j.runDirs, pid: j.pid })));
+      reg('medssl.test.jobs', () => this.jobs.all().map((j) => ({ key: j.key, state: j.state, result: j.result, runDirs: j.runDirs, pid: j.pid, attached: !!j.attached })));
     }
   }
 
@@ -425,14 +424,19 @@ export class Studio implements vscode.Disposable {
 
   refresh() {
     const runs = this.tree.refresh();
+    this.reattach();
     this.updateStatus();
     return runs;
   }
 
-  /** After a window reload: follow runs of this machine whose process is still alive. */
+  /**
+   * After a window reload, and for runs started elsewhere on this machine (a terminal): follow runs whose
+   * process is alive (tail events.jsonl; Stop signals the pid; a notification when it ends).
+   */
   private reattach(): void {
+    const ownPids = new Set(this.jobs.active().map((j) => j.pid));
     for (const r of this.tree.current()) {
-      if (r.shownStatus === 'running' && !this.jobs.byRunDir(r.dir)) {
+      if (r.shownStatus === 'running' && r.run?.pid !== undefined && !ownPids.has(r.run.pid) && !this.jobs.byRunDir(r.dir)) {
         const job = this.jobs.attach(r.dir, r.run?.name ?? r.id);
         if (job) this.output.appendLine(`Re-attached to running job ${r.id} (pid ${job.pid}).`);
       }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatEnvReport } from '../../core/backend/formatEnvReport';
 import type { EnvReport } from '../../core/backend/types';
+import { EnvironmentPanel, registerEnvironmentPanel } from '../panels/environmentPanel';
 import { resolveNodeRuntime } from '../worker/nodeRuntime';
 import { runCli } from '../worker/runCli';
 
@@ -21,6 +22,8 @@ export async function checkEnvironment(context: vscode.ExtensionContext, output:
 }
 
 export function registerEnvironmentCommand(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
+  const check = () => checkEnvironment(context, output);
+  registerEnvironmentPanel(context, check);
   context.subscriptions.push(
     vscode.commands.registerCommand('medssl.checkEnvironment', async (): Promise<EnvReport | undefined> => {
       try {
@@ -28,6 +31,8 @@ export function registerEnvironmentCommand(context: vscode.ExtensionContext, out
           { location: vscode.ProgressLocation.Notification, title: 'MedSSL: checking the environment…' },
           () => checkEnvironment(context, output),
         );
+        // The panel shows the whole report (and can re-check).
+        EnvironmentPanel.show(context, check, report);
         const message = `MedSSL: ${report.gpuAnswer}`;
         if (report.auto.backend === 'tfjs-node-gpu') void vscode.window.showInformationMessage(message);
         else void vscode.window.showWarningMessage(message, 'Show Details').then((a) => a && output.show());

@@ -55,7 +55,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
     }
     const s = node.summary;
     const r = s.run;
-    const item = new vscode.TreeItem(r ? `${r.stage} ${s.id.slice(0, 15)}` : s.id, vscode.TreeItemCollapsibleState.None);
+    // Short label (the side bar is narrow): start time (UTC), the stage when it is not pretraining.
+    const when = r && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(r.started) ? r.started.slice(5, 19).replace('T', ' ') : s.id;
+    const item = new vscode.TreeItem(r && r.stage !== 'pretrain' ? `${when} ${r.stage}` : when, vscode.TreeItemCollapsibleState.None);
     item.id = `run:${s.dir}`;
     const [icon, color] = ICONS[s.shownStatus] ?? ['question', undefined];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
@@ -65,7 +67,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
     if (metric) parts.push(metric);
     item.description = parts.join(' · ');
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${r?.name ?? s.id}** — ${s.shownStatus}\n\n`);
+    md.appendMarkdown(`**${r?.name ?? s.id}** — ${s.shownStatus}\n\nrun \`${s.id}\`\n\n`);
     if (r) {
       md.appendMarkdown(`- stage: ${r.stage}\n- backend: ${r.backend ? `${r.backend.backend} — ${r.backend.device}` : 'not yet chosen'}\n`);
       md.appendMarkdown(`- host: ${r.host}${r.pid ? `, pid ${r.pid}` : ''}\n- started: ${r.started}\n`);
