@@ -61,9 +61,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
     item.id = `run:${s.dir}`;
     const [icon, color] = ICONS[s.shownStatus] ?? ['question', undefined];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    const parts: string[] = [s.shownStatus];
-    if (s.shownStatus === 'running' && s.progress) parts.push(`${s.progress.step}/${s.progress.totalSteps}`, `ETA ${formatDuration(s.progress.etaSec)}`);
+    // The icon already says completed: the side bar's width goes to the metric.
     const metric = keyMetric(s);
+    const parts: string[] = s.shownStatus === 'completed' && metric ? [] : [s.shownStatus];
+    if (s.shownStatus === 'running' && s.progress) parts.push(`${s.progress.step}/${s.progress.totalSteps}`, `ETA ${formatDuration(s.progress.etaSec)}`);
     if (metric) parts.push(metric);
     item.description = parts.join(' · ');
     const md = new vscode.MarkdownString(undefined, true);
