@@ -81,19 +81,19 @@ for (const layer of layers) {
   let counts = layer.counts() ?? { passed: 0, failed: 0, skipped: 0 };
   // A layer that failed without a failing test (crashed, did not start, timed out) still counts as a failure.
   if (code !== 0 && counts.failed === 0) counts = { ...counts, failed: 1, crashed: true };
-  results.push({ name: layer.name, code, seconds, ...counts });
+  results.push({ name: layer.name, code, seconds, ...counts, ok: code === 0 && counts.failed === 0 });
 }
 fs.rmSync(tmp, { recursive: true, force: true });
 
 console.log('\n━━━ summary ' + '━'.repeat(58));
 for (const r of results) {
   console.log(
-    `${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.name.padEnd(12)} ${String(r.passed).padStart(4)} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}` +
+    `${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(12)} ${String(r.passed).padStart(4)} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}` +
       `${r.crashed ? ` (exit ${r.code} without a failing test)` : ''}  ${r.seconds.toFixed(1)}s`,
   );
 }
 const sum = (k) => results.reduce((a, r) => a + (r[k] ?? 0), 0);
 const skipped = sum('skipped');
-const failedLayer = results.some((r) => r.code !== 0);
+const failedLayer = results.some((r) => !r.ok);
 console.log(`${sum('passed')} passed, ${sum('failed')} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failedLayer ? 1 : 0);

@@ -336,8 +336,9 @@ async function main() {
   const extensionsDir = path.join(work, 'extensions');
   const workspace = path.join(work, 'workspace');
   const requestsDir = path.join(work, 'screenshot-requests');
-  const resultsFile = path.join(LOGS, 'mocha-results.json');
-  const mochaLog = path.join(LOGS, 'mocha.log');
+  // In the private work folder, not test-results/: a second run in the same tree must not delete them mid-run.
+  const resultsFile = path.join(work, 'mocha-results.json');
+  const mochaLog = path.join(work, 'mocha.log');
   for (const d of [userDataDir, extensionsDir, workspace, requestsDir]) fs.mkdirSync(d, { recursive: true });
   fs.writeFileSync(path.join(workspace, 'README.md'), '# MedSSL integration-test workspace\n');
   fs.writeFileSync(path.join(work, 'config.yaml'), 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
@@ -385,6 +386,7 @@ async function main() {
   const stopSignal = { stopped: false };
   let exitCode = 1;
   let vsixCheck;
+  let mocha;
   try {
     await waitForHttp(`http://${authority}/healthz`, server, 60000);
     log('code-server is up');
@@ -448,30 +450,34 @@ async function main() {
     if (browser) await browser.close().catch(() => {});
     await stopProcess(server, 'code-server');
     csLog.end();
+    fs.mkdirSync(LOGS, { recursive: true });
+    for (const f of [resultsFile, mochaLog]) if (fs.existsSync(f)) fs.copyFileSync(f, path.join(LOGS, path.basename(f)));
+    if (fs.existsSync(resultsFile)) mocha = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
     if (!keep) fs.rmSync(work, { recursive: true, force: true, maxRetries: 3 });
   }
   if (vsixCheck && !vsixCheck.ok) exitCode = 1;
-  return { exitCode, vsixCheck };
+  return { exitCode, vsixCheck, mocha };
 }
 
 let counts = { passed: 0, failed: 1, skipped: 0 };
 let exitCode = 1;
 let vsixCheck;
+let mocha;
 try {
-  ({ exitCode, vsixCheck } = await main());
+  ({ exitCode, vsixCheck, mocha } = await main());
 } catch (e) {
   console.error(`[integration] ${e?.stack ?? e}`);
 }
 // mocha's own counts, written by out/test/integration/index.js inside the extension host.
-const saved = path.join(LOGS, 'mocha-results.json');
-if (fs.existsSync(saved)) {
-  const s = JSON.parse(fs.readFileSync(saved, 'utf8'));
+if (mocha) {
+  const s = mocha;
   counts = { passed: s.passes, failed: s.failures, skipped: s.pending };
   if (vsixCheck) counts[vsixCheck.ok ? 'passed' : 'failed'] += 1; // the package check counts as one test
   if (exitCode !== 0 && counts.failed === 0) counts.failed = 1; // the run broke outside a test
   console.log(`[integration] mocha: ${s.passes} passing, ${s.failures} failing, ${s.pending} pending (${(s.duration / 1000).toFixed(1)}s in the extension host)`);
 } else {
   console.log('[integration] mocha did not report results (see test-results/integration/)');
+  exitCode = 1;
 }
 if (process.env.MEDSSL_COUNTS_FILE) fs.writeFileSync(process.env.MEDSSL_COUNTS_FILE, JSON.stringify(counts));
 log(exitCode === 0 ? 'passed' : 'FAILED');
