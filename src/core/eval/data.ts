@@ -1,8 +1,13 @@
 /**
  * Labelled slices for the downstream evaluations: the same cases, preprocessing and case split as the
  * pretraining (train/data.ts: splitByCase with the run seed and data.heldOutFraction), so that Dice is
- * always reported on cases the encoder never saw. Built-in phantom for now (10 labelled organs).
+ * always reported on cases the encoder never saw. The built-in phantom (10 labelled organs) or a labelled
+ * dataset folder in any layout the loader detects (MSD, nnU-Net v2, BTCV, AbdomenCT-1K, paired slice
+ * folders), read through the streaming loader; the labelled slices of both splits are held in memory
+ * (prepared at data.size, so a few hundred MB at most for BTCV-sized sets at 128 px).
  */
+import { SliceDataset } from '../data/loader';
+import { DataError } from '../data/errors';
 import { generatePhantomCase, PHANTOM_LABELS } from '../data/phantom/generate';
 import { caseToSlices, splitByCase } from '../data/preprocess';
 import type { Slice } from '../data/volume';
@@ -32,9 +37,7 @@ export interface SegmentationData {
 }
 
 export function loadSegmentationData(c: ExperimentConfig): SegmentationData {
-  if (c.data.source !== 'phantom') {
-    throw new DataConfigError('data.source', `'${c.data.source}' is not wired into the evaluations yet in this build; use data.source: phantom`);
-  }
+  if (c.data.source === 'folder') return loadFolderSegmentationData(c);
   const p = c.data.phantom;
   const n = c.data.size;
   const grid = Math.max(64, n);
@@ -85,4 +88,46 @@ export function stackSlices(slices: readonly LabelledSlice[]): { x: Float32Array
     for (let j = 0; j < h * w; j++) y[i * h * w + j] = s.label.data[j];
   });
   return { x, y, h, w };
+}
+
+function displayRangeOf(c: ExperimentConfig, all: Iterable<LabelledSlice>): [number, number] {
+  if (c.data.window !== 'zscore' && c.data.window !== 'none') return [0, 1];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of all) for (const v of x.image.data) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  return [lo, hi];
+}
+
+/** A labelled dataset folder through the streaming loader; the same split as pretraining. */
+function loadFolderSegmentationData(c: ExperimentConfig): SegmentationData {
+  const root = c.data.path;
+  if (root === undefined || root === '') throw new DataConfigError('data.path', "is required when data.source is 'folder'");
+  const n = c.data.size;
+  const f = c.data.heldOutFraction;
+  if (!(f > 0)) throw new DataConfigError('data.heldOutFraction', 'is 0: the evaluations need held-out cases to report Dice on; set it to e.g. 0.2');
+  try {
+    const ds = SliceDataset.open(root, { intensity: intensityPreset(c), size: [n, n], labels: true, minForegroundPixels: c.data.foregroundOnly ? 1 : 0, cacheCases: 1 });
+    const split = splitByCase(ds.caseIds, { train: 1 - f, val: f }, c.seed);
+    const load = (ids: string[]): LabelledSlice[] => {
+      const sub = ds.subset(ids);
+      const out: LabelledSlice[] = [];
+      for (let i = 0; i < sub.length; i++) {
+        const s = sub.getSync(i);
+        if (!s.label) throw new DataConfigError('data.path', `${root}: case '${s.caseId}' has no label; the evaluations need a labelled dataset`);
+        out.push({ caseId: s.caseId, z: s.z, image: s.image, label: s.label });
+      }
+      return out;
+    };
+    const train = load(split.train);
+    const heldOut = load(split.val);
+    let maxLabel = 0;
+    for (const s of [...train, ...heldOut]) for (const v of s.label.data) if (v > maxLabel) maxLabel = v;
+    const named = ds.labelNames ?? {};
+    const numClasses = Math.max(maxLabel, ...Object.keys(named).map(Number)) + 1;
+    const classNames = Array.from({ length: numClasses }, (_, k) => named[k] ?? (k === 0 ? 'background' : `class_${k}`));
+    return { train, heldOut, trainCases: split.train, heldOutCases: split.val, numClasses, classNames, size: n, displayRange: displayRangeOf(c, [...train, ...heldOut]) };
+  } catch (e) {
+    if (e instanceof DataError) throw new DataConfigError('data.path', e.message);
+    throw e;
+  }
 }

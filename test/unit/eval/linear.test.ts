@@ -111,3 +111,20 @@ test('linear evaluation from a pretraining run: loads the checkpoint\'s query en
   encoder.dispose();
   await assert.rejects(loadPretrainedEncoder(c, TestWriter.temp().dir), /no complete checkpoint/);
 });
+
+test('evaluation data from a labelled dataset folder (phantom written as MSD): same split rule, labels, class names from dataset.json', async () => {
+  const { writePhantomMsd } = await import('../../../src/core/data/phantom/msd');
+  const os = await import('node:os');
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-evalmsd-')), 'Task01_Phantom');
+  writePhantomMsd(dir, { cases: 4, shape: [32, 32, 4], seed: 1 });
+  const c = tinyConfig((x) => { x.data.source = 'folder'; x.data.path = dir; });
+  const d = loadSegmentationData(c);
+  assert.equal(d.trainCases.length + d.heldOutCases.length, 4);
+  assert.equal(d.heldOutCases.length, 1);
+  assert.equal(d.numClasses, 11);
+  assert.equal(d.classNames[1], 'liver');
+  assert.equal(d.heldOut.length, 4);
+  assert.ok(d.train.every((s) => s.label.width === 16 && d.trainCases.includes(s.caseId)));
+  assert.ok(d.train.some((s) => s.label.data.some((v) => v > 0)), 'labels loaded');
+  assert.throws(() => loadSegmentationData(tinyConfig((x) => { x.data.source = 'folder'; x.data.path = path.join(dir, 'nope'); })), /data\.path/);
+});
