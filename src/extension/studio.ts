@@ -465,6 +465,8 @@ export class Studio implements vscode.Disposable {
   }
 
   private onJobFinished(job: Job): void {
+    // The job's stdout log was mirrored into its output channel line by line; the run folder has the events.
+    if (job.spec.logFile) fs.rmSync(job.spec.logFile, { force: true });
     this.refresh();
     for (const w of this.waiters.get(job.key) ?? []) w(job);
     this.waiters.delete(job.key);
