@@ -46,6 +46,29 @@ export interface CollapseRun extends RunLabel {
   steps: CollapseStep[];
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Curves panel (webview/curves): the scalars of events.jsonl of one or more runs, live.
+
+/** One scalar of one run: `steps` and `values` are Float64Array buffers of equal length, by step. */
+export interface ScalarSeries {
+  name: string;
+  steps: ArrayBuffer;
+  values: ArrayBuffer;
+}
+
+export interface CurvesRun extends RunLabel {
+  series: ScalarSeries[];
+  /** Training progress, when known. */
+  totalSteps?: number;
+}
+
+/** A new scalar point (live: few at a time, so plain JSON). */
+export interface ScalarPoint {
+  name: string;
+  step: number;
+  value: number;
+}
+
 /** Host → webview. */
 export type HostToWebview =
   | { type: 'env'; report: EnvReport }
@@ -55,16 +78,22 @@ export type HostToWebview =
   | { type: 'collapse'; runs: CollapseRun[] }
   /** Collapse: a new diagnostics step of a run shown (a job still training). */
   | { type: 'collapseStep'; runId: string; step: CollapseStep }
+  /** Curves: every run's scalars so far (replaces what the panel shows). */
+  | { type: 'curves'; runs: CurvesRun[] }
+  /** Curves: new scalars appended to a run's events.jsonl (the host tails it). */
+  | { type: 'curvesAppend'; runId: string; points: ScalarPoint[]; status?: string }
   /** Any panel: a problem reading the run folder, named and with what to do. */
   | { type: 'runError'; message: string };
 
 /** Webview → host. */
 export type WebviewToHost =
   | { type: 'ready' }
-  | { type: 'recheck' };
+  | { type: 'recheck' }
+  /** Save a file the panel made (CSV text, or PNG bytes as an ArrayBuffer): the host asks where. */
+  | { type: 'saveFile'; suggestedName: string; text?: string; bytes?: ArrayBuffer };
 
 export function isWebviewToHost(m: unknown): m is WebviewToHost {
   if (typeof m !== 'object' || m === null) return false;
   const t = (m as { type?: unknown }).type;
-  return t === 'ready' || t === 'recheck';
+  return t === 'ready' || t === 'recheck' || t === 'saveFile';
 }

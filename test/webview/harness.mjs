@@ -166,7 +166,7 @@ export async function openPanel(browser, origin, panel, { theme = 'light', vscod
           if (acquired) throw new Error('acquireVsCodeApi called twice (VS Code throws too)');
           acquired = true;
           return {
-            postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
+            postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m, (k, v) => (v instanceof ArrayBuffer ? { arrayBuffer: v.byteLength, head: Array.from(new Uint8Array(v.slice(0, 8))) } : v)))),
             getState: () => window.__state,
             setState: (s) => (window.__state = JSON.parse(JSON.stringify(s))),
           };

@@ -5,10 +5,12 @@
  */
 import * as vscode from 'vscode';
 import { collapseKind } from './collapsePanel';
+import { curvesKind } from './curvesPanel';
 import { registerRunPanelSerializer, RunPanel } from './runPanel';
 
 export { openCollapsePanel, COLLAPSE_VIEW_TYPE } from './collapsePanel';
+export { openCurvesPanel, CURVES_VIEW_TYPE } from './curvesPanel';
 
 export function registerPanels(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(registerRunPanelSerializer(context, collapseKind), { dispose: () => RunPanel.disposeAll() });
+  context.subscriptions.push(registerRunPanelSerializer(context, collapseKind), registerRunPanelSerializer(context, curvesKind), { dispose: () => RunPanel.disposeAll() });
 }

@@ -5,8 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { readRun, CONFIG_YAML } from '../../core/runs';
-import type { CollapseRun, CollapseStep, RunLabel, SpectrumPayload } from '../../protocol/messages';
+import { readRun, readEvents, CONFIG_YAML } from '../../core/runs';
+import type { RunEvent } from '../../core/runs';
+import type { CurvesRun, ScalarPoint, ScalarSeries, CollapseRun, CollapseStep, RunLabel, SpectrumPayload } from '../../protocol/messages';
 
 /** `a.b.c=value` for every leaf of a config object. */
 export function flattenConfig(v: unknown, prefix = '', out: Map<string, string> = new Map()): Map<string, string> {
@@ -84,4 +85,38 @@ export function readCollapseStep(file: string): CollapseStep | undefined {
 export function collapseRuns(dirs: string[]): CollapseRun[] {
   const labels = runLabels(dirs);
   return dirs.map((d, i) => ({ ...labels[i], steps: readCollapseSteps(d) }));
+}
+
+/** Scalar events as points (the newest value wins when a step repeats, e.g. after a resume). */
+export function scalarPoints(events: RunEvent[]): ScalarPoint[] {
+  const out: ScalarPoint[] = [];
+  for (const e of events) if (e.type === 'scalar') out.push({ name: e.name, step: e.step, value: e.value });
+  return out;
+}
+
+export function toSeries(points: ScalarPoint[]): ScalarSeries[] {
+  const by = new Map<string, Map<number, number>>();
+  for (const p of points) {
+    let m = by.get(p.name);
+    if (!m) by.set(p.name, (m = new Map()));
+    m.set(p.step, p.value);
+  }
+  return [...by.entries()].map(([name, m]) => {
+    const steps = [...m.keys()].sort((a, b) => a - b);
+    return { name, steps: Float64Array.from(steps).buffer, values: Float64Array.from(steps, (s) => m.get(s) ?? NaN).buffer };
+  });
+}
+
+/** Every run's scalars, and the byte offset of events.jsonl to tail from. */
+export function curvesRuns(dirs: string[]): { runs: CurvesRun[]; nextBytes: number[] } {
+  const labels = runLabels(dirs);
+  const nextBytes: number[] = [];
+  const runs = dirs.map((d, i) => {
+    const chunk = readEvents(d, 0);
+    nextBytes.push(chunk.nextByte);
+    let totalSteps: number | undefined;
+    for (const e of chunk.events) if (e.type === 'progress') totalSteps = e.totalSteps;
+    return { ...labels[i], series: toSeries(scalarPoints(chunk.events)), totalSteps };
+  });
+  return { runs, nextBytes };
 }

@@ -75,6 +75,21 @@ export class RunPanel implements vscode.Disposable {
     if (!isWebviewToHost(m)) return;
     const msg: WebviewToHost = m;
     if (msg.type === 'ready') this.sendAll();
+    else if (msg.type === 'saveFile') void this.saveFile(msg.suggestedName, msg.text, msg.bytes);
+  }
+
+  /** Export from the panel (CSV, PNG): the person picks where; the default is beside the run. */
+  private async saveFile(name: string, text?: string, bytes?: ArrayBuffer): Promise<void> {
+    const base = this.dirs[0] ? vscode.Uri.file(this.dirs[0]) : undefined;
+    const target = await vscode.window.showSaveDialog({ defaultUri: base ? vscode.Uri.joinPath(base, name) : undefined, saveLabel: 'Export' });
+    if (!target) return;
+    const data = bytes ? new Uint8Array(bytes) : new TextEncoder().encode(text ?? '');
+    try {
+      await vscode.workspace.fs.writeFile(target, data);
+      void vscode.window.showInformationMessage(`Saved ${target.fsPath}`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Could not save ${target.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   private sendAll(): void {

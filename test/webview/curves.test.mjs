@@ -1,0 +1,145 @@
+// The Curves panel (webview/curves) in headless Chromium, fed the scalars of two recorded phantom runs
+// (test/fixtures/runs, read by the host's own code): groups, values, smoothing, log-y, hiding a run,
+// live append within 250 ms, CSV and PNG export.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { launchBrowser, openPanel, ROOT, screenshot, startServer } from './harness.mjs';
+import { canvasFingerprint, METHOD_RUN, MOCO_RUN, postBinary, runData } from './runFixtures.mjs';
+
+const scalars = (dir) =>
+  fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.type === 'scalar');
+const lastOf = (dir, name) => scalars(dir).filter((e) => e.name === name).at(-1);
+
+let browser;
+let server;
+let origin;
+
+before(async () => {
+  for (const f of ['dist/webview/curves.js', 'media/curves.css']) assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} missing: npm run build`);
+  ({ server, origin } = await startServer());
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function openWithRuns(opts = {}) {
+  const r = await openPanel(browser, origin, 'curves', { width: 1200, height: 900, ...opts });
+  const { runs } = runData.curvesRuns([MOCO_RUN, METHOD_RUN]);
+  await postBinary(r.page, { type: 'curves', runs });
+  await r.page.waitForSelector('[data-testid="chart-loss"] canvas');
+  return { ...r, runs };
+}
+
+const methodId = path.basename(METHOD_RUN);
+const mocoId = path.basename(MOCO_RUN);
+
+describe('Curves panel', () => {
+  it('groups every scalar and shows each latest value of the fixture', async () => {
+    const { page, context, problems } = await openWithRuns();
+    assert.deepEqual(await page.evaluate(() => window.__posted), [{ type: 'ready' }]);
+    const groups = await page.locator('section.group').evaluateAll((els) => els.map((e) => e.dataset.group));
+    for (const g of ['loss', 'lr', 'infonce', 'throughput', 'dice', 'rank']) assert.ok(groups.includes(g), `group ${g} shown (${groups})`);
+    for (const [dir, id] of [[METHOD_RUN, methodId], [MOCO_RUN, mocoId]]) {
+      for (const [group, name] of [['evalLoss', 'linear/loss'], ['loss', 'loss/total'], ['lr', 'lr'], ['infonce', 'infonce/top1'], ['throughput', 'images/s'], ['dice', 'linear/dice/meanForeground'], ['rank', 'diag/representation/effectiveRank']]) {
+        const want = lastOf(dir, name);
+        const cell = page.locator(`[data-testid="latest-${group}"] tr[data-name="${name}"][data-run="${id}"] [data-testid="latest"]`);
+        const shown = Number(await cell.innerText());
+        assert.ok(Math.abs(shown - want.value) <= 5e-4 * Math.abs(want.value), `${id} ${name}: shown ${shown}, fixture ${want.value}`);
+      }
+    }
+    assert.match(await page.locator(`[data-testid="differs-${mocoId}"]`).innerText(), /model\.whitening\.enabled=false · ssl\.local\.enabled=false/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('smoothing, log-y and hiding a run change what is drawn', async () => {
+    const { page, context } = await openWithRuns();
+    const sel = '[data-testid="chart-loss"] canvas';
+    const a = await canvasFingerprint(page, sel);
+    await page.locator('[data-testid="smoothing"]').fill('0');
+    await page.waitForFunction(() => document.querySelector('[data-testid="smoothing-value"]').textContent === '0.00');
+    const b = await canvasFingerprint(page, sel);
+    assert.notEqual(a.hash, b.hash, 'smoothing redrew the losses');
+    await page.locator('[data-testid="log-y"]').click();
+    await page.waitForFunction(() => window.__state?.logY === true);
+    const c = await canvasFingerprint(page, sel);
+    assert.notEqual(b.hash, c.hash, 'log-y redrew the losses');
+    await page.locator(`[data-testid="show-${mocoId}"]`).click();
+    await page.waitForFunction((id) => !document.querySelector(`[data-testid="latest-loss"] tr[data-run="${id}"]`), mocoId);
+    const d = await canvasFingerprint(page, sel);
+    assert.ok(d.ink < c.ink, `fewer pixels with one run hidden (${d.ink} < ${c.ink})`);
+    const st = await page.evaluate(() => window.__state);
+    assert.equal(st.smoothing, 0);
+    assert.deepEqual(st.hidden, [mocoId]);
+    await context.close();
+  });
+
+  it('appends a live point within 250 ms', async () => {
+    const { page, context } = await openWithRuns();
+    const last = lastOf(METHOD_RUN, 'loss/total');
+    const t0 = Date.now();
+    await page.evaluate(
+      (m) => {
+        window.__appendedAt = undefined;
+        const obs = new MutationObserver(() => {
+          const cell = document.querySelector(`[data-testid="latest-loss"] tr[data-name="loss/total"][data-run="${m.runId}"] [data-testid="latest"]`);
+          if (cell && cell.textContent === '1.234' && window.__appendedAt === undefined) window.__appendedAt = performance.now() - window.__sentAt;
+        });
+        obs.observe(document.getElementById('app'), { subtree: true, childList: true, characterData: true });
+        window.__sentAt = performance.now();
+        window.postMessage(m, '*');
+      },
+      { type: 'curvesAppend', runId: methodId, points: [{ name: 'loss/total', step: last.step + 1, value: 1.234 }] },
+    );
+    await page.waitForFunction(() => window.__appendedAt !== undefined, null, { timeout: 2000 });
+    const ms = await page.evaluate(() => window.__appendedAt);
+    assert.ok(ms < 250, `shown ${ms.toFixed(1)} ms after the message`);
+    assert.ok(Date.now() - t0 < 5000);
+    await context.close();
+  });
+
+  it('exports CSV (every raw point) and PNG (bytes as an ArrayBuffer)', async () => {
+    const { page, context } = await openWithRuns();
+    await page.locator('[data-testid="export-csv"]').click();
+    await page.locator('[data-testid="export-png"]').click();
+    await page.waitForFunction(() => window.__posted.length >= 3);
+    const [, csv, png] = await page.evaluate(() => window.__posted);
+    assert.equal(csv.type, 'saveFile');
+    const lines = csv.text.trim().split('\n');
+    assert.equal(lines[0], 'run,name,step,value');
+    assert.equal(lines.length - 1, scalars(METHOD_RUN).length + scalars(MOCO_RUN).length - 0 - dupes(METHOD_RUN) - dupes(MOCO_RUN));
+    const lt = lastOf(METHOD_RUN, 'loss/total');
+    assert.ok(lines.includes(`${methodId},loss/total,${lt.step},${lt.value}`));
+    assert.equal(png.suggestedName, 'curves.png');
+    assert.ok(png.bytes.arrayBuffer > 1000);
+    assert.deepEqual(png.bytes.head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG signature');
+    await context.close();
+  });
+
+  for (const theme of ['light', 'dark']) {
+    it(`screenshot (${theme})`, async () => {
+      const { page, context, problems } = await openWithRuns({ theme });
+      await page.waitForTimeout(200);
+      await screenshot(page, `curves-${theme}`);
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  }
+});
+
+/** Points repeated at the same step (kept once: the newest). */
+function dupes(dir) {
+  const seen = new Set();
+  let n = 0;
+  for (const e of scalars(dir)) {
+    const k = `${e.name}@${e.step}`;
+    if (seen.has(k)) n++;
+    seen.add(k);
+  }
+  return n;
+}
