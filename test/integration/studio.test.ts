@@ -145,6 +145,30 @@ describe('MedSSL Studio: jobs, runs view, config authoring', function () {
     assert.equal(item.contextValue, 'run.cancelled');
   });
 
+  it('Resume Run continues a cancelled run in the same folder; Delete Run removes a run folder', async function () {
+    this.timeout(120_000);
+    const cancelled = studio.refresh().find((r) => r.run?.name === 'itest-stop' && r.shownStatus === 'cancelled');
+    assert.ok(cancelled, 'no cancelled itest-stop run from the Stop test');
+    const res = await vscode.commands.executeCommand<TrainResult>('medssl.resumeRun', cancelled.dir);
+    assert.ok(res?.job && res.done, `Resume refused: ${res?.refused}`);
+    const job = res.job;
+    await waitFor('the resumed job to run', () => (job.runDirs.length && readRun(cancelled.dir).status === 'running' ? true : job.state === 'finished' ? 'finished' : undefined), 60_000);
+    assert.deepEqual(job.runDirs, [cancelled.dir], 'resume wrote somewhere else');
+    await vscode.commands.executeCommand('medssl.stopRun', cancelled.dir);
+    assert.equal((await res.done).result, 'cancelled');
+    const events = fs.readFileSync(path.join(cancelled.dir, 'events.jsonl'), 'utf8');
+    assert.match(events, /resumed from checkpoint/);
+
+    const completed = studio.refresh().find((r) => r.run?.name === 'itest-train');
+    assert.ok(completed);
+    assert.equal(await vscode.commands.executeCommand<boolean>('medssl.deleteRun', completed.dir, { confirm: false }), true);
+    assert.equal(fs.existsSync(completed.dir), false);
+    assert.equal(studio.refresh().some((r) => r.dir === completed.dir), false);
+    // Train it again so the tree screenshot shows a completed run too.
+    const again = await vscode.commands.executeCommand<TrainResult>('medssl.train', vscode.Uri.file(path.join(ws, 'itest-train.medssl.yaml')));
+    assert.equal((await again.done!).result, 'completed');
+  });
+
   it('a run started outside VS Code (a terminal) shows up running, is followed, and Stop ends it cancelled', async function () {
     this.timeout(120_000);
     const file = path.join(ws, 'itest-terminal.medssl.yaml');
