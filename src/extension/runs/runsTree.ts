@@ -61,9 +61,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
     item.id = `run:${s.dir}`;
     const [icon, color] = ICONS[s.shownStatus] ?? ['question', undefined];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    // The icon already says completed: the side bar's width goes to the metric.
+    // The icon already says completed/running: the side bar's width goes to the metric and progress.
     const metric = keyMetric(s);
-    const parts: string[] = s.shownStatus === 'completed' && metric ? [] : [s.shownStatus];
+    const parts: string[] = (s.shownStatus === 'completed' && metric) || (s.shownStatus === 'running' && s.progress) ? [] : [s.shownStatus];
     if (s.shownStatus === 'running' && s.progress) parts.push(`${s.progress.step}/${s.progress.totalSteps}`, `ETA ${formatDuration(s.progress.etaSec)}`);
     if (metric) parts.push(metric);
     item.description = parts.join(' · ');
