@@ -69,6 +69,34 @@ export interface ScalarPoint {
   value: number;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Overlays panel (webview/overlays): overlays/<tag>/index.json + slices.bin of the evaluation.
+
+export interface OverlaySliceInfo {
+  caseId: string;
+  z: number;
+  /** Per-slice Dice per class (null: the class is absent in truth and prediction). */
+  dice: Array<number | null>;
+  meanForeground: number | null;
+  worstFor: number[];
+}
+
+export interface OverlaysPayload {
+  run: RunLabel;
+  /** The evaluation the overlays come from (e.g. "linear"). */
+  tag: string;
+  width: number;
+  height: number;
+  classNames: string[];
+  slices: OverlaySliceInfo[];
+  /** Per class: index into `slices` of its worst slice, −1 when absent everywhere. */
+  worstSlicePerClass: number[];
+  /** Dice per class of each whole case (metrics.json). */
+  caseDice: { caseId: string; perClass: Array<number | null>; meanForeground: number | null }[];
+  /** Per slice, 3 planes of width×height uint8: image (0..255), truth (class), prediction (class). */
+  data: ArrayBuffer;
+}
+
 /** Host → webview. */
 export type HostToWebview =
   | { type: 'env'; report: EnvReport }
@@ -82,6 +110,8 @@ export type HostToWebview =
   | { type: 'curves'; runs: CurvesRun[] }
   /** Curves: new scalars appended to a run's events.jsonl (the host tails it). */
   | { type: 'curvesAppend'; runId: string; points: ScalarPoint[]; status?: string }
+  /** Overlays: the slices of one evaluation of a run. */
+  | { type: 'overlays'; overlays: OverlaysPayload }
   /** Any panel: a problem reading the run folder, named and with what to do. */
   | { type: 'runError'; message: string };
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readRun, readEvents, CONFIG_YAML } from '../../core/runs';
 import type { RunEvent } from '../../core/runs';
-import type { CurvesRun, ScalarPoint, ScalarSeries, CollapseRun, CollapseStep, RunLabel, SpectrumPayload } from '../../protocol/messages';
+import type { OverlaysPayload, CurvesRun, ScalarPoint, ScalarSeries, CollapseRun, CollapseStep, RunLabel, SpectrumPayload } from '../../protocol/messages';
 
 /** `a.b.c=value` for every leaf of a config object. */
 export function flattenConfig(v: unknown, prefix = '', out: Map<string, string> = new Map()): Map<string, string> {
@@ -119,4 +119,53 @@ export function curvesRuns(dirs: string[]): { runs: CurvesRun[]; nextBytes: numb
     return { ...labels[i], series: toSeries(scalarPoints(chunk.events)), totalSteps };
   });
   return { runs, nextBytes };
+}
+
+/** The evaluations that wrote overlays (overlays/<tag>/index.json). */
+export function overlayTags(dir: string): string[] {
+  try {
+    return fs.readdirSync(path.join(dir, 'overlays')).filter((t) => fs.existsSync(path.join(dir, 'overlays', t, 'index.json')));
+  } catch {
+    return [];
+  }
+}
+
+/** overlays/<tag>/ of a run with the case Dice of metrics.json; errors name the file. */
+export function readOverlays(dir: string, tag?: string): OverlaysPayload {
+  const tags = overlayTags(dir);
+  const t = tag ?? tags[0];
+  if (!t) throw new Error(`${path.join(dir, 'overlays')}: no overlays yet (they are written by an evaluation: linear or finetune)`);
+  const odir = path.join(dir, 'overlays', t);
+  const index = JSON.parse(fs.readFileSync(path.join(odir, 'index.json'), 'utf8')) as {
+    format: string; width: number; height: number; classNames: string[]; dataFile: string;
+    slices: { caseId: string; z: number; offset: number; dice: Array<number | null>; meanForeground: number | null; worstFor: number[] }[];
+    worstSlicePerClass: number[];
+  };
+  if (index.format !== 'medssl-overlays') throw new Error(`${path.join(odir, 'index.json')}: not a medssl overlays index (format '${index.format}')`);
+  const bin = fs.readFileSync(path.join(odir, index.dataFile));
+  const plane = index.width * index.height;
+  // Repack by slice order so the panel can index slice i at i × 3 planes.
+  const data = new Uint8Array(index.slices.length * 3 * plane);
+  index.slices.forEach((s, i) => {
+    if (s.offset + 3 * plane > bin.length) throw new Error(`${path.join(odir, index.dataFile)}: shorter than index.json says (slice ${s.caseId}/${s.z})`);
+    data.set(bin.subarray(s.offset, s.offset + 3 * plane), i * 3 * plane);
+  });
+  let caseDice: OverlaysPayload['caseDice'] = [];
+  try {
+    const metrics = JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8')) as Record<string, { cases?: { caseId: string; perClass: Array<number | null>; meanForeground: number | null }[] }>;
+    caseDice = (metrics[t]?.cases ?? []).map((c) => ({ caseId: c.caseId, perClass: c.perClass, meanForeground: c.meanForeground }));
+  } catch {
+    /* metrics.json is written at the end: slice Dice only until then */
+  }
+  return {
+    run: runLabels([dir])[0],
+    tag: t,
+    width: index.width,
+    height: index.height,
+    classNames: index.classNames,
+    slices: index.slices.map((s) => ({ caseId: s.caseId, z: s.z, dice: s.dice, meanForeground: s.meanForeground, worstFor: s.worstFor })),
+    worstSlicePerClass: index.worstSlicePerClass,
+    caseDice,
+    data: data.buffer,
+  };
 }

@@ -1,0 +1,276 @@
+/**
+ * The Overlays panel: the evaluation's slices (image, ground truth, prediction) with a case picker, a
+ * slice slider (mouse wheel, arrow keys), opacity, a per-class colour legend with visibility toggles,
+ * fill or outline, ground truth / prediction / difference (false positives and false negatives in two
+ * colours), per-class Dice of the case and of the slice, and a jump to the worst slice of a class.
+ * Slices arrive once as an ArrayBuffer; drawing one is a pass over W×H bytes into an ImageData.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import type { HostToWebview, OverlaysPayload } from '../../src/protocol/messages';
+import { acquireApi } from '../shared/vscodeApi';
+import { ensureCodicons, fmt, h } from '../shared/dom';
+
+type Mode = 'truth' | 'prediction' | 'difference';
+interface PanelState {
+  caseId?: string;
+  z?: number;
+  opacity: number;
+  mode: Mode;
+  outline: boolean;
+  hidden: number[];
+  dirs?: string[];
+}
+
+const vscode = acquireApi<PanelState>('overlays');
+ensureCodicons();
+let state: PanelState = { opacity: 0.5, mode: 'prediction', outline: false, hidden: [], ...(vscode.getState() ?? {}) };
+let ov: OverlaysPayload | undefined;
+let bytes: Uint8Array | undefined;
+let error: string | undefined;
+const app = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
+
+/** Class colours (index 0, background, is never drawn): distinct on a grey image in light and dark themes. */
+export const CLASS_COLORS: [number, number, number][] = [
+  [0, 0, 0], [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48], [145, 30, 180], [70, 240, 240], [240, 50, 230], [210, 245, 60], [250, 190, 212],
+  [0, 128, 128], [220, 190, 255], [170, 110, 40], [255, 250, 200], [128, 0, 0],
+];
+export const FP_COLOR: [number, number, number] = [255, 64, 64];
+export const FN_COLOR: [number, number, number] = [64, 160, 255];
+const classColor = (c: number): [number, number, number] => CLASS_COLORS[c % CLASS_COLORS.length] ?? [200, 200, 200];
+const css = ([r, g, b]: [number, number, number]) => `rgb(${r}, ${g}, ${b})`;
+
+function save(): void {
+  vscode.setState(state);
+}
+
+function cases(): string[] {
+  return ov ? [...new Set(ov.slices.map((s) => s.caseId))] : [];
+}
+
+function slicesOf(caseId: string): number[] {
+  return ov ? ov.slices.flatMap((s, i) => (s.caseId === caseId ? [i] : [])) : [];
+}
+
+/** Index into ov.slices of the slice shown. */
+function current(): number {
+  if (!ov) return -1;
+  const caseId = state.caseId && cases().includes(state.caseId) ? state.caseId : cases()[0];
+  const list = slicesOf(caseId);
+  const found = list.find((i) => ov!.slices[i].z === state.z);
+  return found ?? list[Math.floor(list.length / 2)];
+}
+
+function select(i: number): void {
+  if (!ov || i < 0) return;
+  state.caseId = ov.slices[i].caseId;
+  state.z = ov.slices[i].z;
+  save();
+  render();
+}
+
+function step(delta: number): void {
+  const i = current();
+  const list = slicesOf(ov!.slices[i].caseId);
+  const k = Math.min(list.length - 1, Math.max(0, list.indexOf(i) + delta));
+  select(list[k]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+/** Draws slice i into a W×H ImageData: grey image, then the labels as chosen (fill or outline, opacity). */
+export function drawSlice(ctx: CanvasRenderingContext2D, i: number): void {
+  const { width: w, height: hh } = ov!;
+  const plane = w * hh;
+  const o = i * 3 * plane;
+  const img = bytes!.subarray(o, o + plane);
+  const truth = bytes!.subarray(o + plane, o + 2 * plane);
+  const pred = bytes!.subarray(o + 2 * plane, o + 3 * plane);
+  const out = ctx.createImageData(w, hh);
+  const a = state.opacity;
+  const hidden = new Set(state.hidden);
+  const labels = state.mode === 'truth' ? truth : pred;
+  const edge = (lab: Uint8Array, p: number, c: number): boolean => {
+    const x = p % w;
+    const y = (p - x) / w;
+    return (x > 0 && lab[p - 1] !== c) || (x < w - 1 && lab[p + 1] !== c) || (y > 0 && lab[p - w] !== c) || (y < hh - 1 && lab[p + w] !== c);
+  };
+  for (let p = 0; p < plane; p++) {
+    let r = img[p];
+    let g = r;
+    let b = r;
+    let col: [number, number, number] | undefined;
+    if (state.mode === 'difference') {
+      const t = truth[p];
+      const q = pred[p];
+      if (t !== q) {
+        // a false positive of class q and/or a false negative of class t
+        if (q > 0 && !hidden.has(q) && (!state.outline || edge(pred, p, q))) col = FP_COLOR;
+        else if (t > 0 && !hidden.has(t) && (!state.outline || edge(truth, p, t))) col = FN_COLOR;
+      }
+    } else {
+      const c = labels[p];
+      if (c > 0 && !hidden.has(c) && (!state.outline || edge(labels, p, c))) col = classColor(c);
+    }
+    if (col) {
+      const k = state.outline ? Math.max(a, 0.85) : a;
+      r = r * (1 - k) + col[0] * k;
+      g = g * (1 - k) + col[1] * k;
+      b = b * (1 - k) + col[2] * k;
+    }
+    out.data[4 * p] = r;
+    out.data[4 * p + 1] = g;
+    out.data[4 * p + 2] = b;
+    out.data[4 * p + 3] = 255;
+  }
+  ctx.putImageData(out, 0, 0);
+}
+
+const small = document.createElement('canvas');
+let view: HTMLCanvasElement | undefined;
+
+function paint(i: number): void {
+  if (!view || !ov) return;
+  small.width = ov.width;
+  small.height = ov.height;
+  drawSlice(small.getContext('2d')!, i);
+  const ctx = view.getContext('2d')!;
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(small, 0, 0, view.width, view.height);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+function controls(i: number): HTMLElement {
+  const s = ov!.slices[i];
+  const picker = h('select', { 'data-testid': 'case', 'aria-label': 'Case' }, ...cases().map((c) => h('option', { value: c, ...(c === s.caseId ? { selected: '' } : {}) }, c)));
+  picker.addEventListener('change', () => {
+    state.caseId = picker.value;
+    state.z = undefined;
+    save();
+    render();
+  });
+  const list = slicesOf(s.caseId);
+  const slider = h('input', { type: 'range', min: '0', max: String(list.length - 1), step: '1', value: String(list.indexOf(i)), 'data-testid': 'slice', 'aria-label': 'Slice' });
+  slider.addEventListener('input', () => select(list[Number(slider.value)]));
+  const opacity = h('input', { type: 'range', min: '0', max: '1', step: '0.05', value: String(state.opacity), 'data-testid': 'opacity', 'aria-label': 'Opacity' });
+  opacity.addEventListener('input', () => {
+    state.opacity = Number(opacity.value);
+    save();
+    paint(current());
+  });
+  const mode = h('select', { 'data-testid': 'mode', 'aria-label': 'Show' }, ...(
+    [['truth', 'Ground truth'], ['prediction', 'Prediction'], ['difference', 'Difference (FP / FN)']] as const
+  ).map(([v, t]) => h('option', { value: v, ...(state.mode === v ? { selected: '' } : {}) }, t)));
+  mode.addEventListener('change', () => {
+    state.mode = mode.value as Mode;
+    save();
+    render();
+  });
+  const outline = h('input', { type: 'checkbox', 'data-testid': 'outline', id: 'outline', ...(state.outline ? { checked: '' } : {}) });
+  outline.addEventListener('change', () => {
+    state.outline = outline.checked;
+    save();
+    paint(current());
+  });
+  return h(
+    'div',
+    { class: 'controls' },
+    h('label', {}, 'Case ', picker),
+    h('label', { class: 'grow' }, 'Slice ', slider, h('span', { class: 'num', 'data-testid': 'slice-label' }, `z ${s.z} (${list.indexOf(i) + 1} of ${list.length} stored)`)),
+    h('label', {}, 'Opacity ', opacity),
+    h('label', {}, 'Show ', mode),
+    h('label', { for: 'outline' }, outline, ' outline'),
+  );
+}
+
+function legend(i: number): HTMLElement {
+  const s = ov!.slices[i];
+  const cd = ov!.caseDice.find((c) => c.caseId === s.caseId);
+  const rows = ov!.classNames.map((name, c) => {
+    if (c === 0) return null;
+    const box = h('input', { type: 'checkbox', 'data-testid': `class-${c}`, 'aria-label': `Show ${name}`, ...(state.hidden.includes(c) ? {} : { checked: '' }) });
+    box.addEventListener('change', () => {
+      state.hidden = box.checked ? state.hidden.filter((x) => x !== c) : [...state.hidden, c];
+      save();
+      paint(current());
+    });
+    const worst = ov!.worstSlicePerClass[c];
+    const jump = h('button', { type: 'button', class: 'link', 'data-testid': `worst-${c}`, title: `Jump to the slice where ${name} has its lowest Dice`, ...(worst < 0 ? { disabled: '' } : {}) }, 'worst');
+    jump.addEventListener('click', () => select(worst));
+    const d = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmt(v, 3));
+    return h(
+      'tr',
+      { 'data-class': String(c) },
+      h('td', {}, box),
+      h('td', {}, h('span', { class: 'swatch', style: `background:${css(classColor(c))}` })),
+      h('td', {}, name),
+      h('td', { class: 'num', 'data-testid': `case-dice-${c}` }, d(cd?.perClass[c])),
+      h('td', { class: 'num', 'data-testid': `slice-dice-${c}` }, d(s.dice[c])),
+      h('td', {}, jump),
+    );
+  });
+  return h(
+    'div',
+    { class: 'legend' },
+    h('table', { 'data-testid': 'legend' }, h('thead', {}, h('tr', {}, h('th', {}), h('th', {}), h('th', {}, 'class'), h('th', { class: 'num' }, 'Dice case'), h('th', { class: 'num' }, 'Dice slice'), h('th', {}))), h('tbody', {}, ...rows)),
+    h('p', { class: 'small dim', 'data-testid': 'means' }, `Mean foreground Dice: case ${cd?.meanForeground === null || cd?.meanForeground === undefined ? '—' : fmt(cd.meanForeground, 3)}, slice ${s.meanForeground === null ? '—' : fmt(s.meanForeground, 3)}. — : absent in truth and prediction.`),
+    state.mode === 'difference'
+      ? h('p', { class: 'small', 'data-testid': 'diff-key' }, h('span', { class: 'swatch', style: `background:${css(FP_COLOR)}` }), ' false positive   ', h('span', { class: 'swatch', style: `background:${css(FN_COLOR)}` }), ' false negative')
+      : null,
+  );
+}
+
+function render(): void {
+  const children: Node[] = [h('header', { class: 'top' }, h('h1', {}, 'Segmentation overlays'), ov ? h('span', { class: 'dim' }, ` ${ov.run.name} · ${ov.tag} evaluation`) : null)];
+  if (error) children.push(h('p', { class: 'error', role: 'alert', 'data-testid': 'error' }, error));
+  if (!ov || !bytes) {
+    if (!error) children.push(h('p', { class: 'placeholder', 'data-testid': 'placeholder' }, 'Loading the overlays…'));
+    app.replaceChildren(...children);
+    return;
+  }
+  const i = current();
+  const size = Math.min(512, Math.max(256, Math.floor(Math.min(window.innerWidth - 380, window.innerHeight - 120) / ov.width) * ov.width));
+  view = h('canvas', { width: String(size), height: String(size), 'data-testid': 'view', tabindex: '0', 'aria-label': `Slice z ${ov.slices[i].z} of ${ov.slices[i].caseId}` });
+  view.addEventListener(
+    'wheel',
+    (e) => {
+      e.preventDefault();
+      step(e.deltaY > 0 ? 1 : -1);
+    },
+    { passive: false },
+  );
+  children.push(controls(i), h('div', { class: 'main' }, view, legend(i)));
+  app.replaceChildren(...children);
+  app.dataset.slice = `${ov.slices[i].caseId}/${ov.slices[i].z}`;
+  paint(i);
+}
+
+window.addEventListener('keydown', (e) => {
+  if (!ov || (e.target instanceof HTMLSelectElement)) return;
+  if (e.target instanceof HTMLInputElement && e.target.type === 'range') return; // the slider handles its own arrows
+  if (e.key === 'ArrowUp' || e.key === 'ArrowRight') step(1);
+  else if (e.key === 'ArrowDown' || e.key === 'ArrowLeft') step(-1);
+  else return;
+  e.preventDefault();
+  document.querySelector<HTMLCanvasElement>('[data-testid="view"]')?.focus();
+});
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const m = event.data as HostToWebview;
+  if (typeof m !== 'object' || m === null || typeof m.type !== 'string') return;
+  switch (m.type) {
+    case 'overlays':
+      ov = m.overlays;
+      bytes = new Uint8Array(m.overlays.data);
+      error = undefined;
+      if (m.overlays.run.dir) state.dirs = [m.overlays.run.dir];
+      save();
+      render();
+      break;
+    case 'runError':
+      error = m.message;
+      render();
+      break;
+  }
+});
+
+render();
+vscode.postMessage({ type: 'ready' });
