@@ -33,7 +33,7 @@ import { ResNetEncoder, stageSpatialSizes, type EncoderOutput, type ResNetConfig
 import type { SgdMomentum } from '../train/optimizer';
 import { Rng } from '../util/rng';
 import { infoNce, top1Class0 } from './infoNCE';
-import { disposePlan, localInfoNce, planLocal, poolRegions } from './localLoss';
+import { disposePlan, localInfoNce, planLocal, poolRegions, type LocalPlan } from './localLoss';
 import { KeyQueue } from './queue';
 
 export interface MocoLocalOptions {
@@ -195,26 +195,7 @@ export class Moco {
       tf.dispose([kf.pooled, ...(kf.stage ? [kf.stage] : [])]);
     });
     const params = this.trainableParams();
-    let gScalar: tf.Scalar | null = null;
-    let lScalar: tf.Scalar | null = null;
-    let logits: tf.Tensor2D | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const out = this.query.encoder.forward(batch.xq);
-      const q = l2Normalize(this.query.projector.forward(out.pooled));
-      const g = infoNce(q, kGlobal, this.queue.keys as tf.Tensor as tf.Tensor2D, o.temperature);
-      gScalar = tf.keep(g.loss);
-      logits = tf.keep(g.logits);
-      let total: tf.Scalar = g.loss;
-      if (plan && V > 0 && kLocalT && this.query.localProjector) {
-        const pooledQ = poolRegions(out.stages[o.local.stage - 1], plan.valid, plan.weightsQ!);
-        const ql = l2Normalize(this.query.localProjector.forward(pooledQ));
-        const l = localInfoNce(ql, kLocalT, V, plan.regions, o.local.temperature, o.local.crossImageNegatives);
-        lScalar = tf.keep(l);
-        total = tf.add(total, tf.mul(l, o.local.weight)) as tf.Scalar;
-      }
-      disposeEncoderOutput(out);
-      return total;
-    }, params.map((p) => p.variable));
+    const { value, grads, gScalar, lScalar, logits } = this.queryLossAndGrads(params, batch.xq, kGlobal, plan, V, kLocalT);
     const gradList = params.map((p) => grads[p.variable.name]);
     const total = value.dataSync()[0];
     const global = (gScalar as tf.Scalar | null)?.dataSync()[0] ?? Number.NaN;
@@ -229,6 +210,42 @@ export class Moco {
     if (plan) disposePlan(plan);
     void N;
     return { total, global, local, top1, localSkipped: plan ? plan.skipped : 0 };
+  }
+
+  /**
+   * The query side's loss, global InfoNCE + λ · local InfoNCE, and its gradients with respect to the
+   * query parameters (the keys are constants). The scalar parts are kept for reporting.
+   */
+  private queryLossAndGrads(
+    params: NamedVariable[],
+    xq: tf.Tensor4D,
+    keys: tf.Tensor2D,
+    plan: LocalPlan | null,
+    V: number,
+    kLocalT: tf.Tensor2D | null,
+  ): { value: tf.Scalar; grads: tf.NamedTensorMap; gScalar: tf.Scalar | null; lScalar: tf.Scalar | null; logits: tf.Tensor2D | null } {
+    const o = this.options;
+    let gScalar: tf.Scalar | null = null;
+    let lScalar: tf.Scalar | null = null;
+    let logits: tf.Tensor2D | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = this.query.encoder.forward(xq);
+      const q = l2Normalize(this.query.projector.forward(out.pooled));
+      const g = infoNce(q, keys, this.queue.keys as tf.Tensor as tf.Tensor2D, o.temperature);
+      gScalar = tf.keep(g.loss);
+      logits = tf.keep(g.logits);
+      let total: tf.Scalar = g.loss;
+      if (plan && V > 0 && kLocalT && this.query.localProjector) {
+        const pooledQ = poolRegions(out.stages[o.local.stage - 1], plan.valid, plan.weightsQ!);
+        const ql = l2Normalize(this.query.localProjector.forward(pooledQ));
+        const l = localInfoNce(ql, kLocalT, V, plan.regions, o.local.temperature, o.local.crossImageNegatives);
+        lScalar = tf.keep(l);
+        total = tf.add(total, tf.mul(l, o.local.weight)) as tf.Scalar;
+      }
+      disposeEncoderOutput(out);
+      return total;
+    }, params.map((p) => p.variable));
+    return { value, grads, gScalar, lScalar, logits };
   }
 
   /**
@@ -269,26 +286,7 @@ export class Moco {
       }
     });
     const params = this.trainableParams();
-    let gScalar: tf.Scalar | null = null;
-    let lScalar: tf.Scalar | null = null;
-    let logits: tf.Tensor2D | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const out = this.query.encoder.forward(b.xq);
-      const q = l2Normalize(this.query.projector.forward(out.pooled));
-      const g = infoNce(q, kOwn, this.queue.keys as tf.Tensor as tf.Tensor2D, o.temperature);
-      gScalar = tf.keep(g.loss);
-      logits = tf.keep(g.logits);
-      let total: tf.Scalar = g.loss;
-      if (plan && V > 0 && kLocalT && this.query.localProjector) {
-        const pooledQ = poolRegions(out.stages[o.local.stage - 1], plan.valid, plan.weightsQ!);
-        const ql = l2Normalize(this.query.localProjector.forward(pooledQ));
-        const l = localInfoNce(ql, kLocalT, V, plan.regions, o.local.temperature, o.local.crossImageNegatives);
-        lScalar = tf.keep(l);
-        total = tf.add(total, tf.mul(l, o.local.weight)) as tf.Scalar;
-      }
-      disposeEncoderOutput(out);
-      return total;
-    }, params.map((p) => p.variable));
+    const { value, grads, gScalar, lScalar, logits } = this.queryLossAndGrads(params, b.xq, kOwn, plan, V, kLocalT);
     // A share where every pair was skipped has no local-projector gradient: zeros (the mean stays right).
     const gradList = params.map((p) => grads[p.variable.name] ?? tf.zerosLike(p.variable));
     const total = value.dataSync()[0];
