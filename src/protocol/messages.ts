@@ -62,6 +62,13 @@ export interface CurvesRun extends RunLabel {
   totalSteps?: number;
 }
 
+export interface RunProgress {
+  step: number;
+  totalSteps: number;
+  imagesPerSec: number;
+  etaSec: number;
+}
+
 /** A new scalar point (live: few at a time, so plain JSON). */
 export interface ScalarPoint {
   name: string;
@@ -112,6 +119,10 @@ export type HostToWebview =
   | { type: 'curvesAppend'; runId: string; points: ScalarPoint[]; status?: string }
   /** Overlays: the slices of one evaluation of a run. */
   | { type: 'overlays'; overlays: OverlaysPayload }
+  /** Run view (webview/runview): the run followed now (null: none), with its scalars. */
+  | { type: 'runView'; run: CurvesRun | null; progress?: RunProgress }
+  /** Run view: training progress of the followed run. */
+  | { type: 'runProgress'; runId: string; progress: RunProgress }
   /** Any panel: a problem reading the run folder, named and with what to do. */
   | { type: 'runError'; message: string };
 
