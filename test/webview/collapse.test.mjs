@@ -113,7 +113,7 @@ describe('Collapse panel', () => {
     await context.close();
   });
 
-  for (const theme of ['light', 'dark']) {
+  for (const theme of ['light', 'dark', 'hc']) {
     it(`screenshot (${theme})`, async () => {
       const { page, context, problems } = await openWithRuns({ theme });
       await page.waitForTimeout(200);

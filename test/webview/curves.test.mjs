@@ -121,7 +121,7 @@ describe('Curves panel', () => {
     await context.close();
   });
 
-  for (const theme of ['light', 'dark']) {
+  for (const theme of ['light', 'dark', 'hc']) {
     it(`screenshot (${theme})`, async () => {
       const { page, context, problems } = await openWithRuns({ theme });
       await page.waitForTimeout(200);

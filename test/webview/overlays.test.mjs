@@ -107,7 +107,7 @@ describe('Overlays panel', () => {
     await again.context.close();
   });
 
-  for (const theme of ['light', 'dark']) {
+  for (const theme of ['light', 'dark', 'hc']) {
     it(`screenshot (${theme})`, async () => {
       const { page, context, problems } = await open({ theme });
       await page.locator('[data-testid="worst-1"]').click();

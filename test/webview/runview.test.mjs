@@ -54,7 +54,7 @@ describe('Run side view', () => {
     await context.close();
   });
 
-  for (const theme of ['light', 'dark']) {
+  for (const theme of ['light', 'dark', 'hc']) {
     it(`screenshot (${theme})`, async () => {
       const { page, context } = await open(theme);
       await screenshot(page, `runview-${theme}`);
