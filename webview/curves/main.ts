@@ -127,7 +127,7 @@ function makeChart(group: string, host: HTMLElement): void {
     height: 190,
     legend: { show: false },
     cursor: { drag: { x: true, y: false } },
-    scales: { x: { time: false }, y: state.logY ? { distr: 3, log: 10 } : {} },
+    scales: { x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) }, y: state.logY ? { distr: 3, log: 10 } : {} },
     axes: [
       { ...axisStyle(), label: 'step', labelSize: 16 },
       { ...axisStyle(), size: 56, values: (_u, splits) => splits.map((v) => (v === null ? '' : fmt(v, 3))) },
