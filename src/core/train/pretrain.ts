@@ -89,6 +89,12 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
     const diagSlices = pickSlices(data.heldOut, c.diagnostics.slices);
     const backendName = tf.getBackend();
     const { workers, note } = resolveWorkers(c, backendName);
+    if (c.ssl.queueSize >= data.train.length) {
+      // Then the queue holds older keys of the very slices in the batch: "negatives" that are the
+      // positive's own image, which drives the InfoNCE accuracy to 0 and the loss towards log(K+1).
+      w.log('warn', `ssl.queueSize (${c.ssl.queueSize}) is not smaller than the ${data.train.length} training slices: the queue will hold ` +
+        `keys of the same slices as negatives. Use a queue well below the dataset size (e.g. ${suggestQueue(data.train.length, B)}).`);
+    }
     if (backendName === 'wasm') {
       // Each wasm instance dies without a JavaScript error past 4 GiB: refuse a batch that will not fit
       // and name one that does. The key encoder is one more copy of the parameters (no activations kept).
@@ -255,4 +261,9 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
     moco?.dispose();
     opt?.dispose();
   }
+}
+
+/** A queue size for a small dataset: a multiple of the batch, about a quarter of the training slices. */
+function suggestQueue(trainSlices: number, batch: number): number {
+  return Math.max(batch, Math.floor(trainSlices / 4 / batch) * batch);
 }

@@ -20,7 +20,7 @@ test('every example config validates without problems', async () => {
   const smoke = (await loadConfig(path.join(examples, 'smoke.medssl.yaml'))).config;
   assert.deepEqual(smoke.model.widths, [8, 16, 32, 64]);
   assert.equal(smoke.pretrain.epochs, 2);
-  assert.equal(smoke.ssl.queueSize, 256);
+  assert.equal(smoke.ssl.queueSize, 32);
   const ablation = (await loadConfig(path.join(examples, 'ablation.medssl.yaml'))).config;
   assert.equal(ablation.model.arch, 'resnet50');
   assert.equal(ablation.ssl.local.enabled && ablation.model.whitening.enabled, true);
