@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
 import { envCommand } from './commands/env';
 import { benchCommand } from './commands/bench';
 import { inspectCommand } from './commands/inspect';
@@ -31,6 +32,8 @@ type Out = (s: string) => void;
 
 export async function main(argv: string[], out: Out = (s) => process.stdout.write(s + '\n'), err: Out = (s) => process.stderr.write(s + '\n')): Promise<number> {
   const [command, ...rest] = argv;
+  // TensorFlow.js prints advice ("install our node backend") on first use: the env command says it better.
+  tf.enableProdMode();
   try {
     switch (command) {
       case 'env': {

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { runBench, type BenchResult } from '../../core/bench/trainStepBench';
 import { EXIT } from '../errors';
 
@@ -12,7 +11,6 @@ export interface BenchArgs {
 
 /** `medssl bench [--json] [--profile]`: progress on stderr, the result (or table) on stdout. */
 export async function benchCommand(args: BenchArgs, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  tf.enableProdMode();
   const result = await runBench({
     steps: args.steps,
     batch: args.batch,

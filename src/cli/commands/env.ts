@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { collectEnvReport } from '../../core/backend/envReport';
 import { formatEnvReport } from '../../core/backend/formatEnvReport';
 import { machineBackendHost } from '../../core/backend/host';
@@ -6,7 +5,6 @@ import { EXIT } from '../errors';
 
 /** `medssl env [--json]`: Node, every backend with the reason, CUDA libraries, threads, memory. */
 export async function envCommand(args: { json: boolean }, out: (s: string) => void): Promise<number> {
-  tf.enableProdMode();
   const report = await collectEnvReport(machineBackendHost());
   out(args.json ? JSON.stringify(report) : formatEnvReport(report));
   return EXIT.ok;

@@ -203,6 +203,7 @@ async function runWorker(init: WorkerInit): Promise<void> {
 }
 
 if (!isMainThread && (workerData as WorkerInit | null)?.kind === KIND) {
+  tf.enableProdMode(); // no console advice from TensorFlow.js in a job's output
   void runWorker(workerData as WorkerInit);
 }
 
