@@ -16,6 +16,10 @@ import { formatDuration } from './runs/runsModel';
 import { RunsTreeProvider, type RunsNode } from './runs/runsTree';
 import { resolveNodeRuntime, type NodeRuntime } from './worker/nodeRuntime';
 import { runCli } from './worker/runCli';
+import { openCollapsePanel } from './panels/collapsePanel';
+import { openCurvesPanel } from './panels/curvesPanel';
+import { openOverlaysPanel } from './panels/overlaysPanel';
+import type { RunPanel } from './panels/runPanel';
 
 export interface TrainResult {
   /** Set when the job was not started (untrusted workspace, invalid config, no file). */
@@ -154,6 +158,9 @@ export class Studio implements vscode.Disposable {
     reg('medssl.deleteRun', (node?: RunsNode | string, opts?: { confirm?: boolean }) => this.deleteRun(node, opts));
     reg('medssl.showRunLog', (node?: RunsNode | string) => this.showRunLog(node));
     reg('medssl.refreshRuns', () => this.refresh());
+    reg('medssl.openCurves', (node?: RunsNode | string) => this.openPanel(node, 'curves'));
+    reg('medssl.openCollapse', (node?: RunsNode | string) => this.openPanel(node, 'collapse'));
+    reg('medssl.openOverlays', (node?: RunsNode | string) => this.openPanel(node, 'overlays'));
     if (process.env.MEDSSL_TEST_REPO) {
       // Integration tests only: code-server runs with --disable-workspace-trust, so an untrusted workspace is simulated.
       reg('medssl.test.simulateUntrusted', (on: boolean) => (this.simulateUntrusted = on));
@@ -308,6 +315,15 @@ export class Studio implements vscode.Disposable {
       void vscode.window.showWarningMessage(`MedSSL: medssl inspect could not read ${dataFolder}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
       return `inspect failed: ${r.stderr.trim().split('\n').pop() ?? ''}`;
     }
+  }
+
+  /** Opens a run panel on the given run, or on one picked from the Runs view's runs. */
+  private async openPanel(node: RunsNode | string | undefined, kind: 'curves' | 'collapse' | 'overlays'): Promise<RunPanel | undefined> {
+    const dir = await this.pickRun(node, () => true, `Run to show the ${kind} of`);
+    if (!dir) return undefined;
+    if (kind === 'curves') return openCurvesPanel(this.context, dir);
+    if (kind === 'collapse') return openCollapsePanel(this.context, dir);
+    return openOverlaysPanel(this.context, dir);
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -472,7 +488,7 @@ export class Studio implements vscode.Disposable {
     this.waiters.delete(job.key);
     const label = job.spec.label;
     if (job.result === 'completed') {
-      void vscode.window.showInformationMessage(`MedSSL: ${label} completed.`, 'Reveal Run Folder', 'Show Log').then((a) => this.afterNotification(job, a));
+      void vscode.window.showInformationMessage(`MedSSL: ${label} completed.`, 'Open Curves', 'Reveal Run Folder', 'Show Log').then((a) => this.afterNotification(job, a));
     } else if (job.result === 'cancelled') {
       void vscode.window.showInformationMessage(`MedSSL: ${label} stopped (cancelled; a checkpoint was saved — Resume Run continues it).`, 'Resume Run', 'Show Log').then((a) => this.afterNotification(job, a));
     } else {
@@ -485,6 +501,7 @@ export class Studio implements vscode.Disposable {
     if (action === 'Show Log') this.channel(job).show();
     else if (action === 'Reveal Run Folder' && dir) void this.revealRun(dir);
     else if (action === 'Resume Run' && dir) void this.resumeRun(dir);
+    else if (action === 'Open Curves' && dir) void this.openPanel(dir, 'curves');
   }
 
   dispose(): void {

@@ -122,6 +122,20 @@ describe('MedSSL Studio: jobs, runs view, config authoring', function () {
     assert.match(tooltip, /backend: \S+ — /);
     assert.match(tooltip, /ended: .*\(\d+:\d\d\)/);
 
+    // The run's panels open from the Runs view's commands, on the real run folder.
+    // Collapse last: a hidden webview is not rendered, and the screenshot below reads the visible one.
+    for (const [command, title] of [['medssl.openCurves', 'MedSSL Curves'], ['medssl.openOverlays', 'MedSSL Overlays'], ['medssl.openCollapse', 'MedSSL Collapse']]) {
+      const panel = await vscode.commands.executeCommand<{ panel: vscode.WebviewPanel } | undefined>(command, dir);
+      assert.ok(panel, `${command} opened nothing`);
+      assert.equal(panel.panel.title, `${title}: ${path.basename(dir)}`);
+    }
+    if (screenshotsAvailable()) {
+      const shot = await requestScreenshot('integration-run-panels', { waitForWebviewSelector: '[data-testid^="card-"]' });
+      assert.ok(shot?.webviewText, 'the driver found no collapse panel text');
+      assert.match(shot.webviewText, /dimensions hold 99% of the variance/);
+    }
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+
   });
 
   it('Stop on a running job leaves run.json cancelled', async function () {
