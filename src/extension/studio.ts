@@ -20,6 +20,7 @@ import { openCollapsePanel } from './panels/collapsePanel';
 import { openCurvesPanel } from './panels/curvesPanel';
 import { openOverlaysPanel } from './panels/overlaysPanel';
 import type { RunPanel } from './panels/runPanel';
+import { followRun } from './panels/runView';
 
 export interface TrainResult {
   /** Set when the job was not started (untrusted workspace, invalid config, no file). */
@@ -38,6 +39,8 @@ export const TEMPLATES = [
 
 export class Studio implements vscode.Disposable {
   readonly tree: RunsTreeProvider;
+  /** The Runs tree view (its selection drives the side view). */
+  runsView!: vscode.TreeView<RunsNode>;
   readonly jobs: JobManager;
   readonly authoring = new ConfigAuthoring();
   private readonly channels = new Map<number, vscode.OutputChannel>();
@@ -80,10 +83,17 @@ export class Studio implements vscode.Disposable {
       finished: (job) => this.onJobFinished(job),
     });
     this.status.command = 'workbench.view.extension.medssl';
+    const runsView = vscode.window.createTreeView('medssl.runs', { treeDataProvider: this.tree, showCollapseAll: true });
+    this.runsView = runsView;
     this.disposables.push(
       this.authoring,
       this.status,
-      vscode.window.createTreeView('medssl.runs', { treeDataProvider: this.tree, showCollapseAll: true }),
+      runsView,
+      // The side view (Run) follows the run selected in the Runs view.
+      runsView.onDidChangeSelection((e) => {
+        const node = e.selection[0];
+        if (node?.kind === 'run') followRun(node.summary.dir);
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('medssl.runsDir') && (this.watchRuns(), this.refresh())),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void vscode.commands.executeCommand('setContext', 'medssl.trusted', true)),
     );

@@ -134,6 +134,12 @@ describe('MedSSL Studio: jobs, runs view, config authoring', function () {
       assert.ok(shot?.webviewText, 'the driver found no collapse panel text');
       assert.match(shot.webviewText, /dimensions hold 99% of the variance/);
     }
+    // Selecting the run in the Runs view makes the side view follow it.
+    await studio.runsView.reveal(node, { select: true, focus: true });
+    if (screenshotsAvailable()) {
+      const side = await requestScreenshot('integration-run-side-view', { waitForWebviewSelector: '[data-testid="name"]', screenshot: false });
+      assert.ok(side?.webviewText?.includes('itest-train'), `side view text: ${side?.webviewText?.slice(0, 200)}`);
+    }
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 
   });

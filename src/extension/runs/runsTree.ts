@@ -44,6 +44,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
     return [];
   }
 
+  /** Needed by TreeView.reveal (selecting a run programmatically): a run's parent is its config group. */
+  getParent(node: RunsNode): RunsNode | undefined {
+    if (node.kind === 'group') return undefined;
+    const name = node.summary.run?.name ?? '(unreadable)';
+    const runs = groupByConfig(this.runs).get(name);
+    return runs ? { kind: 'group', name, runs } : undefined;
+  }
+
   getTreeItem(node: RunsNode): vscode.TreeItem {
     if (node.kind === 'group') {
       const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
