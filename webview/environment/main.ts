@@ -6,13 +6,9 @@
  * messages with window.postMessage, for browser tests and screenshots): without acquireVsCodeApi a shim
  * keeps the state in sessionStorage and records what the panel posts in `window.__medsslPosted`.
  */
-import type { EnvReport, HostToWebview, WebviewToHost } from '../../src/protocol/messages';
-
-interface VsCodeApi<S> {
-  postMessage(message: WebviewToHost): void;
-  getState(): S | undefined;
-  setState(state: S): void;
-}
+import type { EnvReport, HostToWebview } from '../../src/protocol/messages';
+import { h, type Child } from '../shared/dom';
+import { acquireApi } from '../shared/vscodeApi';
 
 interface PanelState {
   report?: EnvReport;
@@ -21,48 +17,9 @@ interface PanelState {
   error?: string;
 }
 
-/** What VS Code defines in a webview, and what the shim adds outside it (no global augmentation: other panels share the compile). */
-const host = window as unknown as { acquireVsCodeApi?: <S>() => VsCodeApi<S>; __medsslPosted?: WebviewToHost[] };
-
-function shimApi<S>(): VsCodeApi<S> {
-  const key = 'medssl.environment.state';
-  const posted: WebviewToHost[] = (host.__medsslPosted = host.__medsslPosted ?? []);
-  let memory: S | undefined;
-  return {
-    postMessage(message) {
-      posted.push(message);
-      window.dispatchEvent(new CustomEvent('medssl-posted', { detail: message }));
-    },
-    getState() {
-      try {
-        const s = sessionStorage.getItem(key);
-        return s ? (JSON.parse(s) as S) : memory;
-      } catch {
-        return memory;
-      }
-    },
-    setState(state) {
-      memory = state;
-      try {
-        sessionStorage.setItem(key, JSON.stringify(state));
-      } catch {
-        /* opaque origin: memory only */
-      }
-    },
-  };
-}
-
-const vscode: VsCodeApi<PanelState> = typeof host.acquireVsCodeApi === 'function' ? host.acquireVsCodeApi<PanelState>() : shimApi<PanelState>();
+const vscode = acquireApi<PanelState>('environment');
 
 // ---------------------------------------------------------------------------------------------------------
-// Small DOM helpers: text only goes through textContent, never innerHTML.
-type Child = Node | string | null | undefined | false;
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
-  return el;
-}
 
 export function formatGiB(mib: number): string {
   return `${(mib / 1024).toFixed(1)} GiB`;
