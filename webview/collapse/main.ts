@@ -11,7 +11,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { CollapseRun, CollapseStep, HostToWebview, SpectrumPayload } from '../../src/protocol/messages';
 import { acquireApi } from '../shared/vscodeApi';
-import { ce, ensureCodicons, fmt, h, seriesColors, themeColor } from '../shared/dom';
+import { ce, ensureCodicons, fmt, h, seriesColors, themeColor, runChips as chipsOfRuns } from '../shared/dom';
 
 interface PanelState {
   /** Index into the union of diagnostics steps; -1 = follow the newest. */
@@ -177,26 +177,16 @@ function rankChart(host: HTMLElement, step: number): void {
 
 // ---------------------------------------------------------------------------------------------------------
 function runChips(): HTMLElement {
-  return h(
-    'div',
-    { class: 'runs', 'data-testid': 'runs' },
-    ...runs.map((r, i) => {
-      const box = ce('vscode-checkbox', { 'data-testid': `show-${r.runId}`, label: r.name, ...(state.hidden.includes(r.runId) ? {} : { checked: '' }) });
-      box.addEventListener('change', () => {
-        const on = (box as HTMLElement & { checked: boolean }).checked;
-        state.hidden = on ? state.hidden.filter((x) => x !== r.runId) : [...state.hidden, r.runId];
-        save();
-        render();
-      });
-      return h(
-        'div',
-        { class: 'run-chip', 'data-run': r.runId },
-        h('span', { class: 'swatch', style: `background:${colorOf(i)}`, 'aria-hidden': 'true' }),
-        box,
-        h('span', { class: 'differs dim', 'data-testid': `differs-${r.runId}` }, r.differs.length ? r.differs.join(' · ') : r.runId),
-      );
-    }),
-  );
+  return chipsOfRuns(runs, {
+    testid: 'runs',
+    hidden: state.hidden,
+    color: colorOf,
+    onToggle: (runId, shown) => {
+      state.hidden = shown ? state.hidden.filter((x) => x !== runId) : [...state.hidden, runId];
+      save();
+      render();
+    },
+  });
 }
 
 function stepControls(step: number): HTMLElement {

@@ -8,7 +8,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { CurvesRun, HostToWebview, ScalarPoint } from '../../src/protocol/messages';
 import { acquireApi } from '../shared/vscodeApi';
-import { ce, ensureCodicons, fmt, h, seriesColors, themeColor } from '../shared/dom';
+import { ce, ensureCodicons, fmt, h, seriesColors, themeColor, runChips as chipsOfRuns } from '../shared/dom';
 
 interface PanelState {
   smoothing: number;
@@ -149,27 +149,17 @@ function refreshChart(group: string): boolean {
 
 // ---------------------------------------------------------------------------------------------------------
 function legend(): HTMLElement {
-  return h(
-    'div',
-    { class: 'runs', 'data-testid': 'legend' },
-    ...runs.map((r, i) => {
-      const box = ce('vscode-checkbox', { 'data-testid': `show-${r.runId}`, label: r.name, ...(state.hidden.includes(r.runId) ? {} : { checked: '' }) });
-      box.addEventListener('change', () => {
-        const on = (box as HTMLElement & { checked: boolean }).checked;
-        state.hidden = on ? state.hidden.filter((x) => x !== r.runId) : [...state.hidden, r.runId];
-        save();
-        render();
-      });
-      return h(
-        'div',
-        { class: 'run-chip', 'data-run': r.runId },
-        h('span', { class: 'swatch', style: `background:${colorOf(i)}`, 'aria-hidden': 'true' }),
-        box,
-        h('span', { class: `status status-${r.status}`, 'data-testid': `status-${r.runId}` }, r.status),
-        h('span', { class: 'differs dim', 'data-testid': `differs-${r.runId}` }, r.differs.length ? r.differs.join(' · ') : r.runId),
-      );
-    }),
-  );
+  return chipsOfRuns(runs, {
+    testid: 'legend',
+    hidden: state.hidden,
+    color: colorOf,
+    showStatus: true,
+    onToggle: (runId, shown) => {
+      state.hidden = shown ? state.hidden.filter((x) => x !== runId) : [...state.hidden, runId];
+      save();
+      render();
+    },
+  });
 }
 
 function toolbar(): HTMLElement {

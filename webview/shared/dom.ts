@@ -65,3 +65,26 @@ export function ensureCodicons(): void {
   link.href = new URL('../../media/codicons/codicon.css', src).toString();
   document.head.append(link);
 }
+
+/** One chip per run: colour swatch, show/hide checkbox, optional status, and the config values that differ. */
+export function runChips(
+  runs: ReadonlyArray<{ runId: string; name: string; differs: string[]; status?: string }>,
+  o: { testid: string; hidden: readonly string[]; color: (i: number) => string; showStatus?: boolean; onToggle: (runId: string, shown: boolean) => void },
+): HTMLElement {
+  return h(
+    'div',
+    { class: 'runs', 'data-testid': o.testid },
+    ...runs.map((r, i) => {
+      const box = ce('vscode-checkbox', { 'data-testid': `show-${r.runId}`, label: r.name, ...(o.hidden.includes(r.runId) ? {} : { checked: '' }) });
+      box.addEventListener('change', () => o.onToggle(r.runId, (box as HTMLElement & { checked: boolean }).checked));
+      return h(
+        'div',
+        { class: 'run-chip', 'data-run': r.runId },
+        h('span', { class: 'swatch', style: `background:${o.color(i)}`, 'aria-hidden': 'true' }),
+        box,
+        o.showStatus && r.status !== undefined ? h('span', { class: `status status-${r.status}`, 'data-testid': `status-${r.runId}` }, r.status) : null,
+        h('span', { class: 'differs dim', 'data-testid': `differs-${r.runId}` }, r.differs.length ? r.differs.join(' · ') : r.runId),
+      );
+    }),
+  );
+}
