@@ -8,6 +8,7 @@ import { validateCommand } from './commands/validate';
 import { runCommand } from './commands/run';
 import { demoCommand } from './commands/demo';
 import { reportCommand } from './commands/report';
+import { evaluateCommand, EVALUATE_MODES, type EvaluateMode } from './commands/evaluate';
 import { EXIT, UsageError } from './errors';
 
 const USAGE = `medssl — MedSSL Studio's engine, headless
@@ -18,6 +19,9 @@ Usage:
   medssl run <config> [--runs-dir DIR] [--set path=value ...] [--json]
                                       pretrain as the config says; writes a run folder and prints its path
   medssl run --resume <runDir>        continue a run from its latest complete checkpoint
+  medssl evaluate <runDir> --mode linear|finetune [--runs-dir DIR] [--set path=value ...] [--json]
+                                      downstream evaluation of a run's pretrained encoder (checkpoints/latest)
+                                      into a new run folder (stage linear|finetune, run.json names the source)
   medssl demo [--runs-dir DIR]        the quick start: MoCo v2 vs the method on the built-in phantom, linear
                                       evaluation of both, the comparison table and an HTML report (minutes)
   medssl report <runDir>... [--json] [--html FILE]
@@ -85,6 +89,18 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
           err,
         );
       }
+      case 'evaluate': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { mode: { type: 'string' }, 'runs-dir': { type: 'string' }, set: { type: 'string', multiple: true }, json: { type: 'boolean', default: false } },
+          allowPositionals: true,
+          strict: true,
+        });
+        const usage = 'medssl evaluate <runDir> --mode linear|finetune [--runs-dir DIR] [--set path=value ...] [--json]';
+        if (positionals.length !== 1) throw new UsageError(`evaluate takes one run folder: ${usage}`);
+        if (!EVALUATE_MODES.includes(values.mode as EvaluateMode)) throw new UsageError(`evaluate: --mode takes linear or finetune, got ${values.mode === undefined ? 'nothing' : `'${values.mode}'`}: ${usage}`);
+        return await evaluateCommand({ runDir: positionals[0], mode: values.mode as EvaluateMode, runsDir: values['runs-dir'], set: values.set ?? [], json: values.json ?? false }, out, err);
+      }
       case 'demo': {
         const { values } = parseArgs({ args: rest, options: { 'runs-dir': { type: 'string' }, size: { type: 'string' }, backend: { type: 'string' } }, strict: true });
         const size = values.size ?? 'small';
@@ -116,7 +132,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         out(USAGE);
         return command === undefined ? EXIT.badInput : EXIT.ok;
       default:
-        throw new UsageError(`unknown command '${command}'. Commands: run, demo, report, validate, inspect, env, bench, help.`);
+        throw new UsageError(`unknown command '${command}'. Commands: run, evaluate, demo, report, validate, inspect, env, bench, help.`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
