@@ -15,6 +15,10 @@ import { CONFIG_FILE_PATTERN, jobBlockedReason, resumeArgs, trainArgs } from './
 import { formatDuration } from './runs/runsModel';
 import { RunsTreeProvider, type RunsNode } from './runs/runsTree';
 import { resolveNodeRuntime, type NodeRuntime } from './worker/nodeRuntime';
+import { evaluateCheckpoint, type EvalMode } from './commands/evaluateCheckpoint';
+import { compareRuns } from './commands/compareRuns';
+import { startPhase } from './jobs/jobPhase';
+import { showJobProgress } from './jobs/jobProgress';
 import { runCli } from './worker/runCli';
 import { openCollapsePanel } from './panels/collapsePanel';
 import { openCurvesPanel } from './panels/curvesPanel';
@@ -49,6 +53,8 @@ export class Studio implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private runtime?: Promise<NodeRuntime>;
   private poll?: NodeJS.Timeout;
+  /** Fires on every change of a job (state, run folder, progress): progress notifications follow it. */
+  readonly jobChanged = new vscode.EventEmitter<Job>();
   /** Test hook (registered only under the integration driver): behave as in an untrusted workspace. */
   simulateUntrusted = false;
 
@@ -79,13 +85,14 @@ export class Studio implements vscode.Disposable {
       maxConcurrent: () => vscode.workspace.getConfiguration('medssl').get<number>('maxConcurrentJobs', 1),
       graceMs: () => 1000 * vscode.workspace.getConfiguration('medssl').get<number>('stopGraceSeconds', 30),
       log: (job, line) => this.channel(job).appendLine(`[${new Date().toISOString().slice(11, 19)}] ${line}`),
-      changed: () => this.onJobsChanged(),
+      changed: (job) => (this.jobChanged.fire(job), this.onJobsChanged()),
       finished: (job) => this.onJobFinished(job),
     });
     this.status.command = 'workbench.view.extension.medssl';
-    const runsView = vscode.window.createTreeView('medssl.runs', { treeDataProvider: this.tree, showCollapseAll: true });
+    const runsView = vscode.window.createTreeView('medssl.runs', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true });
     this.runsView = runsView;
     this.disposables.push(
+      this.jobChanged,
       this.authoring,
       this.status,
       runsView,
@@ -168,6 +175,8 @@ export class Studio implements vscode.Disposable {
     reg('medssl.deleteRun', (node?: RunsNode | string, opts?: { confirm?: boolean }) => this.deleteRun(node, opts));
     reg('medssl.showRunLog', (node?: RunsNode | string) => this.showRunLog(node));
     reg('medssl.refreshRuns', () => this.refresh());
+    reg('medssl.evaluateCheckpoint', (node?: RunsNode | string, opts?: { mode?: EvalMode }) => evaluateCheckpoint(this.evaluateHost(), node, opts));
+    reg('medssl.compareRuns', (node?: RunsNode | string, selection?: (RunsNode | string)[]) => compareRuns(this.context, () => this.refresh(), node, selection));
     reg('medssl.openCurves', (node?: RunsNode | string) => this.openPanel(node, 'curves'));
     reg('medssl.openCollapse', (node?: RunsNode | string) => this.openPanel(node, 'collapse'));
     reg('medssl.openOverlays', (node?: RunsNode | string) => this.openPanel(node, 'overlays'));
@@ -227,7 +236,43 @@ export class Studio implements vscode.Disposable {
     const job = this.jobs.enqueue({ label: v?.config?.name ?? path.basename(file), args: trainArgs(file, runsDir, backend), cwd: path.dirname(file), logFile: this.logFile(runsDir) });
     this.channel(job).appendLine(`Worker runtime: ${rt.description}`);
     if (job.state === 'queued') void vscode.window.showInformationMessage(`MedSSL: ${job.spec.label} is queued (medssl.maxConcurrentJobs = ${vscode.workspace.getConfiguration('medssl').get('maxConcurrentJobs')}).`);
+    this.showStartProgress(job);
     return { job, done: this.whenDone(job) };
+  }
+
+  /** A cancellable notification from spawn to the job's first progress event (Cancel = Stop). */
+  private showStartProgress(job: Job): void {
+    void showJobProgress(job, { title: `MedSSL: starting ${job.spec.label}`, phase: startPhase, changed: this.jobChanged.event, stop: (j) => this.jobs.stop(j) });
+  }
+
+  /** Starts a CLI job other than Train/Resume (Evaluate Checkpoint): trust, runtime, queue, output channel. */
+  async startJob(spec: { label: string; args: string[]; cwd: string; runsDir: string }): Promise<TrainResult> {
+    const blocked = jobBlockedReason(this.isTrusted());
+    if (blocked) {
+      void vscode.window.showWarningMessage(blocked, 'Manage Workspace Trust').then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
+      return { refused: blocked };
+    }
+    let rt: NodeRuntime;
+    try {
+      rt = await this.getRuntime();
+    } catch (e) {
+      const msg = `MedSSL: ${(e as Error).message}`;
+      void vscode.window.showErrorMessage(msg);
+      return { refused: msg };
+    }
+    const job = this.jobs.enqueue({ label: spec.label, args: spec.args, cwd: spec.cwd, logFile: this.logFile(spec.runsDir) });
+    this.channel(job).appendLine(`Worker runtime: ${rt.description}`);
+    return { job, done: this.whenDone(job) };
+  }
+
+  private evaluateHost() {
+    return {
+      runs: () => this.refresh(),
+      backend: () => vscode.workspace.getConfiguration('medssl').get<string>('backend', 'auto'),
+      startJob: (spec: { label: string; args: string[]; cwd: string; runsDir: string }) => this.startJob(spec),
+      jobChanged: this.jobChanged.event,
+      stop: (j: Job) => this.jobs.stop(j),
+    };
   }
 
   whenDone(job: Job): Promise<Job> {
@@ -287,6 +332,7 @@ export class Studio implements vscode.Disposable {
       }
       if (!data) return undefined;
       const report = await this.inspect(data);
+      if (report === undefined) return undefined; // inspection cancelled
       const cfg = defaultConfig(name);
       cfg.data.source = 'folder';
       cfg.data.path = path.relative(folder, data) || '.';
@@ -300,20 +346,29 @@ export class Studio implements vscode.Disposable {
     return uri;
   }
 
-  private async inspect(dataFolder: string): Promise<string> {
+  /** `medssl inspect` in a worker (cancellable notification); a summary for the config's header, undefined when cancelled. */
+  private async inspect(dataFolder: string): Promise<string | undefined> {
     let rt: NodeRuntime;
     try {
       rt = await this.getRuntime();
     } catch (e) {
       return `medssl inspect not run: ${(e as Error).message}`;
     }
-    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MedSSL: inspecting ${path.basename(dataFolder)}…` }, () =>
-      runCli(rt, this.cliPath(), ['inspect', dataFolder, '--json']),
-    );
+    const ac = new AbortController();
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MedSSL: inspecting ${path.basename(dataFolder)}…`, cancellable: true }, (_p, token) => {
+      token.onCancellationRequested(() => ac.abort());
+      return runCli(rt, this.cliPath(), ['inspect', dataFolder, '--json'], { signal: ac.signal });
+    });
+    if (ac.signal.aborted) {
+      this.output.appendLine(`medssl inspect ${dataFolder}: cancelled`);
+      return undefined;
+    }
     this.output.appendLine(`medssl inspect ${dataFolder} (exit ${r.code})`);
     try {
-      const rep = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { layout: string; caseCount: number; labelled: boolean; problems: { message?: string }[] };
-      const line = `inspect: ${rep.caseCount} cases, layout ${rep.layout}, ${rep.labelled ? 'labelled' : 'no labels'}, ${rep.problems.length} problem(s)`;
+      const rep = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { layout: string; caseCount: number; labelled: boolean; problems: { file?: string; message?: string }[] };
+      const shown = rep.problems.slice(0, 10).map((p) => `\n  problem: ${p.file ? `${p.file}: ` : ''}${p.message ?? ''}`);
+      const more = rep.problems.length > shown.length ? `\n  … ${rep.problems.length - shown.length} more (medssl inspect ${dataFolder})` : '';
+      const line = `inspect: ${rep.caseCount} cases, layout ${rep.layout}, ${rep.labelled ? 'labelled' : 'no labels'}, ${rep.problems.length} problem(s)${shown.join('')}${more}`;
       this.output.appendLine(line);
       if (rep.problems.length) {
         this.output.appendLine(r.stdout);
@@ -387,6 +442,7 @@ export class Studio implements vscode.Disposable {
       /* keep the folder name */
     }
     const job = this.jobs.enqueue({ label, args: resumeArgs(dir, path.dirname(dir), backend), cwd: path.dirname(dir), logFile: this.logFile(path.dirname(dir)) });
+    this.showStartProgress(job);
     return { job, done: this.whenDone(job) };
   }
 

@@ -46,6 +46,8 @@ export interface Job {
   stopping?: boolean;
   /** Attached after a reload (no child handle: tails events.jsonl, polls the pid). */
   attached?: boolean;
+  /** The worker's last line that was not a JSON event (its error message when it exits before a run folder). */
+  lastOutput?: string;
 }
 
 /** What the manager needs from the outside world (the extension's glue or a test). */
@@ -160,14 +162,14 @@ export class JobManager {
     }
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (d: string) => {
-      for (const l of d.split('\n')) if (l.trim()) this.host.log(job, l);
+      for (const l of d.split('\n')) if (l.trim()) (this.host.log(job, l), (job.lastOutput = l.trim()));
     });
     child.on('error', (e) => this.finish(job, 'failed', null, `could not start the worker: ${e.message}`));
     child.on('close', (code, signal) => {
       tail?.();
       if (buf.trim()) this.onStdoutLine(job, buf.trim());
       const status = this.statusAfterExit(job, code);
-      this.finish(job, status, code ?? (signal ? 128 : 1), code === 0 ? undefined : this.lastError(job) ?? `exit ${code ?? signal}`);
+      this.finish(job, status, code ?? (signal ? 128 : 1), code === 0 ? undefined : this.lastError(job) ?? job.lastOutput ?? `exit ${code ?? signal}`);
     });
   }
 
@@ -177,6 +179,7 @@ export class JobManager {
       v = JSON.parse(line) as Record<string, unknown>;
     } catch {
       this.host.log(job, line);
+      job.lastOutput = line;
       return;
     }
     if (v.type === 'run' && typeof v.dir === 'string') {

@@ -20,4 +20,11 @@ export function resumeArgs(runDir: string, runsDir: string, backend: string | un
   return args;
 }
 
+/** `medssl evaluate`: a run's checkpoint evaluated into a new run folder in `runsDir`. */
+export function evaluateArgs(runDir: string, mode: 'linear' | 'finetune', runsDir: string, backend: string | undefined): string[] {
+  const args = ['evaluate', runDir, '--mode', mode, '--json', '--runs-dir', runsDir];
+  if (backend && backend !== 'auto') args.push('--set', `backend=${backend}`);
+  return args;
+}
+
 export const CONFIG_FILE_PATTERN = /\.medssl\.(ya?ml|json)$/i;

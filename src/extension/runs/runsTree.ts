@@ -78,7 +78,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${r?.name ?? s.id}** — ${s.shownStatus}\n\nrun \`${s.id}\`\n\n`);
     if (r) {
-      md.appendMarkdown(`- stage: ${r.stage}\n- backend: ${r.backend ? `${r.backend.backend} — ${r.backend.device}` : 'not yet chosen'}\n`);
+      md.appendMarkdown(`- stage: ${r.stage}\n`);
+      const src = (r as { source?: { runId?: string; checkpoint?: string } }).source;
+      if (src?.runId) md.appendMarkdown(`- evaluates: run \`${src.runId}\`${src.checkpoint ? `, checkpoint ${src.checkpoint.split(/[\\/]/).pop()}` : ''}\n`);
+      md.appendMarkdown(`- backend: ${r.backend ? `${r.backend.backend} — ${r.backend.device}` : 'not yet chosen'}\n`);
       md.appendMarkdown(`- host: ${r.host}${r.pid ? `, pid ${r.pid}` : ''}\n- started: ${r.started}\n`);
       if (r.ended) md.appendMarkdown(`- ended: ${r.ended} (${formatDuration((Date.parse(r.ended) - Date.parse(r.started)) / 1000)})\n`);
       if (s.progress) md.appendMarkdown(`- step ${s.progress.step}/${s.progress.totalSteps}, ${s.progress.imagesPerSec.toFixed(1)} images/s\n`);
@@ -88,7 +91,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
     } else if (s.error) md.appendMarkdown(`${s.error}\n`);
     md.appendMarkdown(`\n\`${s.dir}\``);
     item.tooltip = md;
-    item.contextValue = `run.${s.shownStatus === 'stale' ? 'failed' : s.shownStatus}`;
+    // Evaluation runs (medssl evaluate) end in '.eval': no Resume or Evaluate Checkpoint on them.
+    const evaluation = r?.stage === 'linear' || r?.stage === 'finetune';
+    item.contextValue = `run.${s.shownStatus === 'stale' ? 'failed' : s.shownStatus}${evaluation ? '.eval' : ''}`;
     return item;
   }
 }

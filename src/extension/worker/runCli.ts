@@ -7,8 +7,8 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `dist/cli.js <args>` in a child process (never in the extension host) and collects its output. */
-export function runCli(runtime: NodeRuntime, cliPath: string, args: string[], opts: { cwd?: string; onStderr?: (s: string) => void } = {}): Promise<CliResult> {
+/** Runs `dist/cli.js <args>` in a child process (never in the extension host) and collects its output; `signal` aborts it (SIGTERM). */
+export function runCli(runtime: NodeRuntime, cliPath: string, args: string[], opts: { cwd?: string; onStderr?: (s: string) => void; signal?: AbortSignal } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(runtime.command, [cliPath, ...args], {
       cwd: opts.cwd,
@@ -23,6 +23,11 @@ export function runCli(runtime: NodeRuntime, cliPath: string, args: string[], op
       opts.onStderr?.(d);
     });
     child.on('error', (e) => reject(new Error(`could not start the worker '${runtime.command}': ${e.message}`)));
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+    const onAbort = () => child.kill('SIGTERM');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('close', (code, signal) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
   });
 }

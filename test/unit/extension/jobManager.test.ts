@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { JobManager, type Job, type JobHost, type JobSpec } from '../../../src/extension/jobs/jobManager';
-import { jobBlockedReason, resumeArgs, trainArgs, UNTRUSTED_MESSAGE } from '../../../src/extension/jobs/trust';
+import { evaluateArgs, jobBlockedReason, resumeArgs, trainArgs, UNTRUSTED_MESSAGE } from '../../../src/extension/jobs/trust';
 
 class FakeChild extends EventEmitter {
   stdout = new PassThrough();
@@ -154,4 +154,26 @@ test('CLI arguments: medssl.backend is passed as --set backend=… unless auto',
   assert.deepEqual(trainArgs('/w/a.medssl.yaml', '/w/runs', 'auto'), ['run', '/w/a.medssl.yaml', '--json', '--runs-dir', '/w/runs']);
   assert.deepEqual(trainArgs('/w/a.medssl.yaml', '/w/runs', 'wasm').slice(-2), ['--set', 'backend=wasm']);
   assert.deepEqual(resumeArgs('/w/runs/r1', '/w/runs', 'cpu'), ['run', '--resume', '/w/runs/r1', '--json', '--runs-dir', '/w/runs', '--set', 'backend=cpu']);
+});
+
+test('CLI arguments of Evaluate Checkpoint: medssl evaluate <runDir> --mode … --json --runs-dir …', () => {
+  assert.deepEqual(evaluateArgs('/w/runs/r1', 'linear', '/w/runs', 'auto'), ['evaluate', '/w/runs/r1', '--mode', 'linear', '--json', '--runs-dir', '/w/runs']);
+  assert.deepEqual(evaluateArgs('/w/runs/r1', 'finetune', '/w/runs', 'wasm'), ['evaluate', '/w/runs/r1', '--mode', 'finetune', '--json', '--runs-dir', '/w/runs', '--set', 'backend=wasm']);
+});
+
+test('a worker that exits before a run folder (bad input, exit 2) fails with its own last message, not just the exit code', async () => {
+  const { jm, children } = harness();
+  const j = jm.enqueue(spec('a'));
+  children[0].stdout.write('warning: something harmless\nmedssl evaluate: /w/runs/r1: no complete checkpoint (checkpoints/latest) to evaluate\n');
+  children[0].exit(2);
+  await tick();
+  await tick();
+  assert.equal(j.result, 'failed');
+  assert.equal(j.exitCode, 2);
+  assert.equal(j.error, 'medssl evaluate: /w/runs/r1: no complete checkpoint (checkpoints/latest) to evaluate');
+  const k = jm.enqueue(spec('b'));
+  children[1].exit(3);
+  await tick();
+  await tick();
+  assert.equal(k.error, 'exit 3', 'no output: the exit code');
 });
