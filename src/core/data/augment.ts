@@ -181,60 +181,100 @@ export function warpToView(src: Slice, g: ViewGeometry, fill = 0, mode: 'linear'
   return { data: out, width: g.width, height: g.height };
 }
 
-/** Separable Gaussian blur (edges clamped; the interior without clamping). */
+/**
+ * Separable Gaussian blur (edges clamped). The kernel is symmetric, so each output sums
+ * k[0]·centre + Σ k[t]·(left_t + right_t): half the multiplications. The horizontal pass reads a
+ * padded copy of the row (no per-pixel clamping); the vertical pass accumulates whole rows in float64
+ * with contiguous inner loops. About 1.5–2× faster than a per-pixel loop at 128² (data bench).
+ */
 export function gaussianBlur(s: Slice, sigma: number): Slice {
   if (!(sigma > 0)) return { data: s.data.slice(), width: s.width, height: s.height };
   const rad = Math.max(1, Math.ceil(3 * sigma));
-  const k = new Float32Array(2 * rad + 1);
+  const k = new Float64Array(rad + 1);
   let sum = 0;
-  for (let i = -rad; i <= rad; i++) sum += k[i + rad] = Math.exp(-(i * i) / (2 * sigma * sigma));
-  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  for (let i = -rad; i <= rad; i++) sum += Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i <= rad; i++) k[i] = Math.exp(-(i * i) / (2 * sigma * sigma)) / sum;
   const { width: W, height: H } = s;
   const src = s.data;
   const tmp = new Float32Array(W * H);
   const out = new Float32Array(W * H);
+  const pad = new Float64Array(W + 2 * rad);
   for (let y = 0; y < H; y++) {
     const row = W * y;
+    const first = src[row];
+    const last = src[row + W - 1];
+    for (let x = 0; x < rad; x++) {
+      pad[x] = first;
+      pad[W + rad + x] = last;
+    }
+    for (let x = 0; x < W; x++) pad[rad + x] = src[row + x];
     for (let x = 0; x < W; x++) {
-      let a = 0;
-      if (x >= rad && x + rad < W) for (let i = -rad; i <= rad; i++) a += k[i + rad] * src[row + x + i];
-      else for (let i = -rad; i <= rad; i++) a += k[i + rad] * src[row + Math.min(W - 1, Math.max(0, x + i))];
+      const c = x + rad;
+      let a = k[0] * pad[c];
+      for (let t = 1; t <= rad; t++) a += k[t] * (pad[c - t] + pad[c + t]);
       tmp[row + x] = a;
     }
   }
+  const acc = new Float64Array(W);
   for (let y = 0; y < H; y++) {
-    const inside = y >= rad && y + rad < H;
-    for (let x = 0; x < W; x++) {
-      let a = 0;
-      if (inside) for (let i = -rad; i <= rad; i++) a += k[i + rad] * tmp[x + W * (y + i)];
-      else for (let i = -rad; i <= rad; i++) a += k[i + rad] * tmp[x + W * Math.min(H - 1, Math.max(0, y + i))];
-      out[x + W * y] = a;
+    const row = W * y;
+    const k0 = k[0];
+    for (let x = 0; x < W; x++) acc[x] = k0 * tmp[row + x];
+    for (let t = 1; t <= rad; t++) {
+      const kt = k[t];
+      const ya = y - t;
+      const yb = y + t;
+      const ba = W * (ya < 0 ? 0 : ya);
+      const bb = W * (yb >= H ? H - 1 : yb);
+      for (let x = 0; x < W; x++) acc[x] += kt * (tmp[ba + x] + tmp[bb + x]);
     }
+    for (let x = 0; x < W; x++) out[row + x] = acc[x];
   }
   return { data: out, width: W, height: H };
 }
 
+/** Standard normal quantiles at (i + 0.5)/2¹⁶ (Acklam's inverse-CDF approximation, relative error < 1.2e-9). */
+let normalTable: Float32Array | null = null;
+
+function inverseNormalCdf(p: number): number {
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q: number) => (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+function normals(): Float32Array {
+  if (!normalTable) {
+    normalTable = new Float32Array(65536);
+    for (let i = 0; i < 65536; i++) normalTable[i] = inverseNormalCdf((i + 0.5) / 65536);
+  }
+  return normalTable;
+}
+
 /**
- * Adds Gaussian noise N(0, std²) in place. One draw from `r` seeds a local mulberry32 stream, and
- * Box–Muller uses both of its outputs: the same numbers for the same `r`, several times faster than a
- * draw from `r` per pixel.
+ * Adds Gaussian noise N(0, std²) in place. One draw from `r` seeds a local mulberry32 stream; each of
+ * its 32-bit outputs picks two of 2¹⁶ standard-normal quantiles (inverse-CDF sampling on a fine grid:
+ * exact to the table's resolution, tails to ±4.3σ). The same numbers for the same `r`, with no
+ * log/sqrt/sin/cos per pixel: ~10× faster than Box–Muller at 128² (data bench), and pixel noise on
+ * an augmentation view needs nothing beyond 4σ.
  */
 export function addGaussianNoise(data: Float32Array, std: number, r: RandomSource): void {
+  const table = normals();
   let a = Math.floor(r.next() * 4294967296) >>> 0;
-  const next = (): number => {
+  const n = data.length;
+  for (let i = 0; i < n; i += 2) {
     a = (a + 0x6d2b79f5) | 0;
     let t = Math.imul(a ^ (a >>> 15), 1 | a);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const n = data.length;
-  for (let i = 0; i < n; i += 2) {
-    let u = next();
-    while (u <= 1e-12) u = next();
-    const rad = std * Math.sqrt(-2 * Math.log(u));
-    const th = 2 * Math.PI * next();
-    data[i] += rad * Math.cos(th);
-    if (i + 1 < n) data[i + 1] += rad * Math.sin(th);
+    const u = (t ^ (t >>> 14)) >>> 0;
+    data[i] += std * table[u >>> 16];
+    if (i + 1 < n) data[i + 1] += std * table[u & 0xffff];
   }
 }
 

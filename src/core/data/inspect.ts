@@ -11,7 +11,9 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DataError, problemFromError, type DataProblem } from './errors';
 import { detectLayout, type LayoutKind } from './layouts';
+import { readDicomSeriesFiles, type DicomVolume } from './dicom';
 import { readNiftiFile, type NiftiVolume } from './nifti';
+import { orientationCode } from './volume';
 import { decodeGrayPng } from './png';
 
 export interface CaseReport {
@@ -70,7 +72,7 @@ export async function inspectDataset(root: string, opts: InspectOptions = {}): P
     }
     const before = problems.length;
     const add = (file: string | undefined, message: string) => problems.push({ caseId: c.id, file: file ? rel(file) : undefined, message });
-    const report = layout.unit === 'volume' ? await inspectVolumeCase(c.id, c.images[0], c.labels?.[0], add, rel) : await inspectSliceCase(c.id, c.images, c.labels, add, rel);
+    const report = layout.kind === 'dicom' ? await inspectDicomCase(c.id, c.images, add, rel) : layout.unit === 'volume' ? await inspectVolumeCase(c.id, c.images[0], c.labels?.[0], add, rel) : await inspectSliceCase(c.id, c.images, c.labels, add, rel);
     if (report) {
       if (report.labelValues && declared) {
         const unexpected = report.labelValues.filter((v) => !declared.has(v));
@@ -174,6 +176,28 @@ async function inspectVolumeCase(id: string, image: string, label: string | unde
   }
   report.labelValues = labelValueCheck(lab.data, label, add);
   return report;
+}
+
+/** A DICOM series folder: every file read (HU), ordered and checked (one series, CT, even spacing). */
+async function inspectDicomCase(id: string, files: string[], add: Add, rel: (f: string) => string): Promise<CaseReport | null> {
+  let vol: DicomVolume;
+  try {
+    vol = await readDicomSeriesFiles(files, id);
+  } catch (e) {
+    const p = problemFromError(e, path.dirname(files[0]), id);
+    add(p.file, p.message);
+    return null;
+  }
+  return {
+    id,
+    image: rel(path.dirname(files[0])),
+    shape: [...vol.shape],
+    spacing: vol.spacing.map((s) => Math.round(s * 1e4) / 1e4),
+    orientation: orientationCode(vol.affine),
+    intensity: stats(vol.data),
+    slices: files.length,
+    ok: true,
+  };
 }
 
 function sameAffine(a: number[][], b: number[][]): boolean {

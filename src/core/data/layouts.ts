@@ -8,18 +8,22 @@
  * - `abdomenct-1k`: `Case_NNNNN_0000.nii.gz` images (in any sub-folder) and `Mask/Case_NNNNN.nii.gz`.
  * - `slice-folders`: `images/` + `labels/` with PNG slices paired by file name; the case is the file
  *   name without its trailing slice number (`case01_012.png` → `case01`).
+ * - `dicom`: folders of DICOM CT slices (`.dcm` files, or files with the DICM preamble), one series per
+ *   folder = one case (the folder itself, or its sub-folders up to three levels down, e.g.
+ *   patient/study/series); the case id is the folder path. Unlabelled (pretraining). Every file of a
+ *   case is checked when the dataset is opened or inspected (dicom.ts `planSeries`).
  * - `unlabelled`: any other folder of `.nii`/`.nii.gz` volumes or PNG slices, for pretraining.
  * Case identifiers always come from file names, never from header fields (privacy).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DataProblem } from './errors';
 
-export type LayoutKind = 'msd' | 'nnunet-v2' | 'btcv' | 'abdomenct-1k' | 'slice-folders' | 'unlabelled';
+export type LayoutKind = 'msd' | 'nnunet-v2' | 'btcv' | 'abdomenct-1k' | 'slice-folders' | 'dicom' | 'unlabelled';
 
 export interface CaseEntry {
   id: string;
-  /** A volume file, or for slice folders the PNG files of the case in slice order. */
+  /** A volume file; for slice folders the PNG files of the case in slice order; for `dicom` the files of the series (name order). */
   images: string[];
   /** Label files, same length as `images` when present. */
   labels?: string[];
@@ -312,15 +316,68 @@ function unlabelled(root: string, problems: DataProblem[]): DatasetLayout {
   if (vols.length > 0) {
     return { kind: 'unlabelled', root, unit: 'volume', cases: vols.map((v) => ({ id: caseIdFromPath(root, v), images: [v] })), problems };
   }
+  const series = findDicomSeries(root);
+  if (series.length > 0) return { kind: 'dicom', root, unit: 'volume', cases: series, problems };
   const slices = groupSlices(root);
   if (slices.size > 0) {
     return { kind: 'unlabelled', root, unit: 'slices', cases: [...slices.entries()].sort().map(([id, files]) => ({ id, images: files.map((f) => path.join(root, f)) })), problems };
   }
-  problems.push({ file: root, message: 'no images found: expected .nii/.nii.gz volumes or .png slices (or a dataset.json, img/+label/, images/+labels/)' });
+  problems.push({ file: root, message: 'no images found: expected .nii/.nii.gz volumes, DICOM series folders or .png slices (or a dataset.json, img/+label/, images/+labels/)' });
   return { kind: 'unlabelled', root, unit: 'volume', cases: [], problems };
 }
 
 function caseIdFromPath(root: string, file: string): string {
   const rel = path.relative(root, file);
   return stripNii(rel).split(path.sep).join('/');
+}
+
+/** Files that are certainly not DICOM (skipped without opening them). */
+const NOT_DICOM = /\.(png|jpe?g|nii|gz|json|txt|md|csv|xml|html?|pdf|zip|yaml|yml|py|sh)$/i;
+
+/** A `.dcm` file, or a file whose bytes 128–131 are "DICM" (DICOM Part 10 files without an extension). */
+export function isDicomFile(file: string): boolean {
+  if (/\.dcm$/i.test(file)) return true;
+  if (NOT_DICOM.test(file)) return false;
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const b = Buffer.alloc(132);
+    const n = readSync(fd, b, 0, 132, 0);
+    return n === 132 && b.toString('latin1', 128, 132) === 'DICM';
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Folders holding DICOM files (the root and sub-folders up to three levels down), one case each. */
+function findDicomSeries(root: string): CaseEntry[] {
+  const out: CaseEntry[] = [];
+  const walk = (dir: string, depth: number) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+    } catch {
+      return;
+    }
+    const files: string[] = [];
+    const subdirs: string[] = [];
+    for (const f of names) {
+      const p = path.join(dir, f);
+      if (isDir(p)) subdirs.push(p);
+      else if (isDicomFile(p)) files.push(p);
+    }
+    if (files.length > 0) {
+      const rel = path.relative(root, dir);
+      out.push({ id: rel === '' ? path.basename(root) : rel.split(path.sep).join('/'), images: files });
+    }
+    if (depth < 3) for (const d of subdirs) walk(d, depth + 1);
+  };
+  walk(root, 0);
+  return out;
 }

@@ -4,7 +4,9 @@
  * built-in phantom, without holding the dataset in memory.
  *
  * - **Index from headers**: opening a dataset reads only NIfTI headers (the first bytes of each file,
- *   gzip inflated just that far) and PNG file lists, and builds the (case, slice) index. Labels are read
+ *   gzip inflated just that far), DICOM headers (every file of a series, pixels not read: the series
+ *   is checked — one series, CT, even spacing — and ordered) and PNG file lists, and builds the
+ *   (case, slice) index. Labels are read
  *   at open time only when foreground-slice filtering needs them (one label volume at a time).
  * - **On demand, small LRU**: a case is read when one of its slices is first needed, turned into
  *   prepared slices (RAS, window/z-score, resized to the target size — the numbers of `caseToSlices`,
@@ -25,6 +27,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { constants as zc, gunzipSync } from 'node:zlib';
+import { planSeries, readDicomHeader, readDicomSeriesFiles, readDicomSeriesFilesSync } from './dicom';
 import { DataError, type DataProblem } from './errors';
 import { detectLayout, type DatasetLayout, type LayoutKind } from './layouts';
 import { isGzip, niftiAffine, parseNiftiHeader, readNifti, readNiftiFile, type NiftiVolume } from './nifti';
@@ -51,7 +54,7 @@ export interface LoaderOptions {
 /** One case of the index. */
 export interface IndexedCase {
   id: string;
-  kind: 'nifti' | 'png' | 'phantom';
+  kind: 'nifti' | 'dicom' | 'png' | 'phantom';
   images: string[];
   labels?: string[];
   /** Axial slices (after reorientation to RAS), and the in-plane grid before resizing. */
@@ -156,6 +159,15 @@ function headerShape(file: string, caseId: string): Vec3 {
   return out as Vec3;
 }
 
+/** Shape after reorientation to RAS of a DICOM series, from its files' headers (every file checked: one series, CT, even spacing). */
+function dicomSeriesShape(files: string[], caseId: string): Vec3 {
+  const plan = planSeries(files.map((f) => readDicomHeader(f, caseId)), caseId);
+  const { world } = axisOrientation(plan.affine);
+  const out: number[] = [0, 0, 0];
+  for (let v = 0; v < 3; v++) out[world[v]] = plan.shape[v];
+  return out as Vec3;
+}
+
 /** PNG width and height from the IHDR chunk (no decoding). */
 function pngSize(file: string, caseId: string): [number, number] {
   const b = Buffer.alloc(24);
@@ -233,6 +245,7 @@ class CaseStore {
       const pc = generatePhantomCase(c.phantom!.index, c.phantom!.options);
       return { volume: { image: pc.image, label: wantLabel ? pc.label : undefined } };
     }
+    if (c.kind === 'dicom') return { volume: { image: readDicomSeriesFilesSync(c.images, c.id) } };
     if (c.kind === 'nifti') {
       const rd = (f: string) => readNifti(readBytesSync(f, c.id), { file: path.basename(f), caseId: c.id, reorient: false });
       return { volume: { image: rd(c.images[0]), label: wantLabel && c.labels ? rd(c.labels[0]) : undefined } };
@@ -246,6 +259,7 @@ class CaseStore {
     if (c.kind === 'phantom') return this.readSync(ci);
     this.reads++;
     const wantLabel = Boolean(this.opts.labels || (this.opts.minForegroundPixels ?? 0) > 0);
+    if (c.kind === 'dicom') return { volume: { image: await readDicomSeriesFiles(c.images, c.id) } };
     if (c.kind === 'nifti') {
       const [image, label] = await Promise.all([
         readNiftiFile(c.images[0], { caseId: c.id, reorient: false }),
@@ -283,9 +297,11 @@ class CaseStore {
       if (ras.shape[2] !== c.depth) throw new DataError(path.basename(c.images[0] ?? c.id), `has ${ras.shape[2]} axial slices, its header announced ${c.depth} when the dataset was opened (the file changed?)`, c.id);
       const [w, h] = o.size ?? [ras.shape[0], ras.shape[1]];
       const norm = normalizer(o.intensity);
+      const linearPlan = samplePlan(ras, w, h, true);
+      const nearestPlan = labels && lab ? samplePlan(ras, w, h, false) : null;
       for (const z of c.slices) {
-        images.set(z, fusedAxialSlice(img.data, ras, z, w, h, norm));
-        if (labels && lab) labels.set(z, fusedAxialSlice(lab.data, ras, z, w, h, null));
+        images.set(z, fusedAxialSlice(img.data, ras, z, linearPlan, norm));
+        if (labels && lab && nearestPlan) labels.set(z, fusedAxialSlice(lab.data, ras, z, nearestPlan, null));
       }
       return { images, labels };
     }
@@ -306,73 +322,167 @@ class CaseStore {
 }
 
 /**
- * The intensity preset as a per-voxel function, with the float32 rounding of `normalizeIntensity`, so
- * that the fused path gives the same numbers as `caseToSlices`.
+ * The intensity preset as numbers: a window [lo, hi] scaled by k, or a z-score (v + off)·inv. The fused
+ * path applies it inline with the float32 rounding of `normalizeIntensity` (no per-voxel closure), so
+ * that it gives the same numbers as `caseToSlices`.
  */
-function normalizer(p: IntensityPreset): (hu: number) => number {
+interface Norm {
+  window: boolean;
+  lo: number;
+  hi: number;
+  k: number;
+  off: number;
+  inv: number;
+}
+
+function normalizer(p: IntensityPreset): Norm {
   const w = presetWindow(p);
   if (w) {
     const [lo, hi] = w;
     if (!(hi > lo)) throw new Error(`window [${lo}, ${hi}] is empty: the upper bound must exceed the lower`);
-    const k = 1 / (hi - lo);
-    return (v) => Math.fround(((v < lo ? lo : v > hi ? hi : v) - lo) * k);
+    return { window: true, lo, hi, k: 1 / (hi - lo), off: 0, inv: 1 };
   }
   const z = p as Extract<IntensityPreset, { kind: 'zscore' }>;
   if (!(z.std > 0)) throw new Error(`z-score std must be positive, got ${z.std}`);
-  const off = (z.offset ?? 0) - z.mean;
-  const inv = 1 / z.std;
-  return (v) => Math.fround((v + off) * inv);
+  return { window: false, lo: 0, hi: 0, k: 1, off: (z.offset ?? 0) - z.mean, inv: 1 / z.std };
+}
+
+/**
+ * Per-(grid, size) sampling plan of the fused slice: stored-voxel offsets of the two neighbour columns
+ * and rows of every output pixel and the bilinear weights (nearest: one column/row each). Computed once
+ * per case, not per slice or per pixel.
+ */
+interface SamplePlan {
+  w: number;
+  h: number;
+  linear: boolean;
+  cx0: Int32Array;
+  cx1: Int32Array;
+  /** float32, as `resizeSlice` keeps them (same numbers). */
+  wx: Float32Array;
+  ry0: Int32Array;
+  ry1: Int32Array;
+  wy: Float64Array;
+}
+
+function samplePlan(ras: RasIndexing, w: number, h: number, linear: boolean): SamplePlan {
+  const [nx, ny] = ras.shape;
+  const [s0, s1] = ras.stride;
+  const cx0 = new Int32Array(w);
+  const cx1 = new Int32Array(w);
+  const wx = new Float32Array(w);
+  const ry0 = new Int32Array(h);
+  const ry1 = new Int32Array(h);
+  const wy = new Float64Array(h);
+  const fx = nx / w;
+  const fy = ny / h;
+  // slice pixel (c, r) = RAS voxel (nx − 1 − c, ny − 1 − r, z)
+  for (let c = 0; c < w; c++) {
+    if (w === nx) {
+      cx0[c] = cx1[c] = (nx - 1 - c) * s0;
+    } else if (!linear) {
+      cx0[c] = cx1[c] = (nx - 1 - Math.min(nx - 1, Math.floor((c + 0.5) * fx))) * s0;
+    } else {
+      const x = Math.max(0, Math.min(nx - 1, (c + 0.5) * fx - 0.5));
+      const x0 = Math.floor(x);
+      cx0[c] = (nx - 1 - x0) * s0;
+      cx1[c] = (nx - 1 - Math.min(nx - 1, x0 + 1)) * s0;
+      wx[c] = x - x0;
+    }
+  }
+  for (let r = 0; r < h; r++) {
+    if (h === ny) {
+      ry0[r] = ry1[r] = (ny - 1 - r) * s1;
+    } else if (!linear) {
+      ry0[r] = ry1[r] = (ny - 1 - Math.min(ny - 1, Math.floor((r + 0.5) * fy))) * s1;
+    } else {
+      const y = Math.max(0, Math.min(ny - 1, (r + 0.5) * fy - 0.5));
+      const y0 = Math.floor(y);
+      ry0[r] = (ny - 1 - y0) * s1;
+      ry1[r] = (ny - 1 - Math.min(ny - 1, y0 + 1)) * s1;
+      wy[r] = y - y0;
+    }
+  }
+  return { w, h, linear: linear && !(w === nx && h === ny), cx0, cx1, wx, ry0, ry1, wy };
 }
 
 /**
  * Axial slice z of a RAS volume in the display convention of `axialSlice` (row r, column c = voxel
  * (nx − 1 − c, ny − 1 − r, z)), normalised and resized to w × h in one pass: bilinear with `norm` (images),
  * nearest without (labels). Equal, number for number, to `resizeSlice(normalize(axialSlice))` as
- * `caseToSlices` computes it, without normalising or copying the whole volume.
+ * `caseToSlices` computes it, without normalising or copying the whole volume. The voxel offsets and
+ * weights come from a precomputed plan, and the normalisation is inline (data bench: ~3× faster than
+ * a per-voxel closure).
  */
-function fusedAxialSlice(data: Float32Array, ras: RasIndexing, z: number, w: number, h: number, norm: ((v: number) => number) | null): Slice {
-  const [nx, ny] = ras.shape;
-  const [s0, s1, s2] = ras.stride;
-  const base = ras.start + z * s2;
+function fusedAxialSlice(data: Float32Array, ras: RasIndexing, z: number, plan: SamplePlan, norm: Norm | null): Slice {
+  const { w, h, cx0, cx1, wx, ry0, ry1, wy } = plan;
+  const base = ras.start + z * ras.stride[2];
   const out = new Float32Array(w * h);
-  // stored voxel index of slice pixel (c, r) = RAS voxel (nx − 1 − c, ny − 1 − r, z)
-  const at = (c: number, r: number) => base + (nx - 1 - c) * s0 + (ny - 1 - r) * s1;
-  if (w === nx && h === ny) {
-    for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) out[c + w * r] = norm ? norm(data[at(c, r)]) : data[at(c, r)];
-    return { data: out, width: w, height: h };
-  }
-  const fx = nx / w;
-  const fy = ny / h;
-  if (!norm) {
-    const xs = Int32Array.from({ length: w }, (_, c) => Math.min(nx - 1, Math.floor((c + 0.5) * fx)));
+  if (!norm || !plan.linear) {
+    // same grid (any preset) or nearest (labels): one voxel per pixel
+    const win = norm?.window ?? false;
+    const lo = norm?.lo ?? 0;
+    const hi = norm?.hi ?? 0;
+    const k = norm?.k ?? 1;
+    const off = norm?.off ?? 0;
+    const inv = norm?.inv ?? 1;
     for (let r = 0; r < h; r++) {
-      const y = Math.min(ny - 1, Math.floor((r + 0.5) * fy));
-      for (let c = 0; c < w; c++) out[c + w * r] = data[at(xs[c], y)];
+      const row = base + ry0[r];
+      const o = w * r;
+      if (!norm) for (let c = 0; c < w; c++) out[o + c] = data[row + cx0[c]];
+      else if (win) {
+        for (let c = 0; c < w; c++) {
+          const v = data[row + cx0[c]];
+          out[o + c] = ((v < lo ? lo : v > hi ? hi : v) - lo) * k;
+        }
+      } else for (let c = 0; c < w; c++) out[o + c] = (data[row + cx0[c]] + off) * inv;
     }
     return { data: out, width: w, height: h };
   }
-  const x0 = new Int32Array(w);
-  const x1 = new Int32Array(w);
-  const wx = new Float32Array(w);
-  for (let c = 0; c < w; c++) {
-    const x = Math.max(0, Math.min(nx - 1, (c + 0.5) * fx - 0.5));
-    x0[c] = Math.floor(x);
-    x1[c] = Math.min(nx - 1, x0[c] + 1);
-    wx[c] = x - x0[c];
-  }
-  for (let r = 0; r < h; r++) {
-    const y = Math.max(0, Math.min(ny - 1, (r + 0.5) * fy - 0.5));
-    const y0 = Math.floor(y);
-    const y1 = Math.min(ny - 1, y0 + 1);
-    const wy = y - y0;
-    for (let c = 0; c < w; c++) {
-      const p00 = norm(data[at(x0[c], y0)]);
-      const p10 = norm(data[at(x1[c], y0)]);
-      const p01 = norm(data[at(x0[c], y1)]);
-      const p11 = norm(data[at(x1[c], y1)]);
-      const a = p00 + wx[c] * (p10 - p00);
-      const b = p01 + wx[c] * (p11 - p01);
-      out[c + w * r] = a + wy * (b - a);
+  const f = Math.fround;
+  if (norm.window) {
+    const { lo, hi, k } = norm;
+    for (let r = 0; r < h; r++) {
+      const b0 = base + ry0[r];
+      const b1 = base + ry1[r];
+      const ty = wy[r];
+      const o = w * r;
+      for (let c = 0; c < w; c++) {
+        const c0 = cx0[c];
+        const c1 = cx1[c];
+        let v = data[b0 + c0];
+        const p00 = f(((v < lo ? lo : v > hi ? hi : v) - lo) * k);
+        v = data[b0 + c1];
+        const p10 = f(((v < lo ? lo : v > hi ? hi : v) - lo) * k);
+        v = data[b1 + c0];
+        const p01 = f(((v < lo ? lo : v > hi ? hi : v) - lo) * k);
+        v = data[b1 + c1];
+        const p11 = f(((v < lo ? lo : v > hi ? hi : v) - lo) * k);
+        const tx = wx[c];
+        const a = p00 + tx * (p10 - p00);
+        const b = p01 + tx * (p11 - p01);
+        out[o + c] = a + ty * (b - a);
+      }
+    }
+  } else {
+    const { off, inv } = norm;
+    for (let r = 0; r < h; r++) {
+      const b0 = base + ry0[r];
+      const b1 = base + ry1[r];
+      const ty = wy[r];
+      const o = w * r;
+      for (let c = 0; c < w; c++) {
+        const c0 = cx0[c];
+        const c1 = cx1[c];
+        const p00 = f((data[b0 + c0] + off) * inv);
+        const p10 = f((data[b0 + c1] + off) * inv);
+        const p01 = f((data[b1 + c0] + off) * inv);
+        const p11 = f((data[b1 + c1] + off) * inv);
+        const tx = wx[c];
+        const a = p00 + tx * (p10 - p00);
+        const b = p01 + tx * (p11 - p01);
+        out[o + c] = a + ty * (b - a);
+      }
     }
   }
   return { data: out, width: w, height: h };
@@ -457,7 +567,10 @@ export class SliceDataset {
     }
     for (const c of layout.cases) {
       try {
-        if (layout.unit === 'volume') {
+        if (layout.kind === 'dicom') {
+          const [width, height, depth] = dicomSeriesShape(c.images, c.id);
+          cases.push({ id: c.id, kind: 'dicom', images: c.images, depth, width, height, slices: Array.from({ length: depth }, (_, z) => z) });
+        } else if (layout.unit === 'volume') {
           const [width, height, depth] = headerShape(c.images[0], c.id);
           cases.push({ id: c.id, kind: 'nifti', images: c.images, labels: c.labels, depth, width, height, slices: Array.from({ length: depth }, (_, z) => z) });
         } else {
