@@ -201,7 +201,7 @@ test(
   withDir(async (dir) => {
     const r = await runInspect(dir, false);
     assert.equal(r.code, 2);
-    assert.match(r.err, /no images found: expected \.nii\/\.nii\.gz volumes or \.png slices/);
+    assert.match(r.err, /no images found: expected \.nii\/\.nii\.gz volumes, DICOM series folders or \.png slices/);
     const m = await runInspect(path.join(dir, 'nope'), false);
     assert.equal(m.code, 2);
     assert.match(m.err, /nope: does not exist/);
