@@ -24,7 +24,7 @@ import { openCollapsePanel } from './panels/collapsePanel';
 import { openCurvesPanel } from './panels/curvesPanel';
 import { openOverlaysPanel } from './panels/overlaysPanel';
 import type { RunPanel } from './panels/runPanel';
-import { followRun } from './panels/runView';
+import { runningRuns, selectRun } from './panels/runView';
 
 export interface TrainResult {
   /** Set when the job was not started (untrusted workspace, invalid config, no file). */
@@ -96,10 +96,10 @@ export class Studio implements vscode.Disposable {
       this.authoring,
       this.status,
       runsView,
-      // The side view (Run) follows the run selected in the Runs view.
+      // The side view (Run) follows the run selected in the Runs view; with none selected, the running run.
       runsView.onDidChangeSelection((e) => {
         const node = e.selection[0];
-        if (node?.kind === 'run') followRun(node.summary.dir);
+        selectRun(node?.kind === 'run' ? node.summary.dir : undefined);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('medssl.runsDir') && (this.watchRuns(), this.refresh())),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void vscode.commands.executeCommand('setContext', 'medssl.trusted', true)),
@@ -527,6 +527,7 @@ export class Studio implements vscode.Disposable {
 
   private onJobsChanged(): void {
     this.updateStatus();
+    runningRuns(this.jobs.all().flatMap((j) => (j.state === 'running' && j.runDirs.length ? [j.runDirs[j.runDirs.length - 1]] : [])));
     this.refreshSoon();
   }
 

@@ -62,11 +62,16 @@ export interface CurvesRun extends RunLabel {
   totalSteps?: number;
 }
 
+/** Progress of the current stage of a run (a run trains, then evaluates: each stage counts its own steps). */
 export interface RunProgress {
   step: number;
   totalSteps: number;
   imagesPerSec: number;
   etaSec: number;
+  /** The stage these steps count: 'pretraining', 'linear evaluation', 'fine-tuning'. */
+  stage?: string;
+  /** The stages finished before it, in order (e.g. ['pretraining'] while the linear evaluation runs). */
+  stagesDone?: string[];
 }
 
 /** A new scalar point (live: few at a time, so plain JSON). */

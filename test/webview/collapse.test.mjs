@@ -3,30 +3,17 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { launchBrowser, openPanel, ROOT, screenshot, startServer } from './harness.mjs';
+import { describe, it } from 'node:test';
+import { ROOT, screenshotEveryTheme, usePanelSuite } from './harness.mjs';
 import { canvasFingerprint, METHOD_RUN, MOCO_RUN, postBinary, runData } from './runFixtures.mjs';
 
 const diag = (dir, step) => JSON.parse(fs.readFileSync(path.join(dir, 'diagnostics', `${step}.json`), 'utf8'));
 const steps = (dir) => fs.readdirSync(path.join(dir, 'diagnostics')).map((f) => Number(f.replace('.json', ''))).sort((a, b) => a - b);
 
-let browser;
-let server;
-let origin;
-
-before(async () => {
-  for (const f of ['dist/webview/collapse.js', 'media/collapse.css']) assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} missing: npm run build`);
-  ({ server, origin } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const suite = usePanelSuite('collapse');
 
 async function openWithRuns(opts = {}) {
-  const r = await openPanel(browser, origin, 'collapse', { width: 1100, height: 900, ...opts });
+  const r = await suite.open({ width: 1100, height: 900, ...opts });
   const runs = runData.collapseRuns([MOCO_RUN, METHOD_RUN]);
   await postBinary(r.page, { type: 'collapse', runs });
   await r.page.waitForSelector('[data-testid="chart-rank"] canvas');
@@ -78,7 +65,7 @@ describe('Collapse panel', () => {
     assert.deepEqual(saved.dirs, [MOCO_RUN, METHOD_RUN]);
     await context.close();
     // reopened with that state (the panel was hidden, or the window reloaded): same step
-    const again = await openPanel(browser, origin, 'collapse', { width: 1100, height: 900, state: saved });
+    const again = await suite.open({ width: 1100, height: 900, state: saved });
     await postBinary(again.page, { type: 'collapse', runs: runData.collapseRuns([MOCO_RUN, METHOD_RUN]) });
     await again.page.waitForSelector('[data-testid="chart-rank"] canvas');
     assert.match(await again.page.locator('[data-testid="step-label"]').innerText(), new RegExp(`step ${first}\\b`));
@@ -113,13 +100,26 @@ describe('Collapse panel', () => {
     await context.close();
   });
 
-  for (const theme of ['light', 'dark', 'hc']) {
-    it(`screenshot (${theme})`, async () => {
-      const { page, context, problems } = await openWithRuns({ theme });
-      await page.waitForTimeout(200);
-      await screenshot(page, `collapse-${theme}`);
-      assert.deepEqual(problems, []);
-      await context.close();
-    });
-  }
+  it('one diagnostics step so far: the rank chart ranges around it; the verdict follows the numbers', async () => {
+    const { page, context } = await suite.open({ width: 1100, height: 900 });
+    const runs = runData.collapseRuns([METHOD_RUN]).map((r) => ({ ...r, steps: r.steps.slice(0, 1) }));
+    await postBinary(page, { type: 'collapse', runs });
+    await page.waitForSelector('[data-testid="chart-rank"] .uplot');
+    const first = runs[0].steps[0];
+    const [x0, x1] = (await page.locator('[data-testid="chart-rank"] .uplot').getAttribute('data-x-range')).split(',').map(Number);
+    assert.ok(x0 < first.step && first.step < x1 && x1 - x0 <= 2 * first.step, `step ${first.step}: ${x0}..${x1}`);
+    const id = runs[0].runId;
+    for (const which of ['representation', 'embedding']) {
+      const sp = first[which];
+      const m = Math.min(sp.dim, sp.samples - 1);
+      const cls = await page.locator(`[data-testid="reading-${id}-${which}"]`).getAttribute('data-verdict');
+      // the recorded 10-step runs use under half of what they can show: not "spread"
+      assert.ok(sp.effectiveRank < m / 2, `${which}: fixture effective rank ${sp.effectiveRank} of ${m}`);
+      assert.notEqual(cls, 'ok');
+      assert.match(await page.locator(`[data-testid="verdict-${id}-${which}"]`).innerText(), new RegExp(`effective rank ${sp.effectiveRank.toFixed(1)} of ${m}\\)`));
+    }
+    await context.close();
+  });
+
+  screenshotEveryTheme('collapse', openWithRuns);
 });

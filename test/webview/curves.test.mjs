@@ -4,31 +4,18 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { launchBrowser, openPanel, ROOT, screenshot, startServer } from './harness.mjs';
+import { describe, it } from 'node:test';
+import { ROOT, screenshotEveryTheme, usePanelSuite } from './harness.mjs';
 import { canvasFingerprint, METHOD_RUN, MOCO_RUN, postBinary, runData } from './runFixtures.mjs';
 
 const scalars = (dir) =>
   fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.type === 'scalar');
 const lastOf = (dir, name) => scalars(dir).filter((e) => e.name === name).at(-1);
 
-let browser;
-let server;
-let origin;
-
-before(async () => {
-  for (const f of ['dist/webview/curves.js', 'media/curves.css']) assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} missing: npm run build`);
-  ({ server, origin } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const suite = usePanelSuite('curves');
 
 async function openWithRuns(opts = {}) {
-  const r = await openPanel(browser, origin, 'curves', { width: 1200, height: 900, ...opts });
+  const r = await suite.open({ width: 1200, height: 900, ...opts });
   const { runs } = runData.curvesRuns([MOCO_RUN, METHOD_RUN]);
   await postBinary(r.page, { type: 'curves', runs });
   await r.page.waitForSelector('[data-testid="chart-loss"] canvas');
@@ -121,15 +108,25 @@ describe('Curves panel', () => {
     await context.close();
   });
 
-  for (const theme of ['light', 'dark', 'hc']) {
-    it(`screenshot (${theme})`, async () => {
-      const { page, context, problems } = await openWithRuns({ theme });
-      await page.waitForTimeout(200);
-      await screenshot(page, `curves-${theme}`);
-      assert.deepEqual(problems, []);
-      await context.close();
-    });
-  }
+  it('a single point (Dice, once per evaluation) and a flat series get sensible axis ranges', async () => {
+    const { page, context } = await openWithRuns();
+    const range = async (group, axis) => (await page.locator(`[data-testid="chart-${group}"] .uplot`).getAttribute(`data-${axis}-range`)).split(',').map(Number);
+    const diceStep = lastOf(METHOD_RUN, 'linear/dice/meanForeground').step;
+    const [x0, x1] = await range('dice', 'x');
+    assert.ok(x0 < diceStep && diceStep < x1 && x1 - x0 <= diceStep, `Dice at step ${diceStep}: x ${x0}..${x1} (it was 0..${2 * diceStep})`);
+    assert.deepEqual([x0, x1], [130, 230]);
+    // a run whose only Dice scalar and only loss are one flat value
+    const one = { ...runData.curvesRuns([METHOD_RUN]).runs[0], runId: 'flat', series: runData.toSeries([{ name: 'linear/dice/meanForeground', step: 180, value: 0.5 }, { name: 'loss/total', step: 1, value: 3 }, { name: 'loss/total', step: 2, value: 3 }]) };
+    await postBinary(page, { type: 'curves', runs: [one] });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="legend"] .run-chip').length === 1);
+    const near = (got, want) => assert.ok(got.every((v, i) => Math.abs(v - want[i]) < 1e-9), `${got} ≉ ${want}`);
+    near(await range('dice', 'y'), [0.45, 0.55]);
+    near(await range('loss', 'y'), [2.7, 3.3]);
+    assert.deepEqual(await range('loss', 'x'), [1, 2]);
+    await context.close();
+  });
+
+  screenshotEveryTheme('curves', openWithRuns);
 });
 
 /** Points repeated at the same step (kept once: the newest). */

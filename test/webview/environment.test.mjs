@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { launchBrowser, openPanel, postToPanel, ROOT, screenshot, startServer } from './harness.mjs';
+import { describe, it } from 'node:test';
+import { ROOT, postToPanel, screenshot, usePanelSuite } from './harness.mjs';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'env-report.json'), 'utf8'));
 
@@ -25,24 +25,11 @@ function gpuVariant(r) {
 const gib = (mib) => `${(mib / 1024).toFixed(1)} GiB`;
 const text = (page, sel) => page.locator(sel).innerText();
 
-let browser;
-let server;
-let origin;
-
-before(async () => {
-  for (const f of ['dist/webview/environment.js', 'media/environment.css']) assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} missing: npm run build`);
-  ({ server, origin } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const suite = usePanelSuite('environment');
 
 describe('Environment panel', () => {
   it('says it is checking, and tells the host it is ready', async () => {
-    const { page, context, problems } = await openPanel(browser, origin, 'environment');
+    const { page, context, problems } = await suite.open();
     await page.waitForSelector('[data-testid="placeholder"]');
     assert.match(await text(page, '[data-testid="placeholder"]'), /Checking the environment/);
     assert.deepEqual(await page.evaluate(() => window.__posted), [{ type: 'ready' }]);
@@ -52,7 +39,7 @@ describe('Environment panel', () => {
 
   for (const theme of ['light', 'dark']) {
     it(`shows every value of the report (${theme} theme)`, async () => {
-      const { page, context, problems } = await openPanel(browser, origin, 'environment', { theme });
+      const { page, context, problems } = await suite.open({ theme });
       await postToPanel(page, { type: 'env', report: fixture });
       await page.waitForSelector('[data-testid="gpu-answer"]');
 
@@ -101,7 +88,7 @@ describe('Environment panel', () => {
   }
 
   it('stays readable in a narrow editor column (no horizontal scrolling)', async () => {
-    const { page, context } = await openPanel(browser, origin, 'environment', { theme: 'dark', width: 420, height: 800 });
+    const { page, context } = await suite.open({ theme: 'dark', width: 420, height: 800 });
     await postToPanel(page, { type: 'env', report: fixture });
     await page.waitForSelector('[data-testid="gpu-answer"]');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -111,7 +98,7 @@ describe('Environment panel', () => {
   });
 
   it('Re-check posts {type: "recheck"} and shows it is busy until the next report', async () => {
-    const { page, context } = await openPanel(browser, origin, 'environment');
+    const { page, context } = await suite.open();
     await postToPanel(page, { type: 'env', report: fixture });
     const button = page.locator('[data-testid="recheck"]');
     await button.click();
@@ -129,7 +116,7 @@ describe('Environment panel', () => {
 
   it('shows a GPU machine: Yes, every CUDA library found, no warning', async () => {
     const gpu = gpuVariant(fixture);
-    const { page, context, problems } = await openPanel(browser, origin, 'environment', { theme: 'dark' });
+    const { page, context, problems } = await suite.open({ theme: 'dark' });
     await postToPanel(page, { type: 'env', report: gpu });
     await page.waitForSelector('[data-testid="gpu-answer"]');
     assert.equal(await text(page, '[data-testid="gpu-badge"]'), 'Yes');
@@ -143,21 +130,21 @@ describe('Environment panel', () => {
   });
 
   it('keeps the report in its state and shows it again when restored, before any message', async () => {
-    let { page, context } = await openPanel(browser, origin, 'environment');
+    let { page, context } = await suite.open();
     await postToPanel(page, { type: 'env', report: fixture });
     await page.waitForSelector('[data-testid="gpu-answer"]');
     const saved = await page.evaluate(() => window.__state);
     assert.deepEqual(saved.report, fixture);
     await context.close();
 
-    ({ page, context } = await openPanel(browser, origin, 'environment', { state: saved }));
+    ({ page, context } = await suite.open({ state: saved }));
     await page.waitForSelector('[data-testid="gpu-answer"]');
     assert.equal(await text(page, '[data-testid="gpu-answer"]'), fixture.gpuAnswer);
     await context.close();
   });
 
   it('shows an error from the host and lets the user try again', async () => {
-    const { page, context } = await openPanel(browser, origin, 'environment');
+    const { page, context } = await suite.open();
     await postToPanel(page, { type: 'busy', what: 'Checking the environment…' });
     assert.equal(await page.locator('[data-testid="recheck"]').isDisabled(), true);
     await postToPanel(page, { type: 'envError', message: "Check Environment failed: 'medssl env' failed (exit 1): cannot find dist/cli.js" });
@@ -169,7 +156,7 @@ describe('Environment panel', () => {
   });
 
   it('works outside VS Code (no acquireVsCodeApi): the shim records what it posts', async () => {
-    const { page, context, problems } = await openPanel(browser, origin, 'environment', { vscodeApi: false, theme: 'dark' });
+    const { page, context, problems } = await suite.open({ vscodeApi: false, theme: 'dark' });
     await postToPanel(page, { type: 'env', report: fixture });
     await page.locator('[data-testid="recheck"]').click();
     assert.deepEqual(await page.evaluate(() => window.__medsslPosted), [{ type: 'ready' }, { type: 'recheck' }]);

@@ -6,6 +6,8 @@ import * as http from 'node:http';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -15,15 +17,30 @@ const { webviewHtml, makeNonce } = require(path.join(ROOT, 'out', 'src', 'extens
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
+/** VS Code's fonts on Linux (the same in every theme). */
+const FONTS = {
+  '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
+  '--vscode-font-size': '13px',
+  '--vscode-editor-font-family': '"Droid Sans Mono", "monospace", monospace',
+};
+
+/** VS Code's chart palette of the dark themes (Dark Modern and High Contrast share it). */
+const DARK_CHARTS = {
+  '--vscode-charts-blue': '#3794ff',
+  '--vscode-charts-orange': '#d18616',
+  '--vscode-charts-green': '#89d185',
+  '--vscode-charts-purple': '#b180d7',
+  '--vscode-charts-red': '#f14c4c',
+  '--vscode-charts-yellow': '#cca700',
+};
+
 /** The variables VS Code puts on <html> for its default themes (Light Modern, Dark Modern), the ones panels use. */
 export const THEMES = {
   light: {
     bodyClass: 'vscode-light',
     colorScheme: 'light',
     vars: {
-      '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-      '--vscode-font-size': '13px',
-      '--vscode-editor-font-family': '"Droid Sans Mono", "monospace", monospace',
+      ...FONTS,
       '--vscode-foreground': '#3b3b3b',
       '--vscode-editor-background': '#ffffff',
       '--vscode-descriptionForeground': '#3b3b3b',
@@ -62,9 +79,7 @@ export const THEMES = {
     bodyClass: 'vscode-dark',
     colorScheme: 'dark',
     vars: {
-      '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-      '--vscode-font-size': '13px',
-      '--vscode-editor-font-family': '"Droid Sans Mono", "monospace", monospace',
+      ...FONTS,
       '--vscode-foreground': '#cccccc',
       '--vscode-editor-background': '#1f1f1f',
       '--vscode-descriptionForeground': '#9d9d9d',
@@ -83,12 +98,7 @@ export const THEMES = {
       '--vscode-testing-iconPassed': '#73c991',
       '--vscode-testing-iconFailed': '#f14c4c',
       '--vscode-list-hoverBackground': '#2a2d2e',
-      '--vscode-charts-blue': '#3794ff',
-      '--vscode-charts-orange': '#d18616',
-      '--vscode-charts-green': '#89d185',
-      '--vscode-charts-purple': '#b180d7',
-      '--vscode-charts-red': '#f14c4c',
-      '--vscode-charts-yellow': '#cca700',
+      ...DARK_CHARTS,
       '--vscode-input-background': '#313131',
       '--vscode-input-foreground': '#cccccc',
       '--vscode-input-border': '#3c3c3c',
@@ -104,9 +114,7 @@ export const THEMES = {
     bodyClass: 'vscode-high-contrast',
     colorScheme: 'dark',
     vars: {
-      '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-      '--vscode-font-size': '13px',
-      '--vscode-editor-font-family': '"Droid Sans Mono", "monospace", monospace',
+      ...FONTS,
       '--vscode-foreground': '#ffffff',
       '--vscode-editor-background': '#000000',
       '--vscode-descriptionForeground': '#ffffff',
@@ -124,12 +132,7 @@ export const THEMES = {
       '--vscode-editorWarning-foreground': '#ffd370',
       '--vscode-testing-iconPassed': '#73c991',
       '--vscode-testing-iconFailed': '#f14c4c',
-      '--vscode-charts-blue': '#3794ff',
-      '--vscode-charts-orange': '#d18616',
-      '--vscode-charts-green': '#89d185',
-      '--vscode-charts-purple': '#b180d7',
-      '--vscode-charts-red': '#f14c4c',
-      '--vscode-charts-yellow': '#cca700',
+      ...DARK_CHARTS,
       '--vscode-settings-checkboxBackground': '#000000',
       '--vscode-settings-checkboxBorder': '#6fc3df',
       '--vscode-settings-checkboxForeground': '#ffffff',
@@ -236,4 +239,39 @@ export async function screenshot(page, name) {
   const file = path.join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * One test file's browser and page server for a panel: checks the panel was built, starts both before the
+ * file's tests and closes them after. `suite.open(opts)` opens the panel (openPanel's options).
+ */
+export function usePanelSuite(panel) {
+  const suite = { browser: undefined, origin: undefined, open: (opts = {}) => openPanel(suite.browser, suite.origin, panel, opts) };
+  let server;
+  before(async () => {
+    for (const f of [`dist/webview/${panel}.js`, `media/${panel}.css`]) assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} missing: npm run build`);
+    ({ server, origin: suite.origin } = await startServer());
+    suite.browser = await launchBrowser();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    server?.close();
+  });
+  return suite;
+}
+
+/**
+ * One test per theme (light, dark, high contrast): `open({ theme })` shows the panel, the page is saved as
+ * test-results/screenshots/<name>-<theme>.png, and nothing went wrong on the way (CSP, console, requests).
+ */
+export function screenshotEveryTheme(name, open) {
+  for (const theme of Object.keys(THEMES)) {
+    it(`screenshot (${theme})`, async () => {
+      const { page, context, problems } = await open({ theme });
+      await page.waitForTimeout(200);
+      await screenshot(page, `${name}-${theme}`);
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  }
 }

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { launchBrowser, openPanel, ROOT, screenshot, startServer } from './harness.mjs';
+import { describe, it } from 'node:test';
+import { ROOT, screenshot, usePanelSuite } from './harness.mjs';
 import { countColor, METHOD_RUN, postBinary, runData } from './runFixtures.mjs';
 
 const index = JSON.parse(fs.readFileSync(path.join(METHOD_RUN, 'overlays', 'linear', 'index.json'), 'utf8'));
@@ -15,23 +15,10 @@ const FN = [64, 160, 255];
 const VIEW = '[data-testid="view"]';
 const d3 = (v) => (v === null ? '—' : String(Number(v.toPrecision(3))));
 
-let browser;
-let server;
-let origin;
-
-before(async () => {
-  for (const f of ['dist/webview/overlays.js', 'media/overlays.css']) assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} missing: npm run build`);
-  ({ server, origin } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const suite = usePanelSuite('overlays');
 
 async function open(opts = {}) {
-  const r = await openPanel(browser, origin, 'overlays', { width: 1100, height: 700, ...opts });
+  const r = await suite.open({ width: 1100, height: 700, ...opts });
   await postBinary(r.page, { type: 'overlays', overlays: runData.readOverlays(METHOD_RUN) });
   await r.page.waitForSelector(VIEW);
   return r;
@@ -100,7 +87,7 @@ describe('Overlays panel', () => {
     const saved = await page.evaluate(() => window.__state);
     assert.deepEqual(saved.dirs, [METHOD_RUN]);
     await context.close();
-    const again = await openPanel(browser, origin, 'overlays', { width: 1100, height: 700, state: saved });
+    const again = await suite.open({ width: 1100, height: 700, state: saved });
     await postBinary(again.page, { type: 'overlays', overlays: runData.readOverlays(METHOD_RUN) });
     await again.page.waitForSelector(VIEW);
     assert.equal(await shown(again.page), `${caseId}/${zs[zs.indexOf(start) - 1]}`);

@@ -9,8 +9,11 @@
 import uPlot from 'uplot';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import type { CollapseRun, CollapseStep, HostToWebview, SpectrumPayload } from '../../src/protocol/messages';
+import type { CollapseRun, CollapseStep, SpectrumPayload } from '../../src/protocol/messages';
 import { acquireApi } from '../shared/vscodeApi';
+import { connectPanel, rerenderOnResize } from '../shared/hostMessages';
+import { reading, verdict } from './reading';
+import { axisStyle, scaleRangesPlugin, STEP_INCRS, stepScale, valueScale } from '../shared/charts';
 import { ce, ensureCodicons, fmt, h, seriesColors, themeColor, runChips as chipsOfRuns } from '../shared/dom';
 
 interface PanelState {
@@ -84,26 +87,9 @@ function decadeLabels(_u: uPlot, splits: number[]): string[] {
   });
 }
 
-export function reading(s: SpectrumPayload): string {
-  return `${s.dims99} of ${s.dim} dimensions hold 99% of the variance`;
-}
-
-function verdict(s: SpectrumPayload): { cls: string; text: string } {
-  const f = s.dims99 / s.dim;
-  if (s.effectiveRank < 2 || f < 0.05) return { cls: 'bad', text: 'collapsed: almost all variance in a few directions' };
-  if (f < 0.25) return { cls: 'warn', text: 'partly collapsed: most dimensions carry little variance' };
-  return { cls: 'ok', text: 'spread: the variance uses many dimensions' };
-}
-
 const colorOf = (i: number): string => seriesColors()[i % 6];
 
 // ---------------------------------------------------------------------------------------------------------
-function axisStyle(): Pick<uPlot.Axis, 'stroke' | 'grid' | 'ticks'> {
-  const fg = themeColor('--vscode-foreground', '#616161');
-  const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.25)');
-  return { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
-}
-
 function chartWidth(el: HTMLElement): number {
   return Math.max(240, Math.floor(el.clientWidth || 400));
 }
@@ -122,8 +108,9 @@ function spectrumChart(host: HTMLElement, which: 'representation' | 'embedding',
     width: chartWidth(host),
     height: 220,
     legend: { show: false },
+    plugins: [scaleRangesPlugin()],
     cursor: { show: true, drag: { x: false, y: false } },
-    scales: { x: { time: false }, y: { distr: 3, log: 10 } },
+    scales: { x: { time: false, range: (_u, _min, max) => [1, Math.max(2, max)] }, y: valueScale(true) },
     axes: [
       { ...axisStyle(), label: 'index k (descending)', labelSize: 18 },
       { ...axisStyle(), label: 'singular value σk (log)', labelSize: 18, size: 56, splits: decadeSplits, values: decadeLabels, filter: (_u, splits) => splits, space: 12 },
@@ -164,10 +151,10 @@ function rankChart(host: HTMLElement, step: number): void {
     width: chartWidth(host),
     height: 200,
     legend: { show: false },
-    plugins: [marker],
-    scales: { x: { time: false, range: steps.length === 1 ? [steps[0] - 1, steps[0] + 1] : undefined }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+    plugins: [marker, scaleRangesPlugin()],
+    scales: { x: stepScale(), y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
     axes: [
-      { ...axisStyle(), label: 'step', labelSize: 18 },
+      { ...axisStyle(), label: 'step', labelSize: 18, incrs: STEP_INCRS },
       { ...axisStyle(), label: 'effective rank', labelSize: 18, size: 48 },
     ],
     series,
@@ -219,11 +206,11 @@ function readingCard(r: CollapseRun, i: number, step: number): HTMLElement {
     const v = verdict(sp);
     return h(
       'div',
-      { class: 'reading', 'data-testid': `reading-${r.runId}-${which}`, 'data-dims99': String(sp.dims99), 'data-dim': String(sp.dim), 'data-erank': String(sp.effectiveRank) },
+      { class: 'reading', 'data-testid': `reading-${r.runId}-${which}`, 'data-dims99': String(sp.dims99), 'data-dim': String(sp.dim), 'data-erank': String(sp.effectiveRank), 'data-verdict': v.cls },
       h('h4', {}, title),
-      h('p', { class: 'big' }, h('strong', {}, String(sp.dims99)), ` of ${sp.dim} dimensions hold 99% of the variance.`),
+      h('p', { class: 'big' }, h('strong', {}, String(sp.dims99)), ` ${reading(sp).slice(String(sp.dims99).length + 1)}.`),
       h('p', {}, `Effective rank ${fmt(sp.effectiveRank)} of ${sp.dim}; std × √d ${fmt(sp.stdSqrtD)}.`),
-      h('p', { class: `verdict ${v.cls}` }, v.text),
+      h('p', { class: `verdict ${v.cls}`, 'data-testid': `verdict-${r.runId}-${which}` }, v.text),
     );
   };
   return h(
@@ -290,11 +277,7 @@ function togglePlay(): void {
   render();
 }
 
-let resizeTimer: ReturnType<typeof setTimeout> | undefined;
-window.addEventListener('resize', () => {
-  if (resizeTimer) clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(render, 100);
-});
+rerenderOnResize(render);
 
 window.addEventListener('keydown', (e) => {
   if (!(e.target instanceof HTMLInputElement) && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) {
@@ -307,30 +290,26 @@ window.addEventListener('keydown', (e) => {
   }
 });
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const m = event.data as HostToWebview;
-  if (typeof m !== 'object' || m === null || typeof m.type !== 'string') return;
-  switch (m.type) {
-    case 'collapse':
+connectPanel(
+  vscode,
+  {
+    collapse: (m) => {
       runs = m.runs;
       error = undefined;
       state.dirs = m.runs.map((r) => r.dir).filter((d): d is string => typeof d === 'string');
       save();
       render();
-      break;
-    case 'collapseStep': {
+    },
+    collapseStep: (m) => {
       const r = runs.find((x) => x.runId === m.runId);
       if (!r) return;
       r.steps = [...r.steps.filter((s) => s.step !== m.step.step), m.step].sort((a, b) => a.step - b.step);
       render();
-      break;
-    }
-    case 'runError':
+    },
+    runError: (m) => {
       error = m.message;
       render();
-      break;
-  }
-});
-
-render();
-vscode.postMessage({ type: 'ready' });
+    },
+  },
+  render,
+);

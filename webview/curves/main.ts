@@ -6,8 +6,10 @@
 import uPlot from 'uplot';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import type { CurvesRun, HostToWebview, ScalarPoint } from '../../src/protocol/messages';
+import type { CurvesRun, ScalarPoint } from '../../src/protocol/messages';
 import { acquireApi } from '../shared/vscodeApi';
+import { connectPanel, rerenderOnResize } from '../shared/hostMessages';
+import { axisStyle, scaleRangesPlugin, STEP_INCRS, stepScale, valueScale } from '../shared/charts';
 import { ce, ensureCodicons, fmt, h, seriesColors, themeColor, runChips as chipsOfRuns } from '../shared/dom';
 
 interface PanelState {
@@ -82,12 +84,6 @@ function namesIn(group: string): string[] {
 // ---------------------------------------------------------------------------------------------------------
 const charts = new Map<string, uPlot>();
 
-function axisStyle(): Pick<uPlot.Axis, 'stroke' | 'grid' | 'ticks'> {
-  const fg = themeColor('--vscode-foreground', '#616161');
-  const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.25)');
-  return { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
-}
-
 /** Aligned data of a group: x = union of steps, one column per (shown run, name), smoothed. */
 function groupData(group: string): { data: uPlot.AlignedData; series: uPlot.Series[]; keys: string[] } {
   const names = namesIn(group);
@@ -126,10 +122,11 @@ function makeChart(group: string, host: HTMLElement): void {
     width: Math.max(280, Math.floor(host.clientWidth || 420)),
     height: 190,
     legend: { show: false },
+    plugins: [scaleRangesPlugin()],
     cursor: { drag: { x: true, y: false } },
-    scales: { x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) }, y: state.logY ? { distr: 3, log: 10 } : {} },
+    scales: { x: stepScale(), y: valueScale(state.logY) },
     axes: [
-      { ...axisStyle(), label: 'step', labelSize: 16 },
+      { ...axisStyle(), label: 'step', labelSize: 16, incrs: STEP_INCRS },
       { ...axisStyle(), size: 56, values: (_u, splits) => splits.map((v) => (v === null ? '' : fmt(v, 3))) },
     ],
     series,
@@ -306,17 +303,12 @@ function append(runId: string, points: ScalarPoint[], status?: string): void {
   }
 }
 
-let resizeTimer: ReturnType<typeof setTimeout> | undefined;
-window.addEventListener('resize', () => {
-  if (resizeTimer) clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(render, 100);
-});
+rerenderOnResize(render);
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const m = event.data as HostToWebview;
-  if (typeof m !== 'object' || m === null || typeof m.type !== 'string') return;
-  switch (m.type) {
-    case 'curves':
+connectPanel(
+  vscode,
+  {
+    curves: (m) => {
       runs = m.runs.map((r: CurvesRun) => ({
         runId: r.runId,
         name: r.name,
@@ -329,16 +321,12 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       state.dirs = runs.map((r) => r.dir).filter((d): d is string => typeof d === 'string');
       save();
       render();
-      break;
-    case 'curvesAppend':
-      append(m.runId, m.points, m.status);
-      break;
-    case 'runError':
+    },
+    curvesAppend: (m) => append(m.runId, m.points, m.status),
+    runError: (m) => {
       error = m.message;
       render();
-      break;
-  }
-});
-
-render();
-vscode.postMessage({ type: 'ready' });
+    },
+  },
+  render,
+);

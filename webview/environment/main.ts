@@ -6,9 +6,10 @@
  * messages with window.postMessage, for browser tests and screenshots): without acquireVsCodeApi a shim
  * keeps the state in sessionStorage and records what the panel posts in `window.__medsslPosted`.
  */
-import type { EnvReport, HostToWebview } from '../../src/protocol/messages';
+import type { EnvReport } from '../../src/protocol/messages';
 import { h, type Child } from '../shared/dom';
 import { acquireApi } from '../shared/vscodeApi';
+import { connectPanel } from '../shared/hostMessages';
 
 interface PanelState {
   report?: EnvReport;
@@ -144,31 +145,27 @@ function render(): void {
   setBusy(busy);
 }
 
-function isHostMessage(m: unknown): m is HostToWebview {
-  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
-}
-
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const m = event.data;
-  if (!isHostMessage(m)) return;
-  switch (m.type) {
-    case 'env':
-      state = { report: m.report, receivedAt: Date.now() };
-      busy = false;
-      break;
-    case 'envError':
-      state = { ...state, error: m.message };
-      busy = false;
-      break;
-    case 'busy':
-      busy = true;
-      break;
-    default:
-      return;
-  }
+/** Every message changes what is shown and what is kept for a restore. */
+function apply(change: () => void): void {
+  change();
   vscode.setState(state);
   render();
-});
+}
 
-render();
-vscode.postMessage({ type: 'ready' });
+connectPanel(
+  vscode,
+  {
+    env: (m) =>
+      apply(() => {
+        state = { report: m.report, receivedAt: Date.now() };
+        busy = false;
+      }),
+    envError: (m) =>
+      apply(() => {
+        state = { ...state, error: m.message };
+        busy = false;
+      }),
+    busy: () => apply(() => (busy = true)),
+  },
+  render,
+);

@@ -6,8 +6,9 @@
  * Slices arrive once as an ArrayBuffer; drawing one is a pass over W×H bytes into an ImageData.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { HostToWebview, OverlaysPayload } from '../../src/protocol/messages';
+import type { OverlaysPayload } from '../../src/protocol/messages';
 import { acquireApi } from '../shared/vscodeApi';
+import { connectPanel } from '../shared/hostMessages';
 import { ensureCodicons, fmt, h } from '../shared/dom';
 
 type Mode = 'truth' | 'prediction' | 'difference';
@@ -253,24 +254,21 @@ window.addEventListener('keydown', (e) => {
   document.querySelector<HTMLCanvasElement>('[data-testid="view"]')?.focus();
 });
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const m = event.data as HostToWebview;
-  if (typeof m !== 'object' || m === null || typeof m.type !== 'string') return;
-  switch (m.type) {
-    case 'overlays':
+connectPanel(
+  vscode,
+  {
+    overlays: (m) => {
       ov = m.overlays;
       bytes = new Uint8Array(m.overlays.data);
       error = undefined;
       if (m.overlays.run.dir) state.dirs = [m.overlays.run.dir];
       save();
       render();
-      break;
-    case 'runError':
+    },
+    runError: (m) => {
       error = m.message;
       render();
-      break;
-  }
-});
-
-render();
-vscode.postMessage({ type: 'ready' });
+    },
+  },
+  render,
+);

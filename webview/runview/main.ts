@@ -1,10 +1,13 @@
 /**
- * The side view: the run followed now (selected or running) with its status, progress and two small
+ * The side view: the run followed now (selected or running) with its status, the progress of its current
+ * stage (pretraining, then evaluation; the finished stages ticked above it) and two small
  * curves (total loss, representation effective rank), appended live.
  */
 import uPlot from 'uplot';
-import type { CurvesRun, HostToWebview, RunProgress } from '../../src/protocol/messages';
+import type { CurvesRun, RunProgress } from '../../src/protocol/messages';
 import { acquireApi } from '../shared/vscodeApi';
+import { connectPanel } from '../shared/hostMessages';
+import { scaleRangesPlugin, STEP_INCRS, stepScale, valueScale } from '../shared/charts';
 import { fmt, h, seriesColors, themeColor } from '../shared/dom';
 
 interface PanelState {
@@ -39,11 +42,12 @@ function small(host: HTMLElement, name: string, color: string): void {
         width: Math.max(160, host.clientWidth || 220),
         height: 90,
         legend: { show: false },
+        plugins: [scaleRangesPlugin()],
         cursor: { show: false },
-        scales: { x: { time: false } },
+        scales: { x: stepScale(), y: valueScale() },
         axes: [
-          { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 22, font: '10px sans-serif' },
-          { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 36, font: '10px sans-serif', values: (_u, v) => v.map((x) => (x === null ? '' : fmt(x, 2))) },
+          { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 22, font: '10px sans-serif', incrs: STEP_INCRS },
+          { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 36, space: 16, font: '10px sans-serif', values: (_u, v) => v.map((x) => (x === null ? '' : fmt(x, 2))) },
         ],
         series: [{}, { stroke: color, width: 1.5, points: { show: s.steps.length < 3, size: 5, fill: color } }],
       },
@@ -64,10 +68,14 @@ function render(): void {
   }
   const p = progress;
   const pct = p && p.totalSteps ? Math.min(100, (100 * p.step) / p.totalSteps) : run.status === 'completed' ? 100 : 0;
+  const stage = p?.stage ?? 'progress';
+  const stagesDone = p?.stagesDone?.length ? h('div', { class: 'small dim stages', 'data-testid': 'stages-done' }, ...p.stagesDone.map((s) => h('span', { class: 'stage-done' }, `✓ ${s}`))) : null;
   children.push(
     h('div', { class: 'title' }, h('strong', { 'data-testid': 'name' }, run.name), h('span', { class: `status status-${run.status}`, 'data-testid': 'status' }, run.status)),
     h('div', { class: 'dim small', 'data-testid': 'run-id' }, run.runId),
-    h('progress', { max: '100', value: String(pct), 'data-testid': 'progress', 'aria-label': 'Training progress' }),
+    ...(stagesDone ? [stagesDone] : []),
+    h('div', { class: 'small stage', 'data-testid': 'stage' }, stage),
+    h('progress', { max: '100', value: String(pct), 'data-testid': 'progress', 'aria-label': `${stage}: ${Math.round(pct)}%` }),
     h('div', { class: 'small', 'data-testid': 'progress-text' }, p ? `step ${p.step} of ${p.totalSteps}${p.imagesPerSec > 0 ? ` · ${fmt(p.imagesPerSec, 3)} images/s` : ''}${run.status === 'running' ? ` · ETA ${eta(p.etaSec)}` : ''}` : 'no progress yet'),
   );
   const hosts: [HTMLElement, string, string][] = [];
@@ -85,24 +93,22 @@ function fromCurves(r: CurvesRun): NonNullable<typeof run> {
   return { runId: r.runId, name: r.name, status: r.status, series: new Map(r.series.map((s) => [s.name, { steps: Array.from(new Float64Array(s.steps)), values: Array.from(new Float64Array(s.values)) }])) };
 }
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const m = event.data as HostToWebview;
-  if (typeof m !== 'object' || m === null || typeof m.type !== 'string') return;
-  switch (m.type) {
-    case 'runView':
+connectPanel(
+  vscode,
+  {
+    runView: (m) => {
       run = m.run ? fromCurves(m.run) : null;
       progress = m.progress;
       error = undefined;
       vscode.setState({ runId: run?.runId });
       render();
-      break;
-    case 'runProgress':
-      if (run && m.runId === run.runId) {
-        progress = m.progress;
-        render();
-      }
-      break;
-    case 'curvesAppend':
+    },
+    runProgress: (m) => {
+      if (!run || m.runId !== run.runId) return;
+      progress = m.progress;
+      render();
+    },
+    curvesAppend: (m) => {
       if (!run || m.runId !== run.runId) return;
       if (m.status) run.status = m.status;
       for (const pt of m.points) {
@@ -114,13 +120,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
         }
       }
       render();
-      break;
-    case 'runError':
+    },
+    runError: (m) => {
       error = m.message;
       render();
-      break;
-  }
-});
-
-render();
-vscode.postMessage({ type: 'ready' });
+    },
+  },
+  render,
+);

@@ -1,7 +1,7 @@
 /** Host side of the Curves panel (webview/curves): the scalars of events.jsonl, tailed live. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readEvents, readRun } from '../../core/runs';
+import { readEvents, readRun, type RunEvent } from '../../core/runs';
 import type { HostToWebview } from '../../protocol/messages';
 import { curvesRuns, scalarPoints } from './runData';
 import { RunPanel, type RunPanelKind } from './runPanel';
@@ -10,8 +10,11 @@ export const CURVES_VIEW_TYPE = 'medssl.curves';
 /** How often events.jsonl is polled: new points reach the panel well within 250 ms. */
 export const TAIL_MS = 150;
 
-/** Tails events.jsonl from `fromByte` (a truncated last line waits for its newline). */
-export function tailEvents(dir: string, fromByte: number, post: (m: HostToWebview) => void, everyMs = TAIL_MS): vscode.Disposable {
+/**
+ * Tails events.jsonl from `fromByte` (a truncated last line waits for its newline): every new chunk of
+ * events goes to `onEvents` with the run id.
+ */
+export function tailRunEvents(dir: string, fromByte: number, onEvents: (runId: string, events: RunEvent[]) => void, everyMs = TAIL_MS): vscode.Disposable {
   let next = fromByte;
   let runId: string | undefined;
   const timer = setInterval(() => {
@@ -19,16 +22,33 @@ export function tailEvents(dir: string, fromByte: number, post: (m: HostToWebvie
       runId ??= readRun(dir).id;
       const chunk = readEvents(dir, next);
       next = chunk.nextByte;
-      if (!chunk.events.length) return;
-      const points = scalarPoints(chunk.events);
-      let status: string | undefined;
-      for (const e of chunk.events) if (e.type === 'status') status = e.status;
-      if (points.length || status) post({ type: 'curvesAppend', runId, points, status });
+      if (chunk.events.length) onEvents(runId, chunk.events);
     } catch {
       /* the folder is being written or went away: try again next tick */
     }
   }, everyMs);
   return { dispose: () => clearInterval(timer) };
+}
+
+/** The curves message of a chunk of events (new scalars, a status change), or undefined when neither. */
+export function curvesAppendOf(runId: string, events: RunEvent[]): HostToWebview | undefined {
+  const points = scalarPoints(events);
+  let status: string | undefined;
+  for (const e of events) if (e.type === 'status') status = e.status;
+  return points.length || status ? { type: 'curvesAppend', runId, points, status } : undefined;
+}
+
+/** Tails events.jsonl from `fromByte` as curvesAppend messages. */
+export function tailEvents(dir: string, fromByte: number, post: (m: HostToWebview) => void, everyMs = TAIL_MS): vscode.Disposable {
+  return tailRunEvents(
+    dir,
+    fromByte,
+    (runId, events) => {
+      const m = curvesAppendOf(runId, events);
+      if (m) post(m);
+    },
+    everyMs,
+  );
 }
 
 export const curvesKind: RunPanelKind = {

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readRun, readEvents, CONFIG_YAML } from '../../core/runs';
 import type { RunEvent } from '../../core/runs';
+/** diagnostics/<step>.json holds two of these (written by src/core/train from spectrumReport). */
+import type { SpectrumReport } from '../../core/metrics/spectrum';
 import type { OverlaysPayload, CurvesRun, ScalarPoint, ScalarSeries, CollapseRun, CollapseStep, RunLabel, SpectrumPayload } from '../../protocol/messages';
 
 /** `a.b.c=value` for every leaf of a config object. */
@@ -42,16 +44,7 @@ export function runLabels(dirs: string[]): RunLabel[] {
   return runs.map((r, i) => ({ runId: r.id, name: r.name, status: r.status, dir: dirs[i], differs: diff[i] }));
 }
 
-interface SpectrumJson {
-  eigenvalues: number[];
-  effectiveRank: number;
-  dims99: number;
-  stdSqrtD: number;
-  dim: number;
-  samples: number;
-}
-
-function spectrum(s: SpectrumJson): SpectrumPayload {
+function spectrum(s: SpectrumReport): SpectrumPayload {
   return { dim: s.dim, samples: s.samples, effectiveRank: s.effectiveRank, dims99: s.dims99, stdSqrtD: s.stdSqrtD, eigenvalues: Float64Array.from(s.eigenvalues).buffer };
 }
 
@@ -74,7 +67,7 @@ export function readCollapseSteps(dir: string): CollapseStep[] {
 
 export function readCollapseStep(file: string): CollapseStep | undefined {
   try {
-    const d = JSON.parse(fs.readFileSync(file, 'utf8')) as { step: number; epoch: number; representation: SpectrumJson; embedding: SpectrumJson; alignment: number; uniformity: number; top1: number };
+    const d = JSON.parse(fs.readFileSync(file, 'utf8')) as { step: number; epoch: number; representation: SpectrumReport; embedding: SpectrumReport; alignment: number; uniformity: number; top1: number };
     if (!Array.isArray(d.representation?.eigenvalues) || !Array.isArray(d.embedding?.eigenvalues)) return undefined;
     return { step: d.step, epoch: d.epoch, representation: spectrum(d.representation), embedding: spectrum(d.embedding), alignment: d.alignment, uniformity: d.uniformity, top1: d.top1 };
   } catch {

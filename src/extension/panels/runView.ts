@@ -1,28 +1,26 @@
 /**
- * The side view (`medssl.runView` in the MedSSL container): follows one run, the selected or running one,
- * with its status, progress and small curves. Whoever knows which run matters (the Runs tree's
- * selection, the job manager starting a job) calls followRun(dir).
+ * The side view (`medssl.runView` in the MedSSL container): follows one run with its status, the progress
+ * of its current stage (pretraining, then evaluation) and small curves. Which run: FollowPolicy (the Runs
+ * view's selection wins; with none, or when the selected run has finished, the running run). The Runs
+ * view calls selectRun(dir), the job manager runningRuns(dirs).
  */
 import * as vscode from 'vscode';
-import { readEvents } from '../../core/runs';
-import type { HostToWebview, RunProgress } from '../../protocol/messages';
+import { readEvents, readRun } from '../../core/runs';
+import type { HostToWebview } from '../../protocol/messages';
 import { isWebviewToHost } from '../../protocol/messages';
-import { tailEvents } from './curvesPanel';
+import { curvesAppendOf, tailRunEvents } from './curvesPanel';
+import { FollowPolicy } from './followPolicy';
 import { curvesRuns } from './runData';
 import { panelHtml, panelOptions } from './runPanel';
+import { StageProgressTracker } from './stageProgress';
 
 export const RUN_VIEW_ID = 'medssl.runView';
-
-export function lastProgress(dir: string): RunProgress | undefined {
-  let p: RunProgress | undefined;
-  for (const e of readEvents(dir, 0).events) if (e.type === 'progress') p = { step: e.step, totalSteps: e.totalSteps, imagesPerSec: e.imagesPerSec, etaSec: e.etaSec };
-  return p;
-}
 
 export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
   private dir: string | undefined;
   private tail: vscode.Disposable | undefined;
+  readonly policy = new FollowPolicy();
 
   constructor(private readonly context: vscode.ExtensionContext) {}
 
@@ -34,33 +32,42 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
     view.webview.onDidReceiveMessage((m: unknown) => {
       if (isWebviewToHost(m) && m.type === 'ready') this.send();
     });
-    view.onDidDispose(() => (this.view = undefined));
+    view.onDidDispose(() => {
+      this.view = undefined;
+      this.tail?.dispose();
+      this.tail = undefined;
+    });
+  }
+
+  /** The run folder followed now. */
+  get followed(): string | undefined {
+    return this.dir;
   }
 
   /** Follows another run (undefined: none). */
   followRun(dir: string | undefined): void {
     if (dir === this.dir) return;
     this.dir = dir;
-    this.tail?.dispose();
-    this.tail = undefined;
     this.send();
   }
 
   private send(): void {
+    this.tail?.dispose();
+    this.tail = undefined;
     if (!this.view) return;
     const dir = this.dir;
     if (!dir) return void this.post({ type: 'runView', run: null });
     try {
+      const tracker = new StageProgressTracker(readRun(dir).stage);
+      const chunk = readEvents(dir, 0);
+      tracker.add(chunk.events);
+      // The scalars are read after: a point both in them and in the tail is applied once (the app keys points by step).
       const { runs } = curvesRuns([dir]);
-      this.post({ type: 'runView', run: runs[0], progress: lastProgress(dir) });
-      this.tail?.dispose();
-      const runId = runs[0].runId;
-      this.tail = tailEvents(dir, readEvents(dir, 0).nextByte, (m) => {
-        this.post(m);
-        if (m.type === 'curvesAppend') {
-          const p = lastProgress(dir);
-          if (p) this.post({ type: 'runProgress', runId, progress: p });
-        }
+      this.post({ type: 'runView', run: runs[0], progress: tracker.current() });
+      this.tail = tailRunEvents(dir, chunk.nextByte, (runId, events) => {
+        const m = curvesAppendOf(runId, events);
+        if (m) this.post(m);
+        if (tracker.add(events)) this.post({ type: 'runProgress', runId, progress: tracker.current()! });
       });
     } catch (e) {
       this.post({ type: 'runError', message: `Could not read ${dir}: ${e instanceof Error ? e.message : String(e)}` });
@@ -83,7 +90,22 @@ export function registerRunView(context: vscode.ExtensionContext): vscode.Dispos
   return vscode.Disposable.from(vscode.window.registerWebviewViewProvider(RUN_VIEW_ID, provider), provider);
 }
 
-/** Makes the side view follow a run folder (the selected or the running run). */
+/** Makes the side view follow a run folder now (whatever the policy says). */
 export function followRun(dir: string | undefined): void {
   provider?.followRun(dir);
+}
+
+/** The Runs view's selection changed (undefined: no run selected). */
+export function selectRun(dir: string | undefined): void {
+  if (provider) provider.followRun(provider.policy.select(dir));
+}
+
+/** The runs the jobs are running now (each job's current run folder), oldest first. */
+export function runningRuns(dirs: readonly string[]): void {
+  if (provider) provider.followRun(provider.policy.setRunning(dirs));
+}
+
+/** The run folder the side view follows (for the integration test). */
+export function followedRun(): string | undefined {
+  return provider?.followed;
 }

@@ -1,0 +1,50 @@
+/**
+ * The plain-language reading of a collapse spectrum. Pure (unit-tested in node).
+ *
+ * What the thresholds rest on:
+ * - The effective rank e (RankMe: exp of the entropy of the normalised eigenvalues) is exactly k when k
+ *   eigenvalues are equal and the rest 0, so e/m reads as "the share of the dimensions in use"; k99 (how
+ *   many leading dimensions hold 99% of the variance) says how many are not empty at all. A long thin
+ *   tail keeps k99 high while e stays low: k99 alone (the old reading: 6 of 16 dimensions called
+ *   "spread") overstates the spread, so the verdict is led by e and only confirmed by k99.
+ * - m = min(d, n − 1): n samples centred span at most n − 1 directions, so with fewer samples than
+ *   dimensions the spectrum cannot show more than n − 1; the reading says so rather than call it collapse.
+ * - collapsed: e < max(min(2, m/2), m/10). One or two directions (complete collapse: every input maps
+ *   near one point or one line) or under a tenth of the space: a handful of directions carry everything.
+ * - partly collapsed (dimensional collapse, Jing et al. 2022): e < m/2, or k99 < 3m/4. Less than half
+ *   the space in use, or more than a quarter of it empty (holding under 1% of the variance together).
+ * - spread: e ≥ m/2 and k99 ≥ 3m/4. An isotropic spectrum has e = k99 = m; halfway is the least we
+ *   call "uses most dimensions".
+ * These are reading aids for the spectrum drawn beside them, not a test of quality: the numbers are
+ * always shown too.
+ */
+
+export interface SpectrumNumbers {
+  dim: number;
+  samples: number;
+  effectiveRank: number;
+  dims99: number;
+}
+
+export type VerdictClass = 'bad' | 'warn' | 'ok';
+
+/** How many dimensions the spectrum can show: min(d, n − 1) (at least 1). */
+export function measurableDims(s: SpectrumNumbers): number {
+  return Math.max(1, Math.min(s.dim, s.samples > 1 ? s.samples - 1 : s.dim));
+}
+
+export function verdict(s: SpectrumNumbers): { cls: VerdictClass; text: string } {
+  const m = measurableDims(s);
+  const e = s.effectiveRank;
+  const eText = `effective rank ${e < 10 ? e.toFixed(1) : Math.round(e)} of ${m}`;
+  if (e < Math.max(Math.min(2, m / 2), m / 10)) return { cls: 'bad', text: `collapsed: the variance lies in a few directions (${eText})` };
+  if (e < m / 2) return { cls: 'warn', text: `partly collapsed: less than half of the dimensions in use (${eText})` };
+  if (s.dims99 < (3 * m) / 4) return { cls: 'warn', text: `partly collapsed: ${m - s.dims99} of ${m} dimensions hold under 1% of the variance together` };
+  return { cls: 'ok', text: `spread: the variance uses most dimensions (${eText})` };
+}
+
+/** "k of d dimensions hold 99% of the variance", and what the sample count allows when it limits it. */
+export function reading(s: SpectrumNumbers): string {
+  const limit = measurableDims(s) < s.dim ? ` (${s.samples} samples show at most ${measurableDims(s)} of ${s.dim})` : '';
+  return `${s.dims99} of ${s.dim} dimensions hold 99% of the variance${limit}`;
+}
