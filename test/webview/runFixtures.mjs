@@ -39,8 +39,14 @@ export function postBinary(page, message) {
   }, encode(message));
 }
 
+/** Resolves after the page's next animation frame callbacks (a slice step draws on the next frame). */
+export function nextFrame(page) {
+  return page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve())));
+}
+
 /** A cheap fingerprint of what a canvas shows (to assert that a toggle changed the drawing). */
-export function canvasFingerprint(page, selector) {
+export async function canvasFingerprint(page, selector) {
+  await nextFrame(page);
   return page.evaluate((sel) => {
     const c = document.querySelector(sel);
     if (!c) return null;
@@ -56,7 +62,8 @@ export function canvasFingerprint(page, selector) {
 }
 
 /** Pixels of a canvas close to an RGB colour (within `tol` per channel). */
-export function countColor(page, selector, [r, g, b], tol = 24) {
+export async function countColor(page, selector, [r, g, b], tol = 24) {
+  await nextFrame(page);
   return page.evaluate(
     ({ sel, r, g, b, tol }) => {
       const c = document.querySelector(sel);

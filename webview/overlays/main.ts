@@ -37,7 +37,8 @@ export const CLASS_COLORS: [number, number, number][] = [
 ];
 export const FP_COLOR: [number, number, number] = [255, 64, 64];
 export const FN_COLOR: [number, number, number] = [64, 160, 255];
-const classColor = (c: number): [number, number, number] => CLASS_COLORS[c % CLASS_COLORS.length] ?? [200, 200, 200];
+/** Class c's colour (classes past the palette wrap around it, skipping the background's entry). */
+const classColor = (c: number): [number, number, number] => CLASS_COLORS[c % CLASS_COLORS.length || 1];
 const css = ([r, g, b]: [number, number, number]) => `rgb(${r}, ${g}, ${b})`;
 
 function save(): void {
@@ -63,11 +64,39 @@ function current(): number {
 
 function select(i: number): void {
   if (!ov || i < 0) return;
+  const sameCase = view?.isConnected && ov.slices[current()]?.caseId === ov.slices[i].caseId;
   state.caseId = ov.slices[i].caseId;
   state.z = ov.slices[i].z;
   save();
-  render();
+  if (sameCase) showSlice(i);
+  else render();
 }
+
+let pendingPaint = 0;
+
+/** Another slice of the case shown: the labels and Dice change in place, the image is drawn on the next frame (once however many steps came since). */
+function showSlice(i: number): void {
+  const s = ov!.slices[i];
+  const list = slicesOf(s.caseId);
+  const slider = app.querySelector<HTMLInputElement>('[data-testid="slice"]');
+  if (slider) slider.value = String(list.indexOf(i));
+  const label = app.querySelector('[data-testid="slice-label"]');
+  if (label) label.textContent = sliceLabel(i);
+  app.querySelector('.legend')?.replaceWith(legend(i));
+  view!.setAttribute('aria-label', viewLabel(i));
+  app.dataset.slice = `${s.caseId}/${s.z}`;
+  if (!pendingPaint)
+    pendingPaint = requestAnimationFrame(() => {
+      pendingPaint = 0;
+      paint(current());
+    });
+}
+
+const sliceLabel = (i: number): string => {
+  const list = slicesOf(ov!.slices[i].caseId);
+  return `z ${ov!.slices[i].z} (${list.indexOf(i) + 1} of ${list.length} stored)`;
+};
+const viewLabel = (i: number): string => `Slice z ${ov!.slices[i].z} of ${ov!.slices[i].caseId}`;
 
 function step(delta: number): void {
   const i = current();
@@ -77,6 +106,35 @@ function step(delta: number): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Drawing: one pass over W×H bytes into a reused ImageData, one 32-bit store per pixel from a colour
+// lookup table (row per colour, column per grey level: the blend image·(1−k) + colour·k precomputed),
+// rebuilt only when the opacity, the mode, the outline or the hidden classes change.
+
+const FP_ROW = CLASS_COLORS.length;
+const FN_ROW = CLASS_COLORS.length + 1;
+let lut: Uint32Array | undefined;
+let lutKey = '';
+let hiddenMask = new Uint8Array(256);
+let frame: ImageData | undefined;
+
+/** RGBA as one little-endian 32-bit word (ImageData's byte order on every platform browsers run on). */
+const rgba = (r: number, g: number, b: number): number => ((255 << 24) | (Math.round(b) << 16) | (Math.round(g) << 8) | Math.round(r)) >>> 0;
+
+function colourLut(): Uint32Array {
+  const key = `${state.opacity}|${state.outline}|${state.hidden.join(',')}`;
+  if (lut && key === lutKey) return lut;
+  const k = state.outline ? Math.max(state.opacity, 0.85) : state.opacity;
+  const rows: [number, number, number][] = [...CLASS_COLORS, FP_COLOR, FN_COLOR];
+  lut = new Uint32Array(rows.length * 256);
+  rows.forEach((col, row) => {
+    for (let v = 0; v < 256; v++) lut![row * 256 + v] = row === 0 ? rgba(v, v, v) : rgba(v * (1 - k) + col[0] * k, v * (1 - k) + col[1] * k, v * (1 - k) + col[2] * k);
+  });
+  hiddenMask = new Uint8Array(256);
+  for (const c of state.hidden) if (c >= 0 && c < 256) hiddenMask[c] = 1;
+  lutKey = key;
+  return lut;
+}
+
 /** Draws slice i into a W×H ImageData: grey image, then the labels as chosen (fill or outline, opacity). */
 export function drawSlice(ctx: CanvasRenderingContext2D, i: number): void {
   const { width: w, height: hh } = ov!;
@@ -85,57 +143,55 @@ export function drawSlice(ctx: CanvasRenderingContext2D, i: number): void {
   const img = bytes!.subarray(o, o + plane);
   const truth = bytes!.subarray(o + plane, o + 2 * plane);
   const pred = bytes!.subarray(o + 2 * plane, o + 3 * plane);
-  const out = ctx.createImageData(w, hh);
-  const a = state.opacity;
-  const hidden = new Set(state.hidden);
-  const labels = state.mode === 'truth' ? truth : pred;
+  if (!frame || frame.width !== w || frame.height !== hh) frame = ctx.createImageData(w, hh);
+  const px = new Uint32Array(frame.data.buffer);
+  const table = colourLut();
+  const hidden = hiddenMask;
+  const nColours = CLASS_COLORS.length;
+  const outline = state.outline;
   const edge = (lab: Uint8Array, p: number, c: number): boolean => {
     const x = p % w;
-    const y = (p - x) / w;
-    return (x > 0 && lab[p - 1] !== c) || (x < w - 1 && lab[p + 1] !== c) || (y > 0 && lab[p - w] !== c) || (y < hh - 1 && lab[p + w] !== c);
+    return (x > 0 && lab[p - 1] !== c) || (x < w - 1 && lab[p + 1] !== c) || (p >= w && lab[p - w] !== c) || (p < plane - w && lab[p + w] !== c);
   };
-  for (let p = 0; p < plane; p++) {
-    let r = img[p];
-    let g = r;
-    let b = r;
-    let col: [number, number, number] | undefined;
-    if (state.mode === 'difference') {
+  if (state.mode === 'difference') {
+    for (let p = 0; p < plane; p++) {
       const t = truth[p];
       const q = pred[p];
+      let row = 0;
       if (t !== q) {
         // a false positive of class q and/or a false negative of class t
-        if (q > 0 && !hidden.has(q) && (!state.outline || edge(pred, p, q))) col = FP_COLOR;
-        else if (t > 0 && !hidden.has(t) && (!state.outline || edge(truth, p, t))) col = FN_COLOR;
+        if (q > 0 && !hidden[q] && (!outline || edge(pred, p, q))) row = FP_ROW;
+        else if (t > 0 && !hidden[t] && (!outline || edge(truth, p, t))) row = FN_ROW;
       }
-    } else {
+      px[p] = table[row * 256 + img[p]];
+    }
+  } else {
+    const labels = state.mode === 'truth' ? truth : pred;
+    for (let p = 0; p < plane; p++) {
       const c = labels[p];
-      if (c > 0 && !hidden.has(c) && (!state.outline || edge(labels, p, c))) col = classColor(c);
+      const row = c > 0 && !hidden[c] && (!outline || edge(labels, p, c)) ? c % nColours || 1 : 0;
+      px[p] = table[row * 256 + img[p]];
     }
-    if (col) {
-      const k = state.outline ? Math.max(a, 0.85) : a;
-      r = r * (1 - k) + col[0] * k;
-      g = g * (1 - k) + col[1] * k;
-      b = b * (1 - k) + col[2] * k;
-    }
-    out.data[4 * p] = r;
-    out.data[4 * p + 1] = g;
-    out.data[4 * p + 2] = b;
-    out.data[4 * p + 3] = 255;
   }
-  ctx.putImageData(out, 0, 0);
+  ctx.putImageData(frame, 0, 0);
 }
 
 const small = document.createElement('canvas');
 let view: HTMLCanvasElement | undefined;
 
+/** Draws slice i on the view (the W×H slice scaled up without smoothing); timed as a User Timing measure. */
 function paint(i: number): void {
   if (!view || !ov) return;
-  small.width = ov.width;
-  small.height = ov.height;
+  const t0 = performance.now();
+  if (small.width !== ov.width || small.height !== ov.height) {
+    small.width = ov.width;
+    small.height = ov.height;
+  }
   drawSlice(small.getContext('2d')!, i);
   const ctx = view.getContext('2d')!;
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(small, 0, 0, view.width, view.height);
+  performance.measure('medssl-overlay-paint', { start: t0, end: performance.now() });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -175,7 +231,7 @@ function controls(i: number): HTMLElement {
     'div',
     { class: 'controls' },
     h('label', {}, 'Case ', picker),
-    h('label', { class: 'grow' }, 'Slice ', slider, h('span', { class: 'num', 'data-testid': 'slice-label' }, `z ${s.z} (${list.indexOf(i) + 1} of ${list.length} stored)`)),
+    h('label', { class: 'grow' }, 'Slice ', slider, h('span', { class: 'num', 'data-testid': 'slice-label' }, sliceLabel(i))),
     h('label', {}, 'Opacity ', opacity),
     h('label', {}, 'Show ', mode),
     h('label', { for: 'outline' }, outline, ' outline'),
@@ -229,7 +285,7 @@ function render(): void {
   }
   const i = current();
   const size = Math.min(512, Math.max(256, Math.floor(Math.min(window.innerWidth - 380, window.innerHeight - 120) / ov.width) * ov.width));
-  view = h('canvas', { width: String(size), height: String(size), 'data-testid': 'view', tabindex: '0', 'aria-label': `Slice z ${ov.slices[i].z} of ${ov.slices[i].caseId}` });
+  view = h('canvas', { width: String(size), height: String(size), 'data-testid': 'view', tabindex: '0', 'aria-label': viewLabel(i) });
   view.addEventListener(
     'wheel',
     (e) => {
