@@ -11,6 +11,7 @@ import { readDicomFile } from '../../../src/core/data/dicom';
 import { encodeNifti } from '../../../src/core/data/nifti';
 import type { Volume } from '../../../src/core/data/volume';
 import { debianFile } from './debianFiles';
+import { ctSlice } from './dicomFixtures';
 
 // What pydicom 2.3 (Debian python3-pydicom) reads from CT_small.dcm's identifying fields:
 //   PatientName 'CompressedSamples^CT1', PatientID '1CT1', StudyID '1CT1', InstitutionName 'JFK IMAGING CENTER',
@@ -76,6 +77,54 @@ test('privacy: inspect output and a pretraining run folder made from the pydicom
 seed: 1
 backend: cpu
 data: { source: folder, path: ${JSON.stringify(ct)}, size: 16, heldOutFraction: 0.25 }
+model: { arch: resnet18, widths: [4, 8, 16, 16], stem: small, projector: { outDim: 16 } }
+ssl: { queueSize: 16, embeddingDim: 16, local: { enabled: true, stage: 3, grid: 2, projectorDim: 16 } }
+pretrain: { epochs: 1, batchSize: 4, lr: 0.05, warmupEpochs: 0, checkpointEvery: 1, workers: 1 }
+diagnostics: { everyEpochs: 1, slices: 3 }
+evaluation: { linear: { enabled: false } }
+`);
+    const runs = path.join(d, 'runs');
+    const code = await runCommand({ config: cfg, runsDir: runs, set: [], json: true }, (x) => outs.push(x), (x) => outs.push(x));
+    assert.equal(code, 0, outs.join('\n'));
+    const [runDir] = fs.readdirSync(runs).map((r) => path.join(runs, r));
+    const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
+    assert.equal(run.status, 'completed');
+    assert.match(fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8'), /9 training slices \(3 cases\)/);
+    const found: string[] = [];
+    const files = scan(runDir, found);
+    assert.ok(files >= 5, `${files} files in the run folder`);
+    for (const w of IDENTIFYING) if (outs.join('\n').includes(w)) found.push(`output: ${w}`);
+    assert.deepEqual(found, []);
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('privacy: a DICOM series folder layout (copies of the pydicom CT, patient name in every file) — inspect output and a pretraining run folder contain no identifying field', async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-privacy-dicom-'));
+  try {
+    // Four series (one per folder = one case), three slices each, 5 mm apart; case ids come from the folder names.
+    const root = path.join(d, 'dicom_ct');
+    for (let c = 0; c < 4; c++) {
+      const dir = path.join(root, `series_${c}`);
+      fs.mkdirSync(dir, { recursive: true });
+      for (let k = 0; k < 3; k++) fs.writeFileSync(path.join(dir, `IM${k}.dcm`), ctSlice({ z: -75.7 + 5 * k, intercept: -1024 + 7 * c }));
+    }
+    assert.ok(fs.readFileSync(path.join(root, 'series_0', 'IM0.dcm')).toString('latin1').includes('CompressedSamples^CT1'), 'the copies carry the patient name');
+    const outs: string[] = [];
+    assert.equal(await inspectCommand({ path: root, json: false }, (x) => outs.push(x), (x) => outs.push(x)), 0, outs.join('\n'));
+    await inspectCommand({ path: root, json: true }, (x) => outs.push(x), (x) => outs.push(x));
+    const inspected = JSON.parse(outs[outs.length - 1]);
+    assert.equal(inspected.layout, 'dicom');
+    assert.equal(inspected.caseCount, 4);
+    assert.deepEqual([inspected.summary.intensityMin, inspected.summary.intensityMax], [-896, 1167 + 21]);
+    const cfg = path.join(d, 'priv.medssl.yaml');
+    fs.writeFileSync(cfg, `name: privacy-dicom
+seed: 1
+backend: cpu
+data: { source: folder, path: ${JSON.stringify(root)}, size: 16, heldOutFraction: 0.25 }
 model: { arch: resnet18, widths: [4, 8, 16, 16], stem: small, projector: { outDim: 16 } }
 ssl: { queueSize: 16, embeddingDim: 16, local: { enabled: true, stage: 3, grid: 2, projectorDim: 16 } }
 pretrain: { epochs: 1, batchSize: 4, lr: 0.05, warmupEpochs: 0, checkpointEvery: 1, workers: 1 }
