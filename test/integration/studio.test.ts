@@ -13,50 +13,10 @@ import { readRun } from '../../src/core/runs';
 import type { Job } from '../../src/extension/jobs/jobManager';
 import type { RunsNode } from '../../src/extension/runs/runsTree';
 import type { Studio, TrainResult } from '../../src/extension/studio';
+import { tinyConfig, waitFor } from './helpers';
 import { requestScreenshot, screenshotsAvailable } from './screenshot';
 
 const EXTENSION_ID = 'medssl.medssl-studio';
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms / 1000}s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** A phantom run that finishes in seconds (pretraining + linear evaluation). */
-function tinyConfig(name: string, epochs: number): string {
-  return `name: ${name}
-seed: 0
-data:
-  source: phantom
-  phantom: { cases: 4, slices: 8, seed: 0 }
-  size: 32
-  heldOutFraction: 0.25
-model:
-  arch: resnet18
-  widths: [8, 8, 16, 16]
-  stem: small
-  whitening: { enabled: false }
-  projector: { outDim: 8 }
-ssl:
-  queueSize: 16
-  embeddingDim: 8
-  local: { enabled: false }
-pretrain:
-  epochs: ${epochs}
-  batchSize: 8
-  lr: auto
-  warmupEpochs: 0
-  workers: 1
-diagnostics:
-  everyEpochs: ${epochs}
-  slices: 8
-`;
-}
 
 describe('MedSSL Studio: jobs, runs view, config authoring', function () {
   let studio: Studio;
@@ -76,7 +36,7 @@ describe('MedSSL Studio: jobs, runs view, config authoring', function () {
 
   it('activates with the job and config commands, and the Runs view', async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const c of ['medssl.train', 'medssl.validateConfig', 'medssl.newExperiment', 'medssl.stopRun', 'medssl.resumeRun', 'medssl.revealRun', 'medssl.deleteRun']) {
+    for (const c of ['medssl.train', 'medssl.validateConfig', 'medssl.newExperiment', 'medssl.stopRun', 'medssl.resumeRun', 'medssl.revealRun', 'medssl.deleteRun', 'medssl.evaluateCheckpoint', 'medssl.compareRuns', 'medssl.openCurves', 'medssl.openCollapse', 'medssl.openOverlays']) {
       assert.ok(commands.includes(c), `command ${c} is not registered`);
     }
     await vscode.commands.executeCommand('workbench.view.extension.medssl');

@@ -1,0 +1,42 @@
+/** Shared by the integration suites: polling with a deadline, and a phantom config that trains in seconds. */
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms / 1000}s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A phantom run that finishes in seconds (pretraining + linear evaluation). */
+export function tinyConfig(name: string, epochs: number): string {
+  return `name: ${name}
+seed: 0
+data:
+  source: phantom
+  phantom: { cases: 4, slices: 8, seed: 0 }
+  size: 32
+  heldOutFraction: 0.25
+model:
+  arch: resnet18
+  widths: [8, 8, 16, 16]
+  stem: small
+  whitening: { enabled: false }
+  projector: { outDim: 8 }
+ssl:
+  queueSize: 16
+  embeddingDim: 8
+  local: { enabled: false }
+pretrain:
+  epochs: ${epochs}
+  batchSize: 8
+  lr: auto
+  warmupEpochs: 0
+  workers: 1
+diagnostics:
+  everyEpochs: ${epochs}
+  slices: 8
+`;
+}
