@@ -116,7 +116,10 @@ describe('Collapse panel', () => {
       // the recorded 10-step runs use under half of what they can show: not "spread"
       assert.ok(sp.effectiveRank < m / 2, `${which}: fixture effective rank ${sp.effectiveRank} of ${m}`);
       assert.notEqual(cls, 'ok');
-      assert.match(await page.locator(`[data-testid="verdict-${id}-${which}"]`).innerText(), new RegExp(`effective rank ${sp.effectiveRank.toFixed(1)} of ${m}\\)`));
+      assert.match(await page.locator(`[data-testid="verdict-${id}-${which}"]`).innerText(), new RegExp(`^(partly )?collapsed: .*\\(effective rank under `));
+      const limit = page.locator(`[data-testid="limit-${id}-${which}"]`);
+      if (m < sp.dim) assert.equal(await limit.innerText(), `${sp.samples} samples show at most ${m} of the ${sp.dim} dimensions.`);
+      else assert.equal(await limit.count(), 0);
     }
     await context.close();
   });

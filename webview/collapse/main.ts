@@ -12,7 +12,7 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { CollapseRun, CollapseStep, SpectrumPayload } from '../../src/protocol/messages';
 import { acquireApi } from '../shared/vscodeApi';
 import { connectPanel, rerenderOnResize } from '../shared/hostMessages';
-import { reading, verdict } from './reading';
+import { reading, sampleLimit, verdict } from './reading';
 import { axisStyle, scaleRangesPlugin, STEP_INCRS, stepScale, valueScale } from '../shared/charts';
 import { ce, ensureCodicons, fmt, h, seriesColors, themeColor, runChips as chipsOfRuns } from '../shared/dom';
 
@@ -210,6 +210,7 @@ function readingCard(r: CollapseRun, i: number, step: number): HTMLElement {
       h('h4', {}, title),
       h('p', { class: 'big' }, h('strong', {}, String(sp.dims99)), ` ${reading(sp).slice(String(sp.dims99).length + 1)}.`),
       h('p', {}, `Effective rank ${fmt(sp.effectiveRank)} of ${sp.dim}; std × √d ${fmt(sp.stdSqrtD)}.`),
+      sampleLimit(sp) ? h('p', { class: 'dim small', 'data-testid': `limit-${r.runId}-${which}` }, sampleLimit(sp)!) : null,
       h('p', { class: `verdict ${v.cls}`, 'data-testid': `verdict-${r.runId}-${which}` }, v.text),
     );
   };

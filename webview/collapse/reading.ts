@@ -36,15 +36,22 @@ export function measurableDims(s: SpectrumNumbers): number {
 export function verdict(s: SpectrumNumbers): { cls: VerdictClass; text: string } {
   const m = measurableDims(s);
   const e = s.effectiveRank;
-  const eText = `effective rank ${e < 10 ? e.toFixed(1) : Math.round(e)} of ${m}`;
-  if (e < Math.max(Math.min(2, m / 2), m / 10)) return { cls: 'bad', text: `collapsed: the variance lies in a few directions (${eText})` };
-  if (e < m / 2) return { cls: 'warn', text: `partly collapsed: less than half of the dimensions in use (${eText})` };
+  const dims = m < s.dim ? `${m} dimensions the samples can show` : 'dimensions';
+  const num = (x: number) => String(Number(x.toFixed(1)));
+  const collapsedBelow = Math.max(Math.min(2, m / 2), m / 10);
+  if (e < collapsedBelow) return { cls: 'bad', text: `collapsed: the variance lies in a few directions (effective rank under ${num(collapsedBelow)})` };
+  if (e < m / 2) return { cls: 'warn', text: `partly collapsed: fewer than half of the ${dims} are in use (effective rank under ${num(m / 2)})` };
   if (s.dims99 < (3 * m) / 4) return { cls: 'warn', text: `partly collapsed: ${m - s.dims99} of ${m} dimensions hold under 1% of the variance together` };
-  return { cls: 'ok', text: `spread: the variance uses most dimensions (${eText})` };
+  return { cls: 'ok', text: `spread: the variance uses most of the ${dims} (effective rank ${num(m / 2)} or more)` };
 }
 
-/** "k of d dimensions hold 99% of the variance", and what the sample count allows when it limits it. */
+/** "k of d dimensions hold 99% of the variance". */
 export function reading(s: SpectrumNumbers): string {
-  const limit = measurableDims(s) < s.dim ? ` (${s.samples} samples show at most ${measurableDims(s)} of ${s.dim})` : '';
-  return `${s.dims99} of ${s.dim} dimensions hold 99% of the variance${limit}`;
+  return `${s.dims99} of ${s.dim} dimensions hold 99% of the variance`;
+}
+
+/** When the sample count, not the encoder, limits what the spectrum can show (n − 1 < d); else undefined. */
+export function sampleLimit(s: SpectrumNumbers): string | undefined {
+  const m = measurableDims(s);
+  return m < s.dim ? `${s.samples} samples show at most ${m} of the ${s.dim} dimensions.` : undefined;
 }
