@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -6,6 +7,7 @@ import { benchCommand } from './commands/bench';
 import { inspectCommand } from './commands/inspect';
 import { validateCommand } from './commands/validate';
 import { runCommand } from './commands/run';
+import { cancelCommand, submitCommand, taskCommand } from './commands/submit';
 import { demoCommand } from './commands/demo';
 import { reportCommand } from './commands/report';
 import { evaluateCommand, EVALUATE_MODES, type EvaluateMode } from './commands/evaluate';
@@ -19,6 +21,13 @@ Usage:
   medssl run <config> [--runs-dir DIR] [--set path=value ...] [--json]
                                       pretrain as the config says; writes a run folder and prints its path
   medssl run --resume <runDir>        continue a run from its latest complete checkpoint
+  medssl submit <config> [--runs-dir DIR] [--set path=value ...] [--executor slurm|local] [--wait] [--json]
+                                      queued run folders (one per variant), then ONE Slurm job array (the config's
+                                      executor.slurm: partition, gpus, cpus, mem, time, account, extraLines, ssh);
+                                      prints each run folder and its job id; --wait follows them to the end.
+                                      Requeued or timed-out tasks resume from their latest checkpoint
+  medssl submit --cancel <runDir>...  scancel the runs' jobs (run.json ends cancelled)
+  medssl task <runDir>                (what a submitted job runs) start a queued run, or resume it after a requeue
   medssl evaluate <runDir> --mode linear|finetune [--runs-dir DIR] [--set path=value ...] [--json]
                                       downstream evaluation of a run's pretrained encoder (checkpoints/latest)
                                       into a new run folder (stage linear|finetune, run.json names the source)
@@ -89,6 +98,35 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
           err,
         );
       }
+      case 'submit': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: {
+            'runs-dir': { type: 'string' },
+            set: { type: 'string', multiple: true },
+            json: { type: 'boolean', default: false },
+            wait: { type: 'boolean', default: false },
+            executor: { type: 'string' },
+            cancel: { type: 'boolean', default: false },
+          },
+          allowPositionals: true,
+          strict: true,
+        });
+        const cli = path.resolve(process.argv[1] ?? __filename);
+        if (values.cancel) {
+          if (positionals.length < 1) throw new UsageError('submit --cancel takes one or more run folders: medssl submit --cancel <runDir>...');
+          return await cancelCommand(positionals, cli, out, err);
+        }
+        if (positionals.length !== 1) throw new UsageError('submit takes one config file: medssl submit <config.medssl.yaml> [--runs-dir DIR] [--set path=value ...] [--executor slurm|local] [--wait] [--json]');
+        const ex = values.executor;
+        if (ex !== undefined && ex !== 'slurm' && ex !== 'local') throw new UsageError(`--executor takes slurm or local, got '${ex}'`);
+        return await submitCommand({ config: positionals[0], runsDir: values['runs-dir'], set: values.set ?? [], json: values.json ?? false, wait: values.wait ?? false, executor: ex, cli }, out, err);
+      }
+      case 'task': {
+        const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true, strict: true });
+        if (positionals.length !== 1) throw new UsageError('task takes one run folder: medssl task <runDir>');
+        return await taskCommand(positionals[0], out, err);
+      }
       case 'evaluate': {
         const { values, positionals } = parseArgs({
           args: rest,
@@ -132,7 +170,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         out(USAGE);
         return command === undefined ? EXIT.badInput : EXIT.ok;
       default:
-        throw new UsageError(`unknown command '${command}'. Commands: run, evaluate, demo, report, validate, inspect, env, bench, help.`);
+        throw new UsageError(`unknown command '${command}'. Commands: run, submit, task, evaluate, demo, report, validate, inspect, env, bench, help.`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -157,4 +157,34 @@ export interface ExperimentConfig {
   evaluation: EvaluationConfig;
   /** Variants expanded by `medssl run` into one run each. */
   variants?: VariantConfig[];
+  /** Where `medssl submit` / Train on Slurm runs the jobs (absent: on this machine). */
+  executor?: ExecutorConfig;
+}
+
+/** A Slurm cluster's resources and submission (src/core/exec). */
+export interface SlurmConfig {
+  partition?: string;
+  /** GPUs per task: --gres=gpu:N (0: none). */
+  gpus: number;
+  cpus: number;
+  /** Memory per task, sbatch syntax (e.g. 16G). */
+  mem?: string;
+  /** Time limit per task, sbatch syntax (e.g. 04:00:00). */
+  time?: string;
+  account?: string;
+  /** Lines added to the job script after the #SBATCH header (module loads, exports). */
+  extraLines: string[];
+  /** Submit over `ssh <host>` to a login node (the run folders must be on a file system both see). */
+  ssh?: string;
+  /** Node on the compute nodes (default: this Node when submitting locally, `node` over SSH). */
+  node?: string;
+  /** dist/cli.js as the compute nodes see it (default: this one). */
+  cli?: string;
+  /** Seconds before the time limit at which the job checkpoints and requeues itself. */
+  signalSeconds: number;
+}
+
+export interface ExecutorConfig {
+  kind: 'local' | 'slurm';
+  slurm: SlurmConfig;
 }

@@ -1,0 +1,128 @@
+// Against a REAL single-node Slurm (scripts/test-slurm.mjs starts it and sets SLURM_CONF): `medssl submit`
+// of the smoke config (shrunk) as an array of two; scancel of a running and of a pending job; a requeue
+// mid-run that resumes from the checkpoint; plain errors for an unknown partition and a missing sbatch.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const SMOKE = path.join(ROOT, 'examples', 'smoke.medssl.yaml');
+const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-slurm-runs-'));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// The smoke config, shrunk: 4 training cases × 12 slices, batch 8 (6 steps an epoch), one core per task.
+const SHRINK = [
+  'data.phantom.cases=6', 'data.phantom.slices=12', 'pretrain.batchSize=8', 'ssl.queueSize=16', 'pretrain.workers=1',
+  'evaluation.linear.enabled=false', 'evaluation.overlaySlices=0', 'diagnostics.slices=16', 'executor.slurm.cpus=1',
+].flatMap((s) => ['--set', s]);
+
+function medssl(args, env = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+function submit(extra, env) {
+  const r = medssl(['submit', SMOKE, '--runs-dir', runsDir, '--json', ...SHRINK, ...extra], env);
+  const runs = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((x) => x.type === 'submitted');
+  return { ...r, runs };
+}
+const runJson = (dir) => JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'));
+const events = (dir) => fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const slurm = (cmd, args) => spawnSync(cmd, args, { encoding: 'utf8' });
+const squeueState = (id) => slurm('squeue', ['-h', '-r', '-t', 'all', '-o', '%i %T', '-j', id.split('_')[0]]).stdout.split('\n').find((l) => l.startsWith(id + ' '))?.split(' ')[1];
+
+async function until(what, fn, ms = 180_000) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+test('an array of two (the smoke config with two variants): both runs complete in their folders', async () => {
+  const two = path.join(runsDir, 'two.medssl.yaml');
+  fs.writeFileSync(two, fs.readFileSync(SMOKE, 'utf8') + '\nvariants:\n  - name: a\n  - name: b\n    set: { seed: 1 }\n');
+  const r = medssl(['submit', two, '--runs-dir', runsDir, '--json', '--wait', ...SHRINK, '--set', 'pretrain.epochs=1']);
+  assert.equal(r.code, 0, r.stderr);
+  const runs = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((x) => x.type === 'submitted');
+  assert.equal(runs.length, 2);
+  const array = runs[0].clusterJobId.split('_')[0];
+  assert.deepEqual(runs.map((x) => x.clusterJobId), [`${array}_0`, `${array}_1`]); // ONE job array
+  for (const x of runs) {
+    const run = runJson(x.dir);
+    assert.equal(run.status, 'completed');
+    assert.equal(run.clusterJobId, x.clusterJobId);
+    const ev = events(x.dir);
+    assert.deepEqual(ev.filter((e) => e.type === 'status').map((e) => e.status), ['queued', 'running', 'completed']);
+    assert.equal(ev.filter((e) => e.type === 'progress').pop().totalSteps, 6);
+    assert.ok(fs.readFileSync(path.join(x.dir, `slurm-${x.clusterJobId}.out`), 'utf8').includes(`Slurm job ${x.clusterJobId}`));
+  }
+  assert.deepEqual(runs.map((x) => runJson(x.dir).name), ['smoke-a', 'smoke-b']);
+});
+
+test('scancel: a running job checkpoints and its run says cancelled; a pending one is marked cancelled by medssl submit --cancel', async () => {
+  const r = submit(['--set', 'pretrain.epochs=20']);
+  assert.equal(r.code, 0, r.stderr);
+  const [x] = r.runs;
+  await until('the run to start', () => runJson(x.dir).status === 'running' && fs.existsSync(path.join(x.dir, 'checkpoints', 'latest')));
+  assert.equal(slurm('scancel', [x.clusterJobId]).status, 0);
+  await until('run.json cancelled', () => runJson(x.dir).status === 'cancelled', 60_000);
+  assert.equal(await until('CANCELLED in squeue', () => squeueState(x.clusterJobId) === 'CANCELLED' && 'CANCELLED', 60_000), 'CANCELLED');
+  assert.match(events(x.dir).filter((e) => e.type === 'status').pop().message, /checkpoint saved/);
+
+  // A job that never starts (begins in an hour): only the submitter can say the run was cancelled.
+  const p = submit(['--set', 'pretrain.epochs=1', '--set', 'executor.slurm.extraLines=["#SBATCH --begin=now+3600"]']);
+  assert.equal(p.code, 0, p.stderr);
+  const [y] = p.runs;
+  assert.equal(runJson(y.dir).status, 'queued');
+  assert.equal(squeueState(y.clusterJobId), 'PENDING');
+  const c = medssl(['submit', '--cancel', y.dir]);
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stdout, /: cancelled$/m);
+  const run = runJson(y.dir);
+  assert.equal(run.status, 'cancelled');
+  assert.match(events(y.dir).pop().message, new RegExp(`job ${y.clusterJobId} ended \\(CANCELLED\\) before the run started`));
+});
+
+test('scontrol requeue mid-run: the task resumes from checkpoints/latest and completes with the right step count', async () => {
+  const r = submit(['--set', 'pretrain.epochs=3', '--set', 'pretrain.checkpointEvery=2']);
+  assert.equal(r.code, 0, r.stderr);
+  const [x] = r.runs;
+  await until('a checkpoint', () => fs.existsSync(path.join(x.dir, 'checkpoints', 'latest')));
+  assert.equal(slurm('scontrol', ['requeue', x.clusterJobId]).status, 0, 'scontrol requeue');
+  await until('the run to complete after the requeue', () => runJson(x.dir).status === 'completed');
+  const st = events(x.dir).filter((e) => e.type === 'status');
+  assert.deepEqual(st.map((e) => e.status), ['queued', 'running', 'cancelled', 'running', 'completed']);
+  const cancelledAt = st[2].step;
+  assert.ok(cancelledAt > 0 && cancelledAt < 18, `requeued mid-run (at step ${cancelledAt} of 18)`);
+  assert.match(st[3].message, new RegExp(`^resumed from checkpoint ${cancelledAt} \\(was cancelled\\)`));
+  assert.equal(st[4].step, 18);
+  // Every step trained exactly once across the two attempts: 1..18, the resumed ones after the checkpoint.
+  const ev = events(x.dir);
+  const steps = ev.filter((e) => e.type === 'scalar' && e.name === 'loss/total').map((e) => e.step);
+  assert.deepEqual(steps, Array.from({ length: 18 }, (_, i) => i + 1));
+  const resumedAt = ev.findIndex((e) => e.type === 'status' && e.message?.startsWith('resumed'));
+  assert.equal(ev.slice(resumedAt).find((e) => e.type === 'scalar' && e.name === 'loss/total').step, cancelledAt + 1);
+  const log = fs.readFileSync(path.join(x.dir, `slurm-${x.clusterJobId}.out`), 'utf8');
+  assert.match(log, /restart 0/);
+  assert.match(log, /restart 1/); // --open-mode=append: both attempts in one log
+  assert.equal(runJson(x.dir).clusterJobId, x.clusterJobId);
+});
+
+test('plain errors: an unknown partition, sbatch not on PATH; no run folder is left behind', () => {
+  const before = fs.readdirSync(runsDir).length;
+  const bad = submit(['--set', 'executor.slurm.partition=gpu-nope']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /partition 'gpu-nope' is unknown to the cluster/);
+  assert.doesNotMatch(bad.stderr, /at .*\.js:\d+/);
+  const none = submit([], { PATH: '/nonexistent' });
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /sbatch not found on PATH — is this a Slurm login node\? set medssl.slurm.ssh to submit over SSH/);
+  assert.equal(fs.readdirSync(runsDir).length, before);
+});
