@@ -266,7 +266,7 @@ export function usePanelSuite(panel) {
  */
 export function screenshotEveryTheme(name, open) {
   for (const theme of Object.keys(THEMES)) {
-    it(`screenshot (${theme})`, async () => {
+    it(`screenshot ${name}-${theme}`, async () => {
       const { page, context, problems } = await open({ theme });
       await page.waitForTimeout(200);
       await screenshot(page, `${name}-${theme}`);

@@ -88,7 +88,6 @@ describe('Run side view', () => {
     assert.match(await text(page, 'stages-done'), /✓ pretraining/);
     assert.equal(await progressValue(page), 50, 'half of the evaluation, not 100% of pretraining');
     assert.match(await text(page, 'progress-text'), new RegExp(`^step ${evalTotal / 2} of ${evalTotal}`));
-    await page.screenshot({ path: path.join(ROOT, 'test-results', 'screenshots', 'runview-running-light.png'), fullPage: true });
     // progress of another run (the view followed elsewhere meanwhile) is not shown
     await postBinary(page, { type: 'runProgress', runId: 'someone-else', progress: { ...tracker.current(), step: 1 } });
     await page.waitForTimeout(100);
@@ -122,4 +121,13 @@ describe('Run side view', () => {
   });
 
   screenshotEveryTheme('runview', open);
+
+  // A run half-way through its linear evaluation, every scalar so far (what the view shows while a job runs).
+  screenshotEveryTheme('runview-running', async ({ theme }) => {
+    const r = await suite.open({ theme, width: 300, height: 560 });
+    const { message } = runningMessage(cutAt(lastProgress.totalSteps, lastProgress.totalSteps / 2));
+    await postBinary(r.page, message);
+    await r.page.waitForSelector('[data-testid="small-1"] canvas');
+    return r;
+  });
 });
