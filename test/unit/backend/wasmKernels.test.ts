@@ -4,7 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend, registerWasmTrainingKernels } from '../../../src/core/backend/wasm/init';
-import { setBackpropFilterChunkLimit } from '../../../src/core/backend/wasm/kernels/conv2DBackpropFilter';
+import { setBackpropFilterChunkLimit, setBackpropFilterPhaseSplit, usesPhaseSplit } from '../../../src/core/backend/wasm/kernels/conv2DBackpropFilter';
+import { convGeom } from '../../../src/core/backend/wasm/kernels/convInfo';
 import { ResNetEncoder } from '../../../src/core/models/resnet';
 
 const TOL = 1e-4;
@@ -122,6 +123,66 @@ test('Conv2DBackpropFilter split into batch chunks matches cpu', async () => {
     }
   } finally {
     setBackpropFilterChunkLimit(prev);
+  }
+});
+
+test('Conv2DBackpropFilter with and without the stride phase split matches cpu (stride 2 and 3)', async () => {
+  // [batch, h, w, cin, k, cout, stride, pad]: odd sizes, kernels 1/3/7, the 1-channel 7x7 stem shape.
+  const cases: [number, number, number, number, number, number, number, 'same' | 'valid'][] = [
+    [2, 9, 7, 3, 3, 5, 2, 'same'], [3, 8, 8, 4, 3, 6, 2, 'valid'], [4, 11, 13, 2, 7, 4, 2, 'same'],
+    [2, 15, 15, 1, 7, 8, 2, 'valid'], [2, 8, 8, 3, 1, 4, 2, 'same'], [1, 16, 16, 8, 3, 8, 2, 'same'],
+    [2, 3, 3, 8, 3, 4, 2, 'same'], [2, 17, 14, 2, 3, 3, 3, 'same'], [1, 20, 20, 1, 7, 4, 2, 'same'],
+  ];
+  for (const mode of ['always', 'never'] as const) {
+    const prev = setBackpropFilterPhaseSplit(mode);
+    try {
+      for (const [n, h, w, ci, k, co, s, pad] of cases) {
+        const xa = rnd(n * h * w * ci), wa = rnd(k * k * ci * co), ra = rnd(n * h * w * co);
+        await both(`x${n}x${h}x${w}x${ci} k${k} s${s} ${pad} split:${mode}`, ['Conv2DBackpropFilter'], () => {
+          const x = tf.tensor4d(xa, [n, h, w, ci]);
+          const loss = (ww: tf.Tensor): tf.Tensor => {
+            const y = tf.conv2d(x, ww as tf.Tensor4D, s, pad);
+            return tf.sum(tf.mul(y, tf.tensor(ra.subarray(0, y.size), y.shape)));
+          };
+          return [tf.grad(loss)(tf.tensor4d(wa, [k, k, ci, co]))];
+        });
+      }
+    } finally {
+      setBackpropFilterPhaseSplit(prev);
+    }
+  }
+  // Chunked over the batch and phase-split together.
+  const prevChunk = setBackpropFilterChunkLimit(49 * 8 * 8 + 1);
+  const prevSplit = setBackpropFilterPhaseSplit('always');
+  try {
+    const [n, h, w, ci, k, co, s] = [3, 16, 15, 1, 7, 4, 2];
+    const xa = rnd(n * h * w * ci), wa = rnd(k * k * ci * co), ra = rnd(n * h * w * co);
+    await both(`x${n}x${h}x${w}x${ci} k${k} s${s} same split+chunked`, ['Conv2DBackpropFilter'], () => {
+      const x = tf.tensor4d(xa, [n, h, w, ci]);
+      const loss = (ww: tf.Tensor): tf.Tensor => {
+        const y = tf.conv2d(x, ww as tf.Tensor4D, s, 'same');
+        return tf.sum(tf.mul(y, tf.tensor(ra.subarray(0, y.size), y.shape)));
+      };
+      return [tf.grad(loss)(tf.tensor4d(wa, [k, k, ci, co]))];
+    });
+  } finally {
+    setBackpropFilterChunkLimit(prevChunk);
+    setBackpropFilterPhaseSplit(prevSplit);
+  }
+});
+
+test('the stride phase split is chosen for stride > 1 with more than 9 taps only (auto)', () => {
+  const g = (k: number, s: number): ReturnType<typeof convGeom> => convGeom([2, 32, 32, 4], [k, k, 4, 8], [s, s], [1, 1], 'same', undefined, 'NHWC');
+  assert.equal(usesPhaseSplit(g(7, 2)), true, '7x7 stride 2 (the stem)');
+  assert.equal(usesPhaseSplit(g(3, 2)), false, '3x3 stride 2');
+  assert.equal(usesPhaseSplit(g(1, 2)), false, '1x1 stride 2');
+  assert.equal(usesPhaseSplit(g(7, 1)), false, '7x7 stride 1');
+  const prev = setBackpropFilterPhaseSplit('always');
+  try {
+    assert.equal(usesPhaseSplit(g(3, 2)), true);
+    assert.equal(usesPhaseSplit(g(3, 1)), false, 'stride 1 never splits');
+  } finally {
+    setBackpropFilterPhaseSplit(prev);
   }
 });
 
