@@ -71,11 +71,26 @@ export interface BenchResult {
   warnings: string[];
   /** Top kernels by time per measured step (only with profile). */
   profile?: { kernel: string; ms_per_step: number; calls_per_step: number; share: number }[];
+  /** Per replica (worker rank order): median over the measured steps of where its step goes (ms). */
+  phases: StepPhases[];
   /**
    * The data line: slices/s the streaming loader prepares (read + window + resize + two views, cold
    * cache, one thread) and its ratio to `images_per_s` (goal ≥ 5: data is never the bottleneck).
    */
   data?: DataBenchResult;
+}
+
+/**
+ * Where one replica's step goes (ms): forward + backward (all kernels), the gradient all-reduce
+ * (of which `exchange_wait` is blocked at its barriers waiting for the other workers), the SGD
+ * update, and reading the loss back / disposing.
+ */
+export interface StepPhases {
+  forward_backward: number;
+  exchange: number;
+  exchange_wait: number;
+  update: number;
+  readback: number;
 }
 
 interface WorkerInit {
@@ -110,19 +125,31 @@ class Replica {
     return this.vars.reduce((s, v) => s + v.size, 0);
   }
 
+  /** Wall-clock of the parts of the last step (ms). */
+  lastPhases: StepPhases = { forward_backward: 0, exchange: 0, exchange_wait: 0, update: 0, readback: 0 };
+
   step(): number {
+    const t0 = performance.now();
     const { value, grads } = tf.variableGrads(() => {
       const out = this.encoder.forward(this.x);
       const loss = tf.mean(tf.square(out.pooled)) as tf.Scalar;
       tf.dispose([out.stem, ...out.stages, out.pooled]);
       return loss;
     }, this.vars);
+    const t1 = performance.now();
     const list = this.vars.map((v) => grads[v.name]);
     const avg = this.exchange ? this.exchange.allReduceMean(list) : list;
+    const t2 = performance.now();
     this.opt.applyGradients(this.vars.map((v, i) => ({ name: v.name, tensor: avg[i] })));
+    const t3 = performance.now();
     const loss = value.dataSync()[0];
     tf.dispose([value, ...list]);
     if (avg !== list) tf.dispose(avg);
+    const t4 = performance.now();
+    this.lastPhases = {
+      forward_backward: t1 - t0, exchange: t2 - t1, exchange_wait: this.exchange ? this.exchange.lastWaitMs : 0,
+      update: t3 - t2, readback: t4 - t3,
+    };
     return loss;
   }
 
@@ -139,6 +166,12 @@ function median(a: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** Field-wise median of step phases. */
+export function medianPhases(list: StepPhases[]): StepPhases {
+  const m = (k: keyof StepPhases): number => (list.length ? median(list.map((p) => p[k])) : 0);
+  return { forward_backward: m('forward_backward'), exchange: m('exchange'), exchange_wait: m('exchange_wait'), update: m('update'), readback: m('readback') };
+}
+
 function profileRows(t: KernelTiming[], steps: number): NonNullable<BenchResult['profile']> {
   const total = t.reduce((s, e) => s + e.totalMs, 0) || 1;
   return t.map((e) => ({ kernel: e.kernel, ms_per_step: e.totalMs / steps, calls_per_step: e.calls / steps, share: e.totalMs / total }));
@@ -153,7 +186,7 @@ async function runWorker(init: WorkerInit): Promise<void> {
       if (msg.cmd === 'step' && replica) {
         const t0 = performance.now();
         const loss = replica.step();
-        port.postMessage({ type: 'step', ms: performance.now() - t0, loss });
+        port.postMessage({ type: 'step', ms: performance.now() - t0, loss, phases: replica.lastPhases });
       } else if (msg.cmd === 'profile-start') {
         profiler?.reset();
         profiler?.start();
@@ -190,7 +223,7 @@ function countParams(widths: [number, number, number, number]): number {
 }
 
 async function benchOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' | 'torch' | 'data'>>, progress: (m: string) => void):
-  Promise<{ mode: string; threads: number; steps: number[]; profile?: KernelTiming[] }> {
+  Promise<{ mode: string; threads: number; steps: number[]; phases: StepPhases[]; profile?: KernelTiming[] }> {
   const world = o.workers === 'auto' ? Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length)) : o.workers;
   if (o.batch % world !== 0) throw new Error(`bench: batch ${o.batch} is not divisible by ${world} workers`);
   const fit = checkBatchFits({ depth: 18, widths: o.widths }, o.batch, o.size, WASM_HEAP_LIMIT_BYTES, { workers: world });
@@ -201,17 +234,21 @@ async function benchOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' 
     const r = new Replica(o.batch, o.size, o.widths, 1000);
     const profiler = o.profile ? new KernelProfiler() : null;
     const steps: number[] = [];
+    const phases: StepPhases[] = [];
     for (let i = 0; i < o.warmup + o.steps; i++) {
       if (i === o.warmup) profiler?.start();
       const t0 = performance.now();
       r.step();
       const dt = (performance.now() - t0) / 1000;
       progress(`wasm step ${i + 1}/${o.warmup + o.steps}: ${dt.toFixed(2)} s${i < o.warmup ? ' (warm-up)' : ''}`);
-      if (i >= o.warmup) steps.push(dt);
+      if (i >= o.warmup) {
+        steps.push(dt);
+        phases.push(r.lastPhases);
+      }
     }
     profiler?.stop();
     r.dispose();
-    return { mode: `1 thread wasm (${simd}), in process`, threads: 1, steps, profile: profiler?.report() };
+    return { mode: `1 thread wasm (${simd}), in process`, threads: 1, steps, phases: [medianPhases(phases)], profile: profiler?.report() };
   }
   const numParams = countParams(o.widths);
   const sab = createExchangeBuffer(numParams, world);
@@ -223,18 +260,25 @@ async function benchOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' 
     for (const r of ready) if (r.type !== 'ready') throw new Error(`worker did not start: ${JSON.stringify(r)}`);
     if (ready[0].numParams !== numParams) throw new Error(`bench: parameter count ${String(ready[0].numParams)} != ${numParams}`);
     const steps: number[] = [];
+    const phases: StepPhases[][] = Array.from({ length: world }, () => []);
     for (let i = 0; i < o.warmup + o.steps; i++) {
       if (i === o.warmup && o.profile) await pool.request({ cmd: 'profile-start' });
       const t0 = performance.now();
-      await pool.request({ cmd: 'step' });
+      const replies = await pool.request({ cmd: 'step' });
       const dt = (performance.now() - t0) / 1000;
       progress(`wasm step ${i + 1}/${o.warmup + o.steps}: ${dt.toFixed(2)} s${i < o.warmup ? ' (warm-up)' : ''}`);
-      if (i >= o.warmup) steps.push(dt);
+      if (i >= o.warmup) {
+        steps.push(dt);
+        replies.forEach((r, rank) => phases[rank].push(r.phases as StepPhases));
+      }
     }
     let profile: KernelTiming[] | undefined;
     if (o.profile) profile = (await pool.request({ cmd: 'profile-stop' }))[0].timings as KernelTiming[];
     await pool.request({ cmd: 'stop' });
-    return { mode: `${world} worker_threads x 1-thread wasm (${simd}), gradients averaged in a SharedArrayBuffer`, threads: world, steps, profile };
+    return {
+      mode: `${world} worker_threads x 1-thread wasm (${simd}), gradients averaged in a SharedArrayBuffer`,
+      threads: world, steps, phases: phases.map(medianPhases), profile,
+    };
   } finally {
     await pool.terminate();
   }
@@ -319,6 +363,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     peer,
     ratio: peer ? ips / peer.images_per_s : null,
     ratio_best: peer ? o.batch / Math.min(...ours.steps) / peer.best_images_per_s : null,
+    phases: ours.phases,
     load_avg: [loadBefore, os.loadavg()[0]],
     warnings: [],
   };

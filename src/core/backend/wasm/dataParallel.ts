@@ -58,6 +58,8 @@ export class GradientExchange {
   private readonly avg: Float32Array;
   /** Barrier timeout (ms). */
   timeoutMs = DEFAULT_BARRIER_TIMEOUT_MS;
+  /** Time the last {@link allReduceMean} spent blocked at its barriers, waiting for the other replicas (ms). */
+  lastWaitMs = 0;
 
   constructor(sab: SharedArrayBuffer, readonly rank: number, readonly worldSize: number, readonly numParams: number) {
     this.ctl = new Int32Array(sab, 0, 4);
@@ -76,7 +78,9 @@ export class GradientExchange {
       off += g.size;
     }
     if (off !== (this.rank + 1) * P) throw new Error(`GradientExchange: ${off - this.rank * P} gradient values, expected ${P}`);
+    let t0 = performance.now();
     barrier(this.ctl, W, this.timeoutMs);
+    this.lastWaitMs = performance.now() - t0;
     const lo = Math.floor((P * this.rank) / W), hi = Math.floor((P * (this.rank + 1)) / W);
     const inv = 1 / W;
     const a = this.avg, gr = this.grads;
@@ -85,7 +89,9 @@ export class GradientExchange {
       for (let w = 0; w < W; w++) s += gr[w * P + j];
       a[j] = s * inv;
     }
+    t0 = performance.now();
     barrier(this.ctl, W, this.timeoutMs);
+    this.lastWaitMs += performance.now() - t0;
     const out: tf.Tensor[] = [];
     let o = 0;
     for (const g of grads) {
