@@ -17,6 +17,7 @@ import { RunsTreeProvider, type RunsNode } from './runs/runsTree';
 import { resolveNodeRuntime, type NodeRuntime } from './worker/nodeRuntime';
 import { evaluateCheckpoint, type EvalMode } from './commands/evaluateCheckpoint';
 import { compareRuns } from './commands/compareRuns';
+import { SlurmCommands } from './commands/trainOnSlurm';
 import { startPhase } from './jobs/jobPhase';
 import { showJobProgress } from './jobs/jobProgress';
 import { runCli } from './worker/runCli';
@@ -47,6 +48,8 @@ export class Studio implements vscode.Disposable {
   runsView!: vscode.TreeView<RunsNode>;
   readonly jobs: JobManager;
   readonly authoring = new ConfigAuthoring();
+  /** Train on Slurm…, Stop = scancel for Slurm runs, following their queue state (commands/trainOnSlurm.ts). */
+  readonly slurm: SlurmCommands;
   private readonly channels = new Map<number, vscode.OutputChannel>();
   private readonly waiters = new Map<number, ((j: Job) => void)[]>();
   private readonly status = vscode.window.createStatusBarItem('medssl.jobs', vscode.StatusBarAlignment.Left, 50);
@@ -89,6 +92,16 @@ export class Studio implements vscode.Disposable {
       finished: (job) => this.onJobFinished(job),
     });
     this.status.command = 'workbench.view.extension.medssl';
+    this.slurm = new SlurmCommands({
+      runtime: () => this.getRuntime(),
+      cliPath: () => this.cliPath(),
+      runsDir: (f) => this.runsDir(f),
+      output: this.output,
+      blocked: () => jobBlockedReason(this.isTrusted()),
+      refresh: () => this.refresh(),
+      openRunDirs: () => this.tree.current().filter((r) => r.run?.status === 'queued' || r.run?.status === 'running').map((r) => r.dir),
+    });
+    this.disposables.push(this.slurm);
     const runsView = vscode.window.createTreeView('medssl.runs', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true });
     this.runsView = runsView;
     this.disposables.push(
@@ -167,6 +180,7 @@ export class Studio implements vscode.Disposable {
   private register(): void {
     const reg = (id: string, fn: (...a: never[]) => unknown) => this.disposables.push(vscode.commands.registerCommand(id, fn as (...a: unknown[]) => unknown));
     reg('medssl.train', (uri?: vscode.Uri) => this.train(uri));
+    reg('medssl.trainOnSlurm', (uri?: vscode.Uri) => this.slurm.train(uri));
     reg('medssl.validateConfig', (uri?: vscode.Uri) => this.validateCommand(uri));
     reg('medssl.newExperiment', (opts?: { template?: string; name?: string; folder?: string; dataFolder?: string; open?: boolean }) => this.newExperiment(opts));
     reg('medssl.stopRun', (node?: RunsNode | string) => this.stopRun(node));
@@ -412,6 +426,7 @@ export class Studio implements vscode.Disposable {
 
   async stopRun(node?: RunsNode | string): Promise<boolean> {
     const dir = await this.pickRun(node, (s) => s === 'running' || s === 'queued', 'Run to stop');
+    if (dir && (await this.slurm.stop(dir))) return true; // a Slurm run: scancel
     let job = dir ? this.jobs.byRunDir(dir) : undefined;
     if (!job && dir) job = this.jobs.attach(dir, path.basename(dir));
     if (!job) {
