@@ -109,7 +109,7 @@ describe('Curves panel', () => {
   });
 
   it('a single point (Dice, once per evaluation) and a flat series get sensible axis ranges', async () => {
-    const { page, context } = await openWithRuns();
+    const { page, context, problems } = await openWithRuns();
     const range = async (group, axis) => (await page.locator(`[data-testid="chart-${group}"] .uplot`).getAttribute(`data-${axis}-range`)).split(',').map(Number);
     const diceStep = lastOf(METHOD_RUN, 'linear/dice/meanForeground').step;
     const [x0, x1] = await range('dice', 'x');
@@ -123,6 +123,13 @@ describe('Curves panel', () => {
     near(await range('dice', 'y'), [0.45, 0.55]);
     near(await range('loss', 'y'), [2.7, 3.3]);
     assert.deepEqual(await range('loss', 'x'), [1, 2]);
+    // log y with nothing positive to draw (a counter that stayed 0): an empty decade, not an error
+    const zeros = { ...one, runId: 'zeros', series: runData.toSeries([{ name: 'local/skippedPairs', step: 1, value: 0 }, { name: 'local/skippedPairs', step: 2, value: 0 }]) };
+    await postBinary(page, { type: 'curves', runs: [zeros] });
+    await page.waitForSelector('[data-testid="chart-other"] .uplot');
+    await page.locator('[data-testid="log-y"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-other"] .uplot')?.getAttribute('data-y-range') === '1,10');
+    assert.deepEqual(problems, []);
     await context.close();
   });
 
