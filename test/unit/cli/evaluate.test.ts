@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -114,6 +114,29 @@ test('medssl evaluate --mode finetune with --runs-dir and --set: stage finetune 
   assert.equal(m.finetune.settings.labelFraction, 0.5);
   const resolved = parseYaml(fs.readFileSync(path.join(evalDir, 'config.yaml'), 'utf8')) as { evaluation: { linear: { enabled: boolean }; finetune: { enabled: boolean } } };
   assert.deepEqual([resolved.evaluation.linear.enabled, resolved.evaluation.finetune.enabled], [false, true], 'the evaluation run\'s config says what ran');
+});
+
+test('medssl evaluate: SIGTERM during the evaluation → its run folder reads cancelled, exit 1 (the worker the extension spawns)', async () => {
+  const { root, dir } = await pretrainedRun();
+  const runsDir = path.join(root, 'cancelled');
+  const child = spawn(process.execPath, [cli, 'evaluate', dir, '--mode', 'linear', '--json', '--runs-dir', runsDir, '--set', 'evaluation.linear.epochs=2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let sent = false;
+  child.stdout.on('data', (b: Buffer) => {
+    stdout += b.toString();
+    if (!sent && stdout.includes('"linear/loss"')) {
+      sent = true;
+      child.kill('SIGTERM');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.ok(sent, 'the evaluation never reported a step');
+  assert.equal(code, 1);
+  const evalDir = (JSON.parse(stdout.split('\n')[0]) as { dir: string }).dir;
+  const run = readRun(evalDir);
+  assert.equal(run.status, 'cancelled');
+  assert.equal(run.stage, 'linear');
+  assert.equal(readRun(dir).status, 'completed', 'the source run is untouched');
 });
 
 test('medssl evaluate: bad input exits 2 naming the folder (not a run folder, no checkpoint, still running, an evaluation run, bad mode)', async () => {
