@@ -34,6 +34,13 @@ export interface DataBenchResult {
   ratio_to_training: number | null;
   /** Second pass over the same data, prepared cases cached (window + resize done; views only). */
   warm_slices_per_s: number;
+  /**
+   * Process CPU time (user + system, all threads: gunzip runs on libuv's pool) per slice of the cold
+   * and warm passes, ms. Unlike slices/s it hardly moves when other processes share the cores, so it is
+   * the figure to compare two versions of the loader on a busy machine.
+   */
+  cpu_ms_per_slice: number;
+  warm_cpu_ms_per_slice: number;
   slices: number;
   seconds: number;
   source: string;
@@ -90,21 +97,30 @@ export async function runDataBench(opts: DataBenchOptions = {}): Promise<DataBen
       for await (const b of ds.batches({ batchSize: Math.min(batch, ds.length), seed: 1, epoch: e, prefetch: opts.prefetch ?? 2, dropLast: false, transform })) n += b.slices.length;
       return { n, s: Number(process.hrtime.bigint() - t0) / 1e9 };
     };
-    // Warm-up (JIT) on a separate dataset, so that the timed pass starts with a cold cache but warm code.
+    // Warm-up (JIT) of the whole path — read, gunzip, prepare, batches, views — on one case of a
+    // separate dataset, so that the timed pass starts with a cold cache but warm code (a training run
+    // reads many cases: its steady state is warm code).
     const warmUp = SliceDataset.open(root, { intensity: { kind: 'abdomen' }, size: [size, size], cacheCases: 1 });
-    for (let i = 0; i < Math.min(8, warmUp.length); i++) twoViews(warmUp.getSync(i).image, aug, { next: Math.random });
+    await epoch(warmUp.subset([warmUp.caseIds[0]]), 0);
     progress(`data: loader pass (read + window + resize to ${size}x${size} + two views)`);
+    const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     const ds = SliceDataset.open(root, { intensity: { kind: 'abdomen' }, size: [size, size], cacheCases: cases });
     const cold = await epoch(ds, 0);
     const coldS = Number(process.hrtime.bigint() - t0) / 1e9; // includes opening the dataset (headers)
+    const coldCpu = cpuMs(process.cpuUsage(c0));
+    const c1 = process.cpuUsage();
     const warm = await epoch(ds, 1);
+    const warmCpu = cpuMs(process.cpuUsage(c1));
     const slicesPerS = cold.n / coldS;
     const ips = opts.trainingImagesPerS;
     return {
       slices_per_s: slicesPerS,
       ratio_to_training: ips && ips > 0 ? slicesPerS / ips : null,
       warm_slices_per_s: warm.n / warm.s,
+      cpu_ms_per_slice: coldCpu / cold.n,
+      warm_cpu_ms_per_slice: warmCpu / warm.n,
       slices: cold.n,
       seconds: coldS,
       source: `${cases} phantom CT volumes ${shape.join('x')}, int16 .nii.gz`,

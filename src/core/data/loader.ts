@@ -207,7 +207,8 @@ class CaseStore {
   reads = 0;
   constructor(readonly cases: IndexedCase[], readonly opts: LoaderOptions, readonly capacity: number) {}
 
-  private remember(ci: number, p: PreparedCase): PreparedCase {
+  /** Puts a prepared case in the LRU (most recent), evicting the least recent past capacity. */
+  remember(ci: number, p: PreparedCase): PreparedCase {
     this.cache.delete(ci);
     this.cache.set(ci, p);
     while (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value as number);
@@ -730,11 +731,15 @@ function isLabelProblem(p: DataProblem): boolean {
   return /^(label|mask)\b|has no 'label'/i.test(p.message) || (p.file !== undefined && /(^|[\\/])(labelsTr|labels|label|Mask)[\\/][^\\/]+$/.test(p.file));
 }
 
-/** Drops the slices whose resized label has fewer than `minFg` foreground pixels (reads labels only). */
+/**
+ * Drops the slices whose resized label has fewer than `minFg` foreground pixels. Each case is read
+ * (or generated) once with its label; while the LRU has room, its prepared image slices are kept, so
+ * a dataset that fits in the cache is not read a second time for its images.
+ */
 function filterForeground(store: CaseStore, minFg: number): void {
-  const labelOnly = new CaseStore(store.cases, { ...store.opts, labels: true, minForegroundPixels: 0 }, 1);
+  const withLabels = new CaseStore(store.cases, { ...store.opts, labels: true, minForegroundPixels: 0 }, 1);
   store.cases.forEach((c, ci) => {
-    const p = labelOnly.getSync(ci);
+    const p = withLabels.getSync(ci);
     c.slices = c.slices.filter((z) => {
       const l = p.labels?.get(z);
       if (!l) return false;
@@ -742,8 +747,13 @@ function filterForeground(store: CaseStore, minFg: number): void {
       for (const v of l.data) if (v !== 0 && ++fg >= minFg) return true;
       return false;
     });
+    if (store.cache.size < store.capacity) {
+      const images = new Map<number, Slice>();
+      for (const z of c.slices) images.set(z, p.images.get(z)!);
+      store.remember(ci, store.opts.labels ? { images, labels: p.labels } : { images });
+    }
   });
-  store.reads += labelOnly.reads;
+  store.reads += withLabels.reads;
 }
 
 /** Bytes of the prepared slices of one case at the target size (for cache sizing). */

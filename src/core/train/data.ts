@@ -1,13 +1,13 @@
 /**
- * Pretraining data: slices from the built-in phantom (seeded) through the data module's preprocessing,
- * split by case into training and held-out slices; batches of two augmented views with their geometry.
+ * Pretraining data: slices from the built-in phantom (seeded) or a dataset folder through the streaming
+ * loader, split by case into training and held-out slices; batches of two augmented views with their
+ * geometry.
  */
 import * as tf from '@tensorflow/tfjs';
 import { twoViews, type AugmentConfig as ViewAugmentConfig } from '../data/augment';
 import { DataError } from '../data/errors';
 import { SliceDataset, preparedCaseBytes } from '../data/loader';
-import { generatePhantomCase } from '../data/phantom/generate';
-import { caseToSlices, splitByCase, type IntensityPreset } from '../data/preprocess';
+import { splitByCase, type IntensityPreset } from '../data/preprocess';
 import type { RandomSource } from '../data/random';
 import type { Slice } from '../data/volume';
 import type { ExperimentConfig } from '../config/types';
@@ -55,7 +55,12 @@ export function viewAugment(c: ExperimentConfig): ViewAugmentConfig {
   };
 }
 
-/** Generates (phantom) or reads the slices and splits them by case. */
+/**
+ * The training and held-out slices, split by case, through the streaming loader (data/loader.ts) for
+ * both sources: the phantom's cases are generated on demand and a folder's cases read on demand, kept
+ * as prepared slices in an LRU bounded by PREPARED_CACHE_BYTES (nothing is held beyond it). The
+ * numbers equal the whole-volume path (`caseToSlices`) slice for slice, so a seed gives the same run.
+ */
 export function loadPretrainData(c: ExperimentConfig): PretrainData {
   if (c.data.source === 'folder') return loadFolderPretrainData(c);
   if (c.data.source !== 'phantom') {
@@ -64,35 +69,31 @@ export function loadPretrainData(c: ExperimentConfig): PretrainData {
   const p = c.data.phantom;
   const n = c.data.size;
   const grid = Math.max(64, n);
-  const preset = intensityPreset(c);
-  const byCase = new Map<string, Slice[]>();
-  for (let i = 0; i < p.cases; i++) {
-    const pc = generatePhantomCase(i, { seed: p.seed, shape: [grid, grid, p.slices] });
-    const slices = caseToSlices(pc.id, pc.image, c.data.foregroundOnly ? pc.label : undefined, {
-      intensity: preset,
-      size: [n, n],
-      minForegroundPixels: c.data.foregroundOnly ? 1 : 0,
-    });
-    byCase.set(pc.id, slices.map((s) => s.image));
-  }
-  const ids = [...byCase.keys()];
+  const perCase = Math.max(1, p.slices * n * n * 4);
+  const ds = SliceDataset.phantom(p.cases, { seed: p.seed, shape: [grid, grid, p.slices] }, {
+    intensity: intensityPreset(c),
+    size: [n, n],
+    minForegroundPixels: c.data.foregroundOnly ? 1 : 0,
+    cacheCases: Math.max(2, Math.floor(PREPARED_CACHE_BYTES / perCase)),
+  });
+  const ids = ds.caseIds;
   const f = c.data.heldOutFraction;
-  const split = f > 0 ? splitByCase(ids, { train: 1 - f, val: f }, c.seed) : { train: ids.sort(), val: [], test: [] };
-  const train = split.train.flatMap((id) => byCase.get(id)!);
-  const heldOut = split.val.flatMap((id) => byCase.get(id)!);
-  if (train.length < c.pretrain.batchSize) {
-    throw new DataConfigError('pretrain.batchSize', `${c.pretrain.batchSize} is larger than the ${train.length} training slices (${split.train.length} cases); lower it or add cases`);
+  const split = f > 0 ? splitByCase(ids, { train: 1 - f, val: f }, c.seed) : { train: [...ids].sort(), val: [], test: [] };
+  const trainDs = ds.subset(split.train);
+  if (trainDs.length < c.pretrain.batchSize) {
+    throw new DataConfigError('pretrain.batchSize', `${c.pretrain.batchSize} is larger than the ${trainDs.length} training slices (${split.train.length} cases); lower it or add cases`);
   }
-  return { train, heldOut, trainCases: split.train, heldOutCases: split.val };
+  const rethrow = (e: unknown): unknown => e;
+  return { train: lazySlices(trainDs, rethrow), heldOut: lazySlices(ds.subset(split.val), rethrow), trainCases: split.train, heldOutCases: split.val };
 }
 
-/** Memory for prepared slices of a dataset folder: within it every case is read once per run. */
-const FOLDER_CACHE_BYTES = 512 * 1024 * 1024;
+/** Memory for prepared slices (phantom or folder): within it every case is read or generated once per run. */
+const PREPARED_CACHE_BYTES = 512 * 1024 * 1024;
 
 /**
  * A dataset folder (any layout the loader detects; labels unused) through the streaming loader: the
  * index comes from the headers, cases are read when their slices are first needed and kept as
- * prepared slices in an LRU sized to FOLDER_CACHE_BYTES. Bad input becomes a DataConfigError naming the
+ * prepared slices in an LRU sized to PREPARED_CACHE_BYTES. Bad input becomes a DataConfigError naming the
  * case and file (exit 2), also when it is found mid-run.
  */
 function loadFolderPretrainData(c: ExperimentConfig): PretrainData {
@@ -105,7 +106,7 @@ function loadFolderPretrainData(c: ExperimentConfig): PretrainData {
   try {
     const probe = SliceDataset.open(root, { intensity: intensityPreset(c), size: [n, n], minForegroundPixels: minFg, cacheCases: 1 });
     const perCase = Math.max(1, ...probe.cases.map((k) => preparedCaseBytes(k, [n, n], false)));
-    const cacheCases = Math.max(2, Math.floor(FOLDER_CACHE_BYTES / perCase));
+    const cacheCases = Math.max(2, Math.floor(PREPARED_CACHE_BYTES / perCase));
     ds = minFg > 0 ? probe : SliceDataset.open(root, { intensity: intensityPreset(c), size: [n, n], cacheCases });
   } catch (e) {
     throw asConfigError(e);
