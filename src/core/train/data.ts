@@ -121,11 +121,35 @@ function loadFolderPretrainData(c: ExperimentConfig): PretrainData {
   return { train: lazySlices(trainDs, asConfigError), heldOut: lazySlices(ds.subset(split.val), asConfigError), trainCases: split.train, heldOutCases: split.val };
 }
 
+const PREFETCH = Symbol('medssl.prefetch');
+
+/**
+ * Starts preparing the cases of these slices (of `loadPretrainData`'s `train` or `heldOut`) in the
+ * background — file reads and gunzip on libuv's thread pool — so that indexing them later finds them
+ * in the loader's cache. A training loop calls it with the next batch's indices before it runs the
+ * current step. Resolves when they are cached; rejects with the DataConfigError of a bad case. For a
+ * plain array it does nothing.
+ */
+export function prefetchSlices(slices: Slice[], indices: readonly number[]): Promise<void> {
+  const f = (slices as unknown as Record<symbol, ((i: readonly number[]) => Promise<void>) | undefined>)[PREFETCH];
+  return f ? f(indices) : Promise.resolve();
+}
+
 /** An array view of a dataset's slices: indexing reads through the loader's cache (nothing is read up front). */
 function lazySlices(ds: SliceDataset, onError: (e: unknown) => unknown): Slice[] {
   const index = (k: string | symbol): number | null => (typeof k === 'string' && /^(0|[1-9]\d*)$/.test(k) ? Number(k) : null);
+  const prefetch = async (indices: readonly number[]): Promise<void> => {
+    const firstOfCase = new Map<number, number>();
+    for (const i of indices) if (i >= 0 && i < ds.length && !firstOfCase.has(ds.refs[i].caseIndex)) firstOfCase.set(ds.refs[i].caseIndex, i);
+    try {
+      await Promise.all([...firstOfCase.values()].map((i) => ds.get(i)));
+    } catch (e) {
+      throw onError(e);
+    }
+  };
   return new Proxy([] as Slice[], {
     get(target, k, receiver) {
+      if (k === PREFETCH) return prefetch;
       if (k === 'length') return ds.length;
       const i = index(k);
       if (i === null) return Reflect.get(target, k, receiver);

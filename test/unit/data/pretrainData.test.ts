@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { writePhantomMsd } from '../../../src/core/data/phantom/msd';
 import { generatePhantomCase } from '../../../src/core/data/phantom/generate';
 import { caseToSlices, splitByCase } from '../../../src/core/data/preprocess';
-import { intensityPreset, loadPretrainData } from '../../../src/core/train/data';
+import { DataConfigError, intensityPreset, loadPretrainData, prefetchSlices } from '../../../src/core/train/data';
 import { tinyConfig } from '../train/helpers';
 
 // Pretraining's phantom data goes through the streaming loader (cases generated on demand into an LRU
@@ -38,3 +42,37 @@ for (const foregroundOnly of [false, true]) {
     wantHeld.forEach((d, i) => assert.deepEqual(data.heldOut[i].data, d, `held-out slice ${i}`));
   });
 }
+
+test('prefetchSlices prepares the cases of the next batch in the background; indexing them then reads nothing', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'medssl-prefetch-'));
+  try {
+    const root = path.join(dir, 'Task97_Phantom');
+    writePhantomMsd(root, { cases: 4, seed: 2, shape: [32, 32, 5] });
+    const c = tinyConfig((c) => {
+      c.data.source = 'folder';
+      c.data.path = root;
+      c.data.heldOutFraction = 0.25;
+    });
+    const data = loadPretrainData(c);
+    assert.equal(data.train.length, 15);
+    await prefetchSlices(data.train, [0, 7, 14]); // one slice of each of the three training cases
+    // The cases are prepared and cached: indexing needs no file any more.
+    const files = data.trainCases.map((id) => path.join(root, 'imagesTr', `${id}.nii.gz`));
+    const saved = files.map((f) => readFileSync(f));
+    for (const f of files) rmSync(f);
+    for (const i of [0, 3, 7, 14]) {
+      const s = data.train[i];
+      assert.deepEqual([s.width, s.height], [16, 16]);
+      assert.ok(s.data.some((v) => v > 0.2));
+    }
+    await prefetchSlices([data.train[0]], [0]); // a plain array: nothing to do
+    files.forEach((f, i) => writeFileSync(f, saved[i]));
+    // A bad case found by a prefetch is the run's DataConfigError naming it.
+    const f = path.join(root, 'imagesTr', `${data.trainCases[0]}.nii.gz`);
+    const bad = loadPretrainData(c);
+    writeFileSync(f, readFileSync(f).subarray(0, 200));
+    await assert.rejects(prefetchSlices(bad.train, [0]), (e: unknown) => e instanceof DataConfigError && new RegExp(`^data\\.path: case '${data.trainCases[0]}'`).test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
