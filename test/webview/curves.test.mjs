@@ -30,9 +30,9 @@ describe('Curves panel', () => {
     const { page, context, problems } = await openWithRuns();
     assert.deepEqual(await page.evaluate(() => window.__posted), [{ type: 'ready' }]);
     const groups = await page.locator('section.group').evaluateAll((els) => els.map((e) => e.dataset.group));
-    for (const g of ['loss', 'lr', 'infonce', 'throughput', 'dice', 'rank']) assert.ok(groups.includes(g), `group ${g} shown (${groups})`);
+    for (const g of ['loss', 'lr', 'infonce', 'throughput', 'dice', 'rank', 'dims99', 'alignUniform', 'stdSqrtD']) assert.ok(groups.includes(g), `group ${g} shown (${groups})`);
     for (const [dir, id] of [[METHOD_RUN, methodId], [MOCO_RUN, mocoId]]) {
-      for (const [group, name] of [['evalLoss', 'linear/loss'], ['loss', 'loss/total'], ['lr', 'lr'], ['infonce', 'infonce/top1'], ['throughput', 'images/s'], ['dice', 'linear/dice/meanForeground'], ['rank', 'diag/representation/effectiveRank']]) {
+      for (const [group, name] of [['evalLoss', 'linear/loss'], ['loss', 'loss/total'], ['lr', 'lr'], ['infonce', 'infonce/top1'], ['throughput', 'images/s'], ['dice', 'linear/dice/meanForeground'], ['rank', 'diag/representation/effectiveRank'], ['dims99', 'diag/embedding/dims99'], ['alignUniform', 'diag/uniformity'], ['stdSqrtD', 'diag/representation/stdSqrtD']]) {
         const want = lastOf(dir, name);
         const cell = page.locator(`[data-testid="latest-${group}"] tr[data-name="${name}"][data-run="${id}"] [data-testid="latest"]`);
         const shown = Number(await cell.innerText());

@@ -48,6 +48,10 @@ export const GROUPS: { id: string; title: string; test: (n: string) => boolean }
   { id: 'throughput', title: 'Images per second', test: (n) => /images\/s/.test(n) },
   { id: 'dice', title: 'Dice', test: (n) => /dice/i.test(n) },
   { id: 'rank', title: 'Effective rank', test: (n) => /effectiveRank/.test(n) },
+  // The rest of the collapse diagnostics, each on its own scale (together they spanned 0.01 to 40: unreadable).
+  { id: 'dims99', title: 'Dimensions holding 99% of the variance', test: (n) => /dims99/.test(n) },
+  { id: 'alignUniform', title: 'Alignment and uniformity (held-out slices)', test: (n) => /^diag\/(alignment|uniformity)$/.test(n) },
+  { id: 'stdSqrtD', title: 'std × √d of the normalised features', test: (n) => /stdSqrtD/.test(n) },
   { id: 'other', title: 'Other', test: () => true },
 ];
 
