@@ -1,6 +1,7 @@
 // The Overlays panel with 512×512 slices, scrolled with the arrow keys and the mouse wheel: how long one
 // slice takes to draw (the app's User Timing measure 'medssl-overlay-paint': ImageData fill + scale to the
-// view) and the frame-to-frame time while stepping once per animation frame. Reported (median, 95th
+// view), how long a step takes before it (labels, Dice, state: 'medssl-overlay-step') and the
+// frame-to-frame time while stepping once per animation frame. Reported (median, 95th
 // percentile), never asserted: the machine is shared and timing is not a test result.
 //
 // The fixture: no run at size 512 is recorded (a 512-pixel phantom run takes hours on this 2-core CPU and
@@ -9,7 +10,7 @@
 // per-slice Dice are unchanged by an integer nearest upsampling, so the index's values still hold).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { usePanelSuite } from './harness.mjs';
+import { screenshot, usePanelSuite } from './harness.mjs';
 import { METHOD_RUN, runData } from './runFixtures.mjs';
 
 const SCALE = 8;
@@ -91,6 +92,7 @@ describe('Overlays panel at 512×512', () => {
     // Arrow keys, one per animation frame, down to the first slice, up to the last and back: 3 sweeps.
     const keys = await page.evaluate(async (n) => {
       performance.clearMeasures('medssl-overlay-paint');
+      performance.clearMeasures('medssl-overlay-step');
       const frames = [];
       const seen = new Set();
       const order = [...Array(n).fill('ArrowDown'), ...Array(n).fill('ArrowUp'), ...Array(n).fill('ArrowDown')];
@@ -103,7 +105,8 @@ describe('Overlays panel at 512×512', () => {
         last = t;
       }
       await new Promise(requestAnimationFrame);
-      return { frames, paints: performance.getEntriesByName('medssl-overlay-paint').map((e) => e.duration), seen: seen.size };
+      const durations = (name) => performance.getEntriesByName(name).map((e) => e.duration);
+      return { frames, paints: durations('medssl-overlay-paint'), steps: durations('medssl-overlay-step'), seen: seen.size };
     }, n);
     assert.equal(keys.seen, n, 'every slice of the case was shown');
     assert.ok(keys.paints.length >= n, `${keys.paints.length} paints for ${3 * n} steps`);
@@ -118,8 +121,9 @@ describe('Overlays panel at 512×512', () => {
     assert.notEqual(await page.evaluate(() => document.getElementById('app').dataset.slice), before, 'the wheel moved the slice');
     assert.ok(wheelPaints.length > 0);
 
-    console.log(`[overlays 512×512] arrow keys: draw ${summary(keys.paints)}; frame-to-frame ${summary(keys.frames)}`);
+    console.log(`[overlays 512×512] arrow keys: draw ${summary(keys.paints)}; step (labels, Dice, state) ${summary(keys.steps)}; frame-to-frame ${summary(keys.frames)}`);
     console.log(`[overlays 512×512] mouse wheel: draw ${summary(wheelPaints)}`);
+    await screenshot(page, 'overlays-512-light');
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -68,8 +68,10 @@ function select(i: number): void {
   state.caseId = ov.slices[i].caseId;
   state.z = ov.slices[i].z;
   save();
+  const t0 = performance.now();
   if (sameCase) showSlice(i);
   else render();
+  performance.measure('medssl-overlay-step', { start: t0, end: performance.now() });
 }
 
 let pendingPaint = 0;
