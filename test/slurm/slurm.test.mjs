@@ -1,6 +1,6 @@
 // Against a REAL single-node Slurm (scripts/test-slurm.mjs starts it and sets SLURM_CONF): `medssl submit`
 // of the smoke config (shrunk) as an array of two; scancel of a running and of a pending job; a requeue
-// mid-run that resumes from the checkpoint; plain errors for an unknown partition and a missing sbatch.
+// mid-run that resumes from the checkpoint; a time limit reached (checkpoint, self-requeue, resume); plain errors for an unknown partition and a missing sbatch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -113,6 +113,22 @@ test('scontrol requeue mid-run: the task resumes from checkpoints/latest and com
   assert.match(log, /restart 0/);
   assert.match(log, /restart 1/); // --open-mode=append: both attempts in one log
   assert.equal(runJson(x.dir).clusterJobId, x.clusterJobId);
+});
+
+test('time limit: near it the run checkpoints, the task requeues itself and resumes until it completes', async () => {
+  // A 1-minute limit, signalled 30 s before it (Slurm may signal up to a minute early): 72 steps need a requeue.
+  const r = submit(['--set', 'pretrain.epochs=12', '--set', 'pretrain.checkpointEvery=4', '--set', 'executor.slurm.time=00:01:00', '--set', 'executor.slurm.signalSeconds=30']);
+  assert.equal(r.code, 0, r.stderr);
+  const [x] = r.runs;
+  await until('the run to complete', () => runJson(x.dir).status === 'completed', 300_000);
+  const ev = events(x.dir);
+  const resumes = ev.filter((e) => e.type === 'status' && /^resumed from checkpoint \d+ \(was cancelled\)/.test(e.message ?? ''));
+  assert.ok(resumes.length >= 1, 'resumed at least once');
+  const steps = ev.filter((e) => e.type === 'scalar' && e.name === 'loss/total').map((e) => e.step);
+  assert.deepEqual(steps, Array.from({ length: 72 }, (_, i) => i + 1));
+  const log = fs.readFileSync(path.join(x.dir, `slurm-${x.clusterJobId}.out`), 'utf8');
+  assert.match(log, /medssl: time limit in 30 s: saving a checkpoint, then requeueing/);
+  assert.match(log, /medssl: requeueing .*: it resumes from the run's latest checkpoint/);
 });
 
 test('plain errors: an unknown partition, sbatch not on PATH; no run folder is left behind', () => {

@@ -28,15 +28,25 @@ export function processRunner(ssh?: string, timeoutMs = 60_000): CommandRunner {
   return (command, args, input) =>
     new Promise((resolve) => {
       const [cmd, argv] = commandLine(command, args, ssh);
-      const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
+      const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+      // A hung command (ssh waiting on the network) is ended; the timer never keeps the process alive.
+      const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+      timer.unref();
       let stdout = '';
       let stderr = '';
-      let spawnError: NodeJS.ErrnoException | undefined;
+      let done = false;
+      const settle = (r: CommandResult) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(r);
+      };
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', (e) => (spawnError = e as NodeJS.ErrnoException));
+      // A program that could not start (ENOENT: not on PATH) may never emit 'close': answer at once.
+      child.on('error', (e) => child.pid === undefined && settle({ code: null, stdout, stderr, spawnError: e as NodeJS.ErrnoException }));
       child.stdin.on('error', () => undefined); // a program that exits without reading its input
       child.stdin.end(input ?? '');
-      child.on('close', (code) => resolve({ code, stdout, stderr, ...(spawnError ? { spawnError } : {}) }));
+      child.on('close', (code) => settle({ code, stdout, stderr }));
     });
 }
