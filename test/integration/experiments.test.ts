@@ -14,7 +14,7 @@ import { writePhantomMsd } from '../../src/core/data/phantom/msd';
 import { readRun } from '../../src/core/runs';
 import type { RunsNode } from '../../src/extension/runs/runsTree';
 import type { Studio, TrainResult } from '../../src/extension/studio';
-import { tinyConfig } from './helpers';
+import { tinyConfig, waitFor } from './helpers';
 import { requestScreenshot, screenshotsAvailable } from './screenshot';
 
 const EXTENSION_ID = 'medssl.medssl-studio';
@@ -67,6 +67,16 @@ describe('MedSSL Studio: Evaluate Checkpoint, Compare Runs, the NIfTI dataset te
       assert.ok(res?.job && res.done, `Evaluate refused: ${res?.refused}`);
       assert.deepEqual(res.job.spec.args.slice(0, 4), ['evaluate', src, '--mode', mode], 'the evaluation runs as a medssl evaluate job');
       assert.ok(res.job.pid && res.job.pid !== process.pid, 'the job runs in a child process');
+      if (mode === 'finetune' && screenshotsAvailable()) {
+        // The cancellable progress notification of the evaluation (looked at, not parsed).
+        const j = res.job;
+        await waitFor('fine-tuning steps', () => (j.progress && j.progress.step >= 2) || j.state === 'finished', 120_000);
+        // (The driven workbench keeps toasts in the notification center: open it for the screenshot.)
+        await vscode.commands.executeCommand('notifications.showList');
+        await new Promise((r) => setTimeout(r, 500));
+        await requestScreenshot('integration-evaluate-progress');
+        await vscode.commands.executeCommand('notifications.hideList');
+      }
       const job = await res.done;
       assert.equal(job.result, 'completed', `job ended ${job.result}: ${job.error}`);
       const dir = job.runDirs[0];

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { readRun } from '../../core/runs';
 import type { Job } from '../jobs/jobManager';
 import { wholeJobPhase } from '../jobs/jobPhase';
 import { showJobProgress } from '../jobs/jobProgress';
@@ -59,7 +60,13 @@ export async function evaluateCheckpoint(
   const item = EVAL_MODE_ITEMS.find((m) => m.mode === mode);
   if (!item) throw new Error(`unknown evaluation mode '${String(mode)}' (linear or finetune)`);
   const runsDir = path.dirname(dir);
-  const res = await host.startJob({ label: `${path.basename(dir)} ${mode}`, args: evaluateArgs(dir, mode, runsDir, host.backend()), cwd: runsDir, runsDir });
+  let name = path.basename(dir);
+  try {
+    name = readRun(dir).name;
+  } catch {
+    /* not a run folder: the worker says so (exit 2, in the notification) */
+  }
+  const res = await host.startJob({ label: `${name} ${mode}`, args: evaluateArgs(dir, mode, runsDir, host.backend()), cwd: runsDir, runsDir });
   if (res.job) {
     const job = res.job;
     void showJobProgress(job, { title: `MedSSL: ${item.label} of ${path.basename(dir)}`, phase: wholeJobPhase, changed: host.jobChanged, stop: (j) => host.stop(j) });
