@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// `npm test` (after `pretest` = build + tsc): the three layers in order, each one's output streaming through:
+// `npm test` (after `pretest` = build + tsc): the four layers in order, each one's output streaming through:
 //   1. unit         node --test out/test/unit/            (plain Node)
 //   2. webview      scripts/test-webview.mjs              (headless Chromium)
 //   3. integration  scripts/test-integration.mjs          (code-server + Chromium, mocha in the extension host)
+//   4. slurm        scripts/test-slurm.mjs                (a real single-node Slurm on localhost; skipped, with the reason, without slurm-wlm)
 // Every layer runs even when an earlier one failed. The last line is exactly `N passed, N failed`
 // (`, N skipped` added when some were skipped); the exit code is non-zero when any layer failed.
-//   node scripts/test-all.mjs [--only unit,webview,integration]
+//   node scripts/test-all.mjs [--only unit,webview,integration,slurm]
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -52,6 +53,7 @@ function runLayer(cmd, args, env) {
 const unitTap = path.join(tmp, 'unit.tap');
 const webviewTap = path.join(tmp, 'webview.tap');
 const integrationCounts = path.join(tmp, 'integration.json');
+const slurmTap = path.join(tmp, 'slurm.tap');
 const layers = [
   {
     name: 'unit',
@@ -68,6 +70,11 @@ const layers = [
     name: 'integration',
     run: () => runLayer(process.execPath, ['scripts/test-integration.mjs'], { MEDSSL_COUNTS_FILE: integrationCounts }),
     counts: () => jsonCounts(integrationCounts),
+  },
+  {
+    name: 'slurm',
+    run: () => runLayer(process.execPath, ['scripts/test-slurm.mjs'], { MEDSSL_TAP_FILE: slurmTap }),
+    counts: () => tapCounts(slurmTap),
   },
 ];
 
@@ -88,7 +95,7 @@ fs.rmSync(tmp, { recursive: true, force: true });
 console.log('\n━━━ summary ' + '━'.repeat(58));
 for (const r of results) {
   console.log(
-    `${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(12)} ${String(r.passed).padStart(4)} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}` +
+    `${r.ok ? (r.passed === 0 && r.skipped ? 'SKIP' : 'ok  ') : 'FAIL'} ${r.name.padEnd(12)} ${String(r.passed).padStart(4)} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}` +
       `${r.crashed ? ` (exit ${r.code} without a failing test)` : ''}  ${r.seconds.toFixed(1)}s`,
   );
 }
