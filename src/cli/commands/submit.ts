@@ -83,7 +83,8 @@ export async function submitCommand(args: SubmitArgs, out: Out, err: Out): Promi
   const runsDir = args.runsDir ?? 'runs';
   let batch;
   try {
-    batch = createQueuedRuns(runsDir, configs, process.cwd());
+    // The tasks start in the runs folder: it is on the shared file system (the resolved configs hold absolute paths).
+    batch = createQueuedRuns(runsDir, configs, path.resolve(runsDir));
   } catch (e) {
     err(`medssl submit: cannot create the run folders in ${runsDir}: ${(e as Error).message}`);
     return EXIT.failed;
