@@ -190,7 +190,9 @@ export class Studio implements vscode.Disposable {
     reg('medssl.showRunLog', (node?: RunsNode | string) => this.showRunLog(node));
     reg('medssl.refreshRuns', () => this.refresh());
     reg('medssl.evaluateCheckpoint', (node?: RunsNode | string, opts?: { mode?: EvalMode }) => evaluateCheckpoint(this.evaluateHost(), node, opts));
-    reg('medssl.compareRuns', (node?: RunsNode | string, selection?: (RunsNode | string)[]) => compareRuns(this.context, () => this.refresh(), node, selection));
+    // From the palette or the view's title bar (no arguments): the Runs view's current selection, else a quick pick.
+    reg('medssl.compareRuns', (node?: RunsNode | string, selection?: (RunsNode | string)[]) =>
+      compareRuns(this.context, () => this.refresh(), node, selection ?? (node ? undefined : this.runsView.selection)));
     reg('medssl.openCurves', (node?: RunsNode | string) => this.openPanel(node, 'curves'));
     reg('medssl.openCollapse', (node?: RunsNode | string) => this.openPanel(node, 'collapse'));
     reg('medssl.openOverlays', (node?: RunsNode | string) => this.openPanel(node, 'overlays'));
