@@ -61,8 +61,9 @@ export function viewAugment(c: ExperimentConfig): ViewAugmentConfig {
  * as prepared slices in an LRU bounded by PREPARED_CACHE_BYTES (nothing is held beyond it). The
  * numbers equal the whole-volume path (`caseToSlices`) slice for slice, so a seed gives the same run.
  */
-export function loadPretrainData(c: ExperimentConfig): PretrainData {
-  if (c.data.source === 'folder') return loadFolderPretrainData(c);
+export function loadPretrainData(c: ExperimentConfig, o: { cacheBytes?: number } = {}): PretrainData {
+  const cacheBytes = o.cacheBytes ?? PREPARED_CACHE_BYTES;
+  if (c.data.source === 'folder') return loadFolderPretrainData(c, cacheBytes);
   if (c.data.source !== 'phantom') {
     throw new DataConfigError('data.source', `'${String(c.data.source)}' is not a data source; use phantom or folder`);
   }
@@ -74,7 +75,7 @@ export function loadPretrainData(c: ExperimentConfig): PretrainData {
     intensity: intensityPreset(c),
     size: [n, n],
     minForegroundPixels: c.data.foregroundOnly ? 1 : 0,
-    cacheCases: Math.max(2, Math.floor(PREPARED_CACHE_BYTES / perCase)),
+    cacheCases: Math.max(2, Math.floor(cacheBytes / perCase)),
   });
   const ids = ds.caseIds;
   const f = c.data.heldOutFraction;
@@ -96,7 +97,7 @@ const PREPARED_CACHE_BYTES = 512 * 1024 * 1024;
  * prepared slices in an LRU sized to PREPARED_CACHE_BYTES. Bad input becomes a DataConfigError naming the
  * case and file (exit 2), also when it is found mid-run.
  */
-function loadFolderPretrainData(c: ExperimentConfig): PretrainData {
+function loadFolderPretrainData(c: ExperimentConfig, cacheBytes: number): PretrainData {
   const root = c.data.path;
   if (root === undefined || root === '') throw new DataConfigError('data.path', "is required when data.source is 'folder'");
   const n = c.data.size;
@@ -106,7 +107,7 @@ function loadFolderPretrainData(c: ExperimentConfig): PretrainData {
   try {
     const probe = SliceDataset.open(root, { intensity: intensityPreset(c), size: [n, n], minForegroundPixels: minFg, cacheCases: 1 });
     const perCase = Math.max(1, ...probe.cases.map((k) => preparedCaseBytes(k, [n, n], false)));
-    const cacheCases = Math.max(2, Math.floor(PREPARED_CACHE_BYTES / perCase));
+    const cacheCases = Math.max(2, Math.floor(cacheBytes / perCase));
     ds = minFg > 0 ? probe : SliceDataset.open(root, { intensity: intensityPreset(c), size: [n, n], cacheCases });
   } catch (e) {
     throw asConfigError(e);
@@ -122,6 +123,19 @@ function loadFolderPretrainData(c: ExperimentConfig): PretrainData {
 }
 
 const PREFETCH = Symbol('medssl.prefetch');
+const ORDER = Symbol('medssl.order');
+
+/**
+ * The slice order of one epoch (indices into `slices`), drawn with the training loop's own shuffle.
+ * When every case's prepared slices fit in the loader's cache (the phantom, most research folders) it
+ * is exactly `shuffle([0, 1, …, n − 1])`, so a run is unchanged. Beyond the cache a global shuffle
+ * would read a volume for almost every slice; then the cases are shuffled, and the slices within
+ * windows of half the cache's cases (a shuffle buffer), so that each case is read once per epoch.
+ */
+export function epochOrder(slices: Slice[], shuffle: (a: number[]) => number[]): number[] {
+  const f = (slices as unknown as Record<symbol, ((s: (a: number[]) => number[]) => number[]) | undefined>)[ORDER];
+  return f ? f(shuffle) : shuffle(Array.from({ length: slices.length }, (_, i) => i));
+}
 
 /**
  * Starts preparing the cases of these slices (of `loadPretrainData`'s `train` or `heldOut`) in the
@@ -147,9 +161,22 @@ function lazySlices(ds: SliceDataset, onError: (e: unknown) => unknown): Slice[]
       throw onError(e);
     }
   };
+  const order = (shuffle: (a: number[]) => number[]): number[] => {
+    const all = Array.from({ length: ds.length }, (_, i) => i);
+    const cases = [...new Set(ds.refs.map((r) => r.caseIndex))];
+    if (cases.length <= ds.cacheCapacity) return shuffle(all);
+    const byCase = new Map<number, number[]>(cases.map((ci) => [ci, []]));
+    ds.refs.forEach((r, i) => byCase.get(r.caseIndex)!.push(i));
+    shuffle(cases);
+    const w = Math.max(1, Math.floor(ds.cacheCapacity / 2));
+    const out: number[] = [];
+    for (let k = 0; k < cases.length; k += w) out.push(...shuffle(cases.slice(k, k + w).flatMap((ci) => byCase.get(ci)!)));
+    return out;
+  };
   return new Proxy([] as Slice[], {
     get(target, k, receiver) {
       if (k === PREFETCH) return prefetch;
+      if (k === ORDER) return order;
       if (k === 'length') return ds.length;
       const i = index(k);
       if (i === null) return Reflect.get(target, k, receiver);

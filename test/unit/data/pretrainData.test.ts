@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { writePhantomMsd } from '../../../src/core/data/phantom/msd';
 import { generatePhantomCase } from '../../../src/core/data/phantom/generate';
 import { caseToSlices, splitByCase } from '../../../src/core/data/preprocess';
-import { DataConfigError, intensityPreset, loadPretrainData, prefetchSlices } from '../../../src/core/train/data';
+import { DataConfigError, epochOrder, intensityPreset, loadPretrainData, prefetchSlices } from '../../../src/core/train/data';
+import { Rng } from '../../../src/core/util/rng';
 import { tinyConfig } from '../train/helpers';
 
 // Pretraining's phantom data goes through the streaming loader (cases generated on demand into an LRU
@@ -72,6 +73,36 @@ test('prefetchSlices prepares the cases of the next batch in the background; ind
     const bad = loadPretrainData(c);
     writeFileSync(f, readFileSync(f).subarray(0, 200));
     await assert.rejects(prefetchSlices(bad.train, [0]), (e: unknown) => e instanceof DataConfigError && new RegExp(`^data\\.path: case '${data.trainCases[0]}'`).test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('epochOrder: the plain global shuffle when the cases fit in the cache (runs unchanged), case windows when they do not', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'medssl-order-'));
+  try {
+    const root = path.join(dir, 'Task96_Phantom');
+    writePhantomMsd(root, { cases: 8, seed: 6, shape: [32, 32, 5] });
+    const c = tinyConfig((c) => {
+      c.data.source = 'folder';
+      c.data.path = root;
+      c.data.heldOutFraction = 0.25;
+    });
+    const ident = (n: number) => Array.from({ length: n }, (_, i) => i);
+    const fits = loadPretrainData(c);
+    assert.equal(fits.train.length, 30);
+    const a = new Rng(11);
+    const b = new Rng(11);
+    assert.deepEqual(epochOrder(fits.train, (x) => a.shuffle(x)), b.shuffle(ident(30)));
+    assert.deepEqual(epochOrder(ident(7).map(() => fits.train[0]), (x) => a.shuffle(x)).length, 7); // a plain array
+    // A cache of two cases (5 slices of 16×16 float32 each): windows of one case, every slice once.
+    const small = loadPretrainData(c, { cacheBytes: 2 * 5 * 16 * 16 * 4 });
+    const r = new Rng(11);
+    const order = epochOrder(small.train, (x) => r.shuffle(x));
+    assert.deepEqual([...order].sort((x, y) => x - y), ident(30));
+    const caseOf = (i: number) => Math.floor(i / 5); // slices are indexed case by case, 5 per case
+    for (let g = 0; g < 30; g += 5) assert.equal(new Set(order.slice(g, g + 5).map(caseOf)).size, 1, `window ${g / 5}: ${order.slice(g, g + 5)}`);
+    assert.notDeepEqual(order, ident(30));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
