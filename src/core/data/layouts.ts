@@ -336,6 +336,7 @@ const NOT_DICOM = /\.(png|jpe?g|nii|gz|json|txt|md|csv|xml|html?|pdf|zip|yaml|ym
 
 /** A `.dcm` file, or a file whose bytes 128–131 are "DICM" (DICOM Part 10 files without an extension). */
 export function isDicomFile(file: string): boolean {
+  if (path.basename(file).toUpperCase() === 'DICOMDIR') return false; // the index of a CD/DVD export, not an image
   if (/\.dcm$/i.test(file)) return true;
   if (NOT_DICOM.test(file)) return false;
   let fd: number;

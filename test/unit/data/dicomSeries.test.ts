@@ -39,6 +39,8 @@ test(
     // a nested series (patient/series) whose files have no extension: found by the DICM preamble
     writeSeries(path.join(root, 'patient_b', 'series_1'), [-50, -45, -40], ['x1', 'x3', 'x2'], '');
     writeFileSync(path.join(root, 'README.txt'), 'not a DICOM file');
+    // a CD export's index (DICM preamble, no image): not a slice
+    writeFileSync(path.join(root, 'ct_a', 'DICOMDIR'), Buffer.concat([Buffer.alloc(128), Buffer.from('DICM')]));
     const layout = detectLayout(root);
     assert.equal(layout.kind, 'dicom');
     assert.equal(layout.unit, 'volume');
