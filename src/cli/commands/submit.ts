@@ -110,6 +110,7 @@ export async function submitCommand(args: SubmitArgs, out: Out, err: Out): Promi
 /** Follows the runs until every run.json is final; brings them in line with the scheduler meanwhile. */
 async function follow(executor: Executor, dirs: string[], ids: string[], args: Pick<SubmitArgs, 'json' | 'pollMs'>, out: Out, err: Out): Promise<number> {
   const last = new Map<string, string>();
+  let lost = 0; // consecutive polls in which an unfinished run's job is unknown to squeue and sacct
   for (;;) {
     let states;
     try {
@@ -119,6 +120,7 @@ async function follow(executor: Executor, dirs: string[], ids: string[], args: P
       return EXIT.failed;
     }
     let open = 0;
+    let unknown = 0;
     dirs.forEach((dir, i) => {
       const s = states.get(ids[i]);
       if (s) reconcileRun(dir, s);
@@ -131,8 +133,14 @@ async function follow(executor: Executor, dirs: string[], ids: string[], args: P
       }
       // A run that says cancelled while its job is back in the queue (requeued) is not over.
       if (!isTerminal(run.status) || s?.status === 'queued' || s?.status === 'running') open++;
+      if (!isTerminal(run.status) && (!s || s.status === 'unknown')) unknown++;
     });
     if (!open) break;
+    lost = unknown ? lost + 1 : 0;
+    if (lost >= 30) {
+      err(`medssl submit --wait: the scheduler no longer knows ${unknown} unfinished run${unknown === 1 ? "'s" : "s'"} job (squeue forgets finished jobs after MinJobAge; sacct needs accounting): stopped following; the run folders still say what they last wrote`);
+      return EXIT.failed;
+    }
     await new Promise((r) => setTimeout(r, args.pollMs ?? 2000));
   }
   return dirs.every((d) => readRun(d).status === 'completed') ? EXIT.ok : EXIT.failed;
