@@ -12,7 +12,8 @@
  * — tf.image.cropAndResize with the crop boxes (flips as reversed boxes), tf.image.transform for the
  * rotation, jitter as broadcast ops, a separable conv2d blur, tf.randomNormal noise, batch 64 at 128²,
  * tensors all disposed — took 18.9 ms per slice for the two views, still 8–10 ms without rotation and
- * blur, against 1.5–2.5 ms per slice here (2026-11-27, 2-core machine, same process). And it would run
+ * blur, against 1.9–4.0 ms per slice here in the same runs (2026-11-27, 2-core machine under load; 1.5 ms
+ * when quieter). And it would run
  * on the training thread's wasm instance, in series with the step, whereas these typed-array views are
  * prepared by the loader ahead of the step (`batches()` prefetch, or a worker). The same seeded
  * generator gives the same views on every backend.
