@@ -15,7 +15,7 @@ import { debianFile } from './debianFiles';
 // known amount, so the test can check both the slice order and that rescaling is applied.
 
 /** A copy of CT_small.dcm with header values replaced (each padded with spaces to its element's length). */
-export function ctSlice(edits: { z?: number; intercept?: number; seriesUid?: string; modality?: string }): Buffer {
+export function ctSlice(edits: { z?: number; intercept?: number; seriesUid?: string; modality?: string; orientation?: string }): Buffer {
   const b = Buffer.from(readFileSync(debianFile('ctSmall')));
   const ds = parseDicom(b);
   const put = (tag: string, value: string) => {
@@ -27,6 +27,7 @@ export function ctSlice(edits: { z?: number; intercept?: number; seriesUid?: str
   if (edits.intercept !== undefined) put('x00281052', String(edits.intercept));
   if (edits.seriesUid !== undefined) put('x0020000e', edits.seriesUid);
   if (edits.modality !== undefined) put('x00080060', edits.modality);
+  if (edits.orientation !== undefined) put('x00200037', edits.orientation);
   return b;
 }
 

@@ -130,3 +130,23 @@ test(
     assert.equal(ok.getSync(2).image.data[64 + 128 * 64], 924);
   }),
 );
+
+test(
+  'a DICOM series stored with rows running to the patient\'s right (and the normal pointing down) is reoriented like NIfTI: same slice order, mirrored columns',
+  withDir(async (root) => {
+    const dir = path.join(root, 'flipped');
+    mkdirSync(dir);
+    // Image Orientation (Patient) rows → −x (patient's right in LPS), columns → +y: normal = rows × columns points inferior.
+    [-75.7, -70.7, -65.7].forEach((z, k) => writeFileSync(path.join(dir, `s${k}.dcm`), ctSlice({ z, intercept: -1024 + 10 * k, orientation: '-1\\0\\0\\0\\1\\0' })));
+    const rep = await inspectDataset(root);
+    assert.deepEqual(rep.problems, []);
+    assert.equal(rep.cases[0].orientation, 'RPI');
+    const ds = SliceDataset.open(root, { intensity: HU });
+    for (let k = 0; k < 3; k++) {
+      const s = ds.getSync(k).image; // k = 0 is the most inferior slice (z = −75.7), as for the standard orientation
+      assert.equal(s.data[63 + 128 * 64], 904 + 10 * k, `slice ${k}: display (63, 64) = stored (row 64, column 64)`);
+      assert.equal(s.data[97 + 128 * 100], 65 + 10 * k, `slice ${k}: display (97, 100) = stored (row 100, column 30)`);
+      assert.equal(s.data[127], -849 + 10 * k);
+    }
+  }),
+);
