@@ -23,7 +23,7 @@ import { loadSegmentationData } from '../../core/eval/data';
 import { finetuneEvaluation } from '../../core/eval/finetune';
 import { linearEvaluation } from '../../core/eval/linear';
 import { loadPretrainedEncoder, type EvalMetrics } from '../../core/eval/segment';
-import { CONFIG_YAML, createRun, eventToJsonLine, readRun, runLiveness, type FolderRunWriter, type RunEvent, type RunJson } from '../../core/runs';
+import { CONFIG_YAML, createRun, eventToJsonLine, readRun, runLiveness, type EvaluationSource, type FolderRunWriter, type RunEvent, type RunJson } from '../../core/runs';
 import { latestCheckpoint } from '../../core/train/checkpoint';
 import { DataConfigError } from '../../core/train/data';
 import { EXIT } from '../errors';
@@ -40,13 +40,7 @@ export interface EvaluateArgs {
   json: boolean;
 }
 
-/** What run.json of an evaluation run says about the run it evaluated. */
-export interface EvaluationSource {
-  runId: string;
-  dir: string;
-  /** The checkpoint folder evaluated (checkpoints/<step>). */
-  checkpoint: string;
-}
+export type { EvaluationSource };
 
 type Out = (s: string) => void;
 

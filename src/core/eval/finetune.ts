@@ -85,7 +85,7 @@ export async function finetuneEvaluation(c: ExperimentConfig, o: FinetuneOptions
         step++;
         if (!Number.isFinite(lastLoss)) throw new Error(`fine-tuning: loss is ${lastLoss} at step ${step}; lower evaluation.finetune.lr`);
         w.scalar(step, e, 'finetune/loss', lastLoss);
-        w.event({ type: 'progress', step, epoch: e, totalSteps: total, imagesPerSec: 0, etaSec: ((Date.now() - t0) / 1000 / step) * (total - step) });
+        w.event({ type: 'progress', step, epoch: e, totalSteps: total, imagesPerSec: 0, etaSec: ((Date.now() - t0) / 1000 / step) * (total - step), stage: 'finetune' });
         o.onStep?.(step, total, lastLoss);
         await new Promise<void>((res) => setImmediate(res));
       }

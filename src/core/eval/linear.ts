@@ -92,7 +92,7 @@ export async function linearEvaluation(c: ExperimentConfig, o: LinearEvalOptions
         step++;
         if (!Number.isFinite(lastLoss)) throw new Error(`linear evaluation: loss is ${lastLoss} at step ${step}; lower evaluation.linear.lr`);
         w.scalar(step, e, 'linear/loss', lastLoss);
-        w.event({ type: 'progress', step, epoch: e, totalSteps: total, imagesPerSec: 0, etaSec: ((Date.now() - tTrain) / 1000 / step) * (total - step) });
+        w.event({ type: 'progress', step, epoch: e, totalSteps: total, imagesPerSec: 0, etaSec: ((Date.now() - tTrain) / 1000 / step) * (total - step), stage: 'linear' });
         o.onStep?.(step, total, lastLoss);
         await new Promise<void>((res) => setImmediate(res));
       }

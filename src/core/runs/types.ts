@@ -16,9 +16,22 @@ export interface RunJson {
   started: string;
   ended?: string;
   error?: { message: string; where?: string };
+  /** An evaluation run (`medssl evaluate`): the pretraining run and checkpoint it evaluates. */
+  source?: EvaluationSource;
   configHash: string;
   codeVersion: string;
 }
+
+/** What run.json of an evaluation run says about the run it evaluated. */
+export interface EvaluationSource {
+  runId: string;
+  dir: string;
+  /** The checkpoint folder evaluated (checkpoints/<step>). */
+  checkpoint: string;
+}
+
+/** The stage a progress event counts (each stage counts its own steps). */
+export type ProgressStage = 'pretrain' | 'linear' | 'finetune';
 
 /** One line of events.jsonl. */
 export type RunEvent =
@@ -26,7 +39,7 @@ export type RunEvent =
   | { t: string; step: number; epoch: number; type: 'status'; status: RunStatus; message?: string }
   | { t: string; step: number; epoch: number; type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { t: string; step: number; epoch: number; type: 'artifact'; path: string; kind: string }
-  | { t: string; step: number; epoch: number; type: 'progress'; totalSteps: number; imagesPerSec: number; etaSec: number };
+  | { t: string; step: number; epoch: number; type: 'progress'; totalSteps: number; imagesPerSec: number; etaSec: number; stage?: ProgressStage };
 
 /**
  * Writes one run folder (implemented in writer.ts). Every file is written atomically (temporary name,

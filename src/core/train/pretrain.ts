@@ -231,7 +231,7 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
       w.scalar(state.step, epoch, 'lr', lr);
       w.scalar(state.step, epoch, 'infonce/top1', r.top1);
       w.scalar(state.step, epoch, 'images/s', imagesPerSec);
-      w.event({ type: 'progress', step: state.step, epoch, totalSteps, imagesPerSec, etaSec: avg * (totalSteps - state.step) });
+      w.event({ type: 'progress', step: state.step, epoch, totalSteps, imagesPerSec, etaSec: avg * (totalSteps - state.step), stage: 'pretrain' });
       o.onStep?.(state.step, r);
       const endOfEpoch = state.stepInEpoch >= stepsPerEpoch;
       if (endOfEpoch) {

@@ -25,7 +25,7 @@ export function stageOfLog(message: string): string | undefined {
 
 /**
  * Consumes events (all at once or as they are tailed) and knows the current stage's progress.
- * A stage starts at a stage log line (pretrain:, linear evaluation:, fine-tuning:) with a name other
+ * A progress event that names its stage (`stage`) decides. For older runs without it, a stage starts at a stage log line (pretrain:, linear evaluation:, fine-tuning:) with a name other
  * than the current one (a resumed pretraining logs "pretrain:" again and stays one stage), or at a
  * progress event whose totalSteps differs from the current stage's (an unnamed next stage: "evaluation").
  */
@@ -47,7 +47,9 @@ export class StageProgressTracker {
         continue;
       }
       if (e.type !== 'progress') continue;
-      const next = this.pending ?? (this.last && this.last.totalSteps !== e.totalSteps ? 'evaluation' : undefined);
+      // Progress events name their stage (engine since 2026-11-27); older runs' stages come from log lines.
+      const named = e.stage ? firstStageName(e.stage) : undefined;
+      const next = named ?? this.pending ?? (this.last && this.last.totalSteps !== e.totalSteps ? 'evaluation' : undefined);
       if (this.stage === undefined) this.stage = next ?? firstStageName(this.runStage);
       else if (next !== undefined && next !== this.stage) {
         this.done.push(this.stage);

@@ -79,7 +79,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
     md.appendMarkdown(`**${r?.name ?? s.id}** — ${s.shownStatus}\n\nrun \`${s.id}\`\n\n`);
     if (r) {
       md.appendMarkdown(`- stage: ${r.stage}\n`);
-      const src = (r as { source?: { runId?: string; checkpoint?: string } }).source;
+      const src = r.source;
       if (src?.runId) md.appendMarkdown(`- evaluates: run \`${src.runId}\`${src.checkpoint ? `, checkpoint ${src.checkpoint.split(/[\\/]/).pop()}` : ''}\n`);
       md.appendMarkdown(`- backend: ${r.backend ? `${r.backend.backend} — ${r.backend.device}` : 'not yet chosen'}\n`);
       md.appendMarkdown(`- host: ${r.host}${r.pid ? `, pid ${r.pid}` : ''}\n- started: ${r.started}\n`);

@@ -59,3 +59,15 @@ test('stage names', () => {
   assert.equal(stageOfLog('linear evaluation: mean foreground Dice 0.05'), 'linear evaluation');
   assert.equal(stageOfLog('run created'), undefined);
 });
+
+test('a progress event that names its stage decides, even with no log line and equal step totals', () => {
+  const named = (step: number, totalSteps: number, stage: 'pretrain' | 'linear' | 'finetune'): RunEvent => ({ ...progress(step, totalSteps), stage } as RunEvent);
+  const tr = new StageProgressTracker('pretrain');
+  tr.add([named(1, 40, 'pretrain'), named(40, 40, 'pretrain')]);
+  assert.equal(tr.current()?.stage, 'pretraining');
+  // same total steps as the pretraining: only the named stage can tell the fine-tuning apart
+  tr.add([named(1, 40, 'finetune')]);
+  assert.equal(tr.current()?.stage, 'fine-tuning');
+  assert.deepEqual(tr.current()?.stagesDone, ['pretraining']);
+  assert.equal(tr.current()?.step, 1);
+});
