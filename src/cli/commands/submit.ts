@@ -25,7 +25,6 @@ import {
   createQueuedRuns,
   executorFor,
   executorForRun,
-  ExecutorError,
   markAttemptLost,
   reconcileRun,
   recordJobIds,
@@ -96,8 +95,13 @@ export async function submitCommand(args: SubmitArgs, out: Out, err: Out): Promi
     // Nothing ran: the queued folders would only clutter the Runs view.
     for (const d of batch.runDirs) fs.rmSync(d, { recursive: true, force: true });
     fs.rmSync(submissionDir(batch), { recursive: true, force: true });
+    try {
+      fs.rmdirSync(path.dirname(submissionDir(batch))); // <runsDir>/.slurm, when this was its only submission
+    } catch {
+      /* other submissions live there */
+    }
     err(`medssl submit: ${(e as Error).message}`);
-    return e instanceof ExecutorError ? EXIT.failed : EXIT.failed;
+    return EXIT.failed;
   }
   batch.runDirs.forEach((dir, i) => {
     if (args.json) out(JSON.stringify({ type: 'submitted', executor: executor.kind, id: path.basename(dir), dir, clusterJobId: ids[i] }));
