@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { twoViews, type AugmentConfig } from '../data/augment';
 import { SliceDataset } from '../data/loader';
-import { encodeNifti } from '../data/nifti';
+import { encodeNifti, readNiftiFile } from '../data/nifti';
+import { seededRandom } from '../data/random';
 import { generatePhantomCase } from '../data/phantom/generate';
 import type { Volume } from '../data/volume';
 
@@ -41,6 +42,13 @@ export interface DataBenchResult {
    */
   cpu_ms_per_slice: number;
   warm_cpu_ms_per_slice: number;
+  /**
+   * Where a slice's time goes, on the main thread, one case at a time (medians of 3): read = file read
+   * + gunzip + int16 → float32 (the gunzip runs on libuv's pool during a real pass, overlapping other
+   * work); prepare = RAS indexing + window + resize to the training size; views = the two augmented
+   * views. ms per slice.
+   */
+  stages_ms_per_slice: { read: number; prepare: number; views: number };
   slices: number;
   seconds: number;
   source: string;
@@ -113,6 +121,7 @@ export async function runDataBench(opts: DataBenchOptions = {}): Promise<DataBen
     const c1 = process.cpuUsage();
     const warm = await epoch(ds, 1);
     const warmCpu = cpuMs(process.cpuUsage(c1));
+    const stages = await stageProfile(root, ds.caseIds[0], size, aug);
     const slicesPerS = cold.n / coldS;
     const ips = opts.trainingImagesPerS;
     return {
@@ -121,6 +130,7 @@ export async function runDataBench(opts: DataBenchOptions = {}): Promise<DataBen
       warm_slices_per_s: warm.n / warm.s,
       cpu_ms_per_slice: coldCpu / cold.n,
       warm_cpu_ms_per_slice: warmCpu / warm.n,
+      stages_ms_per_slice: stages,
       slices: cold.n,
       seconds: coldS,
       source: `${cases} phantom CT volumes ${shape.join('x')}, int16 .nii.gz`,
@@ -130,4 +140,31 @@ export async function runDataBench(opts: DataBenchOptions = {}): Promise<DataBen
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Per-slice cost of each stage of the loader on one case (see `stages_ms_per_slice`). */
+async function stageProfile(root: string, caseId: string, size: number, aug: AugmentConfig): Promise<{ read: number; prepare: number; views: number }> {
+  const file = path.join(root, `${caseId}.nii.gz`);
+  const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+  const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
+  const read: number[] = [];
+  const prepare: number[] = [];
+  const views: number[] = [];
+  const r = seededRandom('data-bench/stages');
+  for (let rep = 0; rep < 3; rep++) {
+    let t0 = process.hrtime.bigint();
+    const vol = await readNiftiFile(file, { reorient: false });
+    const readMs = ms(t0);
+    const depth = vol.shape[2];
+    read.push(readMs / depth);
+    const one = SliceDataset.open(file, { intensity: { kind: 'abdomen' }, size: [size, size], cacheCases: 1 });
+    t0 = process.hrtime.bigint();
+    await one.get(0); // read + prepare of the whole case
+    prepare.push(Math.max(0, ms(t0) - readMs) / depth);
+    const slices = Array.from({ length: one.length }, (_, i) => one.getSync(i).image);
+    t0 = process.hrtime.bigint();
+    for (const s of slices) twoViews(s, aug, r);
+    views.push(ms(t0) / slices.length);
+  }
+  return { read: median(read), prepare: median(prepare), views: median(views) };
 }
