@@ -1,7 +1,11 @@
 #!/usr/bin/python3
 """PyTorch CPU peer of `medssl bench`: the same ResNet-18-shaped encoder (stage widths given,
 1-channel input, 7x7/2 stem + 3x3/2 max-pool), the same step (forward, loss = mean(pooled^2),
-backward, SGD momentum 0.9), channels-last, N threads. Prints one JSON line."""
+backward, SGD momentum 0.9), channels-last, N threads. Prints one JSON line.
+
+--serve: for `medssl bench`, which interleaves its own steps with these (both sides then see the
+same load on a shared machine). Prints {"ready": ...}, then runs one step per stdin line "step" and
+answers {"step_s": seconds}; "quit" or end of input exits."""
 import argparse, json, statistics, sys, time
 
 p = argparse.ArgumentParser()
@@ -11,6 +15,7 @@ p.add_argument('--widths', default='32,64,128,256')
 p.add_argument('--threads', type=int, default=2)
 p.add_argument('--warmup', type=int, default=2)
 p.add_argument('--steps', type=int, default=5)
+p.add_argument('--serve', action='store_true')
 a = p.parse_args()
 
 try:
@@ -57,16 +62,35 @@ class Enc(nn.Module):
 m = Enc().to(memory_format=torch.channels_last)
 opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
 x = torch.randn(a.batch, 1, a.size, a.size).to(memory_format=torch.channels_last)
-times = []
-for i in range(a.warmup + a.steps):
+
+
+def step():
     t0 = time.perf_counter()
     opt.zero_grad(set_to_none=True)
     loss = m(x).pow(2).mean()
     loss.backward()
     opt.step()
-    dt = time.perf_counter() - t0
+    return time.perf_counter() - t0
+
+
+name = f'PyTorch {torch.__version__} CPU'
+if a.serve:
+    print(json.dumps({'ready': True, 'name': name, 'threads': torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd == 'quit':
+            break
+        if cmd == 'step':
+            print(json.dumps({'step_s': step()}), flush=True)
+        else:
+            print(json.dumps({'error': f'unknown command {cmd!r}'}), flush=True)
+    sys.exit(0)
+
+times = []
+for i in range(a.warmup + a.steps):
+    dt = step()
     if i >= a.warmup:
         times.append(dt)
 med = statistics.median(times)
-print(json.dumps({'name': f'PyTorch {torch.__version__} CPU', 'threads': torch.get_num_threads(),
+print(json.dumps({'name': name, 'threads': torch.get_num_threads(),
                   'step_s': times, 'median_step_s': med, 'images_per_s': a.batch / med}))

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../backend/wasm/init';
@@ -222,8 +222,18 @@ function countParams(widths: [number, number, number, number]): number {
   return activationElements({ depth: 18, widths }, 32).params;
 }
 
-async function benchOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' | 'torch' | 'data'>>, progress: (m: string) => void):
-  Promise<{ mode: string; threads: number; steps: number[]; phases: StepPhases[]; profile?: KernelTiming[] }> {
+/** Our side, ready to step: one replica in process, or a pool of worker replicas in lock-step. */
+interface OurStepper {
+  mode: string;
+  threads: number;
+  /** One step (seconds, as timed by the caller's thread) and each replica's phases. */
+  step(): Promise<{ dt: number; phases: StepPhases[] }>;
+  profileStart(): Promise<void>;
+  profileStop(): Promise<KernelTiming[] | undefined>;
+  close(): Promise<void>;
+}
+
+async function startOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' | 'torch' | 'data'>>): Promise<OurStepper> {
   const world = o.workers === 'auto' ? Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length)) : o.workers;
   if (o.batch % world !== 0) throw new Error(`bench: batch ${o.batch} is not divisible by ${world} workers`);
   const fit = checkBatchFits({ depth: 18, widths: o.widths }, o.batch, o.size, WASM_HEAP_LIMIT_BYTES, { workers: world });
@@ -233,22 +243,21 @@ async function benchOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' 
   if (world === 1) {
     const r = new Replica(o.batch, o.size, o.widths, 1000);
     const profiler = o.profile ? new KernelProfiler() : null;
-    const steps: number[] = [];
-    const phases: StepPhases[] = [];
-    for (let i = 0; i < o.warmup + o.steps; i++) {
-      if (i === o.warmup) profiler?.start();
-      const t0 = performance.now();
-      r.step();
-      const dt = (performance.now() - t0) / 1000;
-      progress(`wasm step ${i + 1}/${o.warmup + o.steps}: ${dt.toFixed(2)} s${i < o.warmup ? ' (warm-up)' : ''}`);
-      if (i >= o.warmup) {
-        steps.push(dt);
-        phases.push(r.lastPhases);
-      }
-    }
-    profiler?.stop();
-    r.dispose();
-    return { mode: `1 thread wasm (${simd}), in process`, threads: 1, steps, phases: [medianPhases(phases)], profile: profiler?.report() };
+    return {
+      mode: `1 thread wasm (${simd}), in process`,
+      threads: 1,
+      step: async () => {
+        const t0 = performance.now();
+        r.step();
+        return { dt: (performance.now() - t0) / 1000, phases: [r.lastPhases] };
+      },
+      profileStart: async () => profiler?.start(),
+      profileStop: async () => {
+        profiler?.stop();
+        return profiler?.report();
+      },
+      close: async () => r.dispose(),
+    };
   }
   const numParams = countParams(o.widths);
   const sab = createExchangeBuffer(numParams, world);
@@ -259,29 +268,30 @@ async function benchOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' 
     const ready = await pool.receive();
     for (const r of ready) if (r.type !== 'ready') throw new Error(`worker did not start: ${JSON.stringify(r)}`);
     if (ready[0].numParams !== numParams) throw new Error(`bench: parameter count ${String(ready[0].numParams)} != ${numParams}`);
-    const steps: number[] = [];
-    const phases: StepPhases[][] = Array.from({ length: world }, () => []);
-    for (let i = 0; i < o.warmup + o.steps; i++) {
-      if (i === o.warmup && o.profile) await pool.request({ cmd: 'profile-start' });
+  } catch (e) {
+    await pool.terminate();
+    throw e;
+  }
+  return {
+    mode: `${world} worker_threads x 1-thread wasm (${simd}), gradients averaged in a SharedArrayBuffer`,
+    threads: world,
+    step: async () => {
       const t0 = performance.now();
       const replies = await pool.request({ cmd: 'step' });
-      const dt = (performance.now() - t0) / 1000;
-      progress(`wasm step ${i + 1}/${o.warmup + o.steps}: ${dt.toFixed(2)} s${i < o.warmup ? ' (warm-up)' : ''}`);
-      if (i >= o.warmup) {
-        steps.push(dt);
-        replies.forEach((r, rank) => phases[rank].push(r.phases as StepPhases));
+      return { dt: (performance.now() - t0) / 1000, phases: replies.map((r) => r.phases as StepPhases) };
+    },
+    profileStart: async () => {
+      if (o.profile) await pool.request({ cmd: 'profile-start' });
+    },
+    profileStop: async () => (o.profile ? ((await pool.request({ cmd: 'profile-stop' }))[0].timings as KernelTiming[]) : undefined),
+    close: async () => {
+      try {
+        await pool.request({ cmd: 'stop' });
+      } finally {
+        await pool.terminate();
       }
-    }
-    let profile: KernelTiming[] | undefined;
-    if (o.profile) profile = (await pool.request({ cmd: 'profile-stop' }))[0].timings as KernelTiming[];
-    await pool.request({ cmd: 'stop' });
-    return {
-      mode: `${world} worker_threads x 1-thread wasm (${simd}), gradients averaged in a SharedArrayBuffer`,
-      threads: world, steps, phases: phases.map(medianPhases), profile,
-    };
-  } finally {
-    await pool.terminate();
-  }
+    },
+  };
 }
 
 function findTorchScript(): string | null {
@@ -295,35 +305,118 @@ function findTorchScript(): string | null {
   return candidates.find((p) => fs.existsSync(p)) ?? null;
 }
 
-async function benchTorch(o: { batch: number; size: number; widths: number[]; steps: number; warmup: number; threads: number; python: string }):
-  Promise<{ peer: BenchPeer | null; reason?: string }> {
-  const script = findTorchScript();
-  if (!script) return { peer: null, reason: 'bench/torch_step.py not found next to the program' };
-  if (!fs.existsSync(o.python)) return { peer: null, reason: `${o.python} not found (PyTorch peer needs Debian's python3-torch)` };
-  const args = [script, '--batch', String(o.batch), '--size', String(o.size), '--widths', o.widths.join(','),
-    '--threads', String(o.threads), '--warmup', String(o.warmup), '--steps', String(o.steps)];
-  const env = { ...process.env, OMP_NUM_THREADS: String(o.threads), OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? 'SkylakeX' };
-  return new Promise((resolve) => {
-    const p = spawn(o.python, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', (e) => resolve({ peer: null, reason: `could not start ${o.python}: ${e.message}` }));
-    p.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        const j = JSON.parse(line) as { error?: string; name: string; images_per_s: number; threads: number; step_s: number[] };
-        if (j.error) return resolve({ peer: null, reason: j.error });
-        const best = j.step_s.length ? o.batch / Math.min(...j.step_s) : j.images_per_s;
-        resolve({ peer: { name: j.name, images_per_s: j.images_per_s, best_images_per_s: best, threads: j.threads, step_s: j.step_s } });
-      } catch {
-        resolve({ peer: null, reason: `PyTorch peer failed (exit ${String(code)}): ${(err || out).trim().split('\n').slice(-3).join(' | ')}` });
-      }
-    });
-  });
+/** Whether /proc/cpuinfo lists avx512f (false where it cannot be read). */
+function cpuHasAvx512(): boolean {
+  try {
+    return /^flags\s*:.*\bavx512f\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
-/** Runs the benchmark (wasm first, then PyTorch, sequentially: never two heavy things at once). */
+/** The PyTorch peer as a server process (`torch_step.py --serve`): one step per request. */
+class TorchPeer {
+  name = '';
+  threads = 0;
+  private readonly lines: string[] = [];
+  private waiter: ((line: string | null) => void) | null = null;
+  private closed = false;
+  private err = '';
+  private readonly proc: ChildProcess;
+
+  private constructor(python: string, args: string[], env: NodeJS.ProcessEnv) {
+    this.proc = spawn(python, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let buf = '';
+    this.proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        this.push(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    this.proc.stderr!.on('data', (d: Buffer) => (this.err = (this.err + d.toString()).slice(-2000)));
+    this.proc.stdin!.on('error', () => undefined); // a dead peer shows up as a closed stdout
+    this.proc.on('error', (e) => {
+      this.err += e.message;
+      this.push(null);
+    });
+    this.proc.on('close', () => this.push(null));
+  }
+
+  /** Starts the peer and waits until its model is built; a reason instead when it cannot run. */
+  static async start(o: { batch: number; size: number; widths: number[]; threads: number; python: string }): Promise<TorchPeer | string> {
+    const script = findTorchScript();
+    if (!script) return 'bench/torch_step.py not found next to the program';
+    if (!fs.existsSync(o.python)) return `${o.python} not found (PyTorch peer needs Debian's python3-torch)`;
+    const args = [script, '--serve', '--batch', String(o.batch), '--size', String(o.size), '--widths', o.widths.join(','), '--threads', String(o.threads)];
+    const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(o.threads) };
+    // Debian's OpenBLAS takes AVX-512 CPUs for Haswell (half speed); forcing SkylakeX on a CPU
+    // without AVX-512 kills OpenBLAS calls with an illegal instruction (numpy matmul, measured on a
+    // Zen 3), so only with avx512f.
+    if (env.OPENBLAS_CORETYPE === undefined && cpuHasAvx512()) env.OPENBLAS_CORETYPE = 'SkylakeX';
+    const peer = new TorchPeer(o.python, args, env);
+    const first = await peer.next();
+    type Hello = { ready?: boolean; error?: string; name?: string; threads?: number };
+    let j: Hello | null = null;
+    try {
+      j = first === null ? null : (JSON.parse(first) as Hello);
+    } catch {
+      j = null;
+    }
+    if (j?.ready) {
+      peer.name = String(j.name);
+      peer.threads = Number(j.threads);
+      return peer;
+    }
+    peer.close();
+    return j?.error ?? `PyTorch peer failed: ${(first ?? '').slice(0, 200)} ${peer.lastError()}`.trim();
+  }
+
+  /** One training step of the peer (seconds). */
+  async step(): Promise<number> {
+    this.proc.stdin!.write('step\n');
+    const line = await this.next();
+    if (line === null) throw new Error(`PyTorch peer stopped: ${this.lastError()}`);
+    const j = JSON.parse(line) as { step_s?: number; error?: string };
+    if (typeof j.step_s !== 'number') throw new Error(`PyTorch peer: ${j.error ?? line}`);
+    return j.step_s;
+  }
+
+  close(): void {
+    if (this.proc.exitCode === null && !this.proc.killed) {
+      this.proc.stdin!.end('quit\n');
+      setTimeout(() => {
+        if (this.proc.exitCode === null) this.proc.kill();
+      }, 5000).unref();
+    }
+  }
+
+  private push(line: string | null): void {
+    if (line === null) this.closed = true;
+    const w = this.waiter;
+    if (w) {
+      this.waiter = null;
+      w(line);
+    } else if (line !== null) this.lines.push(line);
+  }
+
+  private next(): Promise<string | null> {
+    const l = this.lines.shift();
+    if (l !== undefined) return Promise.resolve(l);
+    if (this.closed) return Promise.resolve(null);
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  private lastError(): string {
+    return this.err.trim().split('\n').slice(-3).join(' | ');
+  }
+}
+
+/**
+ * Runs the benchmark. With the PyTorch peer, the two sides step in turn (ours, then the peer's, one
+ * step each; never both at once), so that both see the same load on a shared machine.
+ */
 export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   const o = {
     batch: opts.batch ?? 64,
@@ -337,33 +430,72 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   const progress = opts.onProgress ?? ((): void => undefined);
   const loadBefore = os.loadavg()[0];
   progress(`wasm: batch ${o.batch}, ${o.size}x${o.size}, widths ${o.widths.join('-')}`);
-  const ours = await benchOurs(o, progress);
-  const med = median(ours.steps);
-  const ips = o.batch / med;
-  let peer: BenchPeer | null = null;
+  const ours = await startOurs(o);
+  let torch: TorchPeer | null = null;
   let reason: string | undefined;
-  if (opts.torch === false) reason = 'PyTorch peer disabled';
-  else {
-    progress(`PyTorch peer (${ours.threads} threads)`);
-    const t = await benchTorch({ ...o, threads: ours.threads, python: opts.python ?? '/usr/bin/python3' });
-    peer = t.peer;
-    reason = t.reason;
+  const steps: number[] = [];
+  const peerSteps: number[] = [];
+  const phases: StepPhases[][] = [];
+  let timings: KernelTiming[] | undefined;
+  try {
+    if (opts.torch === false) reason = 'PyTorch peer disabled';
+    else {
+      progress(`PyTorch peer (${ours.threads} threads), interleaved step by step with ours`);
+      const t = await TorchPeer.start({ ...o, threads: ours.threads, python: opts.python ?? '/usr/bin/python3' });
+      if (typeof t === 'string') reason = t;
+      else torch = t;
+    }
+    for (let i = 0; i < o.warmup + o.steps; i++) {
+      const warm = i < o.warmup;
+      if (i === o.warmup) await ours.profileStart();
+      const s = await ours.step();
+      let msg = `step ${i + 1}/${o.warmup + o.steps}${warm ? ' (warm-up)' : ''}: wasm ${s.dt.toFixed(2)} s`;
+      if (!warm) {
+        steps.push(s.dt);
+        phases.push(s.phases);
+      }
+      if (torch) {
+        try {
+          const dt = await torch.step();
+          msg += `, PyTorch ${dt.toFixed(2)} s`;
+          if (!warm) peerSteps.push(dt);
+        } catch (e) {
+          reason = e instanceof Error ? e.message : String(e);
+          torch.close();
+          torch = null;
+          peerSteps.length = 0;
+        }
+      }
+      progress(msg);
+    }
+    timings = await ours.profileStop();
+  } finally {
+    torch?.close();
+    await ours.close();
   }
+  const med = median(steps);
+  const ips = o.batch / med;
+  const peer: BenchPeer | null = torch && peerSteps.length ? {
+    name: torch.name, images_per_s: o.batch / median(peerSteps), best_images_per_s: o.batch / Math.min(...peerSteps),
+    threads: torch.threads, step_s: peerSteps,
+  } : null;
+  const perReplica = phases.length ? phases[0].map((_, rank) => medianPhases(phases.map((p) => p[rank]))) : [];
+  const oursR = { mode: ours.mode, threads: ours.threads, steps, phases: perReplica, profile: timings };
   const result: BenchResult = {
     backend: 'wasm',
-    mode: ours.mode,
+    mode: oursR.mode,
     images_per_s: ips,
-    best_images_per_s: o.batch / Math.min(...ours.steps),
-    threads: ours.threads,
+    best_images_per_s: o.batch / Math.min(...steps),
+    threads: oursR.threads,
     batch: o.batch,
     size: o.size,
     widths: [...o.widths],
-    step_s: ours.steps,
+    step_s: steps,
     median_step_s: med,
     peer,
     ratio: peer ? ips / peer.images_per_s : null,
-    ratio_best: peer ? o.batch / Math.min(...ours.steps) / peer.best_images_per_s : null,
-    phases: ours.phases,
+    ratio_best: peer ? o.batch / Math.min(...steps) / peer.best_images_per_s : null,
+    phases: oursR.phases,
     load_avg: [loadBefore, os.loadavg()[0]],
     warnings: [],
   };
@@ -375,6 +507,6 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   }
   if (reason) result.peer_reason = reason;
   if (opts.data !== false) result.data = await runDataBench({ size: o.size, batch: o.batch, trainingImagesPerS: ips, onProgress: progress });
-  if (ours.profile) result.profile = profileRows(ours.profile, o.steps);
+  if (oursR.profile) result.profile = profileRows(oursR.profile, o.steps);
   return result;
 }

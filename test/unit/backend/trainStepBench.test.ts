@@ -44,3 +44,30 @@ test('medianPhases takes the field-wise median', () => {
   assert.deepEqual(medianPhases([mk(1), mk(5), mk(3)]), mk(3));
   assert.deepEqual(medianPhases([]), { forward_backward: 0, exchange: 0, exchange_wait: 0, update: 0, readback: 0 });
 });
+
+test('bench with the PyTorch peer interleaved step by step (skipped without python3-torch)', async (t) => {
+  const fs = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  if (!fs.existsSync('/usr/bin/python3') || spawnSync('/usr/bin/python3', ['-c', 'import torch']).status !== 0) {
+    t.skip('Debian python3-torch is not installed');
+    return;
+  }
+  // Widths 8-16-16-32: Debian's PyTorch 1.13 itself crashes (heap corruption in backward) at 4-8-8-16.
+  const r = await runBench({ ...tiny, widths: [8, 16, 16, 32], torch: true, workers: 1 });
+  assert.ok(r.peer, `no peer: ${r.peer_reason}`);
+  assert.match(r.peer.name, /PyTorch/);
+  assert.equal(r.peer.step_s.length, 2, 'one peer step per measured step of ours');
+  assert.equal(r.peer.threads, 1, 'the peer gets as many threads as we use');
+  assert.ok(r.ratio !== null && Math.abs(r.ratio - r.images_per_s / r.peer.images_per_s) < 1e-12);
+});
+
+test('bench without a usable peer says why and still measures ours', async () => {
+  const missing = await runBench({ ...tiny, torch: true, workers: 1, python: '/nonexistent/python3' });
+  assert.equal(missing.peer, null);
+  assert.match(missing.peer_reason ?? '', /\/nonexistent\/python3 not found/);
+  assert.ok(missing.images_per_s > 0);
+  const dead = await runBench({ ...tiny, torch: true, workers: 1, python: '/bin/false' });
+  assert.equal(dead.peer, null);
+  assert.equal(dead.ratio, null);
+  assert.match(dead.peer_reason ?? '', /PyTorch peer failed/);
+});
