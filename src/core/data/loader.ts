@@ -489,6 +489,19 @@ function fusedAxialSlice(data: Float32Array, ras: RasIndexing, z: number, plan: 
   return { data: out, width: w, height: h };
 }
 
+/**
+ * Prepared axial slices of a volume in its stored voxel order (the loader's fused path: RAS indexing,
+ * window/z-score, bilinear resize to `size`), for the given axial indices (default all). The data
+ * bench times it on its own.
+ */
+export function prepareVolumeSlices(vol: Volume, intensity: IntensityPreset, size?: [number, number], zs?: readonly number[]): Slice[] {
+  const ras = rasIndexing(vol.shape, vol.affine);
+  const [w, h] = size ?? [ras.shape[0], ras.shape[1]];
+  const plan = samplePlan(ras, w, h, true);
+  const norm = normalizer(intensity);
+  return (zs ?? Array.from({ length: ras.shape[2] }, (_, z) => z)).map((z) => fusedAxialSlice(vol.data, ras, z, plan, norm));
+}
+
 /** Where RAS voxel (i, j, k) of a stored volume lives: start + i·stride[0] + j·stride[1] + k·stride[2] (as `reorientArray`). */
 interface RasIndexing {
   shape: Vec3;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DataError } from '../../../src/core/data/errors';
-import { SliceDataset, readNiftiHeaderOnly, type LoadedSlice } from '../../../src/core/data/loader';
+import { SliceDataset, prepareVolumeSlices, readNiftiHeaderOnly, type LoadedSlice } from '../../../src/core/data/loader';
 import { encodeNifti, readNiftiFile } from '../../../src/core/data/nifti';
 import { generatePhantomCase } from '../../../src/core/data/phantom/generate';
 import { writePhantomMsd } from '../../../src/core/data/phantom/msd';
@@ -190,3 +190,24 @@ test(
     assert.throws(() => SliceDataset.open(path.join(dir, 'empty'), { intensity: ABDOMEN }), (e: unknown) => e instanceof DataError && /no images found/.test(e.message));
   }),
 );
+
+test('prepareVolumeSlices (the fused path the loader and the bench use) equals caseToSlices for a volume stored in another orientation', () => {
+  const pc = generatePhantomCase(1, { seed: 3, shape: [24, 20, 5] });
+  // store it LPS-like: flip x and y (the affine says so), as DICOM-derived NIfTI often is
+  const [nx, ny, nz] = pc.image.shape;
+  const data = new Float32Array(nx * ny * nz);
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) data[nx - 1 - x + nx * (ny - 1 - y + ny * z)] = pc.image.data[x + nx * (y + ny * z)];
+  const a = pc.image.affine;
+  const affine = [
+    [-a[0][0], a[0][1], a[0][2], a[0][3] + a[0][0] * (nx - 1)],
+    [a[1][0], -a[1][1], a[1][2], a[1][3] + a[1][1] * (ny - 1)],
+    [a[2][0], a[2][1], a[2][2], a[2][3]],
+    [0, 0, 0, 1],
+  ];
+  const flipped = { data, shape: pc.image.shape, spacing: pc.image.spacing, affine };
+  const want = caseToSlices('c', pc.image, undefined, { intensity: ABDOMEN, size: [16, 12] }).map((s) => s.image.data);
+  const got = prepareVolumeSlices(flipped, ABDOMEN, [16, 12]).map((s) => s.data);
+  assert.equal(got.length, 5);
+  got.forEach((g, z) => assert.deepEqual(g, want[z], `slice ${z}`));
+  assert.deepEqual(prepareVolumeSlices(flipped, ABDOMEN, [16, 12], [3])[0].data, want[3]);
+});
