@@ -249,8 +249,9 @@ const slurmSchema = z
       .optional()
       .describe('Memory per task (sbatch --mem, e.g. 16G); absent: the partition\'s default.'),
     time: z
-      .string()
-      .regex(/^(\d+-)?\d+(:\d{1,2}){0,2}$/, 'must be a Slurm time limit: minutes, HH:MM:SS or D-HH:MM:SS')
+      .union([posInt(), z.string().regex(/^(\d+-)?\d+(:\d{1,2}){0,2}$/, 'must be a Slurm time limit: minutes, HH:MM:SS or D-HH:MM:SS')], {
+        error: 'must be a Slurm time limit: minutes (a number), "HH:MM:SS" or "D-HH:MM:SS"',
+      })
       .optional()
       .describe('Time limit per task (sbatch --time, e.g. 04:00:00). Near the limit the run checkpoints, the job requeues itself and resumes from the checkpoint.'),
     account: z.string().min(1).optional().describe('Slurm account to charge (sbatch --account).'),

@@ -169,8 +169,8 @@ export interface SlurmConfig {
   cpus: number;
   /** Memory per task, sbatch syntax (e.g. 16G). */
   mem?: string;
-  /** Time limit per task, sbatch syntax (e.g. 04:00:00). */
-  time?: string;
+  /** Time limit per task: minutes, or sbatch syntax (e.g. 04:00:00). */
+  time?: string | number;
   account?: string;
   /** Lines added to the job script after the #SBATCH header (module loads, exports). */
   extraLines: string[];

@@ -30,6 +30,7 @@ test('sbatch options: one array over the runs, requeue, append, output in each r
   assert.ok(plain.includes('--array=0-0'));
   assert.ok(plain.includes('--signal=B:USR1@120'));
   assert.equal(plain.filter((o) => /^--(partition|gres|mem|time|account)=/.test(o)).length, 0, 'absent settings are left to the cluster');
+  assert.ok(sbatchOptions(batch(['/r/a']), withSlurmDefaults({ time: 240 })).includes('--time=240'), 'minutes as a number');
 });
 
 test('the script: #SBATCH header, then the extra lines, then the task; a runs folder with a blank is refused by name', () => {
