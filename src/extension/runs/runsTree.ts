@@ -82,7 +82,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
       const src = r.source;
       if (src?.runId) md.appendMarkdown(`- evaluates: run \`${src.runId}\`${src.checkpoint ? `, checkpoint ${src.checkpoint.split(/[\\/]/).pop()}` : ''}\n`);
       md.appendMarkdown(`- backend: ${r.backend ? `${r.backend.backend} — ${r.backend.device}` : 'not yet chosen'}\n`);
-      md.appendMarkdown(`- host: ${r.host}${r.pid ? `, pid ${r.pid}` : ''}\n- started: ${r.started}\n`);
+      md.appendMarkdown(`- host: ${r.host}${r.pid ? `, pid ${r.pid}` : ''}${r.clusterJobId ? `, Slurm job ${r.clusterJobId}` : ''}\n- started: ${r.started}\n`);
       if (r.ended) md.appendMarkdown(`- ended: ${r.ended} (${formatDuration((Date.parse(r.ended) - Date.parse(r.started)) / 1000)})\n`);
       if (s.progress) md.appendMarkdown(`- step ${s.progress.step}/${s.progress.totalSteps}, ${s.progress.imagesPerSec.toFixed(1)} images/s\n`);
       if (metric) md.appendMarkdown(`- ${metric}\n`);
