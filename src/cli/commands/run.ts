@@ -127,17 +127,31 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
   held = null;
 
   // 4. train; signals → checkpoint + cancelled
+  return trainInFolder(config, writer, { resume: Boolean(args.resume), json: args.json, who: 'medssl run' }, out, err);
+}
+
+/**
+ * Runs a config's stages in an open run folder (new, reopened, or a queued one started by a Slurm task).
+ * SIGTERM/SIGINT → a checkpoint, status cancelled. Returns the exit code.
+ */
+export async function trainInFolder(
+  config: ExperimentConfig,
+  writer: FolderRunWriter,
+  o: { resume: boolean; json: boolean; who: string },
+  out: Out,
+  err: Out,
+): Promise<number> {
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
-    if (!ac.signal.aborted) err(`medssl run: ${sig}: saving a checkpoint and stopping`);
+    if (!ac.signal.aborted) err(`${o.who}: ${sig}: saving a checkpoint and stopping`);
     ac.abort();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    const x = await runExperiment(config, { writer, configHash: configHash(config), signal: ac.signal, resume: Boolean(args.resume) });
+    const x = await runExperiment(config, { writer, configHash: configHash(config), signal: ac.signal, resume: o.resume });
     const r = x.pretrain;
-    if (!args.json) {
+    if (!o.json) {
       const d = r.diagnostics;
       const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
       out(`${r.status} at step ${r.step}/${r.totalSteps}: loss ${f(r.losses.total)} (global ${f(r.losses.global)}, local ${f(r.losses.local)})` +
@@ -148,7 +162,7 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
   } catch (e) {
     // pretrain has already marked the run failed with the message.
     const msg = (e as Error).message;
-    err(`medssl run: ${writer.dir}: ${msg}`);
+    err(`${o.who}: ${writer.dir}: ${msg}`);
     if (e instanceof DataConfigError) return EXIT.badInput;
     if (!(e instanceof TrainingError) && process.env.MEDSSL_DEBUG) err((e as Error).stack ?? '');
     return EXIT.failed;

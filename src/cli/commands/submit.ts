@@ -15,12 +15,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chooseBackend } from '../../core/backend/select';
 import { machineBackendHost } from '../../core/backend/host';
-import { ConfigError, configHash, formatProblem, loadConfig } from '../../core/config';
+import { ConfigError, formatProblem, loadConfig } from '../../core/config';
 import type { ExperimentConfig } from '../../core/config/types';
 import { CONFIG_YAML, eventToJsonLine, isTerminal, readRun, RunReadError, type RunEvent } from '../../core/runs';
 import { checkVariants, variantOverrides } from '../../core/eval/variants';
-import { runExperiment } from '../../core/eval/pipeline';
-import { DataConfigError } from '../../core/train/data';
 import {
   createQueuedRuns,
   executorFor,
@@ -34,7 +32,7 @@ import {
   type Executor,
 } from '../../core/exec';
 import { EXIT } from '../errors';
-import { runCommand } from './run';
+import { runCommand, trainInFolder } from './run';
 
 type Out = (s: string) => void;
 
@@ -242,22 +240,5 @@ async function startTask(dir: string, jobId: string | undefined, out: Out, err: 
   }
   const writer = startQueuedRun(dir, { backend, clusterJobId: jobId, onEvent: (e: RunEvent) => e.type === 'status' && out(eventToJsonLine(e)) });
   out(writer.dir);
-  const ac = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (!ac.signal.aborted) err(`medssl task: ${sig}: saving a checkpoint and stopping`);
-    ac.abort();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  try {
-    const x = await runExperiment(config, { writer, configHash: configHash(config), signal: ac.signal, resume: false });
-    out(`${x.pretrain.status} at step ${x.pretrain.step}/${x.pretrain.totalSteps}`);
-    return x.pretrain.status === 'completed' ? EXIT.ok : EXIT.failed;
-  } catch (e) {
-    err(`medssl task: ${writer.dir}: ${(e as Error).message}`);
-    return e instanceof DataConfigError ? EXIT.badInput : EXIT.failed;
-  } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  }
+  return trainInFolder(config, writer, { resume: false, json: false, who: 'medssl task' }, out, err);
 }
