@@ -151,39 +151,47 @@ export function warpToView(src: Slice, g: ViewGeometry, fill = 0, mode: 'linear'
   const bx = x01 - x00;
   const by = y01 - y00;
   const at = (ix: number, iy: number) => (ix >= 0 && iy >= 0 && ix < W && iy < H ? d[ix + W * iy] : fill);
+  const ow = g.width;
   let o = 0;
+  if (mode === 'nearest') {
+    for (let r = 0; r < g.height; r++) {
+      const rx = x00 - 0.5 + r * bx;
+      const ry = y00 - 0.5 + r * by;
+      for (let c = 0; c < ow; c++, o++) {
+        const ix = Math.round(rx + c * ax);
+        const iy = Math.round(ry + c * ay);
+        out[o] = ix >= 0 && iy >= 0 && ix < W && iy < H ? d[ix + W * iy] : fill;
+      }
+    }
+    return { data: out, width: g.width, height: g.height };
+  }
   for (let r = 0; r < g.height; r++) {
     const rx = x00 - 0.5 + r * bx;
     const ry = y00 - 0.5 + r * by;
-    for (let c = 0; c < g.width; c++, o++) {
+    for (let c = 0; c < ow; c++, o++) {
       const fx = rx + c * ax;
       const fy = ry + c * ay;
-      let v = fill;
-      if (mode === 'nearest') {
-        const ix = Math.round(fx);
-        const iy = Math.round(fy);
-        if (ix >= 0 && iy >= 0 && ix < W && iy < H) v = d[ix + W * iy];
+      const x0 = Math.floor(fx);
+      const y0 = Math.floor(fy);
+      const tx = fx - x0;
+      const ty = fy - y0;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+        // all four neighbours inside: no bounds checks (the usual case)
+        const i = x0 + W * y0;
+        const p00 = d[i];
+        const p10 = d[i + 1];
+        const p01 = d[i + W];
+        const p11 = d[i + W + 1];
+        const top = p00 + tx * (p10 - p00);
+        const bot = p01 + tx * (p11 - p01);
+        out[o] = top + ty * (bot - top);
       } else if (fx > -1 && fy > -1 && fx < W && fy < H) {
-        const x0 = Math.floor(fx);
-        const y0 = Math.floor(fy);
-        const tx = fx - x0;
-        const ty = fy - y0;
-        if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
-          const i = x0 + W * y0;
-          const p00 = d[i];
-          const p10 = d[i + 1];
-          const p01 = d[i + W];
-          const p11 = d[i + W + 1];
-          const top = p00 + tx * (p10 - p00);
-          const bot = p01 + tx * (p11 - p01);
-          v = top + ty * (bot - top);
-        } else {
-          const top = at(x0, y0) + tx * (at(x0 + 1, y0) - at(x0, y0));
-          const bot = at(x0, y0 + 1) + tx * (at(x0 + 1, y0 + 1) - at(x0, y0 + 1));
-          v = top + ty * (bot - top);
-        }
+        const top = at(x0, y0) + tx * (at(x0 + 1, y0) - at(x0, y0));
+        const bot = at(x0, y0 + 1) + tx * (at(x0 + 1, y0 + 1) - at(x0, y0 + 1));
+        out[o] = top + ty * (bot - top);
+      } else {
+        out[o] = fill;
       }
-      out[o] = v;
     }
   }
   return { data: out, width: g.width, height: g.height };
