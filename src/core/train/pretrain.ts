@@ -25,7 +25,7 @@ import { Moco } from '../ssl/moco';
 import { Rng } from '../util/rng';
 import { latestCheckpoint, loadCheckpoint, readCheckpointState, saveCheckpoint, type TrainState } from './checkpoint';
 import { ParallelReplicas, resolveWorkers, type WorkerFault } from './parallel';
-import { DataConfigError, loadPretrainData, makeBatch, makeViews, viewAugment } from './data';
+import { DataConfigError, epochOrder, loadPretrainData, makeBatch, makeViews, prefetchSlices, viewAugment } from './data';
 import { checkBatchFits, WASM_HEAP_LIMIT_BYTES } from '../models/memoryEstimate';
 import { computeDiagnostics, pickSlices, type Diagnostics } from './diagnostics';
 import { SgdMomentum } from './optimizer';
@@ -179,7 +179,8 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
         return { status: 'cancelled', step: state.step, totalSteps, losses: last, diagnostics: lastDiag, localSkipped: skippedTotal, imagesPerSec };
       }
       if (state.stepInEpoch === 0 || state.order.length === 0) {
-        state.order = rng.shuffle(Array.from({ length: data.train.length }, (_, i) => i));
+        // The same shuffle as before while the prepared slices fit in the loader's cache; case windows beyond it.
+        state.order = epochOrder(data.train, (a) => rng.shuffle(a));
       }
       const t = state.step;
       const epoch = state.epoch;
@@ -187,6 +188,9 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
       lastEpoch = epoch;
       const lr = lrAt(schedule, t);
       const idx = state.order.slice(state.stepInEpoch * B, (state.stepInEpoch + 1) * B);
+      // The next batch's cases are read (and gunzipped) in the background while this step runs; a bad case
+      // surfaces when its slice is indexed, with the loader's message, so the rejection is dropped here.
+      prefetchSlices(data.train, state.order.slice((state.stepInEpoch + 1) * B, (state.stepInEpoch + 2) * B)).catch(() => undefined);
       const ts = Date.now();
       let r: { total: number; global: number; local: number; top1: number; localSkipped: number; workerTensors?: number[] };
       let badWeight: string | null = null;
