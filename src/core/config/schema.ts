@@ -257,6 +257,7 @@ const slurmSchema = z
     account: z.string().min(1).optional().describe('Slurm account to charge (sbatch --account).'),
     extraLines: z.array(z.string()).default([]).describe('Lines added to the job script after the #SBATCH header (e.g. module load cuda/12.2, or extra #SBATCH lines).'),
     ssh: z.string().min(1).optional().describe('Submit over `ssh <host>` to a login node (key-based login). The run folders and dist/cli.js must be on a file system both machines see at the same path.'),
+    sshOptions: z.array(z.string().min(1)).optional().describe('Options for that ssh, placed before the host (e.g. ["-p", "2222"], ["-J", "gateway.example.org"], ["-o", "UserKnownHostsFile=~/.ssh/cluster_hosts"]); BatchMode=yes is always set.'),
     node: z.string().min(1).optional().describe('The Node.js executable on the compute nodes; default: this Node when submitting on this machine, `node` over SSH.'),
     cli: z.string().min(1).optional().describe('dist/cli.js as the compute nodes see it; default: the one submitting.'),
     signalSeconds: posInt().default(60).describe('Seconds before the time limit at which the job is signalled: the run saves a checkpoint and the job requeues itself to resume from it.'),

@@ -176,6 +176,8 @@ export interface SlurmConfig {
   extraLines: string[];
   /** Submit over `ssh <host>` to a login node (the run folders must be on a file system both see). */
   ssh?: string;
+  /** Options for that ssh, before the host (e.g. ['-p', '2222'], ['-J', 'gateway'], ['-o', 'UserKnownHostsFile=…']). */
+  sshOptions?: string[];
   /** Node on the compute nodes (default: this Node when submitting locally, `node` over SSH). */
   node?: string;
   /** dist/cli.js as the compute nodes see it (default: this one). */

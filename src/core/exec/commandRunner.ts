@@ -17,17 +17,20 @@ export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The argv that runs `command args` here, or on `ssh` (BatchMode: never a password prompt in a job). */
-export function commandLine(command: string, args: string[], ssh?: string): [string, string[]] {
+/**
+ * The argv that runs `command args` here, or on `ssh` (BatchMode: never a password prompt in a job),
+ * with the user's ssh options (port, ProxyJump, known hosts file…) before the host.
+ */
+export function commandLine(command: string, args: string[], ssh?: string, sshOptions: readonly string[] = []): [string, string[]] {
   if (!ssh) return [command, args];
-  return ['ssh', ['-o', 'BatchMode=yes', ssh, '--', [command, ...args].map(shellQuote).join(' ')]];
+  return ['ssh', ['-o', 'BatchMode=yes', ...sshOptions, ssh, '--', [command, ...args].map(shellQuote).join(' ')]];
 }
 
-/** Runs commands as child processes, on this machine or over ssh. */
-export function processRunner(ssh?: string, timeoutMs = 60_000): CommandRunner {
+/** Runs commands as child processes, on this machine or over ssh (with sshOptions before the host). */
+export function processRunner(ssh?: string, timeoutMs = 60_000, sshOptions: readonly string[] = []): CommandRunner {
   return (command, args, input) =>
     new Promise((resolve) => {
-      const [cmd, argv] = commandLine(command, args, ssh);
+      const [cmd, argv] = commandLine(command, args, ssh, sshOptions);
       const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
       // A hung command (ssh waiting on the network) is ended; the timer never keeps the process alive.
       const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);

@@ -22,7 +22,7 @@ export class SlurmExecutor implements Executor {
     private readonly paths: ScriptPaths,
     runner?: CommandRunner,
   ) {
-    this.run = runner ?? processRunner(slurm.ssh);
+    this.run = runner ?? processRunner(slurm.ssh, undefined, slurm.sshOptions);
   }
 
   async submit(batch: PreparedBatch, beforeStart: (ids: string[]) => void): Promise<string[]> {

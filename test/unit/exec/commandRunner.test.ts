@@ -20,3 +20,20 @@ test('over ssh: BatchMode, one quoted command line for the remote shell', () => 
   assert.equal(commandLine('squeue', ['-o', '%i %T'], 'login1')[1][4], "squeue -o '%i %T'");
   assert.equal(shellQuote("it's"), `'it'\\''s'`);
 });
+
+test('over ssh with sshOptions: they come after BatchMode and before the host (port, known hosts, ProxyJump)', () => {
+  const opts = ['-p', '2222', '-o', 'UserKnownHostsFile=/tmp/known hosts', '-J', 'gate'];
+  assert.deepEqual(commandLine('sbatch', ['--parsable', '--hold'], 'me@login1', opts), [
+    'ssh',
+    ['-o', 'BatchMode=yes', '-p', '2222', '-o', 'UserKnownHostsFile=/tmp/known hosts', '-J', 'gate', 'me@login1', '--', 'sbatch --parsable --hold'],
+  ]);
+  // Without a host they are not used: the command runs here.
+  assert.deepEqual(commandLine('squeue', ['-h'], undefined, opts), ['squeue', ['-h']]);
+});
+
+test('processRunner over ssh: the options reach ssh itself (an unknown option is ssh\'s own usage error, exit 255)', async (t) => {
+  const r = await processRunner('medssl-test-host.invalid', 10_000, ['-o', 'NoSuchOption=1'])('squeue', ['-h']);
+  if (r.spawnError) return t.skip('no ssh client on this machine');
+  assert.equal(r.code, 255);
+  assert.match(r.stderr, /Bad configuration option: nosuchoption/i);
+});
