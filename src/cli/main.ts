@@ -11,6 +11,13 @@ import { cancelCommand, submitCommand, taskCommand } from './commands/submit';
 import { demoCommand } from './commands/demo';
 import { reportCommand } from './commands/report';
 import { evaluateCommand, EVALUATE_MODES, type EvaluateMode } from './commands/evaluate';
+
+/** The options of every command that starts jobs (run, submit, evaluate). */
+const JOB_OPTIONS = {
+  'runs-dir': { type: 'string' },
+  set: { type: 'string', multiple: true },
+  json: { type: 'boolean', default: false },
+} as const;
 import { EXIT, UsageError } from './errors';
 
 const USAGE = `medssl — MedSSL Studio's engine, headless
@@ -81,9 +88,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         const { values, positionals } = parseArgs({
           args: rest,
           options: {
-            'runs-dir': { type: 'string' },
-            set: { type: 'string', multiple: true },
-            json: { type: 'boolean', default: false },
+            ...JOB_OPTIONS,
             resume: { type: 'string' },
           },
           allowPositionals: true,
@@ -102,9 +107,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         const { values, positionals } = parseArgs({
           args: rest,
           options: {
-            'runs-dir': { type: 'string' },
-            set: { type: 'string', multiple: true },
-            json: { type: 'boolean', default: false },
+            ...JOB_OPTIONS,
             wait: { type: 'boolean', default: false },
             executor: { type: 'string' },
             cancel: { type: 'boolean', default: false },
@@ -130,7 +133,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
       case 'evaluate': {
         const { values, positionals } = parseArgs({
           args: rest,
-          options: { mode: { type: 'string' }, 'runs-dir': { type: 'string' }, set: { type: 'string', multiple: true }, json: { type: 'boolean', default: false } },
+          options: { mode: { type: 'string' }, ...JOB_OPTIONS },
           allowPositionals: true,
           strict: true,
         });

@@ -14,19 +14,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chooseBackend } from '../../core/backend/select';
-import { machineBackendHost } from '../../core/backend/host';
-import type { BackendChoice } from '../../core/backend/types';
 import { ConfigError, configHash, formatProblem, loadConfig } from '../../core/config';
 import type { ExperimentConfig } from '../../core/config/types';
 import { loadSegmentationData } from '../../core/eval/data';
 import { finetuneEvaluation } from '../../core/eval/finetune';
 import { linearEvaluation } from '../../core/eval/linear';
 import { loadPretrainedEncoder, type EvalMetrics } from '../../core/eval/segment';
-import { CONFIG_YAML, createRun, eventToJsonLine, readRun, runLiveness, type EvaluationSource, type FolderRunWriter, type RunEvent, type RunJson } from '../../core/runs';
+import { CONFIG_YAML, createRun, readRun, runLiveness, type EvaluationSource, type FolderRunWriter, type RunJson } from '../../core/runs';
 import { latestCheckpoint } from '../../core/train/checkpoint';
 import { DataConfigError } from '../../core/train/data';
 import { EXIT } from '../errors';
+import { backendForJob, heldJsonEvents } from './jobSetup';
 
 export type EvaluateMode = 'linear' | 'finetune';
 export const EVALUATE_MODES: readonly EvaluateMode[] = ['linear', 'finetune'];
@@ -99,24 +97,12 @@ export async function evaluateCommand(args: EvaluateArgs, out: Out, err: Out): P
   }
 
   // 2. backend
-  let backend: BackendChoice;
-  try {
-    backend = await chooseBackend(config.backend, machineBackendHost());
-    if (backend.warning) err(`warning: ${backend.warning}`);
-  } catch (e) {
-    err(`medssl evaluate: backend '${config.backend}': ${(e as Error).message}`);
-    return EXIT.failed;
-  }
+  const backend = await backendForJob(config, 'medssl evaluate', err);
+  if (!backend) return EXIT.failed;
 
   // 3. the evaluation's own run folder
-  let held: string[] | null = [];
-  const onEvent = args.json
-    ? (e: RunEvent) => {
-        const line = eventToJsonLine(e);
-        if (held) held.push(line);
-        else out(line);
-      }
-    : undefined;
+  // Events emitted while the folder is being created are held until the {"type":"run"} line is out.
+  const { onEvent, release } = heldJsonEvents(args.json, out);
   const source: EvaluationSource = { runId: src.id, dir: srcDir, checkpoint };
   let writer: FolderRunWriter;
   try {
@@ -130,8 +116,7 @@ export async function evaluateCommand(args: EvaluateArgs, out: Out, err: Out): P
   }
   if (args.json) out(JSON.stringify({ type: 'run', id: writer.id, dir: writer.dir, source }));
   else out(writer.dir);
-  for (const line of held) out(line);
-  held = null;
+  release();
 
   // 4. evaluate; signals → cancelled
   const ac = new AbortController();

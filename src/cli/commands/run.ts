@@ -10,18 +10,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chooseBackend } from '../../core/backend/select';
-import { machineBackendHost } from '../../core/backend/host';
-import type { BackendChoice } from '../../core/backend/types';
 import { ConfigError, configHash, formatProblem, loadConfig } from '../../core/config';
 import type { ExperimentConfig } from '../../core/config/types';
-import { CONFIG_YAML, createRun, eventToJsonLine, FolderRunWriter, readRun, reopenRun, type RunEvent } from '../../core/runs';
+import { CONFIG_YAML, createRun, FolderRunWriter, readRun, reopenRun } from '../../core/runs';
 import { DataConfigError } from '../../core/train/data';
 import { TrainingError } from '../../core/train/pretrain';
 import { runExperiment } from '../../core/eval/pipeline';
 import { checkVariants, variantOverrides } from '../../core/eval/variants';
 import { reportMarkdown, summarizeRun } from '../../core/report/summary';
 import { EXIT } from '../errors';
+import { backendForJob, heldJsonEvents } from './jobSetup';
 
 export interface RunArgs {
   config: string;
@@ -85,25 +83,12 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
   }
 
   // 2. backend
-  let backend: BackendChoice;
-  try {
-    backend = await chooseBackend(config.backend, machineBackendHost());
-    if (backend.warning) err(`warning: ${backend.warning}`);
-  } catch (e) {
-    err(`medssl run: backend '${config.backend}': ${(e as Error).message}`);
-    return EXIT.failed;
-  }
+  const backend = await backendForJob(config, 'medssl run', err);
+  if (!backend) return EXIT.failed;
 
   // 3. run folder (new, or the resumed one reopened as running)
   // Events emitted while the folder is being created are held until the {"type":"run"} line is out.
-  let held: string[] | null = [];
-  const onEvent = args.json
-    ? (e: RunEvent) => {
-        const line = eventToJsonLine(e);
-        if (held) held.push(line);
-        else out(line);
-      }
-    : undefined;
+  const { onEvent, release } = heldJsonEvents(args.json, out);
   let writer: FolderRunWriter;
   try {
     if (args.resume) {
@@ -123,8 +108,7 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
   }
   if (args.json) out(JSON.stringify({ type: 'run', id: writer.id, dir: writer.dir }));
   else out(writer.dir);
-  for (const line of held) out(line);
-  held = null;
+  release();
 
   // 4. train; signals → checkpoint + cancelled
   return trainInFolder(config, writer, { resume: Boolean(args.resume), json: args.json, who: 'medssl run' }, out, err);

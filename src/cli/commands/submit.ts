@@ -13,8 +13,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chooseBackend } from '../../core/backend/select';
-import { machineBackendHost } from '../../core/backend/host';
 import { ConfigError, formatProblem, loadConfig } from '../../core/config';
 import type { ExperimentConfig } from '../../core/config/types';
 import { CONFIG_YAML, eventToJsonLine, isTerminal, readRun, RunReadError, type RunEvent } from '../../core/runs';
@@ -32,6 +30,7 @@ import {
   type Executor,
 } from '../../core/exec';
 import { EXIT } from '../errors';
+import { backendForJob } from './jobSetup';
 import { runCommand, trainInFolder } from './run';
 
 type Out = (s: string) => void;
@@ -230,14 +229,8 @@ async function startTask(dir: string, jobId: string | undefined, out: Out, err: 
     err(e instanceof ConfigError ? e.message : `medssl task: ${dir}: ${(e as Error).message}`);
     return EXIT.badInput;
   }
-  let backend;
-  try {
-    backend = await chooseBackend(config.backend, machineBackendHost());
-    if (backend.warning) err(`warning: ${backend.warning}`);
-  } catch (e) {
-    err(`medssl task: backend '${config.backend}': ${(e as Error).message}`);
-    return EXIT.failed;
-  }
+  const backend = await backendForJob(config, 'medssl task', err);
+  if (!backend) return EXIT.failed;
   const writer = startQueuedRun(dir, { backend, clusterJobId: jobId, onEvent: (e: RunEvent) => e.type === 'status' && out(eventToJsonLine(e)) });
   out(writer.dir);
   return trainInFolder(config, writer, { resume: false, json: false, who: 'medssl task' }, out, err);

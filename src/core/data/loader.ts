@@ -366,6 +366,27 @@ interface SamplePlan {
   wy: Float64Array;
 }
 
+/**
+ * One axis of a plan: for each of `m` output pixels, the two flipped source offsets (n − 1 − i) × stride
+ * and the weight of the second; nearest (one offset) without `linear`, the identity at equal size.
+ */
+function axisTaps(n: number, m: number, stride: number, linear: boolean, i0: Int32Array, i1: Int32Array, wt: Float32Array | Float64Array): void {
+  const f = n / m;
+  for (let k = 0; k < m; k++) {
+    if (m === n) {
+      i0[k] = i1[k] = (n - 1 - k) * stride;
+    } else if (!linear) {
+      i0[k] = i1[k] = (n - 1 - Math.min(n - 1, Math.floor((k + 0.5) * f))) * stride;
+    } else {
+      const x = Math.max(0, Math.min(n - 1, (k + 0.5) * f - 0.5));
+      const x0 = Math.floor(x);
+      i0[k] = (n - 1 - x0) * stride;
+      i1[k] = (n - 1 - Math.min(n - 1, x0 + 1)) * stride;
+      wt[k] = x - x0;
+    }
+  }
+}
+
 function samplePlan(ras: RasIndexing, w: number, h: number, linear: boolean): SamplePlan {
   const [nx, ny] = ras.shape;
   const [s0, s1] = ras.stride;
@@ -375,35 +396,9 @@ function samplePlan(ras: RasIndexing, w: number, h: number, linear: boolean): Sa
   const ry0 = new Int32Array(h);
   const ry1 = new Int32Array(h);
   const wy = new Float64Array(h);
-  const fx = nx / w;
-  const fy = ny / h;
   // slice pixel (c, r) = RAS voxel (nx − 1 − c, ny − 1 − r, z)
-  for (let c = 0; c < w; c++) {
-    if (w === nx) {
-      cx0[c] = cx1[c] = (nx - 1 - c) * s0;
-    } else if (!linear) {
-      cx0[c] = cx1[c] = (nx - 1 - Math.min(nx - 1, Math.floor((c + 0.5) * fx))) * s0;
-    } else {
-      const x = Math.max(0, Math.min(nx - 1, (c + 0.5) * fx - 0.5));
-      const x0 = Math.floor(x);
-      cx0[c] = (nx - 1 - x0) * s0;
-      cx1[c] = (nx - 1 - Math.min(nx - 1, x0 + 1)) * s0;
-      wx[c] = x - x0;
-    }
-  }
-  for (let r = 0; r < h; r++) {
-    if (h === ny) {
-      ry0[r] = ry1[r] = (ny - 1 - r) * s1;
-    } else if (!linear) {
-      ry0[r] = ry1[r] = (ny - 1 - Math.min(ny - 1, Math.floor((r + 0.5) * fy))) * s1;
-    } else {
-      const y = Math.max(0, Math.min(ny - 1, (r + 0.5) * fy - 0.5));
-      const y0 = Math.floor(y);
-      ry0[r] = (ny - 1 - y0) * s1;
-      ry1[r] = (ny - 1 - Math.min(ny - 1, y0 + 1)) * s1;
-      wy[r] = y - y0;
-    }
-  }
+  axisTaps(nx, w, s0, linear, cx0, cx1, wx);
+  axisTaps(ny, h, s1, linear, ry0, ry1, wy);
   return { w, h, linear: linear && !(w === nx && h === ny), cx0, cx1, wx, ry0, ry1, wy };
 }
 
