@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // The Slurm layer: a real single-node Slurm cluster on localhost (test/slurm/cluster.mjs; needs root and
 // Debian's slurm-wlm + munge, which .ci/run installs — this script installs nothing), then
-// test/slurm/slurm.test.mjs (node:test) against it. Every daemon it started is stopped, even on failure.
-// When Slurm is not installed the layer is reported skipped with the reason, never passed.
-//   node scripts/test-slurm.mjs        (builds nothing: run `npm run build` first)
+// test/slurm/slurm.test.mjs (node:test) against it, with our own sshd on 127.0.0.1 as a login node for the
+// submit-over-SSH test (test/slurm/sshd.mjs; needs openssh-server). Every daemon it started is stopped,
+// even on failure. When Slurm is not installed the layer is reported skipped with the reason, never passed.
+//   node scripts/test-slurm.mjs [--test-name-pattern=ssh]   (builds nothing: run `npm run build` first;
+//                                                             extra arguments go to node --test)
 // MEDSSL_TAP_FILE: when set, the TAP report goes there too (scripts/test-all.mjs counts it).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { slurmMissing, startCluster, stopCluster } from '../test/slurm/cluster.mjs';
+import { sshdMissing, startSshd, stopSshd } from '../test/slurm/sshd.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tap = process.env.MEDSSL_TAP_FILE;
@@ -27,8 +30,14 @@ if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) {
 }
 
 let cluster;
+let sshd;
 let code = 1;
 const stop = async () => {
+  if (sshd) {
+    const s = sshd;
+    sshd = undefined;
+    await stopSshd(s, log);
+  }
   if (cluster) {
     const c = cluster;
     cluster = undefined;
@@ -38,9 +47,14 @@ const stop = async () => {
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void stop().then(() => process.exit(130)));
 try {
   cluster = await startCluster(log);
+  // The login node for the SSH test: its address, options and agent socket reach the test as one variable.
+  const noSshd = sshdMissing();
+  if (noSshd) log(`the submit-over-SSH test will be skipped: ${noSshd}`);
+  else sshd = await startSshd(cluster.conf, log);
+  const sshEnv = { MEDSSL_TEST_SSH: JSON.stringify(sshd ? { host: sshd.host, sshOptions: sshd.sshOptions, env: sshd.env, log: sshd.log } : { missing: noSshd }) };
   const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', ...(tap ? ['--test-reporter=tap', `--test-reporter-destination=${tap}`] : [])];
   code = await new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=600000', ...reporters, 'test/slurm/slurm.test.mjs'], { cwd: ROOT, stdio: 'inherit', env: cluster.env });
+    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=600000', ...reporters, ...process.argv.slice(2), 'test/slurm/slurm.test.mjs'], { cwd: ROOT, stdio: 'inherit', env: { ...cluster.env, ...sshEnv } });
     child.on('close', (c, s) => resolve(c ?? (s ? 128 : 1)));
   });
 } catch (e) {

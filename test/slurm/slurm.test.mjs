@@ -1,6 +1,7 @@
 // Against a REAL single-node Slurm (scripts/test-slurm.mjs starts it and sets SLURM_CONF): `medssl submit`
 // of the smoke config (shrunk) as an array of two; scancel of a running and of a pending job; a requeue
-// mid-run that resumes from the checkpoint; a time limit reached (checkpoint, self-requeue, resume); plain errors for an unknown partition and a missing sbatch.
+// mid-run that resumes from the checkpoint; a time limit reached (checkpoint, self-requeue, resume); plain errors for an unknown partition and a missing sbatch;
+// the smoke config submitted over SSH to a login node (our own sshd on 127.0.0.1) and cancelled over it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -141,4 +142,48 @@ test('plain errors: an unknown partition, sbatch not on PATH; no run folder is l
   assert.equal(none.code, 1);
   assert.match(none.stderr, /sbatch not found on PATH — is this a Slurm login node\? set medssl.slurm.ssh to submit over SSH/);
   assert.equal(fs.readdirSync(runsDir).length, before);
+});
+
+// The login node scripts/test-slurm.mjs started (test/slurm/sshd.mjs): our sshd on 127.0.0.1, a key in an ssh-agent.
+const SSH = JSON.parse(process.env.MEDSSL_TEST_SSH ?? '{"missing":"MEDSSL_TEST_SSH is not set: run it through scripts/test-slurm.mjs"}');
+const sshLogins = () => (fs.readFileSync(SSH.log, 'utf8').match(/Accepted publickey for root/g) ?? []).length;
+
+test('over SSH to a login node: the smoke config completes; medssl submit --cancel scancels over ssh', { skip: SSH.missing }, async () => {
+  // The CLI gets no SLURM_CONF (this machine has no /etc/slurm/slurm.conf): only the ssh session, where
+  // sshd sets it as a login node would, reaches the cluster. Its key comes from the agent, the host key from sshOptions.
+  const env = { ...SSH.env, SLURM_CONF: undefined };
+  assert.notEqual(spawnSync('squeue', ['-h'], { env: { ...process.env, SLURM_CONF: undefined } }).status, 0, 'without SLURM_CONF this machine itself reaches no cluster');
+  const viaSsh = ['--set', `executor.slurm.ssh=${SSH.host}`, '--set', `executor.slurm.sshOptions=${JSON.stringify(SSH.sshOptions)}`];
+  const logins0 = sshLogins();
+  const r = submit([...viaSsh, '--wait', '--set', 'pretrain.epochs=1'], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.runs.length, 1);
+  const [x] = r.runs;
+  const run = runJson(x.dir);
+  assert.equal(run.status, 'completed');
+  assert.equal(run.clusterJobId, x.clusterJobId);
+  assert.deepEqual(events(x.dir).filter((e) => e.type === 'status').map((e) => e.status), ['queued', 'running', 'completed']);
+  assert.equal(events(x.dir).filter((e) => e.type === 'progress').pop().totalSteps, 6);
+  assert.ok(fs.readFileSync(path.join(x.dir, `slurm-${x.clusterJobId}.out`), 'utf8').includes(`Slurm job ${x.clusterJobId}`));
+  assert.equal(squeueState(x.clusterJobId), 'COMPLETED'); // on the real cluster, asked here directly
+  // The job script starts `node` by name (over ssh the job's PATH is the login shell's), not this Node's path.
+  const sub = fs.readdirSync(path.join(runsDir, '.slurm')).map((d) => path.join(runsDir, '.slurm', d)).find((d) => fs.realpathSync(path.join(d, '0')) === fs.realpathSync(x.dir));
+  assert.match(fs.readFileSync(path.join(sub, 'job.sbatch'), 'utf8'), /^node \S+cli\.js task "\$run_dir" &$/m);
+  // sbatch, scontrol release and at least one squeue of --wait: each its own ssh login.
+  assert.ok(sshLogins() - logins0 >= 3, `${sshLogins() - logins0} ssh logins`);
+
+  // A pending job (begins in an hour), cancelled over ssh by medssl submit --cancel (its run's own config says how).
+  const p = submit([...viaSsh, '--set', 'pretrain.epochs=1', '--set', 'executor.slurm.extraLines=["#SBATCH --begin=now+3600"]'], env);
+  assert.equal(p.code, 0, p.stderr);
+  const [y] = p.runs;
+  assert.equal(squeueState(y.clusterJobId), 'PENDING');
+  const logins1 = sshLogins();
+  const c = medssl(['submit', '--cancel', y.dir], env);
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stdout, /: cancelled$/m);
+  assert.equal(runJson(y.dir).status, 'cancelled');
+  // A pending array cancelled whole is one record, the array id alone ("2 CANCELLED"), in squeue -r.
+  const array = y.clusterJobId.split('_')[0];
+  assert.match(slurm('squeue', ['-h', '-r', '-t', 'all', '-o', '%i %T', '-j', array]).stdout, new RegExp(`^${array}(_0)? CANCELLED$`, 'm'));
+  assert.ok(sshLogins() > logins1, 'scancel went over ssh');
 });
