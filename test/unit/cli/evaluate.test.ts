@@ -8,28 +8,13 @@ import { parse as parseYaml } from 'yaml';
 import { evaluateCommand } from '../../../src/cli/commands/evaluate';
 import { runCommand } from '../../../src/cli/commands/run';
 import { listRuns, readEvents, readRun } from '../../../src/core/runs';
+import { tinyRunYamlHead } from '../tinyRunYaml';
 
 // The built worker, as the extension runs it (npm test builds it first).
 const cli = path.resolve(__dirname, '../../../../dist/cli.js');
 
 // A pretraining without any evaluation (so that `evaluate` is what switches one on), seconds on the cpu backend.
-const YAML = `name: evaltiny
-seed: 3
-backend: cpu
-data:
-  source: phantom
-  phantom: { cases: 4, slices: 4, seed: 1 }
-  size: 16
-  heldOutFraction: 0.25
-model:
-  arch: resnet18
-  widths: [4, 8, 16, 16]
-  stem: small
-  projector: { outDim: 16 }
-ssl:
-  queueSize: 16
-  embeddingDim: 16
-  local: { enabled: false }
+const YAML = `${tinyRunYamlHead('evaltiny', 3)}  local: { enabled: false }
 pretrain: { epochs: 1, batchSize: 4, lr: 0.05, warmupEpochs: 0, checkpointEvery: 2, workers: 1 }
 diagnostics: { everyEpochs: 1, slices: 4 }
 evaluation:

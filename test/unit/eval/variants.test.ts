@@ -6,25 +6,9 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { runCommand } from '../../../src/cli/commands/run';
 import { ABLATION_VARIANTS, variantOverrides } from '../../../src/core/eval/variants';
+import { tinyRunYamlHead } from '../tinyRunYaml';
 
-const YAML = `name: vartiny
-seed: 2
-backend: cpu
-data:
-  source: phantom
-  phantom: { cases: 4, slices: 4, seed: 1 }
-  size: 16
-  heldOutFraction: 0.25
-model:
-  arch: resnet18
-  widths: [4, 8, 16, 16]
-  stem: small
-  projector: { outDim: 16 }
-  whitening: { groupSize: 16 }
-ssl:
-  queueSize: 16
-  embeddingDim: 16
-  local: { stage: 3, grid: 2, projectorDim: 16 }
+const YAML = `${tinyRunYamlHead('vartiny', 2, '  whitening: { groupSize: 16 }\n')}  local: { stage: 3, grid: 2, projectorDim: 16 }
 pretrain: { epochs: 1, batchSize: 4, lr: 0.05, checkpointEvery: 0, workers: 1 }
 diagnostics: { everyEpochs: 1, slices: 4 }
 evaluation:

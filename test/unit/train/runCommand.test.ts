@@ -5,24 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { runCommand } from '../../../src/cli/commands/run';
+import { tinyRunYamlHead } from '../tinyRunYaml';
 
-const YAML = `name: clitiny
-seed: 2
-backend: cpu
-data:
-  source: phantom
-  phantom: { cases: 4, slices: 4, seed: 1 }
-  size: 16
-  heldOutFraction: 0.25
-model:
-  arch: resnet18
-  widths: [4, 8, 16, 16]
-  stem: small
-  projector: { outDim: 16 }
-ssl:
-  queueSize: 16
-  embeddingDim: 16
-  local: { enabled: true, stage: 3, grid: 2, projectorDim: 16 }
+const YAML = `${tinyRunYamlHead('clitiny', 2)}  local: { enabled: true, stage: 3, grid: 2, projectorDim: 16 }
 pretrain: { epochs: 1, batchSize: 4, lr: 0.05, warmupEpochs: 0, checkpointEvery: 2, workers: 1 }
 diagnostics: { everyEpochs: 1, slices: 4 }
 `;
