@@ -7,20 +7,11 @@ import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { EnvReport } from '../../src/core/backend/types';
 import { BACKEND_ORDER } from '../../src/core/backend/types';
+import { waitFor } from './helpers';
 import { requestScreenshot, screenshotsAvailable } from './screenshot';
 
 const EXTENSION_ID = 'medssl.medssl-studio';
 const ENVIRONMENT_VIEW_TYPE = 'medssl.environment';
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms / 1000}s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function environmentTab(): vscode.Tab | undefined {
   for (const g of vscode.window.tabGroups.all) {
