@@ -38,10 +38,15 @@ function readConfig(dir: string): unknown {
   }
 }
 
+/**
+ * The panels' names for runs shown together. When the runs are of different stages (a pretraining beside
+ * the `medssl evaluate` runs of its checkpoint, which share its config), the stage leads what differs.
+ */
 export function runLabels(dirs: string[]): RunLabel[] {
   const runs = dirs.map((d) => readRun(d));
   const diff = dirs.length > 1 ? differingConfig(dirs.map(readConfig)) : dirs.map(() => []);
-  return runs.map((r, i) => ({ runId: r.id, name: r.name, status: r.status, dir: dirs[i], differs: diff[i] }));
+  const stagesDiffer = new Set(runs.map((r) => r.stage)).size > 1;
+  return runs.map((r, i) => ({ runId: r.id, name: r.name, status: r.status, dir: dirs[i], differs: stagesDiffer ? [`stage=${r.stage}`, ...diff[i]] : diff[i] }));
 }
 
 function spectrum(s: SpectrumReport): SpectrumPayload {
