@@ -4,8 +4,9 @@
  *  - Evaluate Checkpoint with no argument: the run quick pick (focus moved with the workbench's own
  *    `workbench.action.quickOpenSelectNext`, accepted with `workbench.action.acceptSelectedQuickOpenItem`),
  *    then the linear/fine-tuning quick pick (a real mouse click on the row, by the browser driver).
- *  - Compare Runs with no argument: the canPickMany quick pick (`workbench.action.quickPickManyToggle` on the
- *    focused rows, then accept); the Curves panel opens on the chosen runs.
+ *  - Compare Runs with no argument and one run selected in the Runs view: the canPickMany quick pick opens
+ *    with that run pre-checked; it is unchecked and two others checked (`workbench.action.quickPickManyToggle`
+ *    on the focused row, then accept); the Curves panel opens on the two.
  *  - Cancel on the cancellable progress notification of an evaluation: a real mouse click on its Cancel
  *    button in the notification center; the job stops and its run is marked cancelled.
  * What the workbench shows (is the quick pick open, which row has focus) is read from the page through the
@@ -18,6 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readRun } from '../../src/core/runs';
+import type { RunsNode } from '../../src/extension/runs/runsTree';
 import type { Studio, TrainResult } from '../../src/extension/studio';
 import { tinyConfig, waitFor } from './helpers';
 import { requestScreenshot, screenshotsAvailable } from './screenshot';
@@ -41,11 +43,15 @@ async function waitForQuickPick(placeholder: string, screenshot?: string): Promi
   return answer?.webviewText ?? '';
 }
 
-/** aria-label of the quick pick row that has keyboard focus, or undefined when none has. */
-async function focusedRow(): Promise<string | undefined> {
+/**
+ * Attributes (aria-label, aria-checked) of the first visible quick pick row matching `rowSelector`, or
+ * undefined when none does within 1.5 s (the driver then logs a failed probe: expected, e.g. a multi-select
+ * pick opens with no row focused).
+ */
+async function rowAttributes(rowSelector: string): Promise<Record<string, string> | undefined> {
   try {
-    const answer = await requestScreenshot(`quickpick-probe-${++probes}`, { waitForWebviewSelector: `${VISIBLE_QUICK_PICK} .monaco-list-row.focused`, screenshot: false, timeoutMs: 1500 });
-    return answer?.attributes?.['aria-label'] ?? answer?.attributes?.['aria-description'] ?? '';
+    const answer = await requestScreenshot(`quickpick-probe-${++probes}`, { waitForWebviewSelector: `${VISIBLE_QUICK_PICK} .monaco-list-row${rowSelector}`, screenshot: false, timeoutMs: 1500 });
+    return answer?.attributes ?? {};
   } catch {
     return undefined;
   }
@@ -53,17 +59,24 @@ async function focusedRow(): Promise<string | undefined> {
 
 const idPattern = (id: string) => new RegExp(`(^|[^\\w-])${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w-])`);
 
-/** Moves the quick pick's focus down (wrapping) with the workbench's Select Next until the row shows `id`. */
-async function focusRowOf(id: string): Promise<void> {
-  const re = idPattern(id);
+/** Moves the quick pick's focus down (wrapping) with the workbench's Select Next until the focused row matches. */
+async function focusRow(match: (ariaLabel: string) => boolean, what: string): Promise<Record<string, string>> {
   const seen: string[] = [];
   for (let i = 0; i < 60; i++) {
-    const label = await focusedRow();
-    if (label !== undefined && re.test(label)) return;
-    if (label !== undefined) seen.push(label);
+    const attrs = await rowAttributes('.focused');
+    if (attrs && match(attrs['aria-label'] ?? '')) return attrs;
+    if (attrs) seen.push(attrs['aria-label'] ?? '?');
     await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
   }
-  throw new Error(`no quick pick row shows ${id}; focused rows were: ${seen.slice(0, 8).join(' | ')}`);
+  throw new Error(`no quick pick row shows ${what}; focused rows were: ${seen.slice(0, 8).join(' | ')}`);
+}
+
+const focusRowOf = (id: string) => focusRow((l) => idPattern(id).test(l), id);
+
+/** In a canPickMany pick: focus the row, and toggle it (the workbench's Toggle) unless it already is `checked`. */
+async function setChecked(match: (ariaLabel: string) => boolean, what: string, checked: boolean): Promise<void> {
+  const attrs = await focusRow(match, what);
+  if ((attrs['aria-checked'] === 'true') !== checked) await vscode.commands.executeCommand('workbench.action.quickPickManyToggle');
 }
 
 describe('MedSSL Studio: quick picks and the progress notification, driven like a user', function () {
@@ -134,16 +147,26 @@ describe('MedSSL Studio: quick picks and the progress notification, driven like 
     assert.equal(run.source?.runId, targetId);
   });
 
-  it('Compare Runs with no argument: two runs toggled in the multi-select quick pick open the Curves panel with those runs', async function () {
+  it('Compare Runs with no argument: the multi-select quick pick pre-checks the Runs view selection; unchecking it and checking two others opens the Curves panel with those two', async function () {
     this.timeout(60_000);
     const chosen = [trained.a, trained.b];
+    // One run selected in the Runs view (as a user would have): the pick opens with it pre-checked.
+    const preselected = trained.cancel;
+    await vscode.commands.executeCommand('workbench.view.extension.medssl');
+    studio.refresh();
+    const group = studio.tree.getChildren().find((g) => g.kind === 'group' && g.name === 'itest-qp-cancel');
+    const node = group && (studio.tree.getChildren(group) as RunsNode[]).find((n) => n.kind === 'run' && n.summary.dir === preselected);
+    assert.ok(node, 'the run to preselect is not in the Runs view');
+    await studio.runsView.reveal(node, { select: true, focus: true });
+    await waitFor('the Runs view selection', () => studio.runsView.selection.length === 1 && studio.runsView.selection[0].kind === 'run' && (studio.runsView.selection[0] as { summary: { dir: string } }).summary.dir === preselected);
     const pending = vscode.commands.executeCommand<{ dirs: string[]; curves?: { panel: vscode.WebviewPanel } } | undefined>('medssl.compareRuns');
     const listText = await waitForQuickPick('Runs to compare (two or more)');
     for (const d of chosen) assert.ok(listText.includes(readRun(d).id), `the compare quick pick does not list ${readRun(d).id}`);
-    for (const d of chosen) {
-      await focusRowOf(readRun(d).id);
-      await vscode.commands.executeCommand('workbench.action.quickPickManyToggle');
-    }
+    const checked = await rowAttributes('[aria-checked="true"]');
+    assert.ok(checked && idPattern(readRun(preselected).id).test(checked['aria-label'] ?? ''), `the Runs view's selection is not the pre-checked row (${checked?.['aria-label']})`);
+    // The user unchecks it, and checks the two runs to compare.
+    await setChecked((l) => idPattern(readRun(preselected).id).test(l), readRun(preselected).id, false);
+    for (const d of chosen) await setChecked((l) => idPattern(readRun(d).id).test(l), readRun(d).id, true);
     // The two rows checked, as the user sees them before accepting.
     await waitForQuickPick('Runs to compare (two or more)', 'integration-quickpick-compare');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
