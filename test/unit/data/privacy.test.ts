@@ -41,6 +41,36 @@ function niftiWithIdentifyingText(v: Volume): Uint8Array {
   return gzipSync(raw);
 }
 
+/**
+ * A pretraining run (2 steps) on a dataset folder through the CLI's run command; then neither the run
+ * folder nor anything printed (`outs` collects the command's output) holds an identifying field.
+ */
+async function pretrainAndScan(d: string, name: string, dataset: string, outs: string[]): Promise<void> {
+  const cfg = path.join(d, 'priv.medssl.yaml');
+  fs.writeFileSync(cfg, `name: ${name}
+seed: 1
+backend: cpu
+data: { source: folder, path: ${JSON.stringify(dataset)}, size: 16, heldOutFraction: 0.25 }
+model: { arch: resnet18, widths: [4, 8, 16, 16], stem: small, projector: { outDim: 16 } }
+ssl: { queueSize: 16, embeddingDim: 16, local: { enabled: true, stage: 3, grid: 2, projectorDim: 16 } }
+pretrain: { epochs: 1, batchSize: 4, lr: 0.05, warmupEpochs: 0, checkpointEvery: 1, workers: 1 }
+diagnostics: { everyEpochs: 1, slices: 3 }
+evaluation: { linear: { enabled: false } }
+`);
+  const runs = path.join(d, 'runs');
+  const code = await runCommand({ config: cfg, runsDir: runs, set: [], json: true }, (x) => outs.push(x), (x) => outs.push(x));
+  assert.equal(code, 0, outs.join('\n'));
+  const [runDir] = fs.readdirSync(runs).map((r) => path.join(runs, r));
+  const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
+  assert.equal(run.status, 'completed');
+  assert.match(fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8'), /9 training slices \(3 cases\)/);
+  const found: string[] = [];
+  const files = scan(runDir, found);
+  assert.ok(files >= 5, `${files} files in the run folder`);
+  for (const w of IDENTIFYING) if (outs.join('\n').includes(w)) found.push(`output: ${w}`);
+  assert.deepEqual(found, []);
+}
+
 test('privacy: inspect output and a pretraining run folder made from the pydicom CT contain no identifying field', async () => {
   await tf.setBackend('cpu');
   await tf.ready();
@@ -71,30 +101,7 @@ test('privacy: inspect output and a pretraining run folder made from the pydicom
     const inspected = JSON.parse(outs[outs.length - 1]);
     assert.equal(inspected.caseCount, 4);
     assert.deepEqual(inspected.summary.intensityMin, -896);
-    // A pretraining run (2 steps) on that folder, through the CLI's run command.
-    const cfg = path.join(d, 'priv.medssl.yaml');
-    fs.writeFileSync(cfg, `name: privacy
-seed: 1
-backend: cpu
-data: { source: folder, path: ${JSON.stringify(ct)}, size: 16, heldOutFraction: 0.25 }
-model: { arch: resnet18, widths: [4, 8, 16, 16], stem: small, projector: { outDim: 16 } }
-ssl: { queueSize: 16, embeddingDim: 16, local: { enabled: true, stage: 3, grid: 2, projectorDim: 16 } }
-pretrain: { epochs: 1, batchSize: 4, lr: 0.05, warmupEpochs: 0, checkpointEvery: 1, workers: 1 }
-diagnostics: { everyEpochs: 1, slices: 3 }
-evaluation: { linear: { enabled: false } }
-`);
-    const runs = path.join(d, 'runs');
-    const code = await runCommand({ config: cfg, runsDir: runs, set: [], json: true }, (x) => outs.push(x), (x) => outs.push(x));
-    assert.equal(code, 0, outs.join('\n'));
-    const [runDir] = fs.readdirSync(runs).map((r) => path.join(runs, r));
-    const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
-    assert.equal(run.status, 'completed');
-    assert.match(fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8'), /9 training slices \(3 cases\)/);
-    const found: string[] = [];
-    const files = scan(runDir, found);
-    assert.ok(files >= 5, `${files} files in the run folder`);
-    for (const w of IDENTIFYING) if (outs.join('\n').includes(w)) found.push(`output: ${w}`);
-    assert.deepEqual(found, []);
+    await pretrainAndScan(d, 'privacy', ct, outs);
   } finally {
     fs.rmSync(d, { recursive: true, force: true });
   }
@@ -120,29 +127,7 @@ test('privacy: a DICOM series folder layout (copies of the pydicom CT, patient n
     assert.equal(inspected.layout, 'dicom');
     assert.equal(inspected.caseCount, 4);
     assert.deepEqual([inspected.summary.intensityMin, inspected.summary.intensityMax], [-896, 1167 + 21]);
-    const cfg = path.join(d, 'priv.medssl.yaml');
-    fs.writeFileSync(cfg, `name: privacy-dicom
-seed: 1
-backend: cpu
-data: { source: folder, path: ${JSON.stringify(root)}, size: 16, heldOutFraction: 0.25 }
-model: { arch: resnet18, widths: [4, 8, 16, 16], stem: small, projector: { outDim: 16 } }
-ssl: { queueSize: 16, embeddingDim: 16, local: { enabled: true, stage: 3, grid: 2, projectorDim: 16 } }
-pretrain: { epochs: 1, batchSize: 4, lr: 0.05, warmupEpochs: 0, checkpointEvery: 1, workers: 1 }
-diagnostics: { everyEpochs: 1, slices: 3 }
-evaluation: { linear: { enabled: false } }
-`);
-    const runs = path.join(d, 'runs');
-    const code = await runCommand({ config: cfg, runsDir: runs, set: [], json: true }, (x) => outs.push(x), (x) => outs.push(x));
-    assert.equal(code, 0, outs.join('\n'));
-    const [runDir] = fs.readdirSync(runs).map((r) => path.join(runs, r));
-    const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
-    assert.equal(run.status, 'completed');
-    assert.match(fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8'), /9 training slices \(3 cases\)/);
-    const found: string[] = [];
-    const files = scan(runDir, found);
-    assert.ok(files >= 5, `${files} files in the run folder`);
-    for (const w of IDENTIFYING) if (outs.join('\n').includes(w)) found.push(`output: ${w}`);
-    assert.deepEqual(found, []);
+    await pretrainAndScan(d, 'privacy-dicom', root, outs);
   } finally {
     fs.rmSync(d, { recursive: true, force: true });
   }
