@@ -117,16 +117,19 @@ test('scontrol requeue mid-run: the task resumes from checkpoints/latest and com
 });
 
 test('time limit: near it the run checkpoints, the task requeues itself and resumes until it completes', async () => {
-  // A 1-minute limit, signalled 30 s before it (Slurm may signal up to a minute early): 72 steps need a requeue.
-  const r = submit(['--set', 'pretrain.epochs=12', '--set', 'pretrain.checkpointEvery=4', '--set', 'executor.slurm.time=00:01:00', '--set', 'executor.slurm.signalSeconds=30']);
+  // A 1-minute limit, signalled 30 s before it (Slurm may signal up to a minute early). 216 steps take
+  // about a minute of training even on an idle machine (72 steps once finished in 26 s, before the
+  // signal), so at least one requeue is certain; on a slow machine there are more, each resuming.
+  const EPOCHS = 36;
+  const r = submit(['--set', `pretrain.epochs=${EPOCHS}`, '--set', 'pretrain.checkpointEvery=4', '--set', 'executor.slurm.time=00:01:00', '--set', 'executor.slurm.signalSeconds=30']);
   assert.equal(r.code, 0, r.stderr);
   const [x] = r.runs;
-  await until('the run to complete', () => runJson(x.dir).status === 'completed', 300_000);
+  await until('the run to complete', () => runJson(x.dir).status === 'completed', 600_000);
   const ev = events(x.dir);
   const resumes = ev.filter((e) => e.type === 'status' && /^resumed from checkpoint \d+ \(was cancelled\)/.test(e.message ?? ''));
   assert.ok(resumes.length >= 1, 'resumed at least once');
   const steps = ev.filter((e) => e.type === 'scalar' && e.name === 'loss/total').map((e) => e.step);
-  assert.deepEqual(steps, Array.from({ length: 72 }, (_, i) => i + 1));
+  assert.deepEqual(steps, Array.from({ length: 6 * EPOCHS }, (_, i) => i + 1)); // 6 steps per epoch, each exactly once
   const log = fs.readFileSync(path.join(x.dir, `slurm-${x.clusterJobId}.out`), 'utf8');
   assert.match(log, /medssl: time limit in 30 s: saving a checkpoint, then requeueing/);
   assert.match(log, /medssl: requeueing .*: it resumes from the run's latest checkpoint/);
