@@ -238,19 +238,12 @@ export class Studio implements vscode.Disposable {
       void vscode.window.showErrorMessage(msg, 'Show Problems').then((a) => a && vscode.commands.executeCommand('workbench.actions.view.problems'));
       return { refused: msg };
     }
-    let rt: NodeRuntime;
-    try {
-      rt = await this.getRuntime();
-    } catch (e) {
-      const msg = `MedSSL: ${(e as Error).message}`;
-      void vscode.window.showErrorMessage(msg, 'Open Settings').then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', 'medssl.nodePath'));
-      return { refused: msg };
-    }
     const file = target.fsPath;
     const runsDir = this.runsDir(file)!;
     const backend = vscode.workspace.getConfiguration('medssl').get<string>('backend', 'auto');
-    const job = this.jobs.enqueue({ label: v?.config?.name ?? path.basename(file), args: trainArgs(file, runsDir, backend), cwd: path.dirname(file), logFile: this.logFile(runsDir) });
-    this.channel(job).appendLine(`Worker runtime: ${rt.description}`);
+    const queued = await this.enqueueJob({ label: v?.config?.name ?? path.basename(file), args: trainArgs(file, runsDir, backend), cwd: path.dirname(file), runsDir });
+    if ('refused' in queued) return queued;
+    const job = queued.job;
     if (job.state === 'queued') void vscode.window.showInformationMessage(`MedSSL: ${job.spec.label} is queued (medssl.maxConcurrentJobs = ${vscode.workspace.getConfiguration('medssl').get('maxConcurrentJobs')}).`);
     this.showStartProgress(job);
     return { job, done: this.whenDone(job) };
@@ -268,17 +261,24 @@ export class Studio implements vscode.Disposable {
       void vscode.window.showWarningMessage(blocked, 'Manage Workspace Trust').then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
       return { refused: blocked };
     }
+    const queued = await this.enqueueJob(spec);
+    if ('refused' in queued) return queued;
+    return { job: queued.job, done: this.whenDone(queued.job) };
+  }
+
+  /** Every job: the worker runtime (or why there is none, with the setting to fix it), the queue, its output channel. */
+  private async enqueueJob(spec: { label: string; args: string[]; cwd: string; runsDir: string }): Promise<{ job: Job } | { refused: string }> {
     let rt: NodeRuntime;
     try {
       rt = await this.getRuntime();
     } catch (e) {
       const msg = `MedSSL: ${(e as Error).message}`;
-      void vscode.window.showErrorMessage(msg);
+      void vscode.window.showErrorMessage(msg, 'Open Settings').then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', 'medssl.nodePath'));
       return { refused: msg };
     }
     const job = this.jobs.enqueue({ label: spec.label, args: spec.args, cwd: spec.cwd, logFile: this.logFile(spec.runsDir) });
     this.channel(job).appendLine(`Worker runtime: ${rt.description}`);
-    return { job, done: this.whenDone(job) };
+    return { job };
   }
 
   private evaluateHost() {
@@ -450,7 +450,6 @@ export class Studio implements vscode.Disposable {
     }
     const dir = await this.pickRun(node, (s) => s === 'cancelled' || s === 'failed' || s === 'stale', 'Run to resume');
     if (!dir) return { refused: 'no run chosen' };
-    await this.getRuntime();
     const backend = vscode.workspace.getConfiguration('medssl').get<string>('backend', 'auto');
     let label = path.basename(dir);
     try {
@@ -458,7 +457,9 @@ export class Studio implements vscode.Disposable {
     } catch {
       /* keep the folder name */
     }
-    const job = this.jobs.enqueue({ label, args: resumeArgs(dir, path.dirname(dir), backend), cwd: path.dirname(dir), logFile: this.logFile(path.dirname(dir)) });
+    const queued = await this.enqueueJob({ label, args: resumeArgs(dir, path.dirname(dir), backend), cwd: path.dirname(dir), runsDir: path.dirname(dir) });
+    if ('refused' in queued) return queued;
+    const job = queued.job;
     this.showStartProgress(job);
     return { job, done: this.whenDone(job) };
   }

@@ -109,7 +109,8 @@ export async function startCluster(log = console.log) {
   return started;
 }
 
-function alive(pid) {
+/** Whether a process with this pid exists (signal 0). */
+export function alive(pid) {
   try {
     process.kill(pid, 0);
     return true;

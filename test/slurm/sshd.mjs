@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { alive } from './cluster.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const SSHD = '/usr/sbin/sshd';
@@ -30,15 +31,6 @@ function freePort() {
       s.close(() => resolve(port));
     });
   });
-}
-
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function must(cmd, args, opts = {}) {
