@@ -7,9 +7,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { twoViews, type AugmentConfig } from '../data/augment';
-import { SliceDataset, prepareVolumeSlices } from '../data/loader';
+import { SliceDataset } from '../data/dataset';
 import { encodeNifti, readNiftiFile } from '../data/nifti';
-import { seededRandom } from '../data/random';
+import { seededRandom, shuffleInPlace } from '../data/random';
+import { prepareVolumeSlices } from '../data/resample';
+import { datasetSource } from '../data/sliceSource';
 import { generatePhantomCase } from '../data/phantom/generate';
 import type { Volume } from '../data/volume';
 
@@ -21,7 +23,7 @@ export interface DataBenchOptions {
   /** Phantom cases and their grid, generated at half the in-plane size and upsampled ×2 (CT-like 512×512 files, quick to make). Default 4 cases of 512×512×24. */
   cases?: number;
   shape?: [number, number, number];
-  /** Batches prepared ahead. Default 2. */
+  /** Batches whose cases are read ahead of the one being assembled. Default 2. */
   prefetch?: number;
   /** The training step's images per second, for the ratio. */
   trainingImagesPerS?: number;
@@ -89,20 +91,29 @@ export async function runDataBench(opts: DataBenchOptions = {}): Promise<DataBen
       writeFileSync(path.join(root, `${pc.id}.nii.gz`), encodeNifti(upsample2(pc.image, shape), { datatype: 'int16' }));
     }
     const aug = benchAugment(size);
+    // One epoch the way a training run reads it: the epoch order, then per batch a read of its slices
+    // (cases not cached are read and prepared) with the next `prefetch` batches' cases read meanwhile,
+    // and the two views of each slice assembled into batch arrays.
     const epoch = async (ds: SliceDataset, e: number): Promise<{ n: number; s: number }> => {
       const t0 = process.hrtime.bigint();
+      const src = datasetSource(ds);
+      const r = seededRandom(`data-bench/${e}`);
+      const order = src.epochOrder((a) => shuffleInPlace(r, a));
+      const B = Math.min(batch, src.count);
+      const ahead = Math.max(0, opts.prefetch ?? 2);
       let n = 0;
-      const transform = (slices: { image: { data: Float32Array } & { width: number; height: number } }[], r: { next(): number }) => {
+      for (let start = 0; start < order.length; start += B) {
+        src.prefetch(order.slice(start + B, start + (1 + ahead) * B)).catch(() => undefined); // a bad case fails the read below
+        const slices = await src.read(order.slice(start, start + B));
         const q = new Float32Array(slices.length * size * size);
         const k = new Float32Array(slices.length * size * size);
         slices.forEach((s, i) => {
-          const [a, b] = twoViews(s.image, aug, r);
+          const [a, b] = twoViews(s, aug, r);
           q.set(a.image.data, i * size * size);
           k.set(b.image.data, i * size * size);
         });
-        return { q, k };
-      };
-      for await (const b of ds.batches({ batchSize: Math.min(batch, ds.length), seed: 1, epoch: e, prefetch: opts.prefetch ?? 2, dropLast: false, transform })) n += b.slices.length;
+        n += slices.length;
+      }
       return { n, s: Number(process.hrtime.bigint() - t0) / 1e9 };
     };
     // Warm-up (JIT) of the whole path — read, gunzip, prepare, batches, views — on one case of a

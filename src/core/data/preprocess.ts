@@ -153,7 +153,8 @@ export function caseToSlices(caseId: string, image: Volume, label: Volume | unde
   return out;
 }
 
-function sameGrid(a: number[][], b: number[][], tol = 1e-3): boolean {
+/** Same voxel grid within rounding: rotation/zoom entries to 1e-3, the origin to 1e-2 mm. */
+export function sameGrid(a: number[][], b: number[][], tol = 1e-3): boolean {
   for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) if (Math.abs(a[r][c] - b[r][c]) > tol * (c === 3 ? 10 : 1)) return false;
   return true;
 }

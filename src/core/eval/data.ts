@@ -6,7 +6,7 @@
  * folders), read through the streaming loader; the labelled slices of both splits are held in memory
  * (prepared at data.size, so a few hundred MB at most for BTCV-sized sets at 128 px).
  */
-import { SliceDataset } from '../data/loader';
+import { SliceDataset } from '../data/dataset';
 import { DataError } from '../data/errors';
 import { generatePhantomCase, PHANTOM_LABELS } from '../data/phantom/generate';
 import { caseToSlices, splitByCase } from '../data/preprocess';

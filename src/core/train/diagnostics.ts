@@ -99,8 +99,8 @@ function concatSlices(s: Slice[]): Float32Array {
   return out;
 }
 
-/** Evenly spaced held-out slices, at most `count`. */
-export function pickSlices(all: Slice[], count: number): Slice[] {
-  if (all.length <= count) return all;
+/** Evenly spaced held-out slices (or their indices), at most `count`. */
+export function pickSlices<T>(all: readonly T[], count: number): T[] {
+  if (all.length <= count) return [...all];
   return Array.from({ length: count }, (_, i) => all[Math.floor((i * all.length) / count)]);
 }

@@ -25,7 +25,7 @@ import { Moco } from '../ssl/moco';
 import { Rng } from '../util/rng';
 import { latestCheckpoint, loadCheckpoint, readCheckpointState, saveCheckpoint, type TrainState } from './checkpoint';
 import { ParallelReplicas, resolveWorkers, type WorkerFault } from './parallel';
-import { DataConfigError, epochOrder, loadPretrainData, makeBatch, makeViews, prefetchSlices, viewAugment } from './data';
+import { DataConfigError, loadPretrainData, makeBatch, makeViews, viewAugment } from './data';
 import { checkBatchFits, WASM_HEAP_LIMIT_BYTES } from '../models/memoryEstimate';
 import { computeDiagnostics, pickSlices, type Diagnostics } from './diagnostics';
 import { SgdMomentum } from './optimizer';
@@ -81,19 +81,19 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
     const data = loadPretrainData(c);
     const aug = viewAugment(c);
     const B = c.pretrain.batchSize;
-    const stepsPerEpoch = Math.floor(data.train.length / B);
+    const stepsPerEpoch = Math.floor(data.train.count / B);
     const totalSteps = stepsPerEpoch * c.pretrain.epochs;
     const base = c.pretrain.lr === 'auto' ? (0.03 * B) / 256 : c.pretrain.lr;
     const schedule: LrSchedule = { base, totalSteps, warmupSteps: Math.round(c.pretrain.warmupEpochs * stepsPerEpoch), kind: c.pretrain.schedule };
     const rng = new Rng(c.seed);
-    const diagSlices = pickSlices(data.heldOut, c.diagnostics.slices);
+    const diagSlices = await data.heldOut.read(pickSlices(Array.from({ length: data.heldOut.count }, (_, i) => i), c.diagnostics.slices));
     const backendName = tf.getBackend();
     const { workers, note } = resolveWorkers(c, backendName);
-    if (c.ssl.queueSize >= data.train.length) {
+    if (c.ssl.queueSize >= data.train.count) {
       // Then the queue holds older keys of the very slices in the batch: "negatives" that are the
       // positive's own image, which drives the InfoNCE accuracy to 0 and the loss towards log(K+1).
-      w.log('warn', `ssl.queueSize (${c.ssl.queueSize}) is not smaller than the ${data.train.length} training slices: the queue will hold ` +
-        `keys of the same slices as negatives. Use a queue well below the dataset size (e.g. ${suggestQueue(data.train.length, B)}).`);
+      w.log('warn', `ssl.queueSize (${c.ssl.queueSize}) is not smaller than the ${data.train.count} training slices: the queue will hold ` +
+        `keys of the same slices as negatives. Use a queue well below the dataset size (e.g. ${suggestQueue(data.train.count, B)}).`);
     }
     if (backendName === 'wasm') {
       // Each wasm instance dies without a JavaScript error past 4 GiB: refuse a batch that will not fit
@@ -103,8 +103,7 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
     }
     let info: { featureDim: number; params: number; featureSize: number[] };
     if (workers > 1) {
-      const plainDiag = Array.from({ length: diagSlices.length }, (_, i) => diagSlices[i]); // plain objects (a folder dataset's slices are a lazy view)
-      par = await ParallelReplicas.start(c, workers, backendName, plainDiag.length < 2 ? [] : plainDiag, { timeoutMs: o.workerTimeoutMs, fault: o.workerFault });
+      par = await ParallelReplicas.start(c, workers, backendName, diagSlices.length < 2 ? [] : diagSlices, { timeoutMs: o.workerTimeoutMs, fault: o.workerFault });
       rng.setState(par.rngState); // the replicas drew the initialisation from Rng(seed) exactly as below
       info = par.info;
     } else {
@@ -112,7 +111,7 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
       opt = new SgdMomentum(moco.trainableParams(), c.pretrain.momentum, c.pretrain.weightDecay);
       info = { featureDim: moco.query.encoder.featureDim, params: moco.query.store.numElements('param'), featureSize: moco.featureSize };
     }
-    w.log('info', `pretrain: ${data.train.length} training slices (${data.trainCases.length} cases), ${data.heldOut.length} held-out (${data.heldOutCases.length} cases); ` +
+    w.log('info', `pretrain: ${data.train.count} training slices (${data.trainCases.length} cases), ${data.heldOut.count} held-out (${data.heldOutCases.length} cases); ` +
       `${stepsPerEpoch} steps/epoch × ${c.pretrain.epochs} epochs; encoder ${info.featureDim}-d, ${info.params} parameters (query side); ` +
       `local loss ${c.ssl.local.enabled ? `on (stage ${c.ssl.local.stage}, ${info.featureSize.join('×')} map, ${c.ssl.local.grid}×${c.ssl.local.grid} regions)` : 'off'}; ` +
       `whitening ${c.model.whitening.enabled ? c.model.whitening.method : 'off'}; key BN: ${c.ssl.shuffleBn}${workers > 1 ? ' (per worker share, permuted)' : ''}; ${note} (${backendName})`);
@@ -179,8 +178,8 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
         return { status: 'cancelled', step: state.step, totalSteps, losses: last, diagnostics: lastDiag, localSkipped: skippedTotal, imagesPerSec };
       }
       if (state.stepInEpoch === 0 || state.order.length === 0) {
-        // The same shuffle as before while the prepared slices fit in the loader's cache; case windows beyond it.
-        state.order = epochOrder(data.train, (a) => rng.shuffle(a));
+        // The same shuffle as before while the prepared slices fit in the data cache; case windows beyond it.
+        state.order = data.train.epochOrder((a) => rng.shuffle(a));
       }
       const t = state.step;
       const epoch = state.epoch;
@@ -189,21 +188,21 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
       const lr = lrAt(schedule, t);
       const idx = state.order.slice(state.stepInEpoch * B, (state.stepInEpoch + 1) * B);
       // The next batch's cases are read (and gunzipped) in the background while this step runs; a bad case
-      // surfaces when its slice is indexed, with the loader's message, so the rejection is dropped here.
-      prefetchSlices(data.train, state.order.slice((state.stepInEpoch + 1) * B, (state.stepInEpoch + 2) * B)).catch(() => undefined);
+      // surfaces when its slice is read, with the data path's message, so the rejection is dropped here.
+      data.train.prefetch(state.order.slice((state.stepInEpoch + 1) * B, (state.stepInEpoch + 2) * B)).catch(() => undefined);
       const ts = Date.now();
       let r: { total: number; global: number; local: number; top1: number; localSkipped: number; workerTensors?: number[] };
       let badWeight: string | null = null;
       if (par) {
         // The same draws, in the same order, as makeBatch + Moco.step's key-BN permutation.
-        const views = makeViews(idx.map((i) => data.train[i]), aug, rng);
+        const views = makeViews(await data.train.read(idx), aug, rng);
         const perm = Array.from({ length: B }, (_, i) => i);
         if (c.ssl.shuffleBn === 'shuffle' && B >= 2) rng.shuffle(perm);
         const pr = await par.step(views, perm, lr);
         r = pr;
         badWeight = pr.badWeight;
       } else {
-        const batch = makeBatch(idx.map((i) => data.train[i]), aug, rng);
+        const batch = makeBatch(await data.train.read(idx), aug, rng);
         batches.push(batch.xq, batch.xk);
         r = moco!.step(batch, opt!, lr);
         tf.dispose([batch.xq, batch.xk]);

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCommand } from '../../../src/cli/commands/run';
 import { DataError } from '../../../src/core/data/errors';
-import { SliceDataset } from '../../../src/core/data/loader';
+import { SliceDataset } from '../../../src/core/data/dataset';
 import { encodeNifti } from '../../../src/core/data/nifti';
 import { generatePhantomCase } from '../../../src/core/data/phantom/generate';
 import { writePhantomMsd } from '../../../src/core/data/phantom/msd';

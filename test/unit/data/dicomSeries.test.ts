@@ -7,7 +7,7 @@ import { inspectCommand } from '../../../src/cli/commands/inspect';
 import { DataError } from '../../../src/core/data/errors';
 import { inspectDataset } from '../../../src/core/data/inspect';
 import { detectLayout } from '../../../src/core/data/layouts';
-import { SliceDataset } from '../../../src/core/data/loader';
+import { SliceDataset } from '../../../src/core/data/dataset';
 import { debianFile } from './debianFiles';
 import { ctSlice } from './dicomFixtures';
 
@@ -68,17 +68,15 @@ test(
       assert.deepEqual([min, max], [-896 + 10 * k, 1167 + 10 * k]);
     }
     assert.equal(ds.reads, 1);
-    // Windowed and resized for training, through the streaming batches (abdomen window [−175, 250])
+    // Windowed and resized for training, read asynchronously as a training run does (abdomen window [−175, 250])
     const win = SliceDataset.open(root, { intensity: { kind: 'abdomen' }, size: [32, 32] });
-    let n = 0;
-    for await (const b of win.batches({ batchSize: 2, seed: 3 })) {
-      for (const s of b.slices) {
-        assert.equal(s.image.width, 32);
-        assert.ok(s.image.data.every((v) => v >= 0 && v <= 1));
-        n++;
-      }
+    const read = await win.read([5, 0, 3, 1, 4, 2]);
+    assert.equal(read.length, 6);
+    for (const s of read) {
+      assert.equal(s.image.width, 32);
+      assert.ok(s.image.data.every((v) => v >= 0 && v <= 1));
     }
-    assert.equal(n, 6);
+    assert.deepEqual(read[1].image, win.getSync(0).image);
 
     const rep = await inspectDataset(root);
     assert.equal(rep.layout, 'dicom');

@@ -6,16 +6,16 @@ import * as path from 'node:path';
 import { writePhantomMsd } from '../../../src/core/data/phantom/msd';
 import { generatePhantomCase } from '../../../src/core/data/phantom/generate';
 import { caseToSlices, splitByCase } from '../../../src/core/data/preprocess';
-import { DataConfigError, epochOrder, intensityPreset, loadPretrainData, prefetchSlices } from '../../../src/core/train/data';
+import { DataConfigError, intensityPreset, loadPretrainData } from '../../../src/core/train/data';
 import { Rng } from '../../../src/core/util/rng';
 import { tinyConfig } from '../train/helpers';
 
-// Pretraining's phantom data goes through the streaming loader (cases generated on demand into an LRU
+// Pretraining's phantom data goes through the streaming dataset (cases generated on demand into an LRU
 // of prepared slices). Its slices must equal, number for number and in the same order, the
 // whole-volume path the run used before (caseToSlices per generated case, split by case), so a seed
 // gives the same run.
 for (const foregroundOnly of [false, true]) {
-  test(`phantom pretraining data through the loader equals the whole-volume path (foregroundOnly ${foregroundOnly})`, () => {
+  test(`phantom pretraining data through the dataset equals the whole-volume path (foregroundOnly ${foregroundOnly})`, async () => {
     const c = tinyConfig((c) => {
       c.data.source = 'phantom';
       c.data.phantom = { cases: 5, slices: 6, seed: 4 };
@@ -35,16 +35,18 @@ for (const foregroundOnly of [false, true]) {
     assert.deepEqual(data.heldOutCases, split.val);
     const want = split.train.flatMap((id) => byCase.get(id)!);
     const wantHeld = split.val.flatMap((id) => byCase.get(id)!);
-    assert.equal(data.train.length, want.length);
-    assert.equal(data.heldOut.length, wantHeld.length);
+    assert.equal(data.train.count, want.length);
+    assert.equal(data.heldOut.count, wantHeld.length);
     if (!foregroundOnly) assert.equal(want.length, 4 * 6);
     else assert.ok(want.length <= 4 * 6 && want.length > 0, `${want.length} foreground slices`);
-    want.forEach((d, i) => assert.deepEqual(data.train[i].data, d, `training slice ${i}`));
-    wantHeld.forEach((d, i) => assert.deepEqual(data.heldOut[i].data, d, `held-out slice ${i}`));
+    const train = await data.train.read(want.map((_, i) => i));
+    const held = await data.heldOut.read(wantHeld.map((_, i) => i));
+    want.forEach((d, i) => assert.deepEqual(train[i].data, d, `training slice ${i}`));
+    wantHeld.forEach((d, i) => assert.deepEqual(held[i].data, d, `held-out slice ${i}`));
   });
 }
 
-test('prefetchSlices prepares the cases of the next batch in the background; indexing them then reads nothing', async () => {
+test('prefetch prepares the cases of the next batch in the background; reading them then needs no file', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'medssl-prefetch-'));
   try {
     const root = path.join(dir, 'Task97_Phantom');
@@ -55,30 +57,30 @@ test('prefetchSlices prepares the cases of the next batch in the background; ind
       c.data.heldOutFraction = 0.25;
     });
     const data = loadPretrainData(c);
-    assert.equal(data.train.length, 15);
-    await prefetchSlices(data.train, [0, 7, 14]); // one slice of each of the three training cases
-    // The cases are prepared and cached: indexing needs no file any more.
+    assert.equal(data.train.count, 15);
+    await data.train.prefetch([0, 7, 14]); // one slice of each of the three training cases
+    // The cases are prepared and cached: reading needs no file any more.
     const files = data.trainCases.map((id) => path.join(root, 'imagesTr', `${id}.nii.gz`));
     const saved = files.map((f) => readFileSync(f));
     for (const f of files) rmSync(f);
-    for (const i of [0, 3, 7, 14]) {
-      const s = data.train[i];
+    for (const s of await data.train.read([0, 3, 7, 14])) {
       assert.deepEqual([s.width, s.height], [16, 16]);
       assert.ok(s.data.some((v) => v > 0.2));
     }
-    await prefetchSlices([data.train[0]], [0]); // a plain array: nothing to do
     files.forEach((f, i) => writeFileSync(f, saved[i]));
     // A bad case found by a prefetch is the run's DataConfigError naming it.
     const f = path.join(root, 'imagesTr', `${data.trainCases[0]}.nii.gz`);
     const bad = loadPretrainData(c);
     writeFileSync(f, readFileSync(f).subarray(0, 200));
-    await assert.rejects(prefetchSlices(bad.train, [0]), (e: unknown) => e instanceof DataConfigError && new RegExp(`^data\\.path: case '${data.trainCases[0]}'`).test(e.message));
+    const named = (e: unknown) => e instanceof DataConfigError && new RegExp(`^data\\.path: case '${data.trainCases[0]}'`).test(e.message);
+    await assert.rejects(bad.train.prefetch([0]), named);
+    await assert.rejects(bad.train.read([1, 0]), named);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('epochOrder: the plain global shuffle when the cases fit in the cache (runs unchanged), case windows when they do not', () => {
+test('epochOrder of the training slices: the plain global shuffle when the cases fit in the cache (runs unchanged), case windows when they do not', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'medssl-order-'));
   try {
     const root = path.join(dir, 'Task96_Phantom');
@@ -90,15 +92,14 @@ test('epochOrder: the plain global shuffle when the cases fit in the cache (runs
     });
     const ident = (n: number) => Array.from({ length: n }, (_, i) => i);
     const fits = loadPretrainData(c);
-    assert.equal(fits.train.length, 30);
+    assert.equal(fits.train.count, 30);
     const a = new Rng(11);
     const b = new Rng(11);
-    assert.deepEqual(epochOrder(fits.train, (x) => a.shuffle(x)), b.shuffle(ident(30)));
-    assert.deepEqual(epochOrder(ident(7).map(() => fits.train[0]), (x) => a.shuffle(x)).length, 7); // a plain array
+    assert.deepEqual(fits.train.epochOrder((x) => a.shuffle(x)), b.shuffle(ident(30)));
     // A cache of two cases (5 slices of 16×16 float32 each): windows of one case, every slice once.
     const small = loadPretrainData(c, { cacheBytes: 2 * 5 * 16 * 16 * 4 });
     const r = new Rng(11);
-    const order = epochOrder(small.train, (x) => r.shuffle(x));
+    const order = small.train.epochOrder((x) => r.shuffle(x));
     assert.deepEqual([...order].sort((x, y) => x - y), ident(30));
     const caseOf = (i: number) => Math.floor(i / 5); // slices are indexed case by case, 5 per case
     for (let g = 0; g < 30; g += 5) assert.equal(new Set(order.slice(g, g + 5).map(caseOf)).size, 1, `window ${g / 5}: ${order.slice(g, g + 5)}`);

@@ -25,10 +25,10 @@ test('data.source folder: pretraining reads a phantom MSD folder from disk throu
       c.data.path = root;
     });
     const data = loadPretrainData(c);
-    assert.equal(data.train.length, 12);
-    assert.equal(data.heldOut.length, 4);
+    assert.equal(data.train.count, 12);
+    assert.equal(data.heldOut.count, 4);
     assert.deepEqual([...data.trainCases, ...data.heldOutCases].sort(), ['phantom_000', 'phantom_001', 'phantom_002', 'phantom_003']);
-    const s = data.train[5];
+    const [s] = await data.train.read([5]);
     assert.deepEqual([s.width, s.height], [16, 16]);
     assert.ok(s.data.every((v) => v >= 0 && v <= 1) && s.data.some((v) => v > 0.2));
 

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DataError } from '../../../src/core/data/errors';
-import { SliceDataset, prepareVolumeSlices, readNiftiHeaderOnly, type LoadedSlice } from '../../../src/core/data/loader';
+import { SliceDataset, type LoadedSlice } from '../../../src/core/data/dataset';
 import { encodeNifti, readNiftiFile } from '../../../src/core/data/nifti';
+import { readNiftiHeaderOnly } from '../../../src/core/data/niftiHeader';
 import { generatePhantomCase } from '../../../src/core/data/phantom/generate';
 import { writePhantomMsd } from '../../../src/core/data/phantom/msd';
 import { encodeGrayPng } from '../../../src/core/data/png';
@@ -26,21 +27,15 @@ function withDir(fn: (dir: string) => Promise<void> | void): () => Promise<void>
   };
 }
 
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
-
 const key = (s: LoadedSlice) => `${s.caseId}/${s.z}`;
-const sum = (d: Float32Array) => d.reduce((a, b) => a + b, 0);
+const all = (ds: SliceDataset) => Array.from({ length: ds.length }, (_, i) => i);
 
 test(
-  'phantom MSD folder: index from headers only, on-demand reads equal caseToSlices, LRU-friendly seeded epochs, prefetch does not change the numbers',
+  'phantom MSD folder: index from headers only, on-demand reads equal caseToSlices, one read per case, splits by case',
   withDir(async (dir) => {
     const root = path.join(dir, 'Task99_Phantom');
     writePhantomMsd(root, { cases: 4, seed: 5, shape: SHAPE });
-    const ds = SliceDataset.open(root, { intensity: ABDOMEN, size: [16, 16], labels: true, cacheCases: 2, shuffleWindow: 1 });
+    const ds = SliceDataset.open(root, { intensity: ABDOMEN, size: [16, 16], labels: true, cacheCases: 2 });
     assert.equal(ds.layout, 'msd');
     assert.deepEqual(ds.caseIds, ['phantom_000', 'phantom_001', 'phantom_002', 'phantom_003']);
     assert.equal(ds.length, 4 * 6);
@@ -59,32 +54,27 @@ test(
     assert.deepEqual((await ds.get(i)).image, ref[3].image);
     assert.ok(s.label!.data.some((v) => v > 0) && s.image.data.every((v) => v >= 0 && v <= 1));
 
-    // One epoch: batches of 5 → 4 full batches, no slice twice; with a window of one case and a cache
-    // of two, every case is read exactly once per epoch.
-    const fresh = SliceDataset.open(root, { intensity: ABDOMEN, size: [16, 16], cacheCases: 2, shuffleWindow: 1 });
-    const tf = (sl: LoadedSlice[], r: { next(): number }) => sl.map((x) => sum(x.image.data) + r.next());
-    const e0 = await collect(fresh.batches({ batchSize: 5, seed: 3, epoch: 0, prefetch: 2, transform: tf }));
-    assert.equal(e0.length, 4);
-    assert.equal(fresh.reads, 4);
-    const seen = e0.flatMap((b) => b.slices.map(key));
-    assert.equal(new Set(seen).size, 20);
-    // The order is a shuffle, not the file order, and the same (seed, epoch) gives the same batches and
-    // transform values whatever the prefetch depth.
-    assert.notDeepEqual(seen, ds.refs.slice(0, 20).map((r) => `${ds.cases[r.caseIndex].id}/${r.z}`));
-    const again = await collect(fresh.batches({ batchSize: 5, seed: 3, epoch: 0, prefetch: 0, transform: tf }));
-    assert.deepEqual(again.map((b) => b.value), e0.map((b) => b.value));
-    const e1 = await collect(fresh.batches({ batchSize: 5, seed: 3, epoch: 1, transform: tf }));
-    assert.notDeepEqual(e1.flatMap((b) => b.slices.map(key)), seen);
-    const all = await collect(fresh.batches({ batchSize: 5, seed: 3, dropLast: false }));
-    assert.deepEqual(all.map((b) => b.slices.length), [5, 5, 5, 5, 4]);
+    // A read of slices from several cases, in any order: each case read once (concurrent misses share
+    // one read), the slices in the order asked, equal to single reads.
+    const fresh = SliceDataset.open(root, { intensity: ABDOMEN, size: [16, 16], cacheCases: 2 });
+    const got = await fresh.read([13, 0, 7, 12, 1]);
+    assert.equal(fresh.reads, 3);
+    assert.deepEqual(got.map(key), ['phantom_002/1', 'phantom_000/0', 'phantom_001/1', 'phantom_002/0', 'phantom_000/1']);
+    assert.deepEqual(got[2].image, ds.getSync(7).image);
+    // The cache keeps the two most recently used cases.
+    const lru = SliceDataset.open(root, { intensity: ABDOMEN, size: [16, 16], cacheCases: 2 });
+    for (const i of [0, 6, 1, 12, 0]) lru.getSync(i); // phantom_001 is the least recent when phantom_002 comes
+    assert.equal(lru.reads, 3);
+    lru.getSync(6);
+    assert.equal(lru.reads, 4);
+    await assert.rejects(fresh.read([0, 24]), (e: unknown) => e instanceof RangeError && /slice 24 is outside 0\.\.23/.test(e.message));
 
     // Split by case: disjoint case sets, every slice of a case on one side; subsets share the cache.
     const sp = ds.split({ train: 0.75, val: 0.25 }, 7);
     assert.equal(sp.train.caseIds.length + sp.val.caseIds.length, 4);
     assert.ok(sp.val.caseIds.every((id) => !sp.train.caseIds.includes(id)));
     assert.equal(sp.train.length, 6 * sp.train.caseIds.length);
-    const vb = await collect(sp.val.batches({ batchSize: 2, seed: 1 }));
-    assert.ok(vb.flatMap((b) => b.slices).every((x) => sp.val.caseIds.includes(x.caseId)));
+    assert.ok((await sp.val.read(all(sp.val))).every((x) => sp.val.caseIds.includes(x.caseId)));
 
     // Foreground filtering drops slices without labels (index built from the labels).
     const fg = SliceDataset.open(root, { intensity: ABDOMEN, size: [16, 16], minForegroundPixels: 1 });
@@ -99,13 +89,13 @@ test('built-in phantom as a dataset: cases generated on demand equal caseToSlice
   const pc = generatePhantomCase(1, { seed: 2, shape: [24, 24, 4] });
   const ref = caseToSlices(pc.id, pc.image, undefined, { intensity: ABDOMEN, size: [12, 12] });
   assert.deepEqual(ds.getSync(4 + 2).image, ref[2].image);
-  const b = await collect(ds.batches({ batchSize: 4, seed: 0 }));
-  assert.equal(b.length, 3);
-  assert.equal(new Set(b.flatMap((x) => x.slices.map(key))).size, 12);
+  const b = await ds.read(all(ds));
+  assert.equal(new Set(b.map(key)).size, 12);
+  assert.equal(ds.reads, 3, 'case 1, generated for getSync, was cached; cases 0 and 2 generated once each');
 });
 
 test(
-  'paired PNG slice folder (16-bit HU+1024 images, 8-bit labels): cases from file names, HU windowed, labels nearest, order seeded',
+  'paired PNG slice folder (16-bit HU+1024 images, 8-bit labels): cases from file names, HU windowed, labels nearest, split by case',
   withDir(async (dir) => {
     const W = 8;
     const H = 6;
@@ -144,17 +134,15 @@ test(
     // Foreground filter: slice 0 of each case has an all-zero label.
     const fg = SliceDataset.open(dir, { intensity: ABDOMEN, minForegroundPixels: 1 });
     assert.deepEqual(fg.refs.map((x) => x.z), [1, 2, 1]);
-    // Seeded epochs over both cases; split by case keeps a case's slices together.
-    const a = await collect(ds.batches({ batchSize: 2, seed: 9 }));
-    const b = await collect(ds.batches({ batchSize: 2, seed: 9 }));
-    assert.deepEqual(a.map((x) => x.slices.map(key)), b.map((x) => x.slices.map(key)));
+    // Asynchronous reads give what synchronous ones do; split by case keeps a case's slices together.
+    assert.deepEqual((await ds.read(all(ds))).map((x) => [key(x), x.image.data, x.label!.data]), all(ds).map((i) => ds.getSync(i)).map((x) => [key(x), x.image.data, x.label!.data]));
     const sp = ds.split({ train: 0.5, val: 0.5 }, 1);
     assert.deepEqual([sp.train.length + sp.val.length, sp.train.caseIds.length, sp.val.caseIds.length], [5, 1, 1]);
   }),
 );
 
 test(
-  'bad input through the loader: problems at open name case and file; a file broken after opening fails the batch naming case and file',
+  'bad input through the dataset: problems at open name case and file; a file broken after opening fails the read naming case and file',
   withDir(async (dir) => {
     const root = path.join(dir, 'msd');
     writePhantomMsd(root, { cases: 3, seed: 1, shape: [16, 16, 4] });
@@ -176,7 +164,7 @@ test(
     // Truncated after the index was built: the header still parses, the read fails with a DataError.
     const ds = SliceDataset.open(root, { intensity: ABDOMEN, ignoreProblems: false, labels: false });
     writeFileSync(f1, good.subarray(0, good.length >> 1));
-    await assert.rejects(collect(ds.batches({ batchSize: 12, seed: 0, shuffle: false })), (e: unknown) => e instanceof DataError && /case 'phantom_001'/.test(e.message) && /phantom_001\.nii\.gz: truncated gzip/.test(e.message));
+    await assert.rejects(ds.read(all(ds)), (e: unknown) => e instanceof DataError && /case 'phantom_001'/.test(e.message) && /phantom_001\.nii\.gz: truncated gzip/.test(e.message));
     assert.throws(() => ds.getSync(5), (e: unknown) => e instanceof DataError && /case 'phantom_001'.*truncated gzip/.test(e.message));
     // NaN voxels in a float image.
     const c0 = generatePhantomCase(0, { seed: 1, shape: [16, 16, 4] });
@@ -190,24 +178,3 @@ test(
     assert.throws(() => SliceDataset.open(path.join(dir, 'empty'), { intensity: ABDOMEN }), (e: unknown) => e instanceof DataError && /no images found/.test(e.message));
   }),
 );
-
-test('prepareVolumeSlices (the fused path the loader and the bench use) equals caseToSlices for a volume stored in another orientation', () => {
-  const pc = generatePhantomCase(1, { seed: 3, shape: [24, 20, 5] });
-  // store it LPS-like: flip x and y (the affine says so), as DICOM-derived NIfTI often is
-  const [nx, ny, nz] = pc.image.shape;
-  const data = new Float32Array(nx * ny * nz);
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) data[nx - 1 - x + nx * (ny - 1 - y + ny * z)] = pc.image.data[x + nx * (y + ny * z)];
-  const a = pc.image.affine;
-  const affine = [
-    [-a[0][0], a[0][1], a[0][2], a[0][3] + a[0][0] * (nx - 1)],
-    [a[1][0], -a[1][1], a[1][2], a[1][3] + a[1][1] * (ny - 1)],
-    [a[2][0], a[2][1], a[2][2], a[2][3]],
-    [0, 0, 0, 1],
-  ];
-  const flipped = { data, shape: pc.image.shape, spacing: pc.image.spacing, affine };
-  const want = caseToSlices('c', pc.image, undefined, { intensity: ABDOMEN, size: [16, 12] }).map((s) => s.image.data);
-  const got = prepareVolumeSlices(flipped, ABDOMEN, [16, 12]).map((s) => s.data);
-  assert.equal(got.length, 5);
-  got.forEach((g, z) => assert.deepEqual(g, want[z], `slice ${z}`));
-  assert.deepEqual(prepareVolumeSlices(flipped, ABDOMEN, [16, 12], [3])[0].data, want[3]);
-});
