@@ -14,9 +14,9 @@
  * tensors all disposed — took 18.9 ms per slice for the two views, still 8–10 ms without rotation and
  * blur, against 1.9–4.0 ms per slice here in the same runs (2026-11-27, 2-core machine under load; 1.5 ms
  * when quieter). And it would run
- * on the training thread's wasm instance, in series with the step, whereas these typed-array views are
- * prepared by the loader ahead of the step (`batches()` prefetch, or a worker). The same seeded
- * generator gives the same views on every backend.
+ * on the training thread's wasm instance, in series with the step, whereas these typed-array views need
+ * no tensor backend (they are drawn from prepared slices whose cases were read ahead, and could run on
+ * another thread). The same seeded generator gives the same views on every backend.
  */
 import { uniform, type RandomSource } from './random';
 import type { Slice } from './volume';

@@ -2,8 +2,8 @@
  * Labelled slices for the downstream evaluations: the same cases, preprocessing and case split as the
  * pretraining (train/data.ts: splitByCase with the run seed and data.heldOutFraction), so that Dice is
  * always reported on cases the encoder never saw. The built-in phantom (10 labelled organs) or a labelled
- * dataset folder in any layout the loader detects (MSD, nnU-Net v2, BTCV, AbdomenCT-1K, paired slice
- * folders), read through the streaming loader; the labelled slices of both splits are held in memory
+ * dataset folder in any layout the dataset detects (MSD, nnU-Net v2, BTCV, AbdomenCT-1K, paired slice
+ * folders), read through the streaming dataset (data/dataset.ts); the labelled slices of both splits are held in memory
  * (prepared at data.size, so a few hundred MB at most for BTCV-sized sets at 128 px).
  */
 import { SliceDataset } from '../data/dataset';
@@ -98,7 +98,7 @@ function displayRangeOf(c: ExperimentConfig, all: Iterable<LabelledSlice>): [num
   return [lo, hi];
 }
 
-/** A labelled dataset folder through the streaming loader; the same split as pretraining. */
+/** A labelled dataset folder through the streaming dataset; the same split as pretraining. */
 function loadFolderSegmentationData(c: ExperimentConfig): SegmentationData {
   const root = c.data.path;
   if (root === undefined || root === '') throw new DataConfigError('data.path', "is required when data.source is 'folder'");

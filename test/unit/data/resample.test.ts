@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { generatePhantomCase } from '../../../src/core/data/phantom/generate';
 import { caseToSlices } from '../../../src/core/data/preprocess';
 import { prepareLabelSlices, prepareVolumeSlices, rasIndexing } from '../../../src/core/data/resample';
-import type { Volume } from '../../../src/core/data/volume';
+import { reorientToRAS, type Volume } from '../../../src/core/data/volume';
 
 const ABDOMEN = { kind: 'abdomen' } as const;
 
@@ -49,9 +49,11 @@ test('rasIndexing: shape in RAS order and the strides that walk the stored data'
   const pc = generatePhantomCase(0, { seed: 1, shape: [6, 4, 3] });
   const flipped = flipXY(pc.image);
   const r = rasIndexing(flipped.shape, flipped.affine);
-  assert.deepEqual(r.shape, [6, 4, 3]);
-  // RAS voxel (i, j, k) of the flipped storage is the original's voxel (i, j, k).
-  for (const [i, j, k] of [[0, 0, 0], [5, 3, 2], [2, 1, 1]]) {
-    assert.equal(flipped.data[r.start + i * r.stride[0] + j * r.stride[1] + k * r.stride[2]], pc.image.data[i + 6 * (j + 4 * k)]);
+  const ras = reorientToRAS(flipped);
+  assert.deepEqual(r.shape, ras.shape);
+  // Walking the stored data with the strides visits the voxels of the reoriented volume, in its order.
+  const [nx, ny, nz] = ras.shape;
+  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
+    assert.equal(flipped.data[r.start + i * r.stride[0] + j * r.stride[1] + k * r.stride[2]], ras.data[i + nx * (j + ny * k)], `voxel ${i},${j},${k}`);
   }
 });
