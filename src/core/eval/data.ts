@@ -3,13 +3,14 @@
  * pretraining (train/data.ts: splitByCase with the run seed and data.heldOutFraction), so that Dice is
  * always reported on cases the encoder never saw. The built-in phantom (10 labelled organs) or a labelled
  * dataset folder in any layout the dataset detects (MSD, nnU-Net v2, BTCV, AbdomenCT-1K, paired slice
- * folders), read through the streaming dataset (data/dataset.ts); the labelled slices of both splits are held in memory
- * (prepared at data.size, so a few hundred MB at most for BTCV-sized sets at 128 px).
+ * folders), both read through the streaming dataset (data/dataset.ts) one case at a time; the labelled
+ * slices of both splits are held in memory (prepared at data.size, so a few hundred MB at most for
+ * BTCV-sized sets at 128 px).
  */
 import { SliceDataset } from '../data/dataset';
 import { DataError } from '../data/errors';
-import { generatePhantomCase, PHANTOM_LABELS } from '../data/phantom/generate';
-import { caseToSlices, splitByCase } from '../data/preprocess';
+import { PHANTOM_LABELS } from '../data/phantom/generate';
+import { splitByCase } from '../data/preprocess';
 import type { Slice } from '../data/volume';
 import type { ExperimentConfig } from '../config/types';
 import { DataConfigError, intensityPreset } from '../train/data';
@@ -37,37 +38,40 @@ export interface SegmentationData {
 }
 
 export function loadSegmentationData(c: ExperimentConfig): SegmentationData {
-  if (c.data.source === 'folder') return loadFolderSegmentationData(c);
-  const p = c.data.phantom;
-  const n = c.data.size;
-  const grid = Math.max(64, n);
-  const preset = intensityPreset(c);
-  const byCase = new Map<string, LabelledSlice[]>();
-  for (let i = 0; i < p.cases; i++) {
-    const pc = generatePhantomCase(i, { seed: p.seed, shape: [grid, grid, p.slices] });
-    const slices = caseToSlices(pc.id, pc.image, pc.label, { intensity: preset, size: [n, n], minForegroundPixels: c.data.foregroundOnly ? 1 : 0 });
-    byCase.set(pc.id, slices.map((s) => ({ caseId: s.caseId, z: s.z, image: s.image, label: s.label as Slice })));
-  }
-  const ids = [...byCase.keys()];
+  const folder = c.data.source === 'folder';
+  const root = c.data.path;
+  if (folder && (root === undefined || root === '')) throw new DataConfigError('data.path', "is required when data.source is 'folder'");
   const f = c.data.heldOutFraction;
   if (!(f > 0)) throw new DataConfigError('data.heldOutFraction', 'is 0: the evaluations need held-out cases to report Dice on; set it to e.g. 0.2');
-  const split = splitByCase(ids, { train: 1 - f, val: f }, c.seed);
-  const windowed = c.data.window !== 'zscore' && c.data.window !== 'none';
-  let lo = Infinity;
-  let hi = -Infinity;
-  if (!windowed) {
-    for (const s of byCase.values()) for (const x of s) for (const v of x.image.data) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  const n = c.data.size;
+  const opts = { intensity: intensityPreset(c), size: [n, n] as [number, number], labels: true, minForegroundPixels: c.data.foregroundOnly ? 1 : 0, cacheCases: 1 };
+  try {
+    const p = c.data.phantom;
+    const grid = Math.max(64, n);
+    const ds = folder ? SliceDataset.open(root!, opts) : SliceDataset.phantom(p.cases, { seed: p.seed, shape: [grid, grid, p.slices] }, opts);
+    const split = splitByCase(ds.caseIds, { train: 1 - f, val: f }, c.seed);
+    const load = (ids: string[]): LabelledSlice[] => {
+      const sub = ds.subset(ids);
+      const out: LabelledSlice[] = [];
+      for (let i = 0; i < sub.length; i++) {
+        const s = sub.getSync(i);
+        if (!s.label) throw new DataConfigError('data.path', `${root}: case '${s.caseId}' has no label; the evaluations need a labelled dataset`);
+        out.push({ caseId: s.caseId, z: s.z, image: s.image, label: s.label });
+      }
+      return out;
+    };
+    const train = load(split.train);
+    const heldOut = load(split.val);
+    let maxLabel = 0;
+    for (const s of [...train, ...heldOut]) for (const v of s.label.data) if (v > maxLabel) maxLabel = v;
+    const named: Record<number, string> = folder ? (ds.labelNames ?? {}) : { ...PHANTOM_LABELS };
+    const numClasses = Math.max(maxLabel, ...Object.keys(named).map(Number)) + 1;
+    const classNames = Array.from({ length: numClasses }, (_, k) => named[k] ?? (k === 0 ? 'background' : `class_${k}`));
+    return { train, heldOut, trainCases: split.train, heldOutCases: split.val, numClasses, classNames, size: n, displayRange: displayRangeOf(c, [...train, ...heldOut]) };
+  } catch (e) {
+    if (folder && e instanceof DataError) throw new DataConfigError('data.path', e.message);
+    throw e;
   }
-  return {
-    train: split.train.flatMap((id) => byCase.get(id)!),
-    heldOut: split.val.flatMap((id) => byCase.get(id)!),
-    trainCases: split.train,
-    heldOutCases: split.val,
-    numClasses: PHANTOM_LABELS.length,
-    classNames: [...PHANTOM_LABELS],
-    size: n,
-    displayRange: windowed ? [0, 1] : [lo, hi],
-  };
 }
 
 /** The first ⌈fraction·n⌉ (≥ 1) training cases in a seeded order: label fractions are by case. */
@@ -96,38 +100,4 @@ function displayRangeOf(c: ExperimentConfig, all: Iterable<LabelledSlice>): [num
   let hi = -Infinity;
   for (const x of all) for (const v of x.image.data) { if (v < lo) lo = v; if (v > hi) hi = v; }
   return [lo, hi];
-}
-
-/** A labelled dataset folder through the streaming dataset; the same split as pretraining. */
-function loadFolderSegmentationData(c: ExperimentConfig): SegmentationData {
-  const root = c.data.path;
-  if (root === undefined || root === '') throw new DataConfigError('data.path', "is required when data.source is 'folder'");
-  const n = c.data.size;
-  const f = c.data.heldOutFraction;
-  if (!(f > 0)) throw new DataConfigError('data.heldOutFraction', 'is 0: the evaluations need held-out cases to report Dice on; set it to e.g. 0.2');
-  try {
-    const ds = SliceDataset.open(root, { intensity: intensityPreset(c), size: [n, n], labels: true, minForegroundPixels: c.data.foregroundOnly ? 1 : 0, cacheCases: 1 });
-    const split = splitByCase(ds.caseIds, { train: 1 - f, val: f }, c.seed);
-    const load = (ids: string[]): LabelledSlice[] => {
-      const sub = ds.subset(ids);
-      const out: LabelledSlice[] = [];
-      for (let i = 0; i < sub.length; i++) {
-        const s = sub.getSync(i);
-        if (!s.label) throw new DataConfigError('data.path', `${root}: case '${s.caseId}' has no label; the evaluations need a labelled dataset`);
-        out.push({ caseId: s.caseId, z: s.z, image: s.image, label: s.label });
-      }
-      return out;
-    };
-    const train = load(split.train);
-    const heldOut = load(split.val);
-    let maxLabel = 0;
-    for (const s of [...train, ...heldOut]) for (const v of s.label.data) if (v > maxLabel) maxLabel = v;
-    const named = ds.labelNames ?? {};
-    const numClasses = Math.max(maxLabel, ...Object.keys(named).map(Number)) + 1;
-    const classNames = Array.from({ length: numClasses }, (_, k) => named[k] ?? (k === 0 ? 'background' : `class_${k}`));
-    return { train, heldOut, trainCases: split.train, heldOutCases: split.val, numClasses, classNames, size: n, displayRange: displayRangeOf(c, [...train, ...heldOut]) };
-  } catch (e) {
-    if (e instanceof DataError) throw new DataConfigError('data.path', e.message);
-    throw e;
-  }
 }
