@@ -12,7 +12,6 @@ import { DataError } from './errors';
 import { readFileHead } from './fileBytes';
 import type { Affine } from './volume';
 
-
 export interface NiftiHeader {
   version: 1 | 2;
   littleEndian: boolean;
@@ -168,7 +167,7 @@ export function niftiAffine(h: NiftiHeader): { affine: Affine; source: 'sform' |
   };
 }
 
-/** Bytes read to find a header: a NIfTI-2 header is 540 bytes, and gzip needs a little more than that compressed. */
+/** Bytes read to find a header: a header is 348 or 540 bytes, and 64 KiB of gzip inflates to far more. */
 const HEADER_BYTES = 64 * 1024;
 
 /** The NIfTI header of a file from its first bytes only (gzip inflated as far as those bytes go). */
