@@ -27,6 +27,8 @@ const builds = [
     format: 'cjs',
     target: 'node18',
     external: ['vscode', ...nativeExternals],
+    // The integration tests' commands (src/extension/commands/testCommands.ts) are left out of the package.
+    define: { MEDSSL_TEST_COMMANDS: production ? 'false' : 'true' },
   },
   {
     ...common,

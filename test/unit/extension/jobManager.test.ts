@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { JobManager, type Job, type JobHost, type JobSpec } from '../../../src/extension/jobs/jobManager';
-import { evaluateArgs, jobBlockedReason, resumeArgs, trainArgs, UNTRUSTED_MESSAGE } from '../../../src/extension/jobs/trust';
+import { evaluateArgs, resumeArgs, trainArgs } from '../../../src/extension/jobs/jobArgs';
+import { jobBlockedReason, UNTRUSTED_MESSAGE } from '../../../src/extension/jobs/trust';
 
 class FakeChild extends EventEmitter {
   stdout = new PassThrough();
