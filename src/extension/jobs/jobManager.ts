@@ -52,7 +52,7 @@ export interface Job {
 }
 
 /** What the manager needs from the outside world (the extension's glue or a test). */
-export interface JobHost {
+export interface JobManagerHost {
   spawn(spec: JobSpec): ChildProcess;
   maxConcurrent(): number;
   graceMs(): number;
@@ -75,7 +75,7 @@ export class JobManager {
   private readonly children = new Map<number, ChildProcess>();
   private readonly timers = new Map<number, NodeJS.Timeout[]>();
 
-  constructor(private readonly host: JobHost) {}
+  constructor(private readonly host: JobManagerHost) {}
 
   all(): readonly Job[] {
     return this.jobs;
