@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatEnvReport } from '../../core/backend/formatEnvReport';
-import type { EnvReport } from '../../core/backend/types';
+import type { EnvReport } from '../../protocol/workerStdout';
 import { EnvironmentPanel, registerEnvironmentPanel } from '../panels/environmentPanel';
 import { resolveNodeRuntime } from '../worker/nodeRuntime';
 import { runCli } from '../worker/runCli';
