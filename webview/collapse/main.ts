@@ -9,7 +9,7 @@
 import uPlot from 'uplot';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import type { CollapseRun, CollapseStep, SpectrumPayload } from '../../src/protocol/messages';
+import type { CollapseRun, CollapseStep, SpectrumPayload, CollapseHostMessage } from '../../src/protocol/webviews/collapse';
 import { acquireApi } from '../shared/vscodeApi';
 import { connectPanel, rerenderOnResize } from '../shared/hostMessages';
 import { reading, sampleLimit, verdict } from './reading';
@@ -291,7 +291,7 @@ window.addEventListener('keydown', (e) => {
   }
 });
 
-connectPanel(
+connectPanel<CollapseHostMessage, PanelState>(
   vscode,
   {
     collapse: (m) => {

@@ -6,7 +6,7 @@
 import uPlot from 'uplot';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import type { CurvesRun, ScalarPoint } from '../../src/protocol/messages';
+import type { CurvesRun, ScalarPoint, CurvesHostMessage } from '../../src/protocol/webviews/curves';
 import { acquireApi } from '../shared/vscodeApi';
 import { connectPanel, rerenderOnResize } from '../shared/hostMessages';
 import { axisStyle, scaleRangesPlugin, STEP_INCRS, stepScale, valueScale } from '../shared/charts';
@@ -309,7 +309,7 @@ function append(runId: string, points: ScalarPoint[], status?: string): void {
 
 rerenderOnResize(render);
 
-connectPanel(
+connectPanel<CurvesHostMessage, PanelState>(
   vscode,
   {
     curves: (m) => {

@@ -6,7 +6,7 @@
  * messages with window.postMessage, for browser tests and screenshots): without acquireVsCodeApi a shim
  * keeps the state in sessionStorage and records what the panel posts in `window.__medsslPosted`.
  */
-import type { EnvReport } from '../../src/protocol/messages';
+import type { EnvReport, EnvironmentHostMessage } from '../../src/protocol/webviews/environment';
 import { h, type Child } from '../shared/dom';
 import { acquireApi } from '../shared/vscodeApi';
 import { connectPanel } from '../shared/hostMessages';
@@ -152,7 +152,7 @@ function apply(change: () => void): void {
   render();
 }
 
-connectPanel(
+connectPanel<EnvironmentHostMessage, PanelState>(
   vscode,
   {
     env: (m) =>

@@ -6,7 +6,7 @@
  * Slices arrive once as an ArrayBuffer; drawing one is a pass over W×H bytes into an ImageData.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { OverlaysPayload } from '../../src/protocol/messages';
+import type { OverlaysPayload, OverlaysHostMessage } from '../../src/protocol/webviews/overlays';
 import { acquireApi } from '../shared/vscodeApi';
 import { connectPanel } from '../shared/hostMessages';
 import { ensureCodicons, fmt, h } from '../shared/dom';
@@ -312,7 +312,7 @@ window.addEventListener('keydown', (e) => {
   document.querySelector<HTMLCanvasElement>('[data-testid="view"]')?.focus();
 });
 
-connectPanel(
+connectPanel<OverlaysHostMessage, PanelState>(
   vscode,
   {
     overlays: (m) => {

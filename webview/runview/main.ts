@@ -4,7 +4,8 @@
  * curves (total loss, representation effective rank), appended live.
  */
 import uPlot from 'uplot';
-import type { CurvesRun, RunProgress } from '../../src/protocol/messages';
+import type { CurvesRun } from '../../src/protocol/webviews/curves';
+import type { RunProgress, RunViewHostMessage } from '../../src/protocol/webviews/runView';
 import { acquireApi } from '../shared/vscodeApi';
 import { connectPanel } from '../shared/hostMessages';
 import { scaleRangesPlugin, STEP_INCRS, stepScale, valueScale } from '../shared/charts';
@@ -93,7 +94,7 @@ function fromCurves(r: CurvesRun): NonNullable<typeof run> {
   return { runId: r.runId, name: r.name, status: r.status, series: new Map(r.series.map((s) => [s.name, { steps: Array.from(new Float64Array(s.steps)), values: Array.from(new Float64Array(s.values)) }])) };
 }
 
-connectPanel(
+connectPanel<RunViewHostMessage, PanelState>(
   vscode,
   {
     runView: (m) => {

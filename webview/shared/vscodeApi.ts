@@ -3,7 +3,7 @@
  * screenshots) a shim that keeps the state in sessionStorage and records what the panel posts in
  * `window.__medsslPosted`. Shared by every panel app.
  */
-import type { WebviewToHost } from '../../src/protocol/messages';
+import type { WebviewToHost } from '../../src/protocol/webviews/common';
 
 export interface VsCodeApi<S> {
   postMessage(message: WebviewToHost): void;

@@ -25,6 +25,7 @@ import { latestCheckpoint } from '../../core/train/checkpoint';
 import { DataConfigError } from '../../core/train/data';
 import { EXIT } from '../errors';
 import { backendForJob, heldJsonEvents } from './jobSetup';
+import { workerLine } from '../../protocol/workerStdout';
 
 export type EvaluateMode = 'linear' | 'finetune';
 export const EVALUATE_MODES: readonly EvaluateMode[] = ['linear', 'finetune'];
@@ -114,7 +115,7 @@ export async function evaluateCommand(args: EvaluateArgs, out: Out, err: Out): P
     err(`medssl evaluate: cannot create the run folder: ${(e as Error).message}`);
     return EXIT.failed;
   }
-  if (args.json) out(JSON.stringify({ type: 'run', id: writer.id, dir: writer.dir, source }));
+  if (args.json) out(workerLine({ type: 'run', id: writer.id, dir: writer.dir, source }));
   else out(writer.dir);
   release();
 

@@ -20,6 +20,7 @@ import { checkVariants, variantOverrides } from '../../core/eval/variants';
 import { reportMarkdown, summarizeRun } from '../../core/report/summary';
 import { EXIT } from '../errors';
 import { backendForJob, heldJsonEvents } from './jobSetup';
+import { workerLine } from '../../protocol/workerStdout';
 
 export interface RunArgs {
   config: string;
@@ -95,7 +96,7 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
       const dir = path.resolve(args.resume);
       const prev = readRun(dir);
       if (prev.status === 'completed') {
-        out(args.json ? JSON.stringify({ type: 'run', id: prev.id, dir, status: 'completed', message: 'nothing to resume' }) : `${dir}: run already completed; nothing to resume`);
+        out(args.json ? workerLine({ type: 'run', id: prev.id, dir, status: 'completed', message: 'nothing to resume' }) : `${dir}: run already completed; nothing to resume`);
         return EXIT.ok;
       }
       writer = reopenRun(dir, { onEvent, backend }); // cancelled | failed (or killed) → running, with a status event
@@ -106,7 +107,7 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
     err(`medssl run: cannot ${args.resume ? 'reopen' : 'create'} the run folder: ${(e as Error).message}`);
     return args.resume ? EXIT.badInput : EXIT.failed;
   }
-  if (args.json) out(JSON.stringify({ type: 'run', id: writer.id, dir: writer.dir }));
+  if (args.json) out(workerLine({ type: 'run', id: writer.id, dir: writer.dir }));
   else out(writer.dir);
   release();
 

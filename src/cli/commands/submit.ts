@@ -32,6 +32,7 @@ import {
 import { EXIT } from '../errors';
 import { backendForJob } from './jobSetup';
 import { runCommand, trainInFolder } from './run';
+import { workerLine } from '../../protocol/workerStdout';
 
 type Out = (s: string) => void;
 
@@ -101,7 +102,7 @@ export async function submitCommand(args: SubmitArgs, out: Out, err: Out): Promi
     return EXIT.failed;
   }
   batch.runDirs.forEach((dir, i) => {
-    if (args.json) out(JSON.stringify({ type: 'submitted', executor: executor.kind, id: path.basename(dir), dir, clusterJobId: ids[i] }));
+    if (args.json) out(workerLine({ type: 'submitted', executor: executor.kind, id: path.basename(dir), dir, clusterJobId: ids[i] }));
     else out(`${dir}\t${executor.kind === 'slurm' ? 'Slurm job' : 'local job'} ${ids[i]}`);
   });
   if (!args.wait) return EXIT.ok;
@@ -129,7 +130,7 @@ async function follow(executor: Executor, dirs: string[], ids: string[], args: P
       const line = `${run.status} (${s?.raw ?? '?'})`;
       if (last.get(dir) !== line) {
         last.set(dir, line);
-        if (args.json) out(JSON.stringify({ type: 'state', id: run.id, dir, clusterJobId: ids[i], status: run.status, cluster: s?.raw, ...(run.error ? { error: run.error.message } : {}) }));
+        if (args.json) out(workerLine({ type: 'state', id: run.id, dir, clusterJobId: ids[i], status: run.status, cluster: s?.raw, ...(run.error ? { error: run.error.message } : {}) }));
         else out(`${run.id}: ${line}${run.error ? `: ${run.error.message}` : ''}`);
       }
       // A run that says cancelled while its job is back in the queue (requeued) is not over.

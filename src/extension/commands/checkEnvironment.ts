@@ -1,15 +1,16 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatEnvReport } from '../../core/backend/formatEnvReport';
-import type { EnvReport } from '../../core/backend/types';
+import type { EnvReport } from '../../protocol/workerStdout';
 import { EnvironmentPanel, registerEnvironmentPanel } from '../panels/environmentPanel';
 import { resolveNodeRuntime } from '../worker/nodeRuntime';
 import { runCli } from '../worker/runCli';
+import { settings } from '../settings';
 
 /** Spawns `medssl env --json` with the jobs' runtime: the answer is about the process that will train. */
 export async function checkEnvironment(context: vscode.ExtensionContext, output: vscode.OutputChannel): Promise<EnvReport> {
-  const setting = vscode.workspace.getConfiguration('medssl').get<string>('nodePath', '');
-  const runtime = await resolveNodeRuntime(setting, process.execPath);
+  // Resolved afresh on every check (not the jobs' cached runtime): the user may just have changed medssl.nodePath.
+  const runtime = await resolveNodeRuntime(settings.nodePath(), process.execPath);
   output.appendLine(`Worker runtime: ${runtime.description}`);
   const cli = path.join(context.extensionPath, 'dist', 'cli.js');
   const result = await runCli(runtime, cli, ['env', '--json']);

@@ -9,7 +9,7 @@ import { readRun } from '../../core/runs';
 import type { Job } from '../jobs/jobManager';
 import { wholeJobPhase } from '../jobs/jobPhase';
 import { showJobProgress } from '../jobs/jobProgress';
-import { evaluateArgs } from '../jobs/trust';
+import { evaluateArgs } from '../jobs/jobArgs';
 import { keyMetric, type RunSummary } from '../runs/runsModel';
 import type { RunsNode } from '../runs/runsTree';
 import { evaluableRuns } from '../runs/runSelection';

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { NodeRuntime } from '../worker/nodeRuntime';
 import { runCli } from '../worker/runCli';
-import { followClusterRuns, isClusterRun, lastError, parseSubmitOutput, submitArgs, type SlurmSettings, type SubmittedRun } from '../jobs/slurmJobs';
+import { followClusterRuns, isClusterRun, lastError, parseSubmitOutput, submitArgs, type SubmittedRun } from '../jobs/slurmJobs';
+import { settings } from '../settings';
 import { readRun } from '../../core/runs';
 
 export interface SlurmHost {
@@ -16,26 +17,11 @@ export interface SlurmHost {
   cliPath(): string;
   runsDir(configFile: string): string | undefined;
   output: vscode.OutputChannel;
-  /** Why jobs may not start (untrusted workspace), or undefined. */
-  blocked(): string | undefined;
+  /** Why jobs may not start (untrusted workspace), after telling the user; undefined when they may. */
+  refusal(): string | undefined;
   refresh(): void;
   /** Run folders shown in the Runs view whose run.json is queued or running. */
   openRunDirs(): string[];
-}
-
-export function slurmSettings(): SlurmSettings {
-  const c = vscode.workspace.getConfiguration('medssl.slurm');
-  return {
-    partition: c.get<string>('partition', ''),
-    gpus: c.get<number | null>('gpus', null),
-    cpus: c.get<number | null>('cpus', null),
-    mem: c.get<string>('mem', ''),
-    time: c.get<string>('time', ''),
-    account: c.get<string>('account', ''),
-    extraLines: c.get<string[]>('extraLines', []),
-    ssh: c.get<string>('ssh', ''),
-    node: c.get<string>('node', ''),
-  };
 }
 
 export class SlurmCommands implements vscode.Disposable {
@@ -48,11 +34,8 @@ export class SlurmCommands implements vscode.Disposable {
   }
 
   async train(uri?: vscode.Uri): Promise<{ refused?: string; runs?: SubmittedRun[] }> {
-    const blocked = this.host.blocked();
-    if (blocked) {
-      void vscode.window.showWarningMessage(blocked);
-      return { refused: blocked };
-    }
+    const blocked = this.host.refusal();
+    if (blocked) return { refused: blocked };
     let target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
     if (!target || !/\.medssl\.(yaml|yml|json)$/.test(target.fsPath)) {
       const found = await vscode.workspace.findFiles('**/*.medssl.{yaml,yml,json}', '**/node_modules/**', 50);
@@ -66,8 +49,7 @@ export class SlurmCommands implements vscode.Disposable {
     const runsDir = this.host.runsDir(file);
     if (!runsDir) return { refused: 'no runs folder (open a workspace folder)' };
     const rt = await this.host.runtime();
-    const backend = vscode.workspace.getConfiguration('medssl').get<string>('backend', 'auto');
-    const args = submitArgs(file, runsDir, slurmSettings(), backend);
+    const args = submitArgs(file, runsDir, settings.slurm(), settings.backend());
     this.host.output.appendLine(`medssl ${args.join(' ')}`);
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MedSSL: submitting ${path.basename(file)} to Slurm…` }, () =>
       runCli(rt, this.host.cliPath(), args, { cwd: path.dirname(file) }),

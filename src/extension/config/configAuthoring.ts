@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeAt, validateConfigText, type ConfigProblem, type ValidationResult } from '../../core/config';
-import { CONFIG_FILE_PATTERN } from '../jobs/trust';
+import { CONFIG_FILE_PATTERN } from '../jobs/jobArgs';
 
 export const DIAGNOSTIC_SOURCE = 'medssl';
 

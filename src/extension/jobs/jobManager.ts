@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { readEvents, readRun, runLiveness, type RunEvent, type RunJson, type RunStatus } from '../../core/runs';
+import { isRunEvent, parseWorkerLine } from '../../protocol/workerStdout';
 
 export interface JobSpec {
   /** Shown in the output channel name, notifications and the status bar. */
@@ -51,7 +52,7 @@ export interface Job {
 }
 
 /** What the manager needs from the outside world (the extension's glue or a test). */
-export interface JobHost {
+export interface JobManagerHost {
   spawn(spec: JobSpec): ChildProcess;
   maxConcurrent(): number;
   graceMs(): number;
@@ -74,7 +75,7 @@ export class JobManager {
   private readonly children = new Map<number, ChildProcess>();
   private readonly timers = new Map<number, NodeJS.Timeout[]>();
 
-  constructor(private readonly host: JobHost) {}
+  constructor(private readonly host: JobManagerHost) {}
 
   all(): readonly Job[] {
     return this.jobs;
@@ -174,23 +175,22 @@ export class JobManager {
   }
 
   private onStdoutLine(job: Job, line: string): void {
-    let v: Record<string, unknown>;
-    try {
-      v = JSON.parse(line) as Record<string, unknown>;
-    } catch {
+    const v = parseWorkerLine(line);
+    if (!v) {
       this.host.log(job, line);
       job.lastOutput = line;
       return;
     }
-    if (v.type === 'run' && typeof v.dir === 'string') {
+    if (isRunEvent(v)) return this.onEvent(job, v);
+    if (v.type === 'run') {
       if (!job.runDirs.includes(v.dir)) job.runDirs.push(v.dir);
-      job.runId = typeof v.id === 'string' ? v.id : job.runId;
+      job.runId = v.id;
       this.host.log(job, `run folder: ${v.dir}`);
       this.host.changed(job);
       return;
     }
-    if (typeof v.t === 'string' && typeof v.type === 'string') this.onEvent(job, v as unknown as RunEvent);
-    else this.host.log(job, line);
+    // A line of another command (submit) in a job's output: shown as it is.
+    this.host.log(job, line);
   }
 
   private onEvent(job: Job, e: RunEvent): void {

@@ -6,6 +6,7 @@
  */
 import { isTerminal, readRun, type RunJson } from '../../core/runs';
 import { executorForRun, reconcileRun, type ClusterJobState } from '../../core/exec';
+import { isRunEvent, parseWorkerLine } from '../../protocol/workerStdout';
 
 export interface SlurmSettings {
   partition: string;
@@ -48,13 +49,8 @@ export interface SubmittedRun {
 export function parseSubmitOutput(stdout: string): SubmittedRun[] {
   const out: SubmittedRun[] = [];
   for (const line of stdout.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      const v = JSON.parse(line) as { type?: string } & SubmittedRun;
-      if (v.type === 'submitted' && typeof v.dir === 'string') out.push({ id: v.id, dir: v.dir, clusterJobId: v.clusterJobId });
-    } catch {
-      /* not a JSON line */
-    }
+    const v = parseWorkerLine(line);
+    if (v && !isRunEvent(v) && v.type === 'submitted') out.push({ id: v.id, dir: v.dir, clusterJobId: v.clusterJobId });
   }
   return out;
 }

@@ -2,12 +2,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readRun } from '../../core/runs';
+import type { CollapseHostMessage } from '../../protocol/webviews/collapse';
 import { collapseRuns, readCollapseStep } from './runData';
 import { pollFolder, RunPanel, type RunPanelKind } from './runPanel';
 
 export const COLLAPSE_VIEW_TYPE = 'medssl.collapse';
 
-export const collapseKind: RunPanelKind = {
+export const collapseKind: RunPanelKind<CollapseHostMessage> = {
   viewType: COLLAPSE_VIEW_TYPE,
   bundle: 'collapse',
   title: (dirs) => `MedSSL Collapse: ${dirs.map((d) => path.basename(d)).join(' vs ')}`,

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readEvents, readRun, type RunEvent } from '../../core/runs';
-import type { HostToWebview } from '../../protocol/messages';
+import type { CurvesAppendMessage, CurvesHostMessage } from '../../protocol/webviews/curves';
 import { curvesRuns, scalarPoints } from './runData';
 import { RunPanel, type RunPanelKind } from './runPanel';
 
@@ -31,7 +31,7 @@ export function tailRunEvents(dir: string, fromByte: number, onEvents: (runId: s
 }
 
 /** The curves message of a chunk of events (new scalars, a status change), or undefined when neither. */
-export function curvesAppendOf(runId: string, events: RunEvent[]): HostToWebview | undefined {
+export function curvesAppendOf(runId: string, events: RunEvent[]): CurvesAppendMessage | undefined {
   const points = scalarPoints(events);
   let status: string | undefined;
   for (const e of events) if (e.type === 'status') status = e.status;
@@ -39,7 +39,7 @@ export function curvesAppendOf(runId: string, events: RunEvent[]): HostToWebview
 }
 
 /** Tails events.jsonl from `fromByte` as curvesAppend messages. */
-export function tailEvents(dir: string, fromByte: number, post: (m: HostToWebview) => void, everyMs = TAIL_MS): vscode.Disposable {
+export function tailEvents(dir: string, fromByte: number, post: (m: CurvesAppendMessage) => void, everyMs = TAIL_MS): vscode.Disposable {
   return tailRunEvents(
     dir,
     fromByte,
@@ -51,7 +51,7 @@ export function tailEvents(dir: string, fromByte: number, post: (m: HostToWebvie
   );
 }
 
-export const curvesKind: RunPanelKind = {
+export const curvesKind: RunPanelKind<CurvesHostMessage> = {
   viewType: CURVES_VIEW_TYPE,
   bundle: 'curves',
   title: (dirs) => `MedSSL Curves: ${dirs.map((d) => path.basename(d)).join(', ')}`,

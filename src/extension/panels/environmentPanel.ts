@@ -8,8 +8,8 @@
  *   EnvironmentPanel.show(context, check, report);
  */
 import * as vscode from 'vscode';
-import type { EnvReport, HostToWebview } from '../../protocol/messages';
-import { isWebviewToHost } from '../../protocol/messages';
+import { isWebviewToHost } from '../../protocol/webviews/common';
+import type { EnvironmentHostMessage, EnvReport } from '../../protocol/webviews/environment';
 import { makeNonce, webviewHtml } from './webviewHtml';
 
 export const ENVIRONMENT_VIEW_TYPE = 'medssl.environment';
@@ -94,7 +94,7 @@ export class EnvironmentPanel implements vscode.Disposable {
     }
   }
 
-  private post(message: HostToWebview): Thenable<boolean> {
+  private post(message: EnvironmentHostMessage): Thenable<boolean> {
     // A check can finish after the panel was closed.
     if (this.disposed) return Promise.resolve(false);
     return this.panel.webview.postMessage(message);

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { collapseKind } from './collapsePanel';
 import { curvesKind } from './curvesPanel';
 import { overlaysKind } from './overlaysPanel';
-import { followedRun, registerRunView } from './runView';
+import { registerRunView } from './runView';
 import { registerRunPanelSerializer, RunPanel } from './runPanel';
 
 export { openCollapsePanel, COLLAPSE_VIEW_TYPE } from './collapsePanel';
@@ -16,7 +16,5 @@ export { openOverlaysPanel, OVERLAYS_VIEW_TYPE } from './overlaysPanel';
 export { followRun, followedRun, runningRuns, selectRun, RUN_VIEW_ID } from './runView';
 
 export function registerPanels(context: vscode.ExtensionContext): void {
-  // Integration tests only: which run folder the side view follows.
-  if (process.env.MEDSSL_TEST_REPO) context.subscriptions.push(vscode.commands.registerCommand('medssl.test.followedRun', () => followedRun()));
   context.subscriptions.push(registerRunPanelSerializer(context, collapseKind), registerRunPanelSerializer(context, curvesKind), registerRunPanelSerializer(context, overlaysKind), registerRunView(context), { dispose: () => RunPanel.disposeAll() });
 }

@@ -1,12 +1,13 @@
 /** Host side of the Overlays panel (webview/overlays): overlays/<tag>/ of a run, with metrics.json. */
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
+import type { OverlaysHostMessage } from '../../protocol/webviews/overlays';
 import { readOverlays } from './runData';
 import { RunPanel, type RunPanelKind } from './runPanel';
 
 export const OVERLAYS_VIEW_TYPE = 'medssl.overlays';
 
-export const overlaysKind: RunPanelKind = {
+export const overlaysKind: RunPanelKind<OverlaysHostMessage> = {
   viewType: OVERLAYS_VIEW_TYPE,
   bundle: 'overlays',
   title: (dirs) => `MedSSL Overlays: ${dirs.map((d) => path.basename(d)).join(', ')}`,

@@ -9,7 +9,10 @@ import { readRun, readEvents, CONFIG_YAML } from '../../core/runs';
 import type { RunEvent } from '../../core/runs';
 /** diagnostics/<step>.json holds two of these (written by src/core/train from spectrumReport). */
 import type { SpectrumReport } from '../../core/metrics/spectrum';
-import type { OverlaysPayload, CurvesRun, ScalarPoint, ScalarSeries, CollapseRun, CollapseStep, RunLabel, SpectrumPayload } from '../../protocol/messages';
+import type { CollapseRun, CollapseStep, SpectrumPayload } from '../../protocol/webviews/collapse';
+import type { RunLabel } from '../../protocol/webviews/common';
+import type { CurvesRun, ScalarPoint, ScalarSeries } from '../../protocol/webviews/curves';
+import type { OverlaysPayload } from '../../protocol/webviews/overlays';
 
 /** `a.b.c=value` for every leaf of a config object. */
 export function flattenConfig(v: unknown, prefix = '', out: Map<string, string> = new Map()): Map<string, string> {

@@ -6,19 +6,24 @@
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import type { HostToWebview, WebviewToHost } from '../../protocol/messages';
-import { isWebviewToHost } from '../../protocol/messages';
+import type { CollapseHostMessage } from '../../protocol/webviews/collapse';
+import { isWebviewToHost, type WebviewToHost } from '../../protocol/webviews/common';
+import type { CurvesHostMessage } from '../../protocol/webviews/curves';
+import type { OverlaysHostMessage } from '../../protocol/webviews/overlays';
+
+/** What the host sends to a run panel (each kind sends its own panel's messages). */
+export type RunPanelHostMessage = CollapseHostMessage | CurvesHostMessage | OverlaysHostMessage;
 import { makeNonce, webviewHtml } from './webviewHtml';
 
-export interface RunPanelKind {
+export interface RunPanelKind<M extends RunPanelHostMessage = RunPanelHostMessage> {
   viewType: string;
   /** dist/webview/<bundle>.js and media/<bundle>.css */
   bundle: string;
   title: (dirs: string[]) => string;
   /** Everything the app needs after (re)loading. */
-  load: (dirs: string[]) => HostToWebview[];
+  load: (dirs: string[]) => M[];
   /** Starts following the run folders (a job still writing); returns what stops it. */
-  follow?: (dirs: string[], post: (m: HostToWebview) => void) => vscode.Disposable;
+  follow?: (dirs: string[], post: (m: M) => void) => vscode.Disposable;
 }
 
 export function panelOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -104,7 +109,7 @@ export class RunPanel implements vscode.Disposable {
     }
   }
 
-  post(message: HostToWebview): Thenable<boolean> {
+  post(message: RunPanelHostMessage): Thenable<boolean> {
     if (this.disposed) return Promise.resolve(false);
     return this.panel.webview.postMessage(message);
   }

@@ -6,8 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { readEvents, readRun } from '../../core/runs';
-import type { HostToWebview } from '../../protocol/messages';
-import { isWebviewToHost } from '../../protocol/messages';
+import { isWebviewToHost } from '../../protocol/webviews/common';
+import type { RunViewHostMessage } from '../../protocol/webviews/runView';
 import { curvesAppendOf, tailRunEvents } from './curvesPanel';
 import { FollowPolicy } from './followPolicy';
 import { curvesRuns } from './runData';
@@ -74,7 +74,7 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
     }
   }
 
-  private post(m: HostToWebview): void {
+  private post(m: RunViewHostMessage): void {
     void this.view?.webview.postMessage(m);
   }
 

@@ -5,7 +5,7 @@
  * it. No `vscode` import (unit-tested in node).
  */
 import type { RunEvent, RunStage } from '../../core/runs';
-import type { RunProgress } from '../../protocol/messages';
+import type { RunProgress } from '../../protocol/webviews/runView';
 
 /** Log lines that open a stage (src/core/train/pretrain.ts, src/core/eval/linear.ts, finetune.ts). */
 const STAGE_LOGS: [RegExp, string][] = [

@@ -6,8 +6,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
-import { JobManager, type Job, type JobHost, type JobSpec } from '../../../src/extension/jobs/jobManager';
-import { evaluateArgs, jobBlockedReason, resumeArgs, trainArgs, UNTRUSTED_MESSAGE } from '../../../src/extension/jobs/trust';
+import { JobManager, type Job, type JobManagerHost, type JobSpec } from '../../../src/extension/jobs/jobManager';
+import { evaluateArgs, resumeArgs, trainArgs } from '../../../src/extension/jobs/jobArgs';
+import { jobBlockedReason, UNTRUSTED_MESSAGE } from '../../../src/extension/jobs/trust';
+import { workerLine } from '../../../src/protocol/workerStdout';
 
 class FakeChild extends EventEmitter {
   stdout = new PassThrough();
@@ -31,7 +33,7 @@ function harness(opts: { max?: number; graceMs?: number } = {}) {
   const children: FakeChild[] = [];
   const logs: string[] = [];
   const finished: Job[] = [];
-  const host: JobHost = {
+  const host: JobManagerHost = {
     spawn: (_spec: JobSpec) => {
       const c = new FakeChild(1000 + children.length);
       children.push(c);
@@ -114,7 +116,7 @@ test('a failing job reads failed with the error from run.json', async () => {
   fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ id: 'r', name: 'a', stage: 'pretrain', status: 'failed', host: 'h', started: 'x', configHash: 'c', codeVersion: 'v', error: { message: 'loss is NaN' } }));
   const { jm, children } = harness();
   const j = jm.enqueue(spec('a'));
-  children[0].stdout.write(JSON.stringify({ type: 'run', id: 'r', dir }) + '\n');
+  children[0].stdout.write(workerLine({ type: 'run', id: 'r', dir }) + '\n');
   children[0].exit(1);
   await tick();
   await tick();

@@ -1,0 +1,46 @@
+/**
+ * Collapse panel (webview/collapse): diagnostics/<step>.json of one or more runs. Eigenvalues travel as
+ * ArrayBuffers (Float64Array), never as JSON arrays.
+ */
+import type { ReadyMessage, RunErrorMessage, RunLabel } from './common';
+
+/** One spectrum of a diagnostics step. `eigenvalues` is a Float64Array's buffer (descending covariance eigenvalues). */
+export interface SpectrumPayload {
+  dim: number;
+  samples: number;
+  effectiveRank: number;
+  /** How many leading dimensions hold 99% of the variance. */
+  dims99: number;
+  stdSqrtD: number;
+  eigenvalues: ArrayBuffer;
+}
+
+export interface CollapseStep {
+  step: number;
+  epoch: number;
+  representation: SpectrumPayload;
+  embedding: SpectrumPayload;
+  alignment: number;
+  uniformity: number;
+  top1: number;
+}
+
+export interface CollapseRun extends RunLabel {
+  steps: CollapseStep[];
+}
+
+/** Every run's diagnostics so far (replaces what the panel shows). */
+export interface CollapseMessage {
+  type: 'collapse';
+  runs: CollapseRun[];
+}
+
+/** A new diagnostics step of a run shown (a job still training). */
+export interface CollapseStepMessage {
+  type: 'collapseStep';
+  runId: string;
+  step: CollapseStep;
+}
+
+export type CollapseHostMessage = CollapseMessage | CollapseStepMessage | RunErrorMessage;
+export type CollapseWebviewMessage = ReadyMessage;
