@@ -263,7 +263,7 @@ function abdomenCt1k(root: string, images: string[], problems: DataProblem[]): D
 /** Case of a slice file: the name without extension and trailing slice number. */
 export function sliceCaseId(file: string): string {
   const stem = path.basename(file).replace(/\.[^.]+$/, '');
-  const m = /^(.*?)[_\-. ]?(?:slice|s|z)?[_\-]?(\d+)$/i.exec(stem);
+  const m = /^(.*?)[_\-. ]?(?:slice|s|z)?[_-]?(\d+)$/i.exec(stem);
   return m && m[1] !== '' ? m[1] : stem;
 }
 
