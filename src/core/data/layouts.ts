@@ -1,5 +1,5 @@
 /**
- * Dataset layouts, detected from what is on disk (issue 3, item 2):
+ * Dataset layouts, detected from what is on disk, never declared (a folder is read as it was downloaded):
  * - `msd`: Medical Segmentation Decathlon — dataset.json with `training: [{image, label}]`, imagesTr/, labelsTr/.
  * - `nnunet-v2`: dataset.json with `channel_names`, `labels: {name: value}`, `file_ending`; imagesTr/
  *   files carry a channel suffix (`case_0000.nii.gz`), labelsTr/ files do not.

@@ -11,7 +11,7 @@
  * and builds the voxel→world affine from the sform (if `sform_code` > 0), else the qform (quaternion,
  * `qform_code` > 0), else the pixel sizes alone (NIfTI "method 1").
  *
- * Privacy (issue 3, item 9): the free-text fields `descrip`, `aux_file` and `intent_name` are never
+ * Privacy (free text may hold a patient's name or notes): the free-text fields `descrip`, `aux_file` and `intent_name` are never
  * decoded, so they cannot travel further than this module.
  */
 import { readFile } from 'node:fs/promises';
