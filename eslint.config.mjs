@@ -47,14 +47,20 @@ const cliRules = {
 const TF_CORE_MODULES = `${seg('core')}(models|ssl|train|eval|bench)(/|$)|${seg('core')}backend/(?!types$|formatEnvReport$|cudaProbe$)`;
 const extensionRules = {
   patterns: [
-    { regex: TENSORFLOW, message: 'src/extension never imports TensorFlow: jobs run in the worker (dist/cli.js), not in the extension host.' },
+    {
+      regex: TENSORFLOW,
+      message: 'src/extension never imports TensorFlow: jobs run in the worker (dist/cli.js), not in the extension host.',
+    },
     {
       regex: TF_CORE_MODULES,
       message:
         "src/extension never imports src/core's TensorFlow modules (models, ssl, train, eval, bench, backend except types/formatEnvReport/cudaProbe): jobs run in the worker.",
     },
     { regex: seg('cli'), message: 'src/extension never imports src/cli: it spawns dist/cli.js as a process.' },
-    { regex: seg('webview'), message: 'src/extension never imports webview/: panels are separate browser bundles; share types through src/protocol.' },
+    {
+      regex: seg('webview'),
+      message: 'src/extension never imports webview/: panels are separate browser bundles; share types through src/protocol.',
+    },
   ],
 };
 
@@ -66,8 +72,14 @@ const webviewRules = {
       allowTypeImports: true,
       message: 'webview/ imports src/protocol with `import type` only: the protocol is types, the bundle carries no host code.',
     },
-    { regex: `${seg('src')}(?!protocol(/|$))`, message: 'webview/ imports only src/protocol (types) and its own files: no engine or host code in a panel.' },
-    { group: ['vscode'], message: 'webview/ runs in a browser: use acquireVsCodeApi (webview/shared/vscodeApi.ts), not the vscode module.' },
+    {
+      regex: `${seg('src')}(?!protocol(/|$))`,
+      message: 'webview/ imports only src/protocol (types) and its own files: no engine or host code in a panel.',
+    },
+    {
+      group: ['vscode'],
+      message: 'webview/ runs in a browser: use acquireVsCodeApi (webview/shared/vscodeApi.ts), not the vscode module.',
+    },
     { regex: TENSORFLOW, message: 'webview/ never imports TensorFlow: panels draw what the run folder holds.' },
     { regex: NODE_BUILTINS, message: 'webview/ runs in a browser: no Node built-in modules.' },
   ],
@@ -148,7 +160,10 @@ export default defineConfig(
     files: ['webview/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', webviewRules],
-      'no-restricted-syntax': ['error', ...noDynamic('^(vscode$|@tensorflow/|node:)', 'webview/ runs in a browser and knows only src/protocol.')],
+      'no-restricted-syntax': [
+        'error',
+        ...noDynamic('^(vscode$|@tensorflow/|node:)', 'webview/ runs in a browser and knows only src/protocol.'),
+      ],
     },
   },
   {

@@ -41,7 +41,7 @@ function assertReported(messages: { ruleId: string | null; message: string }[], 
 }
 
 test('the planted files are linted by the project config (not ignored) and removed afterwards', async () => {
-  const messages = await lintPlanted('src/core', "export const x = 1;\n");
+  const messages = await lintPlanted('src/core', 'export const x = 1;\n');
   assert.deepEqual(messages, []);
   assert.ok(planted.every((f) => !fs.existsSync(f)));
 });
@@ -70,14 +70,24 @@ test('webview importing src/core is reported', async () => {
 });
 
 test('webview importing src/protocol as a value (not `import type`) is reported; a type import is clean', async () => {
-  const value = await lintPlanted('webview/curves', "import { HostToWebview } from '../../src/protocol/messages';\nexport const m: HostToWebview | undefined = undefined;\n");
+  const value = await lintPlanted(
+    'webview/curves',
+    "import { HostToWebview } from '../../src/protocol/messages';\nexport const m: HostToWebview | undefined = undefined;\n",
+  );
   assertReported(value, IMPORTS, /`import type` only/);
-  const typeOnly = await lintPlanted('webview/curves', "import type { HostToWebview } from '../../src/protocol/messages';\nexport const m: HostToWebview | undefined = undefined;\n");
+  const typeOnly = await lintPlanted(
+    'webview/curves',
+    "import type { HostToWebview } from '../../src/protocol/messages';\nexport const m: HostToWebview | undefined = undefined;\n",
+  );
   assert.deepEqual(typeOnly, []);
 });
 
 test('webview importing vscode or a Node built-in is reported', async () => {
-  assertReported(await lintPlanted('webview/shared', "export { window } from 'vscode';\n"), IMPORTS, /runs in a browser: use acquireVsCodeApi/);
+  assertReported(
+    await lintPlanted('webview/shared', "export { window } from 'vscode';\n"),
+    IMPORTS,
+    /runs in a browser: use acquireVsCodeApi/,
+  );
   assertReported(await lintPlanted('webview/shared', "export { readFileSync } from 'node:fs';\n"), IMPORTS, /no Node built-in modules/);
 });
 
@@ -92,12 +102,24 @@ test("src/extension importing src/core's TensorFlow modules, or loading TensorFl
     IMPORTS,
     /never imports src\/core's TensorFlow modules/,
   );
-  assertReported(await lintPlanted('src/extension', "export { selectBackend } from '../core/backend/select';\n"), IMPORTS, /TensorFlow modules/);
-  assertReported(await lintPlanted('src/extension', "export const tf: unknown = require('@tensorflow/tfjs-node');\n"), SYNTAX, /never loads TensorFlow/);
+  assertReported(
+    await lintPlanted('src/extension', "export { selectBackend } from '../core/backend/select';\n"),
+    IMPORTS,
+    /TensorFlow modules/,
+  );
+  assertReported(
+    await lintPlanted('src/extension', "export const tf: unknown = require('@tensorflow/tfjs-node');\n"),
+    SYNTAX,
+    /never loads TensorFlow/,
+  );
 });
 
 test('src/protocol importing src/extension, or a value from src/core, is reported', async () => {
-  assertReported(await lintPlanted('src/protocol', "export { activate } from '../extension/extension';\n"), IMPORTS, /src\/protocol never imports src\/extension/);
+  assertReported(
+    await lintPlanted('src/protocol', "export { activate } from '../extension/extension';\n"),
+    IMPORTS,
+    /src\/protocol never imports src\/extension/,
+  );
   assertReported(
     await lintPlanted('src/protocol', "import { readRun } from '../core/runs';\nexport const r = readRun;\n"),
     IMPORTS,
@@ -107,7 +129,10 @@ test('src/protocol importing src/extension, or a value from src/core, is reporte
 
 test('files that follow the layers lint clean', async () => {
   // The engine using its own modules and Node; the extension using the run folders and the environment report's types.
-  assert.deepEqual(await lintPlanted('src/core', "import * as fs from 'node:fs';\nimport { readRun } from './runs';\nexport const x = [fs, readRun];\n"), []);
+  assert.deepEqual(
+    await lintPlanted('src/core', "import * as fs from 'node:fs';\nimport { readRun } from './runs';\nexport const x = [fs, readRun];\n"),
+    [],
+  );
   assert.deepEqual(
     await lintPlanted(
       'src/extension',
@@ -117,5 +142,8 @@ test('files that follow the layers lint clean', async () => {
   );
   // The CLI may use TensorFlow; a panel may use its own files and npm packages.
   assert.deepEqual(await lintPlanted('src/cli', "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n"), []);
-  assert.deepEqual(await lintPlanted('webview/curves', "import uPlot from 'uplot';\nimport { h } from '../shared/dom';\nexport const x = [uPlot, h];\n"), []);
+  assert.deepEqual(
+    await lintPlanted('webview/curves', "import uPlot from 'uplot';\nimport { h } from '../shared/dom';\nexport const x = [uPlot, h];\n"),
+    [],
+  );
 });
