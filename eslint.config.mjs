@@ -5,6 +5,7 @@
 // Formatting is Prettier's job (`npm run format`), never ESLint's.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 // Import specifiers are matched as written (relative paths included), so the regexes look for a path
@@ -113,14 +114,23 @@ export default defineConfig(
       'test/fixtures/',
       'test/host/',
       '**/*.js',
-      '**/*.mjs',
       '**/*.cjs',
     ],
   },
   js.configs.recommended,
   tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    // The build, test and CI scripts: plain Node ES modules. Code passed to page.evaluate() runs in the
+    // browser, hence the browser globals where Chromium is driven.
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    files: ['test/webview/**/*.mjs', 'scripts/test-integration.mjs', 'scripts/test-webview.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
+  {
+    files: ['**/*.ts', '**/*.mjs'],
     rules: {
       // The code base uses `_`-prefixed names for arguments kept for a signature.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
