@@ -45,7 +45,13 @@ const cliRules = {
 
 // The extension host: commands, views, the job manager. Training runs in a spawned worker, never here:
 // native TensorFlow does not load reliably in Electron and a training loop would freeze the editor.
-const TF_CORE_MODULES = `${seg('core')}(models|ssl|train|eval|bench)(/|$)|${seg('core')}backend/(?!types$|formatEnvReport$|cudaProbe$)`;
+// The engine's folders that use TensorFlow, minus the few files there that do not and that the host needs
+// (the environment report's types and formatter, the CUDA probe, the overlay and variant file formats).
+const TF_CORE_MODULES = [
+  `${seg('core')}(models|ssl|train|bench)(/|$)`,
+  `${seg('core')}eval(/(?!overlays$|variants$)|$)`,
+  `${seg('core')}backend(/(?!types$|formatEnvReport$|cudaProbe$)|$)`,
+].join('|');
 const extensionRules = {
   patterns: [
     {
@@ -55,7 +61,7 @@ const extensionRules = {
     {
       regex: TF_CORE_MODULES,
       message:
-        "src/extension never imports src/core's TensorFlow modules (models, ssl, train, eval, bench, backend except types/formatEnvReport/cudaProbe): jobs run in the worker.",
+        "src/extension never imports src/core's TensorFlow modules (models, ssl, train, bench, eval except overlays/variants, backend except types/formatEnvReport/cudaProbe): jobs run in the worker.",
     },
     { regex: seg('cli'), message: 'src/extension never imports src/cli: it spawns dist/cli.js as a process.' },
     {
