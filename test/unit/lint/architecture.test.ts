@@ -108,6 +108,11 @@ test("src/extension importing src/core's TensorFlow modules, or loading TensorFl
     /TensorFlow modules/,
   );
   assertReported(
+    await lintPlanted('src/extension', "export { linearEvaluation } from '../core/eval/linear';\n"),
+    IMPORTS,
+    /TensorFlow modules/,
+  );
+  assertReported(
     await lintPlanted('src/extension', "export const tf: unknown = require('@tensorflow/tfjs-node');\n"),
     SYNTAX,
     /never loads TensorFlow/,
@@ -128,7 +133,8 @@ test('src/protocol importing src/extension, or a value from src/core, is reporte
 });
 
 test('files that follow the layers lint clean', async () => {
-  // The engine using its own modules and Node; the extension using the run folders and the environment report's types.
+  // The engine using its own modules and Node; the extension using the run folders, the overlay format and the
+  // environment report's types.
   assert.deepEqual(
     await lintPlanted('src/core', "import * as fs from 'node:fs';\nimport { readRun } from './runs';\nexport const x = [fs, readRun];\n"),
     [],
@@ -136,7 +142,7 @@ test('files that follow the layers lint clean', async () => {
   assert.deepEqual(
     await lintPlanted(
       'src/extension',
-      "import * as vscode from 'vscode';\nimport { listRuns } from '../core/runs';\nimport type { EnvReport } from '../core/backend/types';\nexport const x: [unknown, unknown, EnvReport | undefined] = [vscode, listRuns, undefined];\n",
+      "import * as vscode from 'vscode';\nimport { listRuns } from '../core/runs';\nimport { OVERLAY_FORMAT } from '../core/eval/overlays';\nimport type { EnvReport } from '../core/backend/types';\nexport const x = [vscode, listRuns, OVERLAY_FORMAT, undefined as EnvReport | undefined];\n",
     ),
     [],
   );
