@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Fetches the real medical test images that ship in Debian packages (TESTING.md) into
+// Fetches the real medical test images that ship in Debian packages (docs/DEVELOPMENT.md, "Test data") into
 // .test-cache/debian/<package>/ with `apt-get download` + `dpkg-deb -x` (no system-wide install).
 // Idempotent: a package whose extraction finished (marker file present) is skipped.
 // Usage: node scripts/fetch-test-data.mjs [--quiet]
-// Tests find the files through src/core/data/testData.ts (same paths as printed here).
+// Tests find the files through test/unit/data/debianFiles.ts (same paths as printed here).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test` (after `pretest` = build + tsc): the four layers in order, each one's output streaming through:
+// `npm test` (after `pretest` = lint and the per-layer type checks, build, tsc): the four layers in order, each one's output streaming through:
 //   1. unit         node --test out/test/unit/            (plain Node)
 //   2. webview      scripts/test-webview.mjs              (headless Chromium)
 //   3. integration  scripts/test-integration.mjs          (code-server + Chromium, mocha in the extension host)

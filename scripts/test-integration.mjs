@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Integration tests in a real VS Code: code-server 4.139.1 (VS Code 1.139.1) driven by Debian's chromium
 // through playwright-core, with mocha running *inside* the extension host (the way VS Code's own remote
-// browser tests do). See /work/shared/TESTING.md, "A real VS Code".
+// browser tests do). Why this route and what it needs: docs/DEVELOPMENT.md, "The integration layer".
 //
 //   node scripts/test-integration.mjs [--keep] [--grep PATTERN]
 //

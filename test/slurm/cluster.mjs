@@ -1,5 +1,5 @@
-// A single-node Slurm cluster on localhost in a scratch folder (../shared/TESTING.md "A real Slurm on one
-// machine"): munged (as the munge user, unless one already runs), slurmctld and slurmd in the foreground
+// A single-node Slurm cluster on localhost in a scratch folder (docs/DEVELOPMENT.md, "The slurm
+// layer"): munged (as the munge user, unless one already runs), slurmctld and slurmd in the foreground
 // as child processes. stop() ends exactly what start() started: `scontrol shutdown`, then each pid.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { ROOT, screenshot, usePanelSuite } from './harness.mjs';
+import { screenshot, usePanelSuite } from './harness.mjs';
 import { countColor, METHOD_RUN, postBinary, runData } from './runFixtures.mjs';
 
 const index = JSON.parse(fs.readFileSync(path.join(METHOD_RUN, 'overlays', 'linear', 'index.json'), 'utf8'));

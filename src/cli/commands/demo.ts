@@ -1,5 +1,5 @@
 /**
- * `medssl demo [--runs-dir DIR] [--size tiny|small]`: the quick start (issue 5). On the built-in
+ * `medssl demo [--runs-dir DIR] [--size tiny|small]`: the quick start. On the built-in
  * phantom: pretrains MoCo v2 (no local loss, no whitening) and the full method (local loss + whitening),
  * runs linear evaluation for both, prints the comparison table (mean foreground Dice on held-out cases,
  * effective rank of the representation) and writes a self-contained HTML report beside the runs

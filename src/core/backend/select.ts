@@ -86,7 +86,7 @@ async function activate(name: BackendName, host: BackendHost): Promise<Activated
       return { device: 'CPU (native libtensorflow)' };
     }
     case 'wasm': {
-      if (typeof WebAssembly !== 'object') throw new Error('this JavaScript runtime has no WebAssembly');
+      if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'object') throw new Error('this JavaScript runtime has no WebAssembly');
       const { simd, threads } = await host.initWasm();
       return { device: `CPU (WebAssembly${simd ? ' SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'} per worker)` };
     }

@@ -1,4 +1,4 @@
-// `medssl bench` data line (issue 3, item 7): slices per second the streaming loader prepares — read
+// `medssl bench` data line: slices per second the streaming loader prepares — read
 // (gunzip + int16 → float + RAS), window, resize to the training size, and the two augmented views of
 // each slice assembled into batch arrays — against the images per second the training step consumes.
 // The dataset is phantom CT written as int16 .nii.gz volumes of 512×512 (like real CT) into a temporary

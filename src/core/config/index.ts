@@ -4,7 +4,7 @@
  * the extension host.
  */
 export type * from './types';
-export { experimentSchema, CONFIG_NAME_PATTERN, type ConfigInput } from './schema';
+export { experimentSchema, CONFIG_NAME_PATTERN } from './schema';
 export { configJsonSchema, configJsonSchemaText, schemaAtPath, knownKeysAt, type JsonSchemaNode } from './jsonSchema';
 export {
   validateConfigText,
@@ -19,8 +19,8 @@ export {
   type ValidateOptions,
   type ValidationResult,
 } from './validate';
-export { validateConfigFile, loadConfig, ConfigError, defaultConfig, configHash, canonicalJson, stringifyConfig } from './load';
+export { validateConfigFile, loadConfig, ConfigError, defaultConfig, configHash, stringifyConfig } from './load';
 export { describeAt, describePath, type FieldDoc } from './describe';
-export { crossFieldChecks, backboneDims, stageSizes, resolvedLr } from './crossField';
+export { crossFieldChecks, resolvedLr } from './crossField';
 export { closest, editDistance } from './suggest';
 export type { ConfigPath, OffsetRange, LineCol } from './source';

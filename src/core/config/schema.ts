@@ -302,8 +302,6 @@ export const experimentSchema = z
 
 /** What the schema produces (defaults filled). */
 export type SchemaOutput = z.output<typeof experimentSchema>;
-/** What a config file may contain (defaults optional). */
-export type ConfigInput = z.input<typeof experimentSchema>;
 
 // Compile-time checks: the schema's output is exactly the engine's contract (types.ts), both ways.
 type Assert<T extends true> = T;

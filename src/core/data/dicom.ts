@@ -8,7 +8,7 @@
  *   the slice spacing comes from those positions, and the affine maps DICOM's LPS patient frame to
  *   RAS (x and y negated), so `reorientToRAS` and the rest of the pipeline treat it like NIfTI.
  *
- * Privacy (issue 3, item 9): only geometry, pixel and series-grouping tags are read. Patient name, ID,
+ * Privacy (a run folder may be shared; the scans are not): only geometry, pixel and series-grouping tags are read. Patient name, ID,
  * birth date, institution, accession number and every other identifying field are never read into
  * memory structures, so they cannot reach a run folder, a log or a panel. Case identifiers come from
  * file or folder names.

@@ -1,5 +1,5 @@
 /**
- * Dataset layouts, detected from what is on disk (issue 3, item 2):
+ * Dataset layouts, detected from what is on disk, never declared (a folder is read as it was downloaded):
  * - `msd`: Medical Segmentation Decathlon — dataset.json with `training: [{image, label}]`, imagesTr/, labelsTr/.
  * - `nnunet-v2`: dataset.json with `channel_names`, `labels: {name: value}`, `file_ending`; imagesTr/
  *   files carry a channel suffix (`case_0000.nii.gz`), labelsTr/ files do not.
@@ -263,7 +263,7 @@ function abdomenCt1k(root: string, images: string[], problems: DataProblem[]): D
 /** Case of a slice file: the name without extension and trailing slice number. */
 export function sliceCaseId(file: string): string {
   const stem = path.basename(file).replace(/\.[^.]+$/, '');
-  const m = /^(.*?)[_\-. ]?(?:slice|s|z)?[_\-]?(\d+)$/i.exec(stem);
+  const m = /^(.*?)[_\-. ]?(?:slice|s|z)?[_-]?(\d+)$/i.exec(stem);
   return m && m[1] !== '' ? m[1] : stem;
 }
 

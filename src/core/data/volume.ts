@@ -25,19 +25,6 @@ export interface Slice {
   height: number;
 }
 
-export function voxelCount(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-export function identityAffine(): Affine {
-  return [
-    [1, 0, 0, 0],
-    [0, 1, 0, 0],
-    [0, 0, 1, 0],
-    [0, 0, 0, 1],
-  ];
-}
-
 export function matMul4(a: Affine, b: Affine): Affine {
   const out: Affine = [[], [], [], []];
   for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) {

@@ -1,5 +1,5 @@
 /**
- * Fine-tuning (METHOD.md "Downstream segmentation"; issue 5): the whole encoder (training mode) and a
+ * Fine-tuning (METHOD.md "Downstream segmentation"): the whole encoder (training mode) and a
  * decoder — U-Net (the CPU default) or DeepLabv3+ — trained end to end with cross-entropy + soft Dice
  * (Adam), from the pretraining's checkpoint or from a random initialisation (the "no pretraining" row),
  * on the slices of a fraction of the training **cases** (label fraction). Random horizontal flips of

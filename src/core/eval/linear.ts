@@ -1,5 +1,5 @@
 /**
- * Linear evaluation (METHOD.md "Downstream segmentation"; issue 5): the pretrained encoder frozen in
+ * Linear evaluation (METHOD.md "Downstream segmentation"): the pretrained encoder frozen in
  * evaluation mode (BatchNorm and whitening running statistics, never updated), a 1×1 convolution on
  * its last feature map, upsampled bilinearly to the slice size; loss cross-entropy + soft Dice; only
  * the 1×1 convolution trains (Adam). Because the encoder is frozen and deterministic in evaluation

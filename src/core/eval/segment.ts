@@ -12,7 +12,7 @@ import { ResNetEncoder } from '../models/resnet';
 import { loadWeights } from '../models/weights';
 import type { RunWriter } from '../runs/types';
 import { latestCheckpoint } from '../train/checkpoint';
-import { mocoOptions } from '../train/pretrain';
+import { mocoOptions } from '../train/mocoSetup';
 import { Rng } from '../util/rng';
 import type { LabelledSlice, SegmentationData } from './data';
 import { stackSlices } from './data';

@@ -1,5 +1,5 @@
 /**
- * Experiment variants (issue 5; METHOD.md's ablation): a config may list variants, each a name and a
+ * Experiment variants (METHOD.md's ablation): a config may list variants, each a name and a
  * few overrides; `medssl run` runs each as its own run (pretraining + evaluations), named
  * <config name>-<variant name>, by re-validating the same file with the variant's overrides applied
  * after the command line's --set (so every variant is checked like a hand-written config).

@@ -1,5 +1,5 @@
 /**
- * Executors (issue 8): where the jobs of an experiment run. `local` runs them on this machine, `slurm`
+ * Executors: where the jobs of an experiment run. `local` runs them on this machine, `slurm`
  * submits one job array to a Slurm cluster. Both start from run folders already created with status
  * `queued`; the job itself is `medssl task <runDir>` (start a queued run, or resume it after a requeue).
  * No `vscode` import: the CLI (`medssl submit`) and the extension use the same code.

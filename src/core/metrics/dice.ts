@@ -1,5 +1,5 @@
 /**
- * Dice for segmentation (METHOD.md "Downstream segmentation"; issue 5): per class per **volume** (3-D,
+ * Dice for segmentation (METHOD.md "Downstream segmentation"): per class per **volume** (3-D,
  * as nnU-Net and MONAI report it) when slices come from volumes, then the mean over foreground classes;
  * per-slice Dice for the overlay panel.
  *

@@ -5,7 +5,7 @@
  * N·H × W plane (cheap on every backend: no Tile, no transpose of the activation), and the backward
  * pass is the closed form
  *   dx = γ·invstd · (dy − mean(dy) − x̂·mean(dy·x̂)),  dγ = Σ(dy·x̂),  dβ = Σdy.
- * ENGINE.md measured this kind of op 3.5–5× faster than tf.moments + tf.batchNorm under autograd on wasm.
+ * This kind of op measured 3.5–5× faster than tf.moments + tf.batchNorm under autograd on wasm.
  *
  * Precision: on wasm the pooled channel mean of 262,144 samples (mean 3, std 1) was off by 1.6e-5
  * relative (a ones-row matmul: 4e-8), i.e. 5e-5 of a standard deviation: immaterial for training.

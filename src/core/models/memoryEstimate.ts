@@ -1,7 +1,7 @@
 /**
  * Peak memory of one training step (forward + backward + optimizer update) of a ResNet encoder, and the
  * check that refuses a batch that will not fit in the WebAssembly backend's 4 GiB heap (going past it
- * kills the process without a JavaScript error, ENGINE.md).
+ * kills the process without a JavaScript error).
  *
  * Model: peak ≈ fixed + batch × perSample, where
  *   fixed     = parameters × 4 B × (1 value + 1 gradient + optimizer slots + extra copies)
@@ -59,7 +59,7 @@ export interface MemoryEstimateOptions {
   safetyFactor?: number;
   /**
    * Data-parallel workers, each its own wasm instance with its own 4 GiB heap and ⌈batch/workers⌉
-   * samples (ENGINE.md: 2 worker_threads). The estimate and the limit are per worker. Default 1.
+   * samples (`pretrain.workers: auto`: 2 worker_threads). The estimate and the limit are per worker. Default 1.
    */
   workers?: number;
   /** Added once (backend runtime, the JS side's staging buffers). Default DEFAULT_OVERHEAD_BYTES. */

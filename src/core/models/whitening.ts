@@ -9,7 +9,7 @@
  *  - `zca`: coupled Newton–Schulz on A = Σ/‖Σ‖_F: Y₀ = A, Z₀ = I, T = ½(3I − ZY), Y ← YT, Z ← TZ;
  *    W = Z/√‖Σ‖_F → Σ^{-1/2}. Stops early when ‖WΣW − I‖_F/√c < tolerance (Z·Y = Z·A·Z = WΣW, so the
  *    check costs nothing extra but a scalar read). The uncoupled recursion NaNs in float32 beyond ~10
- *    steps (ENGINE.md), so zca never uses it.
+ *    steps (measured), so zca never uses it.
  * Output W·Xc, then a per-channel affine (γ, β). Every Newton step runs in its own tf.tidy.
  * Running mean and running W (momentum 0.1, PyTorch convention) are used in evaluation mode.
  *

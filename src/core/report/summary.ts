@@ -1,5 +1,5 @@
 /**
- * The summary of run folders (issue 5, `medssl report <runDir>...`): one row per run with the ablation's
+ * The summary of run folders (`medssl report <runDir>...`): one row per run with the ablation's
  * columns (METHOD.md): mean Dice of the linear evaluation, of the fine-tuning, and the effective rank of
  * the representation (newest diagnostics/<step>.json); as Markdown and JSON.
  */

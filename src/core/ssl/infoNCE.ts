@@ -1,7 +1,7 @@
 /**
  * InfoNCE (MoCo): logits = [q·k₊, q·queue] / T, cross-entropy with the positive as class 0.
  * The queue is stored [D, K] (as MoCo does) so that the negatives are one matmul without a transpose
- * (the fast BatchMatMul path on wasm, ENGINE.md).
+ * (the fast BatchMatMul path on wasm).
  */
 import * as tf from '@tensorflow/tfjs';
 

@@ -3,6 +3,9 @@
  *
  * One generator per run (DESIGN.md): the same seed gives the same numbers on every platform, because
  * everything is 32-bit integer arithmetic. The state is one uint32, so a checkpoint stores it as a number.
+ * src/core/data/random.ts is not a second generator: it holds the data pipeline's helpers over the narrow
+ * `RandomSource` view of this one (a cache-free normal whose stream the phantom's numbers depend on, and
+ * stateless lattice-hash noise for organ texture).
  */
 export interface RngState {
   algorithm: 'mulberry32';

@@ -13,7 +13,7 @@ import { registerRunPanelSerializer, RunPanel } from './runPanel';
 export { openCollapsePanel, COLLAPSE_VIEW_TYPE } from './collapsePanel';
 export { openCurvesPanel, CURVES_VIEW_TYPE } from './curvesPanel';
 export { openOverlaysPanel, OVERLAYS_VIEW_TYPE } from './overlaysPanel';
-export { followRun, followedRun, runningRuns, selectRun, RUN_VIEW_ID } from './runView';
+export { followedRun, runningRuns, selectRun, RUN_VIEW_ID } from './runView';
 
 export function registerPanels(context: vscode.ExtensionContext): void {
   context.subscriptions.push(registerRunPanelSerializer(context, collapseKind), registerRunPanelSerializer(context, curvesKind), registerRunPanelSerializer(context, overlaysKind), registerRunView(context), { dispose: () => RunPanel.disposeAll() });

@@ -90,11 +90,6 @@ export function registerRunView(context: vscode.ExtensionContext): vscode.Dispos
   return vscode.Disposable.from(vscode.window.registerWebviewViewProvider(RUN_VIEW_ID, provider), provider);
 }
 
-/** Makes the side view follow a run folder now (whatever the policy says). */
-export function followRun(dir: string | undefined): void {
-  provider?.followRun(dir);
-}
-
 /** The Runs view's selection changed (undefined: no run selected). */
 export function selectRun(dir: string | undefined): void {
   if (provider) provider.followRun(provider.policy.select(dir));

@@ -1,6 +1,6 @@
 /**
  * Paths of the real test images extracted from Debian packages by `node scripts/fetch-test-data.mjs`
- * (TESTING.md). `debianFile` throws a message naming that command when a file is missing: tests that
+ * (docs/DEVELOPMENT.md, "Test data"). `debianFile` throws a message naming that command when a file is missing: tests that
  * need these files fail loudly, never skip.
  */
 import { existsSync } from 'node:fs';

@@ -3,7 +3,7 @@
 // SharedArrayBuffer (each worker reduces one slice; two barriers per step). Every replica then applies
 // the same averaged gradients, so the weights stay identical.
 import * as tf from '@tensorflow/tfjs';
-import { Worker } from 'node:worker_threads';
+import { Worker, type TransferListItem } from 'node:worker_threads';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 const CTL_BYTES = 16;
@@ -228,7 +228,7 @@ export class WorkerPool {
   }
 
   /** Sends each worker its own message (with its transfer list) and resolves with their replies. */
-  async requestEach(msgs: unknown[], transfer: Transferable[][] = [], timeoutMs?: number): Promise<WorkerReply[]> {
+  async requestEach(msgs: unknown[], transfer: TransferListItem[][] = [], timeoutMs?: number): Promise<WorkerReply[]> {
     if (msgs.length !== this.workers.length) throw new Error(`WorkerPool.requestEach: ${msgs.length} messages for ${this.workers.length} workers`);
     return this.collect(this.workers.map((_, r) => r), (r) => this.workers[r].postMessage(msgs[r], (transfer[r] ?? []) as never), timeoutMs, describe(msgs[0]));
   }

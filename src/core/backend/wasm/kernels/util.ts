@@ -28,42 +28,12 @@ export function runStock(name: string, backend: BackendWasm, inputs: Record<stri
   return Array.isArray(out) ? out[0] : out;
 }
 
-export function runStockMulti(name: string, backend: BackendWasm, inputs: Record<string, TensorInfo>, attrs: Attrs = {}): TensorInfo[] {
-  let f = stock.get(name);
-  if (!f) {
-    captureStock(name);
-    f = stock.get(name);
-  }
-  if (!f) throw new Error(`wasm kernel ${name} is not registered`);
-  const out = f({ inputs, backend, attrs });
-  return Array.isArray(out) ? out : [out];
-}
-
-/** Current kernel (stock or replacement) registered for wasm. */
-export function runCurrent(name: string, backend: BackendWasm, inputs: Record<string, TensorInfo>, attrs: Attrs = {}): TensorInfo {
-  const k = tf.getKernel(name, 'wasm');
-  if (!k) throw new Error(`wasm kernel ${name} is not registered`);
-  const out = (k.kernelFunc as unknown as KernelFn)({ inputs, backend, attrs });
-  return Array.isArray(out) ? out[0] : out;
-}
-
 export function dispose(backend: BackendWasm, ...infos: (TensorInfo | null | undefined)[]): void {
   for (const t of infos) if (t) backend.disposeData(t.dataId);
 }
 
-export function f32(backend: BackendWasm, t: TensorInfo): Float32Array {
-  return backend.typedArrayFromHeap(t) as Float32Array;
-}
-
 export function makeF32(backend: BackendWasm, shape: number[]): TensorInfo {
   return backend.makeOutput(shape, 'float32');
-}
-
-export function makeFromValues(backend: BackendWasm, shape: number[], values: Float32Array | Int32Array): TensorInfo {
-  const dtype = values instanceof Int32Array ? 'int32' : 'float32';
-  const out = backend.makeOutput(shape, dtype);
-  (backend.typedArrayFromHeap(out) as Float32Array | Int32Array).set(values);
-  return out;
 }
 
 /** A reshape that shares memory (increments the reference count). */
