@@ -12,8 +12,8 @@
  * `qform_code` > 0), else the pixel sizes alone (NIfTI "method 1").
  *
  * The header (fields, affine, reading it alone) is niftiHeader.ts. Privacy (free text may hold a patient's
- * name or notes): the free-text fields
- * `descrip`, `aux_file` and `intent_name` are never decoded, so they cannot travel further.
+ * name or notes): the free-text fields `descrip`, `aux_file` and `intent_name` are never decoded, so they
+ * cannot travel further.
  */
 import { gunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { basename } from 'node:path';
