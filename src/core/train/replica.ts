@@ -9,7 +9,7 @@ import type { Slice } from '../data/volume';
 import type { ReplicaModelInfo, ReplicaShareMessage, ReplicaStepReply } from '../../protocol/replicas';
 import type { ReplicaComm } from '../ssl/comm';
 import { Moco } from '../ssl/moco';
-import { Rng } from '../util/rng';
+import { Rng, type RngState } from '../util/rng';
 import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint';
 import { viewAugment } from './data';
 import { computeDiagnostics, type Diagnostics } from './diagnostics';
@@ -20,7 +20,7 @@ export class Replica {
   readonly moco: Moco;
   readonly opt: SgdMomentum;
   /** The state of the generator after drawing the initialisation. */
-  readonly rngState;
+  readonly rngState: RngState;
   private comm: ReplicaComm;
 
   /** Every replica draws the same initialisation from Rng(seed), as a single-process run does. */

@@ -79,7 +79,7 @@ export class WorkerReplicas implements Replicas {
   /** Sends a command to every replica (or to `rank`); each must answer with the reply the command names. */
   private async ask<C extends ReplicaCommand>(cmd: C, rank?: number): Promise<ReplicaReplyTo<C>[]> {
     const replies = rank === undefined ? await this.pool.request(cmd, this.timeoutMs) : [await this.pool.requestOne(rank, cmd, this.timeoutMs)];
-    return expect<C['cmd']>(cmd.cmd, replies);
+    return expectReplies<C['cmd']>(cmd.cmd, replies);
   }
 
   async load(dir: string): Promise<TrainState> {
@@ -92,7 +92,7 @@ export class WorkerReplicas implements Replicas {
   async step(views: BatchViews, perm: number[], lr: number): Promise<ReplicasStepResult> {
     const shares = cutShares(views, perm, this.world);
     const cmds = shares.map((share) => ({ cmd: 'step' as const, share, lr }));
-    const replies = expect('step', await this.pool.requestEach(cmds, shares.map((s) => [s.q, s.k]), this.timeoutMs));
+    const replies = expectReplies('step', await this.pool.requestEach(cmds, shares.map((s) => [s.q, s.k]), this.timeoutMs));
     return { ...replies[0].r, badWeight: replies[0].badWeight, workerTensors: replies.map((x) => x.numTensors) };
   }
 
@@ -134,7 +134,8 @@ export class WorkerReplicas implements Replicas {
   }
 }
 
-function expect<K extends ReplicaCommand['cmd']>(cmd: K, replies: ReplicaReply[]): ReplicaReplies[K][] {
+/** The replies to `cmd`, each checked to be the reply the protocol names for it. */
+export function expectReplies<K extends ReplicaCommand['cmd']>(cmd: K, replies: ReplicaReply[]): ReplicaReplies[K][] {
   const want = REPLY_TYPE[cmd];
   for (const r of replies) if (r.type !== want) throw new Error(`data-parallel worker: '${r.type}' in answer to '${cmd}' (expected '${want}')`);
   return replies as ReplicaReplies[K][];

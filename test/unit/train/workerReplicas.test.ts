@@ -11,7 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { pretrain } from '../../../src/core/train/pretrain';
-import { WorkerReplicas } from '../../../src/core/train/workerReplicas';
+import { expectReplies, WorkerReplicas } from '../../../src/core/train/workerReplicas';
+import { REPLY_TYPE } from '../../../src/protocol/replicas';
 import { loadPretrainData, makeViews, viewAugment } from '../../../src/core/train/data';
 import { Rng } from '../../../src/core/util/rng';
 import { TestWriter, tinyConfig } from './helpers';
@@ -100,3 +101,10 @@ for (const kind of ['throw', 'exit'] as const) {
     assert.equal(w.run.status, 'failed');
   });
 }
+
+test('replica protocol: every command names its reply; a reply of another type is refused with the command and both types', () => {
+  assert.deepEqual(Object.keys(REPLY_TYPE).sort(), ['checkpoint', 'checksum', 'diagnose', 'init', 'load', 'step', 'stop']);
+  assert.deepEqual(expectReplies('checksum', [{ type: 'checksum', value: 'a' }, { type: 'checksum', value: 'a' }]).map((r) => r.value), ['a', 'a']);
+  assert.throws(() => expectReplies('checkpoint', [{ type: 'ok' }]), /'ok' in answer to 'checkpoint' \(expected 'checkpoint'\)/);
+  assert.throws(() => expectReplies('load', [{ type: 'ok' }, { type: 'checksum', value: 'x' }]), /'checksum' in answer to 'load'/);
+});
