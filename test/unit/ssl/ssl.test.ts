@@ -45,7 +45,9 @@ test('local InfoNCE: same-image mask equals a per-image cross-entropy', async ()
 
 test('queue: random unit init, enqueue writes at the pointer and wraps around the end', async () => {
   await useCpu();
+  const tensorsBefore = tf.memory().numTensors;
   const q = new KeyQueue(6, 2, new Rng(1));
+  assert.equal(tf.memory().numTensors, tensorsBefore + 1, 'the queue holds one tensor, its variable');
   const init = q.keys.arraySync() as number[][];
   for (let c = 0; c < 6; c++) assert.ok(Math.abs(Math.hypot(init[0][c], init[1][c]) - 1) < 1e-5);
   const k1 = tf.tensor2d([[1, 1], [2, 2], [3, 3], [4, 4]]);
@@ -59,6 +61,7 @@ test('queue: random unit init, enqueue writes at the pointer and wraps around th
   assert.throws(() => new KeyQueue(10, 2, new Rng(1), 4), /multiple of the batch size 4/);
   q.dispose();
   tf.dispose([k1, k2]);
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'nothing left after dispose');
 });
 
 test('momentum update: key ← m·key + (1−m)·query for parameters, running statistics copied', async () => {
