@@ -1,5 +1,5 @@
 /**
- * The pretraining loop (issue 4): MoCo v2 (+ local loss, + whitening per config) on the phantom,
+ * The pretraining loop: MoCo v2 (+ local loss, + whitening per config) on the configured data,
  * seeded; SGD momentum + weight decay with linear warm-up + cosine per step; events through the run
  * writer; a NaN/Inf guard naming the step and the loss term (or the weight); diagnostics every N
  * epochs; atomic checkpoints and exact resume; cancellation (AbortSignal, wired to SIGTERM/SIGINT by
@@ -11,10 +11,10 @@
  * drawn here from the one generator, each replica takes 1/W of the batch, and replica 0 saves
  * checkpoints and computes diagnostics.
  *
- * One generator per run: model initialisation (query side, key side, queue; drawn by each replica from
- * Rng(seed), the loop continues from its state), each epoch's slice order, the augmentations and the
- * shuffled key-BN permutation all draw from one Rng(seed); its state is in
- * every checkpoint, so a resumed run draws exactly what the uninterrupted run would have.
+ * One generator per run: model initialisation (query side, key side, queue; each replica draws it
+ * from Rng(seed) and the loop continues from that state), each epoch's slice order, the augmentations
+ * and the shuffled key-BN permutation all draw from one Rng(seed); its state is in every checkpoint,
+ * so a resumed run draws exactly what the uninterrupted run would have.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../config/types';
