@@ -105,7 +105,7 @@ export function disposeEncoderOutput(o: EncoderOutput): void {
 }
 
 /** How many key groups (own batch statistics each) this replica runs: one process stands in for MoCo's two GPUs. */
-export function keyGroups(mode: MocoOptions['shuffleBn'], n: number, world: number): number {
+function keyGroups(mode: MocoOptions['shuffleBn'], n: number, world: number): number {
   return world === 1 && mode !== 'none' && n >= 2 ? 2 : 1;
 }
 

@@ -39,7 +39,7 @@ export interface WorkerFault {
  * tensor of a call packed side by side, so one pair of barriers), gradients and running statistics
  * averaged by the all-reduce.
  */
-export function sharedMemoryComm(b: ReplicaBuffers, rank: number, world: number, sizes: { params: number; buffers: number; gatherFloats: number }, timeoutMs: number): ReplicaComm {
+function sharedMemoryComm(b: ReplicaBuffers, rank: number, world: number, sizes: { params: number; buffers: number; gatherFloats: number }, timeoutMs: number): ReplicaComm {
   const grads = new GradientExchange(b.grads, rank, world, sizes.params);
   const bufs = new GradientExchange(b.buffers, rank, world, sizes.buffers);
   const all = new AllGather(b.gather, rank, world, sizes.gatherFloats);

@@ -41,7 +41,6 @@ if (!isMainThread && (workerData as ReplicaWorkerInit | null)?.kind === REPLICA_
 export class WorkerReplicas implements Replicas {
   private constructor(
     private readonly pool: WorkerPool<ReplicaCommand, ReplicaReply>,
-    private readonly buffers: ReplicaBuffers,
     readonly world: number,
     readonly rngState: RngState,
     private readonly timeoutMs: number,
@@ -66,7 +65,7 @@ export class WorkerReplicas implements Replicas {
       buffers.buffers = createExchangeBuffer(Math.max(1, r0.numBuffers), world);
       buffers.gather = createAllGatherBuffer(r0.gatherFloats, world);
       const all = buffers as ReplicaBuffers;
-      const replicas = new WorkerReplicas(pool, all, world, r0.rng, timeoutMs, r0.info);
+      const replicas = new WorkerReplicas(pool, world, r0.rng, timeoutMs, r0.info);
       await replicas.ask({ cmd: 'init', buffers: all, gatherFloats: r0.gatherFloats });
       return replicas;
     } catch (e) {
@@ -124,12 +123,6 @@ export class WorkerReplicas implements Replicas {
     } catch {
       /* terminating anyway */
     }
-    await this.pool.terminate();
-  }
-
-  /** Terminates without asking (after a failure). */
-  async kill(): Promise<void> {
-    for (const s of Object.values(this.buffers)) abortExchange(s);
     await this.pool.terminate();
   }
 }
