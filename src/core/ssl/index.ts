@@ -3,3 +3,4 @@ export * from './queue';
 export * from './regions';
 export * from './localLoss';
 export * from './moco';
+export * from './comm';

@@ -1,5 +1,7 @@
 /**
- * MoCo v2 (+ local feature learning, + whitening through the encoder config), single process.
+ * MoCo v2 (+ local feature learning, + whitening through the encoder config), one step for one
+ * process or for each of W data-parallel replicas: the difference is only the {@link ReplicaComm}
+ * (the identity {@link SOLO} in one process).
  *
  * Query side: encoder → projector (→ 128-d, L2-normalised); local projector on pooled regions.
  * Key side: a second copy of the same modules in its own store, updated as an exponential moving
@@ -7,23 +9,17 @@
  * never by gradients. Step (MoCo's order): momentum update of the key side, keys without gradient,
  * queries with gradient, loss = global InfoNCE + λ·local InfoNCE, SGD update, enqueue the keys.
  *
- * Shuffled key BatchNorm in one process: BatchNorm over the whole batch is invariant to a permutation,
- * so shuffling alone would change nothing. What we do instead ('shuffle', the default): draw a random
- * permutation of the key batch from the run's generator, split the permuted batch into 2 sub-batches
- * and run the key encoder on each (each sub-batch gets its own batch statistics, like two GPUs in
- * MoCo), then concatenate and undo the permutation. The query encoder sees the whole batch, so query
- * and key never share statistics and no sub-batch statistic follows a fixed group of images.
- * 'subbatch': the same without the permutation; 'none': the whole key batch at once.
- *
- * Data-parallel replicas ({@link Moco.stepReplica}, driven by train/parallel.ts): each replica runs
- * the query encoder on its own share of the batch (so query BatchNorm/whitening statistics are those
- * of that share) and the key encoder on the key views of a share of the *permuted* batch (the same
- * permutation the single-process 'shuffle' mode draws, drawn on the main thread), so each share's key
- * BN statistics are its own and never those of its queries: MoCo's shuffled BN across GPUs, here for
- * free. The key encoder outputs (pooled features and, with the local loss, the stage map) are
+ * Shuffled key BatchNorm: BatchNorm over the whole batch is invariant to a permutation, so shuffling
+ * alone would change nothing. The caller draws a permutation of the batch ('shuffle', the default;
+ * the identity for 'subbatch' and 'none') and hands each replica the key views of its share of the
+ * permuted batch. The key encoder runs on key groups, each with its own batch statistics, like MoCo's
+ * GPUs: W replicas are W groups (one share each); one process runs its batch as two sub-batches
+ * ('none': one). The key outputs (pooled features and, with the local loss, the stage map) are
  * all-gathered and un-permuted, so every replica projects the whole batch's keys identically and the
- * queue receives them in batch order. 'subbatch' and 'none' use the identity permutation (with
- * W replicas, 'none' therefore also means per-share key statistics).
+ * queue receives them in batch order. The query encoder sees the replica's own images in batch order,
+ * so query and key never share statistics and no key statistic follows a fixed group of images.
+ * Gradients and running statistics of both sides are averaged over the replicas, so every replica
+ * applies the same update and stays identical.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ViewGeometry } from '../data/augment';
@@ -32,6 +28,7 @@ import { l2Normalize, Projector } from '../models/projector';
 import { ResNetEncoder, stageSpatialSizes, type EncoderOutput, type ResNetConfig } from '../models/resnet';
 import type { SgdMomentum } from '../train/optimizer';
 import { Rng } from '../util/rng';
+import { combineReplicaNumbers, numbersRow, type MocoStepResult, type ReplicaComm } from './comm';
 import { infoNce, top1Class0 } from './infoNCE';
 import { disposePlan, localInfoNce, planLocal, poolRegions, type LocalPlan } from './localLoss';
 import { KeyQueue } from './queue';
@@ -93,25 +90,31 @@ export class MocoSide {
 }
 
 export interface MocoBatch {
-  /** Query views [N, H, W, 1] and key views [N, H, W, 1]. */
+  /** Queries of this replica's images [N, H, W, 1] (alone: the whole batch, in batch order). */
   xq: tf.Tensor4D;
+  /** Key views of this replica's share of the permuted batch [N, H, W, 1]: images perm[rank·N .. (rank+1)·N). */
   xk: tf.Tensor4D;
-  /** Geometry of (query view, key view) per image. */
+  /** Geometry of (query view, key view) of each of this replica's own images (those of `xq`). */
   geometry: Array<[ViewGeometry, ViewGeometry]>;
-}
-
-export interface MocoStepResult {
-  total: number;
-  global: number;
-  /** NaN when the local loss is off or every pair was skipped. */
-  local: number;
-  top1: number;
-  /** Images whose views overlapped too little for the local loss. */
-  localSkipped: number;
+  /** Inverse of the whole batch's key permutation, inv[perm[j]] = j; absent: keys in batch order. */
+  inv?: number[];
 }
 
 export function disposeEncoderOutput(o: EncoderOutput): void {
   tf.dispose([o.stem, ...o.stages, o.pooled]);
+}
+
+/** How many key groups (own batch statistics each) this replica runs: one process stands in for MoCo's two GPUs. */
+function keyGroups(mode: MocoOptions['shuffleBn'], n: number, world: number): number {
+  return world === 1 && mode !== 'none' && n >= 2 ? 2 : 1;
+}
+
+/** The keys of one step: the whole batch's (batch order) and this replica's own. */
+interface StepKeys {
+  all: tf.Tensor2D;
+  own: tf.Tensor2D;
+  /** Local keys of this replica's valid images, transposed [D, V·R], or null. */
+  localT: tf.Tensor2D | null;
 }
 
 export class Moco {
@@ -120,7 +123,8 @@ export class Moco {
   readonly queue: KeyQueue;
   readonly featureSize: [number, number];
 
-  constructor(readonly options: MocoOptions, readonly rng: Rng) {
+  /** `rng` draws the initialisation (query side, key side, queue) and nothing after. */
+  constructor(readonly options: MocoOptions, rng: Rng) {
     if (!(options.momentum >= 0 && options.momentum <= 1)) throw new Error(`ssl.momentum: ${options.momentum} must be in [0, 1]`);
     this.query = new MocoSide(options, rng);
     this.key = new MocoSide(options, rng);
@@ -141,75 +145,82 @@ export class Moco {
     this.key.modules().forEach((k, i) => emaUpdate(k, q[i], this.options.momentum));
   }
 
-  /** Key encoder forward on the (optionally permuted) sub-batches; returns the stage map and pooled features in batch order. */
-  private keyForward(xk: tf.Tensor4D): { stage: tf.Tensor4D | null; pooled: tf.Tensor2D } {
-    const N = xk.shape[0];
-    const enc = this.key.encoder;
-    const stageIdx = this.options.local.stage - 1;
-    const wantStage = this.options.local.enabled;
-    const mode = this.options.shuffleBn;
-    if (mode === 'none' || N < 2) {
-      const o = enc.forward(xk);
-      const stage = wantStage ? o.stages[stageIdx] : null;
-      const pooled = o.pooled;
-      tf.dispose([o.stem, ...o.stages.filter((s) => s !== stage)]);
-      return { stage, pooled };
-    }
-    const perm = Array.from({ length: N }, (_, i) => i);
-    if (mode === 'shuffle') this.rng.shuffle(perm);
-    const inv = new Array<number>(N);
-    perm.forEach((p, i) => (inv[p] = i));
-    let res: { stage: tf.Tensor4D | null; pooled: tf.Tensor2D } | null = null;
-    tf.tidy(() => {
-      const xs = mode === 'shuffle' ? tf.gather(xk, tf.tensor1d(perm, 'int32')) : xk;
-      const half = Math.floor(N / 2);
-      const parts = [tf.slice(xs, [0, 0, 0, 0], [half, -1, -1, -1]), tf.slice(xs, [half, 0, 0, 0], [N - half, -1, -1, -1])];
-      const outs = parts.map((p) => enc.forward(p as tf.Tensor4D));
-      const unperm = (t: tf.Tensor) => (mode === 'shuffle' ? tf.gather(t, tf.tensor1d(inv, 'int32')) : t);
-      const pooled = unperm(tf.concat(outs.map((o) => o.pooled), 0)) as tf.Tensor2D;
-      const stage = wantStage ? (unperm(tf.concat(outs.map((o) => o.stages[stageIdx]), 0)) as tf.Tensor4D) : null;
-      res = { stage: stage ? tf.keep(stage) : null, pooled: tf.keep(pooled) };
-    });
-    return res!;
-  }
-
-  /** One MoCo step: EMA, keys, loss, gradients, SGD update (learning rate `lr`), enqueue. */
-  step(batch: MocoBatch, opt: SgdMomentum, lr: number): MocoStepResult {
+  /**
+   * One MoCo step of this replica (alone: of the whole batch): EMA, keys, loss, gradients, SGD update
+   * (learning rate `lr`) with the gradients averaged over the replicas, enqueue every key of the
+   * batch, running statistics averaged. Returns the batch's losses (see combineReplicaNumbers).
+   */
+  step(batch: MocoBatch, comm: ReplicaComm, opt: SgdMomentum, lr: number): MocoStepResult {
     const o = this.options;
-    const N = batch.xq.shape[0];
+    const h = batch.xq.shape[0];
+    const n = h * comm.world;
+    const inv = batch.inv ?? Array.from({ length: n }, (_, i) => i);
+    if (inv.length !== n) throw new Error(`Moco.step: key permutation of ${inv.length} for ${comm.world} × ${h} images`);
     this.query.train(true);
     this.key.train(true);
     this.momentumUpdate();
     const plan = o.local.enabled ? planLocal(batch.geometry, this.featureSize[0], this.featureSize[1], o.local.grid, o.local.minOverlap) : null;
     const V = plan ? plan.valid.length : 0;
-    // Keys: no gradient (nothing here is a query-side variable, and it runs outside variableGrads).
-    let kGlobal!: tf.Tensor2D;
-    let kLocalT: tf.Tensor2D | null = null;
-    tf.tidy(() => {
-      const kf = this.keyForward(batch.xk);
-      kGlobal = tf.keep(l2Normalize(this.key.projector.forward(kf.pooled)));
-      if (plan && V > 0 && kf.stage && this.key.localProjector) {
-        const pooledK = poolRegions(kf.stage, plan.valid, plan.weightsK!);
-        kLocalT = tf.keep(tf.transpose(l2Normalize(this.key.localProjector.forward(pooledK))) as tf.Tensor2D);
-      }
-      tf.dispose([kf.pooled, ...(kf.stage ? [kf.stage] : [])]);
-    });
+    const keys = this.keys(batch.xk, inv, comm, plan);
     const params = this.trainableParams();
-    const { value, grads, gScalar, lScalar, logits } = this.queryLossAndGrads(params, batch.xq, kGlobal, plan, V, kLocalT);
-    const gradList = params.map((p) => grads[p.variable.name]);
+    const { value, grads, gScalar, lScalar, logits } = this.queryLossAndGrads(params, batch.xq, keys.own, plan, V, keys.localT);
+    // A share where every pair was skipped has no local-projector gradient: zeros (the mean stays right).
+    const gradList = params.map((p) => grads[p.variable.name] ?? tf.zerosLike(p.variable));
     const total = value.dataSync()[0];
-    const global = (gScalar as tf.Scalar | null)?.dataSync()[0] ?? Number.NaN;
-    const local = (lScalar as tf.Scalar | null)?.dataSync()[0] ?? Number.NaN;
-    const top1 = logits ? top1Class0(logits) : Number.NaN;
-    // Apply only finite updates: the caller's guard stops the run on a non-finite loss.
-    if (Number.isFinite(total)) {
-      opt.apply(gradList, lr);
-      this.queue.enqueue(kGlobal);
+    const own = {
+      total,
+      global: gScalar ? (gScalar as tf.Scalar).dataSync()[0] : Number.NaN,
+      local: lScalar ? (lScalar as tf.Scalar).dataSync()[0] : Number.NaN,
+      top1: logits ? top1Class0(logits) : Number.NaN,
+      localImages: V,
+      localSkipped: plan ? plan.skipped : 0,
+    };
+    // Every replica learns every replica's numbers, so all take the same decision; a non-finite loss
+    // is never applied (the caller's guard stops the run).
+    const r = combineReplicaNumbers(comm.gatherNumbers(numbersRow(own)), own, o.local.weight);
+    if (r.finite) {
+      const avg = comm.meanGrads(gradList);
+      opt.apply(avg, lr);
+      if (avg !== gradList) tf.dispose(avg);
+      this.queue.enqueue(keys.all);
+      comm.meanBuffers([...this.query.store.list('buffer'), ...this.key.store.list('buffer')].map((e) => e.variable));
     }
-    tf.dispose([value, ...gradList, kGlobal, ...(kLocalT ? [kLocalT] : []), ...(gScalar ? [gScalar] : []), ...(lScalar ? [lScalar] : []), ...(logits ? [logits] : [])]);
+    tf.dispose([value, ...gradList, keys.all, keys.own, ...(keys.localT ? [keys.localT] : []), ...(gScalar ? [gScalar] : []), ...(lScalar ? [lScalar] : []), ...(logits ? [logits] : [])]);
     if (plan) disposePlan(plan);
-    void N;
-    return { total, global, local, top1, localSkipped: plan ? plan.skipped : 0 };
+    return { total: r.total, global: r.global, local: r.local, top1: r.top1, localSkipped: r.localSkipped };
+  }
+
+  /**
+   * Keys without gradient (nothing here is a query-side variable, and it runs outside variableGrads):
+   * the key encoder on this replica's key groups, outputs all-gathered and un-permuted (row i = image
+   * i of the batch), projected; the local keys from this replica's own images' stage map.
+   */
+  private keys(xk: tf.Tensor4D, inv: number[], comm: ReplicaComm, plan: LocalPlan | null): StepKeys {
+    const o = this.options;
+    const h = xk.shape[0];
+    const stageIdx = o.local.stage - 1;
+    const enc = this.key.encoder;
+    let keys!: StepKeys;
+    tf.tidy(() => {
+      const groups = keyGroups(o.shuffleBn, h, comm.world);
+      const cut = Math.floor(h / 2);
+      const parts = groups === 1 ? [xk] : [tf.slice(xk, [0, 0, 0, 0], [cut, -1, -1, -1]), tf.slice(xk, [cut, 0, 0, 0], [h - cut, -1, -1, -1])];
+      const outs = parts.map((p) => enc.forward(p as tf.Tensor4D));
+      const pooled = groups === 1 ? outs[0].pooled : tf.concat(outs.map((x) => x.pooled), 0);
+      const local = o.local.enabled ? (groups === 1 ? outs[0].stages[stageIdx] : tf.concat(outs.map((x) => x.stages[stageIdx]), 0)) : null;
+      const gathered = comm.gather(local ? [pooled, local] : [pooled]); // rank order = permuted batch order
+      const invT = tf.tensor1d(inv, 'int32');
+      const all = tf.keep(l2Normalize(this.key.projector.forward(tf.gather(gathered[0], invT) as tf.Tensor2D)));
+      const own = tf.keep(tf.slice(all, [comm.rank * h, 0], [h, -1]));
+      let localT: tf.Tensor2D | null = null;
+      if (plan && plan.valid.length > 0 && local && this.key.localProjector) {
+        const stage = tf.slice(tf.gather(gathered[1], invT), [comm.rank * h, 0, 0, 0], [h, -1, -1, -1]) as tf.Tensor4D;
+        const pooledK = poolRegions(stage, plan.valid, plan.weightsK!);
+        localT = tf.keep(tf.transpose(l2Normalize(this.key.localProjector.forward(pooledK))) as tf.Tensor2D);
+      }
+      keys = { all, own, localT };
+    });
+    return keys;
   }
 
   /**
@@ -248,113 +259,9 @@ export class Moco {
     return { value, grads, gScalar, lScalar, logits };
   }
 
-  /**
-   * One data-parallel step of this replica (see the header). `b.xq`: the queries of images
-   * [rank·h, (rank+1)·h); `b.xk`: the key views of images perm[rank·h .. (rank+1)·h); `b.inv`: the
-   * inverse permutation of the whole batch. Gradients and buffers (BatchNorm and whitening running
-   * statistics of both sides) are averaged over the replicas, so every replica applies the same
-   * update and stays identical. Returns batch-mean losses (local: weighted by each share's images
-   * with a local loss) and the top-1 of the whole batch.
-   */
-  stepReplica(b: ReplicaBatch, comm: ReplicaComm, opt: SgdMomentum, lr: number): MocoStepResult {
-    const o = this.options;
-    const h = b.xq.shape[0];
-    const N = h * b.world;
-    if (b.inv.length !== N) throw new Error(`Moco.stepReplica: permutation of ${b.inv.length} for ${b.world} × ${h} images`);
-    this.query.train(true);
-    this.key.train(true);
-    this.momentumUpdate();
-    const plan = o.local.enabled ? planLocal(b.geometry, this.featureSize[0], this.featureSize[1], o.local.grid, o.local.minOverlap) : null;
-    const V = plan ? plan.valid.length : 0;
-    let kAll!: tf.Tensor2D;
-    let kOwn!: tf.Tensor2D;
-    let kLocalT: tf.Tensor2D | null = null;
-    tf.tidy(() => {
-      const out = this.key.encoder.forward(b.xk);
-      const C = out.pooled.shape[1];
-      const stage = o.local.enabled ? out.stages[o.local.stage - 1] : null;
-      const packed = stage ? tf.concat([out.pooled, tf.reshape(stage, [h, -1])], 1) : out.pooled;
-      const all = comm.gather(packed) as tf.Tensor2D; // rank order = permuted batch order
-      const ordered = tf.gather(all, tf.tensor1d(b.inv, 'int32')) as tf.Tensor2D; // row i = image i
-      const pooledAll = stage ? tf.slice(ordered, [0, 0], [N, C]) : ordered;
-      kAll = tf.keep(l2Normalize(this.key.projector.forward(pooledAll as tf.Tensor2D)));
-      kOwn = tf.keep(tf.slice(kAll, [b.rank * h, 0], [h, -1]));
-      if (plan && V > 0 && stage && this.key.localProjector) {
-        const own = tf.reshape(tf.slice(ordered, [b.rank * h, C], [h, -1]), stage.shape) as tf.Tensor4D;
-        const pooledK = poolRegions(own, plan.valid, plan.weightsK!);
-        kLocalT = tf.keep(tf.transpose(l2Normalize(this.key.localProjector.forward(pooledK))) as tf.Tensor2D);
-      }
-    });
-    const params = this.trainableParams();
-    const { value, grads, gScalar, lScalar, logits } = this.queryLossAndGrads(params, b.xq, kOwn, plan, V, kLocalT);
-    // A share where every pair was skipped has no local-projector gradient: zeros (the mean stays right).
-    const gradList = params.map((p) => grads[p.variable.name] ?? tf.zerosLike(p.variable));
-    const total = value.dataSync()[0];
-    const global = (gScalar as tf.Scalar | null)?.dataSync()[0] ?? Number.NaN;
-    const local = (lScalar as tf.Scalar | null)?.dataSync()[0] ?? Number.NaN;
-    const top1 = logits ? top1Class0(logits) : Number.NaN;
-    const skipped = plan ? plan.skipped : 0;
-    // Every replica learns every replica's numbers, so all take the same decision.
-    const statsT = tf.tensor2d([[total, global, Number.isNaN(local) ? 0 : local, top1, V, skipped, Number.isFinite(total) ? 1 : 0, 0]], [1, 8]);
-    const gathered = comm.gather(statsT);
-    const st = gathered.dataSync() as Float32Array;
-    tf.dispose([statsT, gathered]);
-    let gSum = 0, tSum = 0, lSum = 0, vSum = 0, skSum = 0;
-    let allFinite = true;
-    for (let r = 0; r < b.world; r++) {
-      const row = st.subarray(r * 8, r * 8 + 8);
-      gSum += row[1];
-      lSum += row[2] * row[4];
-      tSum += row[3];
-      vSum += row[4];
-      skSum += row[5];
-      if (row[6] !== 1) allFinite = false;
-    }
-    if (allFinite) {
-      const avg = comm.meanGrads(gradList);
-      opt.apply(avg, lr);
-      tf.dispose(avg);
-      this.queue.enqueue(kAll);
-      const bufs = [...this.query.store.list('buffer'), ...this.key.store.list('buffer')].map((e) => e.variable);
-      const bavg = comm.meanBuffers(bufs);
-      bufs.forEach((v, i) => v.assign(bavg[i]));
-      tf.dispose(bavg);
-    }
-    tf.dispose([value, ...gradList, kAll, kOwn, ...(kLocalT ? [kLocalT] : []), ...(gScalar ? [gScalar] : []), ...(lScalar ? [lScalar] : []), ...(logits ? [logits] : [])]);
-    if (plan) disposePlan(plan);
-    const gMean = gSum / b.world;
-    const lMean = vSum > 0 ? lSum / vSum : Number.NaN;
-    const totalMean = allFinite ? gMean + (Number.isNaN(lMean) ? 0 : o.local.weight * lMean) : Number.NaN;
-    return { total: totalMean, global: gMean, local: lMean, top1: tSum / b.world, localSkipped: skSum };
-  }
-
   dispose(): void {
     this.query.dispose();
     this.key.dispose();
     this.queue.dispose();
   }
-}
-
-/** This replica's share of a data-parallel batch (see {@link Moco.stepReplica}). */
-export interface ReplicaBatch {
-  rank: number;
-  world: number;
-  /** Queries of images [rank·h, (rank+1)·h). */
-  xq: tf.Tensor4D;
-  /** Key views of images perm[rank·h .. (rank+1)·h). */
-  xk: tf.Tensor4D;
-  /** Geometry (query view, key view) of this replica's own images [rank·h, (rank+1)·h). */
-  geometry: Array<[ViewGeometry, ViewGeometry]>;
-  /** Inverse of the batch permutation: inv[perm[j]] = j. */
-  inv: number[];
-}
-
-/** Collective operations between replicas (train/parallel.ts implements them over SharedArrayBuffers). */
-export interface ReplicaComm {
-  /** Concatenation along axis 0 of every replica's tensor (same shape everywhere), in rank order. */
-  gather(t: tf.Tensor): tf.Tensor;
-  /** Element-wise mean over replicas of the trainable parameters' gradients (new tensors). */
-  meanGrads(ts: tf.Tensor[]): tf.Tensor[];
-  /** Element-wise mean over replicas of the buffers of both sides (new tensors). */
-  meanBuffers(ts: tf.Tensor[]): tf.Tensor[];
 }

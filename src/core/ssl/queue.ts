@@ -28,7 +28,9 @@ export class KeyQueue {
       const inv = 1 / Math.sqrt(s || 1);
       for (let r = 0; r < dim; r++) v[r * size + c] *= inv;
     }
-    this.keys = tf.variable(tf.tensor2d(v, [dim, size]), false);
+    const init = tf.tensor2d(v, [dim, size]);
+    this.keys = tf.variable(init, false);
+    init.dispose(); // the variable holds its own reference to the data
   }
 
   /** Writes keys [N, D] at the pointer (wrapping around the end) and advances the pointer. */

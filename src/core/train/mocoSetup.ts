@@ -1,4 +1,4 @@
-/** The MoCo options of a config, and the weight check of the NaN/Inf guard (shared by the single-worker loop and the data-parallel replicas). */
+/** The MoCo options of a config, and the weight check of the NaN/Inf guard (used by every replica and the wasm heap check). */
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../config/types';
 import type { ResNetConfig } from '../models/resnet';

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ViewGeometry } from '../../../src/core/data/augment';
 import { diagonalCrossEntropy, infoNce, top1Class0 } from '../../../src/core/ssl/infoNCE';
 import { localInfoNce } from '../../../src/core/ssl/localLoss';
+import { SOLO } from '../../../src/core/ssl/comm';
 import { Moco } from '../../../src/core/ssl/moco';
 import { KeyQueue } from '../../../src/core/ssl/queue';
 import { regionPair } from '../../../src/core/ssl/regions';
@@ -44,7 +45,9 @@ test('local InfoNCE: same-image mask equals a per-image cross-entropy', async ()
 
 test('queue: random unit init, enqueue writes at the pointer and wraps around the end', async () => {
   await useCpu();
+  const tensorsBefore = tf.memory().numTensors;
   const q = new KeyQueue(6, 2, new Rng(1));
+  assert.equal(tf.memory().numTensors, tensorsBefore + 1, 'the queue holds one tensor, its variable');
   const init = q.keys.arraySync() as number[][];
   for (let c = 0; c < 6; c++) assert.ok(Math.abs(Math.hypot(init[0][c], init[1][c]) - 1) < 1e-5);
   const k1 = tf.tensor2d([[1, 1], [2, 2], [3, 3], [4, 4]]);
@@ -58,6 +61,7 @@ test('queue: random unit init, enqueue writes at the pointer and wraps around th
   assert.throws(() => new KeyQueue(10, 2, new Rng(1), 4), /multiple of the batch size 4/);
   q.dispose();
   tf.dispose([k1, k2]);
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'nothing left after dispose');
 });
 
 test('momentum update: key ← m·key + (1−m)·query for parameters, running statistics copied', async () => {
@@ -145,7 +149,7 @@ test('local loss: its gradient reaches the encoder (the step with λ > 0 moves t
     const m = new Moco(tinyMoco({}, { weight }), new Rng(11));
     const opt = new SgdMomentum(m.trainableParams(), 0.9, 0);
     const b = fakeBatch(new Rng(12), 4);
-    const r = m.step(b, opt, 0.1);
+    const r = m.step(b, SOLO, opt, 0.1);
     const w = m.query.store.get('encoder.layer1.0.conv1.weight').dataSync().slice();
     tf.dispose([b.xq, b.xk]);
     m.dispose();
@@ -171,7 +175,7 @@ test('MoCo step: tensor count stable across steps; enqueue advances the pointer'
   const counts: number[] = [];
   for (let s = 0; s < 3; s++) {
     const b = fakeBatch(rng, 4);
-    const r = m.step(b, opt, 0.05);
+    const r = m.step(b, SOLO, opt, 0.05);
     assert.ok(Number.isFinite(r.total));
     tf.dispose([b.xq, b.xk]);
     counts.push(tf.memory().numTensors);
@@ -179,6 +183,52 @@ test('MoCo step: tensor count stable across steps; enqueue advances the pointer'
   assert.equal(counts[1], counts[0]);
   assert.equal(counts[2], counts[0]);
   assert.equal(m.queue.ptr, 12);
+  m.dispose();
+  opt.dispose();
+});
+
+test('MoCo step: key views handed in permuted order with the inverse permutation give the batch-order keys (whole-batch key BN)', async () => {
+  await useCpu();
+  const opts = tinyMoco({ shuffleBn: 'none' });
+  const a = new Moco(opts, new Rng(5));
+  const b = new Moco(opts, new Rng(5));
+  const oa = new SgdMomentum(a.trainableParams(), 0.9, 1e-4);
+  const ob = new SgdMomentum(b.trainableParams(), 0.9, 1e-4);
+  const batch = fakeBatch(new Rng(6), 4);
+  const perm = [2, 0, 3, 1];
+  const inv = [1, 3, 0, 2];
+  const xkPerm = tf.gather(batch.xk, tf.tensor1d(perm, 'int32')) as tf.Tensor4D;
+  const ra = a.step(batch, SOLO, oa, 0.05);
+  const rb = b.step({ ...batch, xk: xkPerm, inv }, SOLO, ob, 0.05);
+  assert.ok(Math.abs(ra.total - rb.total) < 1e-4, `${ra.total} vs ${rb.total}`);
+  assert.ok(Math.abs(ra.local - rb.local) < 1e-4, `${ra.local} vs ${rb.local}`);
+  const qa = a.queue.keys.dataSync(), qb = b.queue.keys.dataSync();
+  let d = 0;
+  for (let i = 0; i < qa.length; i++) d = Math.max(d, Math.abs(qa[i] - qb[i]));
+  assert.ok(d < 1e-4, `queue differs by ${d} (keys must be enqueued in batch order)`);
+  const pa = a.trainableParams(), pb = b.trainableParams();
+  for (let i = 0; i < pa.length; i++) {
+    const x = pa[i].variable.dataSync(), y = pb[i].variable.dataSync();
+    for (let j = 0; j < x.length; j++) assert.ok(Math.abs(x[j] - y[j]) < 1e-4, pa[i].name);
+  }
+  assert.throws(() => b.step({ ...batch, inv: [0, 1] }, SOLO, ob, 0.05), /key permutation of 2 for 1 × 4 images/);
+  tf.dispose([batch.xq, batch.xk, xkPerm]);
+  a.dispose(); b.dispose(); oa.dispose(); ob.dispose();
+});
+
+test('MoCo step: a batch where every local pair is skipped still updates (zero local-projector gradient), reporting local NaN', async () => {
+  await useCpu();
+  const m = new Moco(tinyMoco({}, { minOverlap: 0.999 }), new Rng(2));
+  const opt = new SgdMomentum(m.trainableParams(), 0.9, 0);
+  const b = fakeBatch(new Rng(3), 4);
+  const before = m.query.store.get('encoder.layer1.0.conv1.weight').dataSync().slice();
+  const r = m.step(b, SOLO, opt, 0.05);
+  assert.ok(Number.isNaN(r.local));
+  assert.equal(r.localSkipped, 4);
+  assert.ok(Number.isFinite(r.total) && r.total === r.global, `${r.total} vs ${r.global}`);
+  const after = m.query.store.get('encoder.layer1.0.conv1.weight').dataSync();
+  assert.ok(after.some((v, i) => v !== before[i]), 'the encoder moved');
+  tf.dispose([b.xq, b.xk]);
   m.dispose();
   opt.dispose();
 });

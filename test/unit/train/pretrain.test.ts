@@ -123,3 +123,11 @@ test('wasm: a batch past the 4 GiB heap cap is refused before training, naming a
     await cpu();
   }
 });
+
+test('pretrain: a completed single-process run leaves no tensor behind', async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  const before = tf.memory().numTensors;
+  await pretrain(tinyConfig((c) => { c.pretrain.epochs = 1; }), { writer: TestWriter.temp(), configHash: 'h' });
+  assert.equal(tf.memory().numTensors, before);
+});

@@ -136,9 +136,16 @@ export class AllGather {
   }
 }
 
+/** A worker's reply: anything with a `type`; `{ type: 'error', message }` fails the pool. */
 export interface WorkerReply {
   type: string;
   [key: string]: unknown;
+}
+
+/** The reply a pool reports for a failed worker. */
+export interface WorkerErrorReply {
+  type: 'error';
+  message: string;
 }
 
 export interface WorkerPoolOptions {
@@ -149,14 +156,15 @@ export interface WorkerPoolOptions {
 }
 
 /**
- * Main-thread side: a set of workers driven in lock-step by request/reply messages. A worker that
- * throws, exits or (with a timeout) does not answer fails every pending and later request with its
- * message, and `onFailure` is called at once (e.g. to abort the other replicas' barriers).
+ * Main-thread side: a set of workers driven in lock-step by request/reply messages (`Cmd` sent,
+ * `Reply` received). A worker that throws, exits or (with a timeout) does not answer fails every
+ * pending and later request with its message, and `onFailure` is called at once (e.g. to abort the
+ * other replicas' barriers).
  */
-export class WorkerPool {
+export class WorkerPool<Cmd = unknown, Reply extends { type: string } = WorkerReply> {
   private readonly workers: Worker[] = [];
-  private readonly pending: ((r: WorkerReply) => void)[][] = [];
-  private readonly inbox: WorkerReply[][] = [];
+  private readonly pending: ((r: Reply | WorkerErrorReply) => void)[][] = [];
+  private readonly inbox: (Reply | WorkerErrorReply)[][] = [];
   private failure: Error | null = null;
   private terminating = false;
 
@@ -166,8 +174,8 @@ export class WorkerPool {
       const w = new Worker(script, { workerData: workerData(r), eval: opts.eval ?? false });
       this.pending.push([]);
       this.inbox.push([]);
-      w.on('message', (m: WorkerReply) => {
-        if (m.type === 'error') this.fail(r, String(m.message), false);
+      w.on('message', (m: Reply | WorkerErrorReply) => {
+        if (isError(m)) this.fail(r, String(m.message), false);
         const q = this.pending[r].shift();
         if (q) q(m);
         else this.inbox[r].push(m);
@@ -192,10 +200,10 @@ export class WorkerPool {
     return this.workers.length;
   }
 
-  private async collect(ranks: number[], send: (rank: number) => void, timeoutMs: number | undefined, what: string): Promise<WorkerReply[]> {
+  private async collect(ranks: number[], send: (rank: number) => void, timeoutMs: number | undefined, what: string): Promise<Reply[]> {
     if (this.failure) throw this.failure;
     let timer: NodeJS.Timeout | undefined;
-    const all = Promise.all(ranks.map((r) => new Promise<WorkerReply>((resolve) => {
+    const all = Promise.all(ranks.map((r) => new Promise<Reply | WorkerErrorReply>((resolve) => {
       const m = send === NO_SEND ? this.inbox[r].shift() : undefined;
       if (m) return resolve(m);
       this.pending[r].push(resolve);
@@ -211,30 +219,30 @@ export class WorkerPool {
         }, timeoutMs);
       }),
     ]).finally(() => clearTimeout(timer));
-    const i = replies.findIndex((x) => x.type === 'error');
+    const i = replies.findIndex(isError);
     // The first failure is the cause (the others' replies are then 'aborted').
-    if (i >= 0) throw this.failure ?? new Error(`data-parallel worker ${ranks[i]} failed: ${String(replies[i].message)}`);
-    return replies;
+    if (i >= 0) throw this.failure ?? new Error(`data-parallel worker ${ranks[i]} failed: ${String((replies[i] as WorkerErrorReply).message)}`);
+    return replies as Reply[];
   }
 
   /** The next message of every worker, without sending anything (e.g. their 'ready'). */
-  async receive(timeoutMs?: number): Promise<WorkerReply[]> {
+  async receive(timeoutMs?: number): Promise<Reply[]> {
     return this.collect(this.workers.map((_, r) => r), NO_SEND, timeoutMs, 'start');
   }
 
   /** Sends the message to every worker and resolves with their replies (rejects on an error reply). */
-  async request(msg: unknown, timeoutMs?: number): Promise<WorkerReply[]> {
+  async request(msg: Cmd, timeoutMs?: number): Promise<Reply[]> {
     return this.collect(this.workers.map((_, r) => r), (r) => this.workers[r].postMessage(msg), timeoutMs, describe(msg));
   }
 
   /** Sends each worker its own message (with its transfer list) and resolves with their replies. */
-  async requestEach(msgs: unknown[], transfer: TransferListItem[][] = [], timeoutMs?: number): Promise<WorkerReply[]> {
+  async requestEach(msgs: Cmd[], transfer: TransferListItem[][] = [], timeoutMs?: number): Promise<Reply[]> {
     if (msgs.length !== this.workers.length) throw new Error(`WorkerPool.requestEach: ${msgs.length} messages for ${this.workers.length} workers`);
     return this.collect(this.workers.map((_, r) => r), (r) => this.workers[r].postMessage(msgs[r], (transfer[r] ?? []) as never), timeoutMs, describe(msgs[0]));
   }
 
   /** Sends the message to one worker and resolves with its reply. */
-  async requestOne(rank: number, msg: unknown, timeoutMs?: number): Promise<WorkerReply> {
+  async requestOne(rank: number, msg: Cmd, timeoutMs?: number): Promise<Reply> {
     return (await this.collect([rank], (r) => this.workers[r].postMessage(msg), timeoutMs, describe(msg)))[0];
   }
 
@@ -245,6 +253,10 @@ export class WorkerPool {
 }
 
 const NO_SEND = (): void => undefined;
+
+function isError(m: { type: string }): m is WorkerErrorReply {
+  return m.type === 'error';
+}
 
 function describe(msg: unknown): string {
   const cmd = (msg as { cmd?: unknown } | null)?.cmd;

@@ -8,7 +8,7 @@ import { generatePhantomCase } from '../../../src/core/data/phantom/generate';
 import { caseToSlices, splitByCase } from '../../../src/core/data/preprocess';
 import { DataConfigError, intensityPreset, loadPretrainData } from '../../../src/core/train/data';
 import { Rng } from '../../../src/core/util/rng';
-import { tinyConfig } from '../train/helpers';
+import { tinyConfig } from './helpers';
 
 // Pretraining's phantom data goes through the streaming dataset (cases generated on demand into an LRU
 // of prepared slices). Its slices must equal, number for number and in the same order, the

@@ -1,4 +1,4 @@
-// Data-parallel pretraining (train/parallel.ts): 2 worker_threads replicas on the cpu backend with
+// Data-parallel pretraining (train/workerReplicas.ts): 2 worker_threads replicas on the cpu backend with
 // the tiny config. What is equal and what is not, versus one worker:
 //  - equal: the run's generator stream (initialisation, epoch orders, views, key-BN permutations),
 //    hence the RNG state in every checkpoint; the replicas among themselves (bit-exact checksum);
@@ -11,64 +11,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { pretrain } from '../../../src/core/train/pretrain';
-import { ParallelReplicas, resolveWorkers } from '../../../src/core/train/parallel';
-import { loadPretrainData, makeBatch, makeViews, viewAugment } from '../../../src/core/train/data';
-import { Moco, type ReplicaComm } from '../../../src/core/ssl/moco';
-import { mocoOptions } from '../../../src/core/train/mocoSetup';
-import { SgdMomentum } from '../../../src/core/train/optimizer';
+import { expectReplies, WorkerReplicas } from '../../../src/core/train/workerReplicas';
+import { REPLY_TYPE } from '../../../src/protocol/replicas';
+import { loadPretrainData, makeViews, viewAugment } from '../../../src/core/train/data';
 import { Rng } from '../../../src/core/util/rng';
 import { TestWriter, tinyConfig } from './helpers';
 
 async function cpu() { await tf.setBackend('cpu'); await tf.ready(); }
-
-test('resolveWorkers: auto = min(2, cores) on wasm only; explicit counts must divide the batch', () => {
-  const c = tinyConfig((c) => { c.pretrain.workers = 'auto'; });
-  assert.equal(resolveWorkers(c, 'wasm', 2).workers, 2);
-  assert.equal(resolveWorkers(c, 'wasm', 8).workers, 2);
-  assert.equal(resolveWorkers(c, 'wasm', 1).workers, 1);
-  assert.equal(resolveWorkers(c, 'cpu', 2).workers, 1);
-  assert.equal(resolveWorkers(c, 'tensorflow', 2).workers, 1);
-  assert.equal(resolveWorkers(tinyConfig((c) => { c.pretrain.workers = 2; }), 'cpu', 2).workers, 2);
-  assert.throws(() => resolveWorkers(tinyConfig((c) => { c.pretrain.workers = 3; }), 'cpu', 2), /does not split into 3/);
-  assert.equal(resolveWorkers(tinyConfig((c) => { c.pretrain.workers = 'auto'; c.pretrain.batchSize = 5; }), 'wasm', 2).workers, 1);
-});
-
-test('stepReplica with one replica (keys permuted and un-permuted) ≈ Moco.step with whole-batch key BN', async () => {
-  await cpu();
-  const c = tinyConfig((c) => { c.ssl.shuffleBn = 'none'; });
-  const data = loadPretrainData(c);
-  const aug = viewAugment(c);
-  const a = new Moco(mocoOptions(c), new Rng(c.seed));
-  const b = new Moco(mocoOptions(c), new Rng(c.seed));
-  const oa = new SgdMomentum(a.trainableParams(), 0.9, 1e-4);
-  const ob = new SgdMomentum(b.trainableParams(), 0.9, 1e-4);
-  const slices = await data.train.read([0, 1, 2, 3]);
-  const batch = makeBatch(slices, aug, new Rng(3));
-  const v = makeViews(slices, aug, new Rng(3));
-  const perm = [2, 0, 3, 1];
-  const inv = [1, 3, 0, 2];
-  const px = v.height * v.width;
-  const kPerm = new Float32Array(v.k.length);
-  perm.forEach((p, j) => kPerm.set(v.k.subarray(p * px, (p + 1) * px), j * px));
-  const xq = tf.tensor4d(v.q, [4, v.height, v.width, 1]);
-  const xk = tf.tensor4d(kPerm, [4, v.height, v.width, 1]);
-  const comm: ReplicaComm = { gather: (t) => t.clone(), meanGrads: (ts) => ts.map((t) => t.clone()), meanBuffers: (ts) => ts.map((t) => t.clone()) };
-  const ra = a.step(batch, oa, 0.05);
-  const rb = b.stepReplica({ rank: 0, world: 1, xq, xk, geometry: v.geometry, inv }, comm, ob, 0.05);
-  assert.ok(Math.abs(ra.total - rb.total) < 1e-4, `${ra.total} vs ${rb.total}`);
-  assert.ok(Math.abs(ra.local - rb.local) < 1e-4, `${ra.local} vs ${rb.local}`);
-  const qa = a.queue.keys.dataSync(), qb = b.queue.keys.dataSync();
-  let d = 0;
-  for (let i = 0; i < qa.length; i++) d = Math.max(d, Math.abs(qa[i] - qb[i]));
-  assert.ok(d < 1e-4, `queue differs by ${d} (keys must be enqueued in batch order)`);
-  const pa = a.trainableParams(), pb = b.trainableParams();
-  for (let i = 0; i < pa.length; i++) {
-    const x = pa[i].variable.dataSync(), y = pb[i].variable.dataSync();
-    for (let j = 0; j < x.length; j++) assert.ok(Math.abs(x[j] - y[j]) < 1e-4, pa[i].name);
-  }
-  tf.dispose([batch.xq, batch.xk, xq, xk]);
-  a.dispose(); b.dispose(); oa.dispose(); ob.dispose();
-});
 
 let oneWorker: Array<[number, number]> = [];
 let twoWorkers: Array<[number, number]> = [];
@@ -125,7 +74,7 @@ test('2 workers: replicas stay bit-identical (checksum) over steps', async () =>
   await cpu();
   const c = tinyConfig((c) => { c.pretrain.workers = 2; });
   const data = loadPretrainData(c);
-  const par = await ParallelReplicas.start(c, 2, 'cpu', []);
+  const par = await WorkerReplicas.start(c, 2, 'cpu', []);
   try {
     const rng = new Rng(9);
     for (let s = 0; s < 3; s++) {
@@ -152,3 +101,10 @@ for (const kind of ['throw', 'exit'] as const) {
     assert.equal(w.run.status, 'failed');
   });
 }
+
+test('replica protocol: every command names its reply; a reply of another type is refused with the command and both types', () => {
+  assert.deepEqual(Object.keys(REPLY_TYPE).sort(), ['checkpoint', 'checksum', 'diagnose', 'init', 'load', 'step', 'stop']);
+  assert.deepEqual(expectReplies('checksum', [{ type: 'checksum', value: 'a' }, { type: 'checksum', value: 'a' }]).map((r) => r.value), ['a', 'a']);
+  assert.throws(() => expectReplies('checkpoint', [{ type: 'ok' }]), /'ok' in answer to 'checkpoint' \(expected 'checkpoint'\)/);
+  assert.throws(() => expectReplies('load', [{ type: 'ok' }, { type: 'checksum', value: 'x' }]), /'checksum' in answer to 'load'/);
+});
