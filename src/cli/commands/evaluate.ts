@@ -22,7 +22,7 @@ import { loadSegmentationData } from '../../core/eval/data';
 import { finetuneEvaluation } from '../../core/eval/finetune';
 import { linearEvaluation } from '../../core/eval/linear';
 import { loadPretrainedEncoder, type EvalMetrics } from '../../core/eval/segment';
-import { CONFIG_YAML, createRun, readRun, runLiveness, type EvaluationSource, type FolderRunWriter, type RunJson } from '../../core/runs';
+import { CONFIG_YAML, RUN_RESERVE_BYTES, createRun, readRun, runLiveness, type EvaluationSource, type FolderRunWriter, type RunJson } from '../../core/runs';
 import { latestCheckpoint } from '../../core/train/checkpoint';
 import { DataConfigError } from '../../core/train/data';
 import { DiskFullError } from '../../core/runs/diskFull';
@@ -116,7 +116,7 @@ export async function evaluateCommand(args: EvaluateArgs, out: Out, err: Out): P
   const source: EvaluationSource = { runId: src.id, dir: srcDir, checkpoint };
   let writer: FolderRunWriter;
   try {
-    writer = createRun(runsDir, config, args.mode, { onEvent, backend, configPath: configFile, diskNeedBytes: pre.needBytes });
+    writer = createRun(runsDir, config, args.mode, { onEvent, backend, configPath: configFile, diskNeedBytes: pre.needBytes, reserveBytes: RUN_RESERVE_BYTES });
     // run.json names the evaluated run (an extra field; readers that do not know it ignore it).
     const fields = { stage: args.mode, source };
     writer.update(fields);

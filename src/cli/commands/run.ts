@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, configHash, formatProblem, loadConfig } from '../../core/config';
 import type { ExperimentConfig } from '../../core/config/types';
-import { CONFIG_YAML, createRun, FolderRunWriter, readRun, reopenRun } from '../../core/runs';
+import { CONFIG_YAML, createRun, FolderRunWriter, readRun, reopenRun, RUN_RESERVE_BYTES } from '../../core/runs';
 import type { RunWriter } from '../../core/runs/types';
 import { DiskFullError, isNoSpace } from '../../core/runs/diskFull';
 import { cleanPartialCheckpoints, findCheckpoint, brokenCheckpointWarning, pruneCheckpoints } from '../../core/train/checkpointIntegrity';
@@ -124,9 +124,9 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
         return EXIT.ok;
       }
       await cleanPartialCheckpoints(dir); // a crash or a full disk may have left a half-written one
-      writer = reopenRun(dir, { onEvent, backend, diskNeedBytes: pre.needBytes }); // cancelled | failed (or killed) → running, with a status event
+      writer = reopenRun(dir, { onEvent, backend, diskNeedBytes: pre.needBytes, reserveBytes: RUN_RESERVE_BYTES }); // cancelled | failed (or killed) → running, with a status event
     } else {
-      writer = createRun(runsDir, config, 'pretrain', { onEvent, backend, configPath: args.config, diskNeedBytes: pre.needBytes });
+      writer = createRun(runsDir, config, 'pretrain', { onEvent, backend, configPath: args.config, diskNeedBytes: pre.needBytes, reserveBytes: RUN_RESERVE_BYTES });
     }
   } catch (e) {
     err(`medssl run: ${runFolderError(e, args.resume ? path.resolve(args.resume) : path.resolve(runsDir), args.resume ? 'reopen' : 'create')}`);

@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, formatProblem, loadConfig } from '../../core/config';
 import type { ExperimentConfig } from '../../core/config/types';
-import { CONFIG_YAML, eventToJsonLine, isTerminal, readRun, RunReadError, type RunEvent } from '../../core/runs';
+import { CONFIG_YAML, RUN_RESERVE_BYTES, eventToJsonLine, isTerminal, readRun, RunReadError, type RunEvent } from '../../core/runs';
 import { checkVariants, variantOverrides } from '../../core/eval/variants';
 import {
   createQueuedRuns,
@@ -247,7 +247,7 @@ async function startTask(dir: string, jobId: string | undefined, out: Out, err: 
   }
   const backend = await backendForJob(config, 'medssl task', err);
   if (!backend) return EXIT.failed;
-  const writer = startQueuedRun(dir, { backend, clusterJobId: jobId, onEvent: (e: RunEvent) => e.type === 'status' && out(eventToJsonLine(e)) });
+  const writer = startQueuedRun(dir, { backend, clusterJobId: jobId, reserveBytes: RUN_RESERVE_BYTES, onEvent: (e: RunEvent) => e.type === 'status' && out(eventToJsonLine(e)) });
   out(writer.dir);
   return trainInFolder(config, writer, { resume: false, json: false, who: 'medssl task' }, out, err);
 }

@@ -28,7 +28,8 @@ export const EVENTS_JSONL = 'events.jsonl';
  * run ends. Its name starts with the temp prefix, so listings skip it.
  */
 export const RESERVE_FILE = `${TEMP_PREFIX}reserve`;
-const DEFAULT_RESERVE_BYTES = 256 * 1024;
+/** The reserve the CLI's runs hold (library callers and tests hold none unless they ask). */
+export const RUN_RESERVE_BYTES = 256 * 1024;
 
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
 export const isTerminal = (s: RunStatus): boolean => TERMINAL_STATUSES.includes(s);
@@ -79,7 +80,7 @@ export interface CreateRunOptions {
   markFailedOnExit?: boolean;
   /** What the run still needs on disk (checkpoints, overlays), named in "disk full: …, need ~N MB". */
   diskNeedBytes?: number;
-  /** Size of the reserve file (default 256 KiB; 0: none). */
+  /** Size of the reserve file (default 0: none; the CLI's runs use RUN_RESERVE_BYTES). */
   reserveBytes?: number;
 }
 
@@ -104,7 +105,7 @@ export function createRun(runsDir: string, config: ExperimentConfig, stage: RunS
   }
   try {
     checkWriteFault('run-folder', tmpDir);
-    const reserve = opts.reserveBytes ?? DEFAULT_RESERVE_BYTES;
+    const reserve = opts.reserveBytes ?? 0;
     if (reserve > 0) fs.writeFileSync(path.join(tmpDir, RESERVE_FILE), Buffer.alloc(reserve));
     const header = [
       `Resolved config of this run (every default filled in)${opts.configPath ? `, from ${opts.configPath}` : ''}.`,
@@ -288,7 +289,7 @@ export class FolderRunWriter implements RunWriter {
   }
 
   private ensureReserve(): void {
-    const bytes = this.opts.reserveBytes ?? DEFAULT_RESERVE_BYTES;
+    const bytes = this.opts.reserveBytes ?? 0;
     const file = path.join(this.dir, RESERVE_FILE);
     if (bytes <= 0 || fs.existsSync(file)) return;
     try {
