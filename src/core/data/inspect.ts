@@ -75,7 +75,7 @@ export async function inspectDataset(root: string, opts: InspectOptions = {}): P
     const report = layout.kind === 'dicom' ? await inspectDicomCase(c.id, c.images, add, rel) : layout.unit === 'volume' ? await inspectVolumeCase(c.id, c.images[0], c.labels?.[0], add, rel) : await inspectSliceCase(c.id, c.images, c.labels, add, rel);
     if (report) {
       if (report.labelValues && declared) {
-        const unexpected = report.labelValues.filter((v) => !declared.has(v));
+        const unexpected = report.labelValues.filter((v) => v >= 0 && !declared.has(v)); // negatives are reported on their own
         if (unexpected.length > 0) add(c.labels?.[0], `unexpected label values [${unexpected.join(', ')}]; the dataset declares ${[...declared].sort((a, b) => a - b).join(', ')}`);
       }
       report.ok = problems.length === before;

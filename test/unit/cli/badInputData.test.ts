@@ -102,7 +102,7 @@ test('run: Inf voxels, a zero and a negative pixdim, an sform with a zero column
     v0.data[3] = Infinity;
     fs.writeFileSync(img(0), encodeNifti(v0));
     const patch = (i: number, edit: (dv: DataView) => void) => {
-      const bytes = new Uint8Array(encodeNifti(v0));
+      const bytes = new Uint8Array(encodeNifti(v0, { gzip: false })); // a plain .nii body (the reader takes either)
       edit(new DataView(bytes.buffer));
       fs.writeFileSync(img(i), bytes);
     };
