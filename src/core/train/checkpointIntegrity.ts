@@ -139,18 +139,22 @@ export function brokenCheckpointWarning(b: BrokenCheckpoint, using: string | nul
   return `checkpoint ${b.dir} is broken (${b.reason}); ${using ? `using the newest complete one, ${using}` : 'no complete checkpoint is left'}`;
 }
 
-/** Deletes all but the newest `keep` complete checkpoints (complete: its manifest was written). */
+/**
+ * Deletes all but the newest `keep` complete checkpoints. The newest was just written (its manifest is
+ * there); older ones are verified, so a corrupt one never counts as one of the two kept.
+ */
 export async function pruneCheckpoints(runDir: string, keep = KEEP_CHECKPOINTS): Promise<string[]> {
   if (keep <= 0) return [];
   const root = path.join(runDir, CHECKPOINTS_DIR);
   const names = await checkpointNames(runDir);
   const kept: string[] = [];
   const removed: string[] = [];
-  for (const n of names) {
+  for (const [i, n] of names.entries()) {
     const dir = path.join(root, n);
     if (kept.length < keep) {
-      if (await exists(path.join(dir, CHECKPOINT_MANIFEST))) kept.push(n);
-      continue; // a newer broken one stays until a resume has reported it
+      const complete = i === 0 ? await exists(path.join(dir, CHECKPOINT_MANIFEST)) : (await verifyCheckpoint(dir)) === null;
+      if (complete) kept.push(n);
+      continue; // a broken one among the newest stays until a resume has reported it
     }
     await fs.rm(dir, { recursive: true, force: true });
     removed.push(dir);
