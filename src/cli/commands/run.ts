@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, configHash, formatProblem, loadConfig } from '../../core/config';
 import type { ExperimentConfig } from '../../core/config/types';
-import { CONFIG_YAML, createRun, FolderRunWriter, readRun, reopenRun, RUN_RESERVE_BYTES } from '../../core/runs';
+import { CONFIG_YAML, createRun, FolderRunWriter, readRun, reopenRun, RUN_RESERVE_BYTES, runLiveness } from '../../core/runs';
 import type { RunWriter } from '../../core/runs/types';
 import { DiskFullError, isNoSpace } from '../../core/runs/diskFull';
 import { cleanPartialCheckpoints, findCheckpoint, brokenCheckpointWarning, pruneCheckpoints } from '../../core/train/checkpointIntegrity';
@@ -123,7 +123,9 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
         out(args.json ? JSON.stringify({ type: 'run', id: prev.id, dir, status: 'completed', message: 'nothing to resume' }) : `${dir}: run already completed; nothing to resume`);
         return EXIT.ok;
       }
-      await cleanPartialCheckpoints(dir); // a crash or a full disk may have left a half-written one
+      // What a crash or a full disk half-wrote goes first (it may be what keeps the disk full), unless
+      // the run is still alive in another process (then reopenRun refuses it below).
+      if (prev.status !== 'running' || runLiveness(prev) === 'dead') await cleanPartialCheckpoints(dir);
       writer = reopenRun(dir, { onEvent, backend, diskNeedBytes: pre.needBytes, reserveBytes: RUN_RESERVE_BYTES }); // cancelled | failed (or killed) → running, with a status event
     } else {
       writer = createRun(runsDir, config, 'pretrain', { onEvent, backend, configPath: args.config, diskNeedBytes: pre.needBytes, reserveBytes: RUN_RESERVE_BYTES });
