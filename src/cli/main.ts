@@ -42,10 +42,15 @@ Usage:
                                       evaluation of both, the comparison table and an HTML report (minutes)
   medssl report <runDir>... [--json] [--html FILE]
                                       summary table of runs (linear Dice, fine-tune Dice, effective rank)
-  medssl validate <config> [--set k=v] exit 0, or 2 with every problem as file:line:col: message
+  medssl validate <config> [--set k=v] [--no-data]
+                                      exit 0, or 2 with every problem as file:line:col: message; the data
+                                      the config points at is checked as run would (--no-data: not)
   medssl inspect <path> [--json]      what a dataset folder holds (layout, cases, shape, spacing, orientation, HU range,
                                       labels) and every problem at once; exit 2 when there are problems
   medssl help                         this text
+
+Exit codes (every command): 0 success; 1 a run failed while running (reason in its run.json);
+2 bad input or usage (config, data, paths, permissions, disk space before the start); 130 interrupted.
 `;
 
 type Out = (s: string) => void;
@@ -157,9 +162,9 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         return await reportCommand({ runDirs: positionals, json: values.json ?? false, html: values.html }, out, err);
       }
       case 'validate': {
-        const { values, positionals } = parseArgs({ args: rest, options: { set: { type: 'string', multiple: true } }, allowPositionals: true, strict: true });
-        if (positionals.length !== 1) throw new UsageError('validate takes one config file: medssl validate <config.medssl.yaml> [--set path=value ...]');
-        return await validateCommand({ path: positionals[0], set: values.set ?? [] }, out, err);
+        const { values, positionals } = parseArgs({ args: rest, options: { set: { type: 'string', multiple: true }, 'no-data': { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+        if (positionals.length !== 1) throw new UsageError('validate takes one config file: medssl validate <config.medssl.yaml> [--set path=value ...] [--no-data]');
+        return await validateCommand({ path: positionals[0], set: values.set ?? [], data: !(values['no-data'] ?? false) }, out, err);
       }
       case 'inspect': {
         const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });

@@ -20,7 +20,8 @@ import { runExperiment } from '../../core/eval/pipeline';
 import { htmlReport } from '../../core/report/html';
 import { reportMarkdown, summarizeRun, type RunSummary } from '../../core/report/summary';
 import { writeFileAtomic } from '../../core/runs/atomic';
-import { createRun, type RunEvent } from '../../core/runs';
+import { createRun, RUN_RESERVE_BYTES, type RunEvent } from '../../core/runs';
+import { runFolderError } from './runFolderError';
 import { EXIT } from '../errors';
 
 export type DemoSize = 'tiny' | 'small';
@@ -92,19 +93,25 @@ export async function demoCommand(args: DemoArgs, out: Out, err: Out): Promise<n
         const what = e.imagesPerSec > 0 ? `pretraining step ${e.step}/${e.totalSteps} (epoch ${e.epoch + 1}/${c.pretrain.epochs}), ${e.imagesPerSec.toFixed(1)} images/s` : `linear evaluation step ${e.step}/${e.totalSteps}`;
         err(`${tag} ${what}, ~${mmss(e.etaSec)} left in this stage; ${mmss((now - t0) / 1000)} elapsed`);
       };
-      const writer = createRun(runsDir, c, 'pretrain', { onEvent, backend });
+      let writer;
+      try {
+        writer = createRun(runsDir, c, 'pretrain', { onEvent, backend, reserveBytes: RUN_RESERVE_BYTES });
+      } catch (e) {
+        err(`medssl demo: ${runFolderError(e, runsDir, 'create')}`);
+        return EXIT.badInput;
+      }
       err(`${tag} ${writer.dir}`);
       const r = await runExperiment(c, { writer, configHash: configHash(c), signal: ac.signal });
       if (r.pretrain.status !== 'completed') {
         err(`medssl demo: ${c.name} ended ${r.pretrain.status}`);
-        return EXIT.failed;
+        return r.pretrain.status === 'cancelled' ? EXIT.interrupted : EXIT.failed;
       }
       err(`${tag} done: linear-evaluation mean Dice ${r.linear?.summary.meanForeground?.toFixed(3) ?? 'n/a'}, effective rank ${r.pretrain.diagnostics?.representation.effectiveRank.toFixed(2) ?? 'n/a'}`);
       rows.push(summarizeRun(writer.dir));
     }
   } catch (e) {
     err(`medssl demo: ${(e as Error).message}`);
-    return EXIT.failed;
+    return ac.signal.aborted ? EXIT.interrupted : EXIT.failed;
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

@@ -8,8 +8,10 @@
  * folder is never written to: a completed run stays completed, and the evaluation has its own status,
  * events, metrics.json and overlays/<mode>/ like any run, so every panel shows it.
  *
- * Bad input (not a run folder, no complete checkpoint, a run still running, an unreadable config) →
- * exit 2 with a message naming the folder. Output as `medssl run`: the run folder's path first (with
+ * Bad input (not a run folder, no complete checkpoint, a run still running, an unreadable config, a
+ * runs folder that cannot take the new run) → exit 2 with a message naming the folder. The checkpoint's
+ * checksums are verified: a broken newest one is named in a warning and the newest complete one is
+ * evaluated. Exit codes as every command (docs/EXIT-CODES.md): 130 when interrupted. Output as `medssl run`: the run folder's path first (with
  * --json one line {"type":"run","id","dir","source"}, then every event). SIGTERM/SIGINT → cancelled.
  */
 import * as fs from 'node:fs';
@@ -20,12 +22,15 @@ import { loadSegmentationData } from '../../core/eval/data';
 import { finetuneEvaluation } from '../../core/eval/finetune';
 import { linearEvaluation } from '../../core/eval/linear';
 import { loadPretrainedEncoder, type EvalMetrics } from '../../core/eval/segment';
-import { CONFIG_YAML, createRun, readRun, runLiveness, type EvaluationSource, type FolderRunWriter, type RunJson } from '../../core/runs';
+import { CONFIG_YAML, RUN_RESERVE_BYTES, createRun, readRun, runLiveness, type EvaluationSource, type FolderRunWriter, type RunJson } from '../../core/runs';
 import { latestCheckpoint } from '../../core/train/checkpoint';
 import { DataConfigError } from '../../core/train/data';
+import { DiskFullError } from '../../core/runs/diskFull';
 import { EXIT } from '../errors';
 import { backendForJob, heldJsonEvents } from './jobSetup';
 import { workerLine } from '../../protocol/workerStdout';
+import { preflightRun } from './preflight';
+import { runFolderError } from './runFolderError';
 
 export type EvaluateMode = 'linear' | 'finetune';
 export const EVALUATE_MODES: readonly EvaluateMode[] = ['linear', 'finetune'];
@@ -43,8 +48,8 @@ export type { EvaluationSource };
 
 type Out = (s: string) => void;
 
-/** Why this folder cannot be evaluated (names the folder), or its run.json and checkpoint. */
-export async function checkEvaluable(runDir: string): Promise<{ error: string } | { run: RunJson; checkpoint: string }> {
+/** Why this folder cannot be evaluated (names the folder), or its run.json and checkpoint (broken newer ones through `onBroken`). */
+export async function checkEvaluable(runDir: string, onBroken?: (warning: string) => void): Promise<{ error: string } | { run: RunJson; checkpoint: string }> {
   const dir = path.resolve(runDir);
   if (!fs.existsSync(dir)) return { error: `${dir}: no such folder` };
   if (!fs.statSync(dir).isDirectory()) return { error: `${dir}: not a run folder (a file, not a folder)` };
@@ -63,7 +68,7 @@ export async function checkEvaluable(runDir: string): Promise<{ error: string } 
   }
   let checkpoint: string | null;
   try {
-    checkpoint = await latestCheckpoint(dir);
+    checkpoint = await latestCheckpoint(dir, onBroken);
   } catch (e) {
     return { error: `${dir}: ${(e as Error).message}` };
   }
@@ -77,7 +82,7 @@ export async function evaluateCommand(args: EvaluateArgs, out: Out, err: Out): P
     return EXIT.badInput;
   }
   const srcDir = path.resolve(args.runDir);
-  const checked = await checkEvaluable(srcDir);
+  const checked = await checkEvaluable(srcDir, (w) => err(`warning: ${w}`));
   if ('error' in checked) {
     err(`medssl evaluate: ${checked.error}`);
     return EXIT.badInput;
@@ -97,29 +102,34 @@ export async function evaluateCommand(args: EvaluateArgs, out: Out, err: Out): P
     return EXIT.badInput;
   }
 
-  // 2. backend
+  // 2. the runs folder and its free space (the data is the source run's, already checked when it ran)
+  const runsDir = args.runsDir ?? path.dirname(srcDir);
+  const pre = await preflightRun(config, { who: 'medssl evaluate', source: srcDir, runsDir, data: false }, err);
+  if (!pre.ok) return EXIT.badInput;
+
+  // 3. backend
   const backend = await backendForJob(config, 'medssl evaluate', err);
   if (!backend) return EXIT.failed;
 
-  // 3. the evaluation's own run folder
+  // 4. the evaluation's own run folder
   // Events emitted while the folder is being created are held until the {"type":"run"} line is out.
   const { onEvent, release } = heldJsonEvents(args.json, out);
   const source: EvaluationSource = { runId: src.id, dir: srcDir, checkpoint };
   let writer: FolderRunWriter;
   try {
-    writer = createRun(args.runsDir ?? path.dirname(srcDir), config, args.mode, { onEvent, backend, configPath: configFile });
+    writer = createRun(runsDir, config, args.mode, { onEvent, backend, configPath: configFile, diskNeedBytes: pre.needBytes, reserveBytes: RUN_RESERVE_BYTES });
     // run.json names the evaluated run (an extra field; readers that do not know it ignore it).
     const fields = { stage: args.mode, source };
     writer.update(fields);
   } catch (e) {
-    err(`medssl evaluate: cannot create the run folder: ${(e as Error).message}`);
-    return EXIT.failed;
+    err(`medssl evaluate: ${runFolderError(e, path.resolve(runsDir), 'create')}`);
+    return EXIT.badInput;
   }
   if (args.json) out(workerLine({ type: 'run', id: writer.id, dir: writer.dir, source }));
   else out(writer.dir);
   release();
 
-  // 4. evaluate; signals → cancelled
+  // 5. evaluate; signals → cancelled
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (!ac.signal.aborted) err(`medssl evaluate: ${sig}: stopping`);
@@ -141,6 +151,7 @@ export async function evaluateCommand(args: EvaluateArgs, out: Out, err: Out): P
     } finally {
       encoder.dispose();
     }
+    if (ac.signal.aborted) throw new Error('stopped by a signal');
     writer.complete();
     if (!args.json) {
       const dice = m.summary.meanForeground;
@@ -149,9 +160,17 @@ export async function evaluateCommand(args: EvaluateArgs, out: Out, err: Out): P
     return EXIT.ok;
   } catch (e) {
     const msg = (e as Error).message;
-    if (ac.signal.aborted) writer.cancel(`cancelled during ${where}: ${msg}`);
-    else writer.fail(msg, where);
-    err(`medssl evaluate: ${writer.dir}: ${msg}`);
+    try {
+      if (ac.signal.aborted) writer.cancel(`cancelled during ${where}: ${msg}`);
+      else if (writer.status === 'running') writer.fail(msg, where);
+    } catch {
+      /* the exit hook marks it failed */
+    }
+    if (ac.signal.aborted) {
+      err(`medssl evaluate: ${writer.dir}: interrupted during ${where}`);
+      return EXIT.interrupted;
+    }
+    err(`medssl evaluate: ${e instanceof DiskFullError ? msg : `${writer.dir}: ${msg}`}`);
     if (e instanceof DataConfigError) return EXIT.badInput;
     if (process.env.MEDSSL_DEBUG) err((e as Error).stack ?? '');
     return EXIT.failed;

@@ -5,7 +5,8 @@ import { EXIT } from '../errors';
 /**
  * `medssl inspect <path> [--json]`: what was found (layout, cases, shape, spacing, orientation,
  * intensity range, label values and names) and every problem at once. Exit 0 when clean, 2 when
- * there are problems (each names the case and file), 1 on an unexpected failure.
+ * there are problems (each names the case and file) or the path cannot be read (docs/EXIT-CODES.md:
+ * no run is involved, so nothing here is a "failed run").
  */
 export async function inspectCommand(args: { path: string; json: boolean }, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   let report: InspectReport;
@@ -13,7 +14,7 @@ export async function inspectCommand(args: { path: string; json: boolean }, out:
     report = await inspectDataset(args.path);
   } catch (e) {
     err(`medssl inspect: ${args.path}: ${(e as Error).message}`);
-    return EXIT.failed;
+    return EXIT.badInput;
   }
   if (args.json) out(JSON.stringify(report));
   else out(formatInspectReport(report));

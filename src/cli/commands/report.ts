@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { htmlReport } from '../../core/report/html';
 import { reportJson, reportMarkdown, summarizeRun, type RunSummary } from '../../core/report/summary';
 import { writeFileAtomic } from '../../core/runs/atomic';
+import { isNoSpace } from '../../core/runs/diskFull';
 import { EXIT } from '../errors';
 
 export interface ReportArgs {
@@ -29,8 +30,26 @@ export async function reportCommand(args: ReportArgs, out: (s: string) => void, 
   if (bad) return EXIT.badInput;
   out(args.json ? reportJson(rows) : reportMarkdown(rows));
   if (args.html) {
-    writeFileAtomic(path.resolve(args.html), htmlReport(rows, { title: 'MedSSL Studio report' }));
-    err(`medssl report: HTML written to ${path.resolve(args.html)}`);
+    const file = path.resolve(args.html);
+    try {
+      writeFileAtomic(file, htmlReport(rows, { title: 'MedSSL Studio report' }));
+    } catch (e) {
+      // The atomic write's temporary name is an implementation detail: name the file that was asked for.
+      err(`medssl report: --html ${file}: ${writeErrorReason(e)}`);
+      return EXIT.badInput;
+    }
+    err(`medssl report: HTML written to ${file}`);
   }
   return EXIT.ok;
+}
+
+function writeErrorReason(e: unknown): string {
+  if (isNoSpace(e)) return 'disk full';
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'its folder does not exist';
+  if (code === 'ENOTDIR') return 'a file is in the way of its folder';
+  if (code === 'EISDIR') return 'is a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'read-only file system';
+  return code ?? (e as Error).message;
 }

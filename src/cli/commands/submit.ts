@@ -8,14 +8,16 @@
  *   marked cancelled here, a running one checkpoints and marks itself cancelled.
  * `medssl task <runDir>`  what a job runs: starts a queued run folder, or (requeued, time limit, node
  *   failure) resumes it from checkpoints/latest through `medssl run --resume`.
- * Exit: 0 submitted (with --wait: every run completed); 1 the cluster refused or a run did not complete;
- *   2 bad config or input.
+ * Before anything is queued, each variant's config goes through the same preflight as `medssl run`
+ * (the data against the config, the runs folder, the free space): a refusal queues nothing.
+ * Exit (docs/EXIT-CODES.md): 0 submitted (with --wait: every run completed); 1 the cluster refused or
+ *   a run failed; 2 bad config, data, paths or permissions; 130 interrupted.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, formatProblem, loadConfig } from '../../core/config';
 import type { ExperimentConfig } from '../../core/config/types';
-import { CONFIG_YAML, eventToJsonLine, isTerminal, readRun, RunReadError, type RunEvent } from '../../core/runs';
+import { CONFIG_YAML, RUN_RESERVE_BYTES, eventToJsonLine, isTerminal, readRun, RunReadError, type RunEvent } from '../../core/runs';
 import { checkVariants, variantOverrides } from '../../core/eval/variants';
 import {
   createQueuedRuns,
@@ -31,8 +33,10 @@ import {
 } from '../../core/exec';
 import { EXIT } from '../errors';
 import { backendForJob } from './jobSetup';
+import { preflightRun } from './preflight';
 import { runCommand, trainInFolder } from './run';
 import { workerLine } from '../../protocol/workerStdout';
+import { runFolderError } from './runFolderError';
 
 type Out = (s: string) => void;
 
@@ -75,16 +79,28 @@ export async function submitCommand(args: SubmitArgs, out: Out, err: Out): Promi
     return EXIT.badInput;
   }
 
-  // 2. queued run folders, then one submission
-  const executor = executorFor(base.executor, args.executor, args.cli);
+  // 2. preflight of every variant (the data is read once per distinct data section), before anything is queued
   const runsDir = args.runsDir ?? 'runs';
+  const checkedData = new Set<string>();
+  let refused = false;
+  for (const [i, { config }] of configs.entries()) {
+    const key = JSON.stringify(config.data) + JSON.stringify(config.evaluation) + config.model.stem;
+    const data = !checkedData.has(key);
+    checkedData.add(key);
+    const pre = await preflightRun(config, { who: 'medssl submit', source: configs.length > 1 ? `${args.config} (variant ${i + 1}, ${config.name})` : args.config, runsDir: i === 0 ? runsDir : undefined, data }, err);
+    if (!pre.ok) refused = true;
+  }
+  if (refused) return EXIT.badInput;
+
+  // 3. queued run folders, then one submission
+  const executor = executorFor(base.executor, args.executor, args.cli);
   let batch;
   try {
     // The tasks start in the runs folder: it is on the shared file system (the resolved configs hold absolute paths).
     batch = createQueuedRuns(runsDir, configs, path.resolve(runsDir));
   } catch (e) {
-    err(`medssl submit: cannot create the run folders in ${runsDir}: ${(e as Error).message}`);
-    return EXIT.failed;
+    err(`medssl submit: ${runFolderError(e, path.resolve(runsDir), 'create')}`);
+    return EXIT.badInput;
   }
   let ids: string[];
   try {
@@ -232,7 +248,7 @@ async function startTask(dir: string, jobId: string | undefined, out: Out, err: 
   }
   const backend = await backendForJob(config, 'medssl task', err);
   if (!backend) return EXIT.failed;
-  const writer = startQueuedRun(dir, { backend, clusterJobId: jobId, onEvent: (e: RunEvent) => e.type === 'status' && out(eventToJsonLine(e)) });
+  const writer = startQueuedRun(dir, { backend, clusterJobId: jobId, reserveBytes: RUN_RESERVE_BYTES, onEvent: (e: RunEvent) => e.type === 'status' && out(eventToJsonLine(e)) });
   out(writer.dir);
   return trainInFolder(config, writer, { resume: false, json: false, who: 'medssl task' }, out, err);
 }

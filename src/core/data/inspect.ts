@@ -75,7 +75,7 @@ export async function inspectDataset(root: string, opts: InspectOptions = {}): P
     const report = layout.kind === 'dicom' ? await inspectDicomCase(c.id, c.images, add, rel) : layout.unit === 'volume' ? await inspectVolumeCase(c.id, c.images[0], c.labels?.[0], add, rel) : await inspectSliceCase(c.id, c.images, c.labels, add, rel);
     if (report) {
       if (report.labelValues && declared) {
-        const unexpected = report.labelValues.filter((v) => !declared.has(v));
+        const unexpected = report.labelValues.filter((v) => v >= 0 && !declared.has(v)); // negatives are reported on their own
         if (unexpected.length > 0) add(c.labels?.[0], `unexpected label values [${unexpected.join(', ')}]; the dataset declares ${[...declared].sort((a, b) => a - b).join(', ')}`);
       }
       report.ok = problems.length === before;
@@ -115,7 +115,7 @@ function stats(data: ArrayLike<number>): { min: number; max: number; mean: numbe
   let n = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v !== v) continue;
+    if (!Number.isFinite(v)) continue; // NaN and ±Inf are counted and reported apart
     if (v < min) min = v;
     if (v > max) max = v;
     sum += v;
@@ -160,6 +160,9 @@ async function inspectVolumeCase(id: string, image: string, label: string | unde
     ok: true,
   };
   if (img.nanCount > 0) add(image, `${img.nanCount} NaN voxels`);
+  const inf = countInfinite(img.data);
+  if (inf > 0) add(image, `${inf} infinite voxels (±Inf): intensity windowing and normalisation would turn them into NaN; re-export the volume`);
+  for (const g of geometryProblems(img)) add(image, g);
   if (label === undefined) return report;
   report.label = rel(label);
   let lab: NiftiVolume;
@@ -198,6 +201,34 @@ async function inspectDicomCase(id: string, files: string[], add: Add, rel: (f: 
     slices: files.length,
     ok: true,
   };
+}
+
+function countInfinite(data: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] === Infinity || data[i] === -Infinity) n++;
+  return n;
+}
+
+/**
+ * Voxel sizes and the sform as stored: a zero or negative pixdim, or an sform with a zero column, is a
+ * broken header (the reader would fall back to 1 mm or a degenerate affine, and every spacing-based
+ * resampling would be wrong), so it is reported rather than silently repaired.
+ */
+export function geometryProblems(img: NiftiVolume): string[] {
+  const h = img.header;
+  const out: string[] = [];
+  for (let k = 1; k <= 3; k++) {
+    const p = h.pixdim[k];
+    if (!Number.isFinite(p) || p <= 0) out.push(`pixdim[${k}] (voxel size along axis ${k}) is ${p}: voxel sizes must be positive`);
+  }
+  if (h.sformCode > 0) {
+    for (let c = 0; c < 3; c++) {
+      const col = [0, 1, 2].map((r) => h.srow[r][c]);
+      if (col.some((x) => !Number.isFinite(x))) out.push(`sform column ${c} holds a non-finite value`);
+      else if (col.every((x) => x === 0)) out.push(`sform column ${c} is all zero: the affine is degenerate (the file has no valid orientation)`);
+    }
+  }
+  return out;
 }
 
 function sameAffine(a: number[][], b: number[][]): boolean {

@@ -15,9 +15,10 @@
  * - `unlabelled`: any other folder of `.nii`/`.nii.gz` volumes or PNG slices, for pretraining.
  * Case identifiers always come from file names, never from header fields (privacy).
  */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DataProblem } from './errors';
+import { DatasetWalker } from './safeWalk';
 
 export type LayoutKind = 'msd' | 'nnunet-v2' | 'btcv' | 'abdomenct-1k' | 'slice-folders' | 'dicom' | 'unlabelled';
 
@@ -45,11 +46,24 @@ const NII = /\.nii(\.gz)?$/i;
 const PNG = /\.png$/i;
 const stripNii = (f: string) => f.replace(NII, '');
 
+/** Matching file names in `dir`, sorted; two names linking to one real file count once. */
 function listFiles(dir: string, re: RegExp): string[] {
   if (!isDir(dir)) return [];
+  const seen = new Set<string>();
   return readdirSync(dir)
     .filter((f) => re.test(f) && !f.startsWith('.') && !f.startsWith('._'))
-    .sort();
+    .sort()
+    .filter((f) => {
+      let real: string;
+      try {
+        real = realpathSync(path.join(dir, f));
+      } catch {
+        return true; // a broken link: reported when it is read
+      }
+      if (seen.has(real)) return false;
+      seen.add(real);
+      return true;
+    });
 }
 
 function isDir(p: string): boolean {
@@ -304,19 +318,21 @@ function sliceFolders(root: string, problems: DataProblem[]): DatasetLayout {
 
 function unlabelled(root: string, problems: DataProblem[]): DatasetLayout {
   const vols: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    for (const f of readdirSync(dir).sort()) {
-      if (f.startsWith('.')) continue;
-      const p = path.join(dir, f);
-      if (NII.test(f)) vols.push(p);
-      else if (depth < 2 && isDir(p)) walk(p, depth + 1);
-    }
+  // Symlink problems are only reported for the kind of data found (a NIfTI walk, else the DICOM walk).
+  const niiProblems: DataProblem[] = [];
+  const walker = new DatasetWalker(root, niiProblems);
+  const walk = (dir: string, depth: number, ancestors: string[]) => {
+    const { dirs, files } = walker.entries(dir, ancestors);
+    for (const p of files) if (NII.test(path.basename(p))) vols.push(p);
+    if (depth < 2) for (const d of dirs) walk(d, depth + 1, [...ancestors, walker.real(d)]);
   };
-  walk(root, 0);
+  walk(root, 0, [walker.real(root)]);
+  vols.sort();
   if (vols.length > 0) {
+    problems.push(...niiProblems);
     return { kind: 'unlabelled', root, unit: 'volume', cases: vols.map((v) => ({ id: caseIdFromPath(root, v), images: [v] })), problems };
   }
-  const series = findDicomSeries(root);
+  const series = findDicomSeries(root, problems);
   if (series.length > 0) return { kind: 'dicom', root, unit: 'volume', cases: series, problems };
   const slices = groupSlices(root);
   if (slices.size > 0) {
@@ -357,28 +373,20 @@ export function isDicomFile(file: string): boolean {
 }
 
 /** Folders holding DICOM files (the root and sub-folders up to three levels down), one case each. */
-function findDicomSeries(root: string): CaseEntry[] {
+function findDicomSeries(root: string, problems: DataProblem[]): CaseEntry[] {
   const out: CaseEntry[] = [];
-  const walk = (dir: string, depth: number) => {
-    let names: string[];
-    try {
-      names = readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
-    } catch {
-      return;
-    }
-    const files: string[] = [];
-    const subdirs: string[] = [];
-    for (const f of names) {
-      const p = path.join(dir, f);
-      if (isDir(p)) subdirs.push(p);
-      else if (isDicomFile(p)) files.push(p);
-    }
+  const found: DataProblem[] = [];
+  const walker = new DatasetWalker(root, found);
+  const walk = (dir: string, depth: number, ancestors: string[]) => {
+    const { dirs, files: all } = walker.entries(dir, ancestors);
+    const files = all.filter((p) => isDicomFile(p));
     if (files.length > 0) {
       const rel = path.relative(root, dir);
       out.push({ id: rel === '' ? path.basename(root) : rel.split(path.sep).join('/'), images: files });
     }
-    if (depth < 3) for (const d of subdirs) walk(d, depth + 1);
+    if (depth < 3) for (const d of dirs) walk(d, depth + 1, [...ancestors, walker.real(d)]);
   };
-  walk(root, 0);
+  walk(root, 0, [walker.real(root)]);
+  if (out.length > 0) problems.push(...found);
   return out;
 }

@@ -75,13 +75,13 @@ export function reconcileRun(dir: string, state: ClusterJobState, now: Date = ne
  * The writer of a queued run whose job has started: status running, this host and process, the cluster
  * job id from Slurm's environment when there is one.
  */
-export function startQueuedRun(dir: string, opts: Pick<CreateRunOptions, 'onEvent' | 'now'> & { backend?: BackendChoice; clusterJobId?: string; host?: string } = {}): FolderRunWriter {
+export function startQueuedRun(dir: string, opts: Pick<CreateRunOptions, 'onEvent' | 'now' | 'reserveBytes' | 'diskNeedBytes'> & { backend?: BackendChoice; clusterJobId?: string; host?: string } = {}): FolderRunWriter {
   const prev = readRun(dir);
   if (prev.status !== 'queued') throw new Error(`run ${prev.id} is ${prev.status}, not queued`);
   const host = opts.host ?? os.hostname();
   const jobId = opts.clusterJobId ?? prev.clusterJobId;
   const run: RunJson = { ...prev, status: 'running', host, pid: process.pid, ...(opts.backend ? { backend: opts.backend } : {}), ...(jobId ? { clusterJobId: jobId } : {}) };
-  const w = new FolderRunWriter(dir, run, opts.now ?? (() => new Date()), { onEvent: opts.onEvent }, `started${jobId ? ` by job ${jobId}` : ''} on ${host}`);
+  const w = new FolderRunWriter(dir, run, opts.now ?? (() => new Date()), { onEvent: opts.onEvent, reserveBytes: opts.reserveBytes, diskNeedBytes: opts.diskNeedBytes }, `started${jobId ? ` by job ${jobId}` : ''} on ${host}`);
   w.update({});
   return w;
 }

@@ -19,7 +19,7 @@ import { FolderRunWriter, RunStateError, type CreateRunOptions } from './writer'
 /** Statuses a run may be resumed from (besides a stale 'running' whose process is gone). */
 export const RESUMABLE_STATUSES: readonly RunStatus[] = ['cancelled', 'failed'];
 
-export interface ReopenRunOptions extends Pick<CreateRunOptions, 'onEvent' | 'now' | 'markFailedOnExit'> {
+export interface ReopenRunOptions extends Pick<CreateRunOptions, 'onEvent' | 'now' | 'markFailedOnExit' | 'diskNeedBytes' | 'reserveBytes'> {
   backend?: BackendChoice;
   /** Default os.hostname() (tests). */
   host?: string;

@@ -16,11 +16,20 @@ import type { ExperimentConfig } from '../config/types';
 import type { BackendChoice } from '../backend/types';
 import { TEMP_PREFIX, writeFileAtomic, writeJsonAtomic } from './atomic';
 import { codeVersion } from './codeVersion';
+import { asDiskFull, checkWriteFault, isNoSpace } from './diskFull';
 import type { DistributiveOmit, RunEvent, RunJson, RunStage, RunStatus, RunWriter } from './types';
 
 export const RUN_JSON = 'run.json';
 export const CONFIG_YAML = 'config.yaml';
 export const EVENTS_JSONL = 'events.jsonl';
+/**
+ * A small pre-allocated file in a running run's folder: on a full disk it is deleted first, so that
+ * run.json can still say `failed` with the reason (and events.jsonl its last line). Removed when the
+ * run ends. Its name starts with the temp prefix, so listings skip it.
+ */
+export const RESERVE_FILE = `${TEMP_PREFIX}reserve`;
+/** The reserve the CLI's runs hold (library callers and tests hold none unless they ask). */
+export const RUN_RESERVE_BYTES = 256 * 1024;
 
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
 export const isTerminal = (s: RunStatus): boolean => TERMINAL_STATUSES.includes(s);
@@ -69,6 +78,10 @@ export interface CreateRunOptions {
   configPath?: string;
   /** Mark the run failed if the process exits before a terminal status (default true). */
   markFailedOnExit?: boolean;
+  /** What the run still needs on disk (checkpoints, overlays), named in "disk full: …, need ~N MB". */
+  diskNeedBytes?: number;
+  /** Size of the reserve file (default 0: none; the CLI's runs use RUN_RESERVE_BYTES). */
+  reserveBytes?: number;
 }
 
 /** `<UTC timestamp>-<name>`, e.g. 20251127T131502Z-smoke. */
@@ -85,8 +98,15 @@ export function createRun(runsDir: string, config: ExperimentConfig, stage: RunS
   const baseId = runIdFor(config.name, started);
   const hash = configHash(config);
   const tmpDir = path.join(runsDir, `${TEMP_PREFIX}${baseId}.${process.pid}.${randomBytes(4).toString('hex')}`);
-  fs.mkdirSync(tmpDir);
   try {
+    fs.mkdirSync(tmpDir);
+  } catch (e) {
+    throw asDiskFull(e, path.resolve(runsDir), opts.diskNeedBytes ?? 0);
+  }
+  try {
+    checkWriteFault('run-folder', tmpDir);
+    const reserve = opts.reserveBytes ?? 0;
+    if (reserve > 0) fs.writeFileSync(path.join(tmpDir, RESERVE_FILE), Buffer.alloc(reserve));
     const header = [
       `Resolved config of this run (every default filled in)${opts.configPath ? `, from ${opts.configPath}` : ''}.`,
       `configHash: ${hash}`,
@@ -123,7 +143,7 @@ export function createRun(runsDir: string, config: ExperimentConfig, stage: RunS
     }
   } catch (e) {
     fs.rmSync(tmpDir, { recursive: true, force: true });
-    throw e;
+    throw asDiskFull(e, path.resolve(runsDir), opts.diskNeedBytes ?? 0); // the user's folder, not the temp name
   }
 }
 
@@ -133,6 +153,8 @@ export class FolderRunWriter implements RunWriter {
   private lastStep = 0;
   private lastEpoch = 0;
   private readonly eventsFile: string;
+  /** Length of events.jsonl up to its last complete line: a failed append is cut back to it. */
+  private eventsBytes: number;
   private readonly exitHook?: (code: number) => void;
 
   constructor(
@@ -146,6 +168,8 @@ export class FolderRunWriter implements RunWriter {
     this.id = run.id;
     this.current = run;
     this.eventsFile = path.join(dir, EVENTS_JSONL);
+    this.eventsBytes = completeLinesLength(this.eventsFile);
+    if (!isTerminal(run.status)) this.ensureReserve();
     if (opts.markFailedOnExit !== false) {
       this.exitHook = (code: number) => {
         if (!isTerminal(this.current.status)) {
@@ -193,8 +217,13 @@ export class FolderRunWriter implements RunWriter {
   writeBytes(relPath: string, data: Uint8Array, kind: string, step?: number, epoch?: number): string {
     const rel = this.checkRelPath(relPath);
     const abs = path.join(this.dir, rel);
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    writeFileAtomic(abs, data);
+    try {
+      checkWriteFault('artifact', abs);
+      fs.mkdirSync(path.dirname(abs), { recursive: true });
+      writeFileAtomic(abs, data);
+    } catch (e) {
+      throw this.diskFull(e);
+    }
     this.emit({ step: step ?? this.lastStep, epoch: epoch ?? this.lastEpoch, type: 'artifact', path: rel.split(path.sep).join('/'), kind });
     return abs;
   }
@@ -229,20 +258,75 @@ export class FolderRunWriter implements RunWriter {
     const terminal = isTerminal(to);
     this.current = { ...this.current, ...fields, status: to, ...(terminal ? { ended: this.now().toISOString() } : {}) };
     this.writeRunJson();
-    if (from !== to) this.emit({ step: step ?? this.lastStep, epoch: epoch ?? this.lastEpoch, type: 'status', status: to, ...(message ? { message } : {}) });
     if (terminal && this.exitHook) process.removeListener('exit', this.exitHook);
+    try {
+      if (from !== to) this.emit({ step: step ?? this.lastStep, epoch: epoch ?? this.lastEpoch, type: 'status', status: to, ...(message ? { message } : {}) });
+    } finally {
+      if (terminal) this.releaseReserve();
+    }
   }
 
+  /** run.json; on a full disk the reserve is given up first, so the final status still gets written. */
   private writeRunJson(): void {
-    writeJsonAtomic(path.join(this.dir, RUN_JSON), this.current);
+    const file = path.join(this.dir, RUN_JSON);
+    try {
+      checkWriteFault('run-json', file);
+      writeJsonAtomic(file, this.current);
+    } catch (e) {
+      if (!isNoSpace(e) || !this.releaseReserve()) throw this.diskFull(e);
+      try {
+        checkWriteFault('run-json', file);
+        writeJsonAtomic(file, this.current);
+      } catch (e2) {
+        throw this.diskFull(e2);
+      }
+    }
+  }
+
+  /** A full disk named as the run folder with what the run needs; any other error unchanged. */
+  private diskFull(e: unknown): unknown {
+    return asDiskFull(e, this.dir, this.opts.diskNeedBytes ?? 0);
+  }
+
+  private ensureReserve(): void {
+    const bytes = this.opts.reserveBytes ?? 0;
+    const file = path.join(this.dir, RESERVE_FILE);
+    if (bytes <= 0 || fs.existsSync(file)) return;
+    try {
+      fs.writeFileSync(file, Buffer.alloc(bytes));
+    } catch (e) {
+      fs.rmSync(file, { force: true });
+      throw this.diskFull(e);
+    }
+  }
+
+  /** Deletes the reserve file; whether there was one. */
+  private releaseReserve(): boolean {
+    const file = path.join(this.dir, RESERVE_FILE);
+    if (!fs.existsSync(file)) return false;
+    fs.rmSync(file, { force: true });
+    return true;
   }
 
   private emit(e: DistributiveOmit<RunEvent, 't'>): void {
     const full = { t: this.now().toISOString(), ...e } as RunEvent;
     if (Number.isFinite(e.step)) this.lastStep = e.step;
     if (Number.isFinite(e.epoch)) this.lastEpoch = e.epoch;
-    // One write of a complete line (O_APPEND): a reader sees whole lines, at worst a truncated last one.
-    fs.appendFileSync(this.eventsFile, eventToJsonLine(full) + '\n');
+    // One write of a complete line (O_APPEND): a reader sees whole lines. A write that fails half-way
+    // (a full disk) is cut back to the last complete line, so the file stays valid JSON lines.
+    const line = eventToJsonLine(full) + '\n';
+    try {
+      checkWriteFault('events', this.eventsFile);
+      fs.appendFileSync(this.eventsFile, line);
+      this.eventsBytes += Buffer.byteLength(line);
+    } catch (e) {
+      try {
+        fs.truncateSync(this.eventsFile, this.eventsBytes);
+      } catch {
+        /* the file is gone: nothing to cut back */
+      }
+      throw this.diskFull(e);
+    }
     if (this.opts.onEvent) {
       try {
         this.opts.onEvent(full);
@@ -260,6 +344,23 @@ export class FolderRunWriter implements RunWriter {
     if ([RUN_JSON, CONFIG_YAML, EVENTS_JSONL].includes(rel)) throw new Error(`run ${this.id}: '${relPath}' is managed by the run writer`);
     return rel;
   }
+}
+
+/**
+ * The length of a file up to the end of its last complete line (a process killed mid-append, or a
+ * disk that filled, may have left a part line: a reopened run continues after the last whole one).
+ */
+function completeLinesLength(file: string): number {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch {
+    return 0;
+  }
+  if (buf.length === 0 || buf[buf.length - 1] === 0x0a) return buf.length;
+  const end = buf.lastIndexOf(0x0a) + 1;
+  fs.truncateSync(file, end);
+  return end;
 }
 
 /**

@@ -101,7 +101,7 @@ test('medssl evaluate --mode finetune with --runs-dir and --set: stage finetune 
   assert.deepEqual([resolved.evaluation.linear.enabled, resolved.evaluation.finetune.enabled], [false, true], 'the evaluation run\'s config says what ran');
 });
 
-test('medssl evaluate: SIGTERM during the evaluation → its run folder reads cancelled, exit 1 (the worker the extension spawns)', async () => {
+test('medssl evaluate: SIGTERM during the evaluation → its run folder reads cancelled, exit 130 (the worker the extension spawns)', async () => {
   const { root, dir } = await pretrainedRun();
   const runsDir = path.join(root, 'cancelled');
   const child = spawn(process.execPath, [cli, 'evaluate', dir, '--mode', 'linear', '--json', '--runs-dir', runsDir, '--set', 'evaluation.linear.epochs=2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -116,7 +116,7 @@ test('medssl evaluate: SIGTERM during the evaluation → its run folder reads ca
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   assert.ok(sent, 'the evaluation never reported a step');
-  assert.equal(code, 1);
+  assert.equal(code, 130);
   const evalDir = (JSON.parse(stdout.split('\n')[0]) as { dir: string }).dir;
   const run = readRun(evalDir);
   assert.equal(run.status, 'cancelled');

@@ -26,7 +26,7 @@ test('loader: a label on another grid fails the case naming the label file', () 
   }
 });
 
-test('medssl run on a dataset folder with a broken case: exit 2, the message names case and file, run.json says failed (not running)', async () => {
+test('medssl run on a dataset folder with broken cases: exit 2, every case and file named, no run folder (or one that says failed, never running)', async () => {
   const d = tmp();
   try {
     const data = path.join(d, 'data');
@@ -47,7 +47,9 @@ evaluation: { linear: { enabled: false } }
     const runs = path.join(d, 'runs');
     const code = await runCommand({ config: cfg, runsDir: runs, set: [], json: false }, () => {}, (s) => err.push(s));
     assert.equal(code, 2, err.join('\n'));
-    assert.match(err.join('\n'), /data\.path: case 'phantom_002': phantom_002\.nii\.gz: not a NIfTI file/);
+    // Refused by the preflight before the start: every broken case at once, each naming case and file.
+    assert.match(err.join('\n'), /data\.path: case 'phantom_002': imagesTr\/phantom_002\.nii\.gz: not a NIfTI file/);
+    assert.match(err.join('\n'), /data\.path: case 'phantom_003': imagesTr\/phantom_003\.nii\.gz: truncated gzip/);
     for (const r of fs.existsSync(runs) ? fs.readdirSync(runs) : []) {
       const run = JSON.parse(fs.readFileSync(path.join(runs, r, 'run.json'), 'utf8'));
       assert.equal(run.status, 'failed');

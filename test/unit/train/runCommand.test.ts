@@ -46,7 +46,7 @@ test('medssl run: completes a tiny pretraining (exit 0, run folder), --json even
   assert.equal(code2, 0);
 });
 
-test('medssl run: SIGTERM → checkpoint, status cancelled, exit 1', async () => {
+test('medssl run: SIGTERM → checkpoint, status cancelled, exit 130 (interrupted)', async () => {
   const d = tmp();
   const f = path.join(d, 'long.medssl.yaml');
   fs.writeFileSync(f, YAML.replace('epochs: 1', 'epochs: 50').replace('checkpointEvery: 2', 'checkpointEvery: 0'));
@@ -62,7 +62,7 @@ test('medssl run: SIGTERM → checkpoint, status cancelled, exit 1', async () =>
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   assert.ok(sent, 'training started');
-  assert.equal(code, 1);
+  assert.equal(code, 130);
   const dir = JSON.parse(stdout.split('\n')[0]).dir as string;
   const run = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'));
   assert.equal(run.status, 'cancelled');
