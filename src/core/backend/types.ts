@@ -32,6 +32,17 @@ export interface LibraryProbe {
   foundAt?: string;
 }
 
+/** Whether the wasm backend's hot kernels (convolutions, matmul) run natively with oneDNN here, and why not. */
+export interface NativeKernelStatus {
+  kernels: 'native' | 'wasm';
+  /** Kernel names oneDNN runs (empty when `kernels` is 'wasm'). */
+  native: string[];
+  /** oneDNN's version, the ISA it dispatched to, its threads and the implementations it chose so far. */
+  oneDnn?: { version: string; isa: string; threads: number; impls: Record<string, string[]> };
+  /** Where the addon was loaded from, or why the kernels are WebAssembly. */
+  detail: string;
+}
+
 /** `medssl env` / MedSSL: Check Environment. */
 export interface EnvReport {
   node: { version: string; execPath: string; electronAsNode: boolean };
@@ -42,6 +53,8 @@ export interface EnvReport {
   cuda: { libraries: LibraryProbe[]; nvidiaSmi?: string; gpus: string[] };
   threads: { cores: number; wasmThreadsUsable: number; workerThreads: number };
   wasm: { heapLimitMiB: number; simd: boolean };
+  /** The wasm backend's native (oneDNN) kernels; absent in reports written before they existed. */
+  nativeKernels?: NativeKernelStatus;
   /** One sentence: "will this use my GPU?" */
   gpuAnswer: string;
 }
