@@ -10,6 +10,8 @@ export interface BackendProbe {
   available: boolean;
   /** Why it is not available (or a note when it is, e.g. "no CUDA device: runs on CPU"). */
   reason: string;
+  /** wasm only: its native (oneDNN) kernels, when it runs. */
+  native?: NativeKernelStatus;
 }
 
 /** What was chosen, and why each backend tried before it was skipped. Written into run.json. */
@@ -22,6 +24,8 @@ export interface BackendChoice {
   skipped: BackendProbe[];
   /** Set when the user asked for something else than what runs (e.g. a GPU): must be shown, never hidden. */
   warning?: string;
+  /** wasm only: whether its convolutions and matmuls run on native oneDNN kernels or WebAssembly ones. */
+  kernels?: 'native' | 'wasm';
 }
 
 /** Shared library found (or not) on the machine. */

@@ -10,6 +10,9 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../backend/wasm/init';
 import { KernelProfiler, KernelTiming } from '../backend/wasm/kernelProfiler';
+import { nativeKernelStatus } from '../backend/native/register';
+import { autoReplicas, describeKernels, nativeThreads } from '../backend/native/replicas';
+import type { NativeKernelStatus } from '../backend/types';
 import { GradientExchange, WorkerPool, createExchangeBuffer } from '../backend/wasm/dataParallel';
 import { ResNetEncoder } from '../models/resnet';
 import { activationElements, checkBatchFits, WASM_HEAP_LIMIT_BYTES } from '../models/memoryEstimate';
@@ -47,6 +50,10 @@ export interface BenchPeer {
 
 export interface BenchResult {
   backend: string;
+  /** Whether convolutions and matmuls ran on the native oneDNN kernels under the wasm backend. */
+  kernels: 'native' | 'wasm';
+  /** oneDNN's version, ISA and implementations (with native kernels). */
+  onednn?: NativeKernelStatus['oneDnn'];
   /** How the cores are used, e.g. "2 worker_threads x 1-thread wasm (SIMD), SharedArrayBuffer gradient mean". */
   mode: string;
   /** From the median measured step. */
@@ -234,18 +241,18 @@ interface OurStepper {
 }
 
 async function startOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' | 'torch' | 'data'>>): Promise<OurStepper> {
-  const world = o.workers === 'auto' ? Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length)) : o.workers;
+  const info = await initWasmBackend({ threads: 1 });
+  const world = o.workers === 'auto' ? autoReplicas(os.availableParallelism?.() ?? os.cpus().length).replicas : o.workers;
   if (o.batch % world !== 0) throw new Error(`bench: batch ${o.batch} is not divisible by ${world} workers`);
   const fit = checkBatchFits({ depth: 18, widths: o.widths }, o.batch, o.size, WASM_HEAP_LIMIT_BYTES, { workers: world });
   if (!fit.ok) throw new Error(`bench: ${fit.message}`);
-  const info = await initWasmBackend({ threads: 1 });
   const simd = info.simd ? 'SIMD' : 'no SIMD';
   if (world === 1) {
     const r = new Replica(o.batch, o.size, o.widths, 1000);
     const profiler = o.profile ? new KernelProfiler() : null;
     return {
-      mode: `1 thread wasm (${simd}), in process`,
-      threads: 1,
+      mode: `1 replica in process, ${describeKernels(info.simd)}`,
+      threads: nativeThreads(),
       step: async () => {
         const t0 = performance.now();
         r.step();
@@ -273,7 +280,7 @@ async function startOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' 
     throw e;
   }
   return {
-    mode: `${world} worker_threads x 1-thread wasm (${simd}), gradients averaged in a SharedArrayBuffer`,
+    mode: `${world} worker_threads x 1-thread wasm (${simd})${nativeKernelStatus().kernels === 'native' ? ' + 1-thread oneDNN kernels' : ''}, gradients averaged in a SharedArrayBuffer`,
     threads: world,
     step: async () => {
       const t0 = performance.now();
@@ -481,8 +488,11 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   } : null;
   const perReplica = phases.length ? phases[0].map((_, rank) => medianPhases(phases.map((p) => p[rank]))) : [];
   const oursR = { mode: ours.mode, threads: ours.threads, steps, phases: perReplica, profile: timings };
+  const native = nativeKernelStatus();
   const result: BenchResult = {
     backend: 'wasm',
+    kernels: native.kernels,
+    ...(native.oneDnn ? { onednn: native.oneDnn } : {}),
     mode: oursR.mode,
     images_per_s: ips,
     best_images_per_s: o.batch / Math.min(...steps),
