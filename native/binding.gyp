@@ -8,7 +8,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-O2", "-std=c++17", "-fopenmp"],
-      "libraries": ["-ldnnl", "-lgomp", "-Wl,-rpath,'$$ORIGIN'"]
+      "libraries": ["-ldnnl", "-Wl,--no-as-needed", "-lgomp", "-l:libOpenCL.so.1", "-Wl,--as-needed", "-Wl,-rpath,'$$ORIGIN'"]
     }
   ]
 }
