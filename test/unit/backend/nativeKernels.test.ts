@@ -6,7 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../../../src/core/backend/wasm/init';
-import { loadOneDnnAddon, defaultNativeThreads, addonCandidates } from '../../../src/core/backend/native/addon';
+import { loadOneDnnAddon, defaultNativeThreads, addonCandidates, tryLoadOneDnnAddon } from '../../../src/core/backend/native/addon';
+import { autoReplicas, describeKernels } from '../../../src/core/backend/native/replicas';
 import { nativeKernelStatus, setNativeKernelsActive, NATIVE_KERNEL_NAMES, kernelsKind } from '../../../src/core/backend/native/register';
 import { oneDnnGeom } from '../../../src/core/backend/native/kernels';
 import { convGeom } from '../../../src/core/backend/wasm/kernels/convInfo';
@@ -73,6 +74,22 @@ test('addon lookup and thread defaults', () => {
   assert.equal(defaultNativeThreads({}, true), null, 'main thread: oneDNN uses every core');
   assert.equal(defaultNativeThreads({}, false), 1, 'one thread per data-parallel replica');
   assert.equal(defaultNativeThreads({ MEDSSL_NATIVE_THREADS: '3' }, false), 3);
+});
+
+test('MEDSSL_NATIVE=0 turns the native kernels off and says so', () => {
+  const off = tryLoadOneDnnAddon({ MEDSSL_NATIVE: '0' });
+  assert.equal(off.addon, null);
+  assert.match(off.detail, /MEDSSL_NATIVE=0/);
+});
+
+test("'auto' replicas: one per core (at most 2), one oneDNN thread each", () => {
+  assert.deepEqual([autoReplicas(1).replicas, autoReplicas(2).replicas, autoReplicas(16).replicas], [1, 2, 2]);
+  assert.equal(autoReplicas(2).threadsPerReplica, 1);
+});
+
+test('kernel description names oneDNN and its ISA', { skip }, async () => {
+  await initWasmBackend();
+  assert.match(describeKernels(true), /^wasm \(SIMD\) \+ oneDNN \d+\.\d+\.\d+ conv\/matmul kernels \((sse41|avx)\w*, \d+ threads?\)$/);
 });
 
 test('oneDNN padding matches tfjs geometry or refuses', () => {

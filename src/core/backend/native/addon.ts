@@ -51,11 +51,12 @@ let cached: AddonLoad | null = null;
 
 export function loadOneDnnAddon(env: NodeJS.ProcessEnv = process.env): AddonLoad {
   if (cached) return cached;
-  cached = tryLoad(env);
+  cached = tryLoadOneDnnAddon(env);
   return cached;
 }
 
-function tryLoad(env: NodeJS.ProcessEnv): AddonLoad {
+/** One uncached attempt (loadOneDnnAddon keeps the first answer for the process). */
+export function tryLoadOneDnnAddon(env: NodeJS.ProcessEnv): AddonLoad {
   if (env.MEDSSL_NATIVE === '0') return { addon: null, detail: 'turned off by MEDSSL_NATIVE=0' };
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     return { addon: null, detail: `native kernels are built for linux-x64 only; this is ${process.platform}-${process.arch}` };

@@ -12,10 +12,12 @@ export interface ReplicaChoice {
 }
 
 /**
- * Replicas for 'auto' on the wasm backend. Measured on 2-core AMD EPYC (Zen 5, AVX-512): see
- * docs/DESIGN.md, "Native kernels" — two replicas win because only the convolutions and matmuls run
- * on oneDNN's threads while the rest of the step (batch norm, ReLU, pooling, the update) is
- * single-threaded wasm, which a second replica halves.
+ * Replicas for 'auto' on the wasm backend: one per core (at most 2), each with one oneDNN thread.
+ * Measured with `medssl bench` (ResNet-18 32-64-128-256, 128², batch 64) on a 2-core AMD EPYC (Zen 5,
+ * AVX-512) shared with other work: 2 replicas x 1 thread 56–93 images/s, 1 replica x 2 oneDNN threads
+ * 33–41. Only convolutions and matmuls run on oneDNN's threads; the rest of the step (batch norm,
+ * ReLU, pooling, the update) is single-threaded wasm, which a second replica halves, and OpenMP's
+ * barriers stall whenever one of its threads is descheduled on a busy machine.
  */
 export function autoReplicas(cores: number): ReplicaChoice {
   const n = Math.max(1, Math.min(2, cores));
