@@ -293,6 +293,62 @@ Napi::Value MatMulFn(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+// Max-pool gradient: oneDNN's backward pass needs the forward pass's workspace (argmax positions), so
+// the forward pass runs again on x into a scratch output; both are cheap next to tfjs's own loop.
+struct MaxPoolBwd {
+  pooling_forward::primitive_desc fpd;
+  pooling_forward fwd;
+  pooling_backward::primitive_desc bpd;
+  pooling_backward bwd;
+  memory::desc src, dst;
+  memory ws, scratchDst;
+};
+thread_local std::map<std::vector<int64_t>, std::unique_ptr<MaxPoolBwd>> maxPoolCache;
+
+// maxPoolGrad(heap, geom [n,h,w,c,kh,kw,oh,ow,sh,sw,pt,pl,pb,pr], offX, offDy, offDx)
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  try {
+    Napi::ArrayBuffer heap = info[0].As<Napi::ArrayBuffer>();
+    Napi::Int32Array ga = info[1].As<Napi::Int32Array>();
+    if (ga.ElementLength() != 14) throw std::runtime_error("pool geometry needs 14 integers");
+    const int32_t *g = ga.Data();
+    std::vector<int64_t> key(g, g + 14);
+    auto it = maxPoolCache.find(key);
+    if (it == maxPoolCache.end()) {
+      std::unique_ptr<MaxPoolBwd> m(new MaxPoolBwd());
+      m->src = memory::desc({g[0], g[3], g[1], g[2]}, dt::f32, tag::nhwc);
+      m->dst = memory::desc({g[0], g[3], g[6], g[7]}, dt::f32, tag::nhwc);
+      memory::dims strides = {g[8], g[9]}, kernel = {g[4], g[5]}, padL = {g[10], g[11]}, padR = {g[12], g[13]};
+      pooling_forward::desc fd(prop_kind::forward_training, algorithm::pooling_max, m->src, m->dst, strides, kernel, padL, padR);
+      m->fpd = pooling_forward::primitive_desc(fd, cpuEngine());
+      pooling_backward::desc bd(algorithm::pooling_max, m->src, m->dst, strides, kernel, padL, padR);
+      m->bpd = pooling_backward::primitive_desc(bd, cpuEngine(), m->fpd);
+      m->fwd = pooling_forward(m->fpd);
+      m->bwd = pooling_backward(m->bpd);
+      m->ws = memory(m->fpd.workspace_desc(), cpuEngine());
+      m->scratchDst = memory(m->dst, cpuEngine());
+      noteImpl("maxPoolGrad", m->bpd.impl_info_str());
+      it = maxPoolCache.emplace(key, std::move(m)).first;
+    }
+    MaxPoolBwd &m = *it->second;
+    uint8_t *base = static_cast<uint8_t *>(heap.Data());
+    size_t len = heap.ByteLength();
+    memory x(m.src, cpuEngine(), heapAt(base, len, info[2].As<Napi::Number>().DoubleValue(), m.src.get_size(), "x"));
+    memory dy(m.dst, cpuEngine(), heapAt(base, len, info[3].As<Napi::Number>().DoubleValue(), m.dst.get_size(), "dy"));
+    memory dx(m.src, cpuEngine(), heapAt(base, len, info[4].As<Napi::Number>().DoubleValue(), m.src.get_size(), "dx"));
+    stream &s = cpuStream();
+    m.fwd.execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, m.scratchDst}, {DNNL_ARG_WORKSPACE, m.ws}});
+    m.bwd.execute(s, {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WORKSPACE, m.ws}, {DNNL_ARG_DIFF_SRC, dx}});
+    s.wait();
+  } catch (const dnnl::error &e) {
+    Napi::Error::New(env, std::string("oneDNN: ") + e.what() + " (status " + std::to_string(e.status) + ")").ThrowAsJavaScriptException();
+  } catch (const std::exception &e) {
+    Napi::Error::New(env, std::string("oneDNN addon: ") + e.what()).ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
 const char *isaName(cpu_isa isa) {
   switch (isa) {
     case cpu_isa::sse41: return "sse41";
@@ -344,6 +400,7 @@ Napi::Value ClearCache(const Napi::CallbackInfo &info) {
   bwdDataCache.clear();
   bwdWeightsCache.clear();
   matmulCache.clear();
+  maxPoolCache.clear();
   return info.Env().Undefined();
 }
 
@@ -352,6 +409,7 @@ Napi::Value ClearCache(const Napi::CallbackInfo &info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv", Napi::Function::New(env, Conv));
   exports.Set("matmul", Napi::Function::New(env, MatMulFn));
+  exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("clearCache", Napi::Function::New(env, ClearCache));

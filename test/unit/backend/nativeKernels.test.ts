@@ -199,12 +199,28 @@ test('BatchMatMul (transposes, batch, broadcast) and its gradients match cpu', {
   check('broadcast batch', ['BatchMatMul [4,6,5]x[5,3]T', 'BatchMatMul [1,6,5]Tx[4,6,3]'], await on('wasm', bc), await on('cpu', bc));
 });
 
+test('max-pool gradient (MaxPoolGrad) matches cpu, including all-zero windows after ReLU', { skip }, async () => {
+  const cases: [number, number, number, number, number, number, 'same' | 'valid'][] = [
+    [2, 9, 9, 3, 3, 2, 'same'], [3, 8, 8, 4, 2, 2, 'valid'], [1, 11, 7, 2, 3, 1, 'same'], [4, 16, 16, 5, 3, 2, 'same'], [2, 13, 10, 3, 3, 2, 'valid'],
+  ];
+  for (const [n, h, w, c, k, s, pad] of cases) {
+    const xa = rnd(n * h * w * c).map((v) => v - 0.6);
+    const ra = rnd(n * h * w * c);
+    const f = (): tf.Tensor[] => [tf.grad((t: tf.Tensor) => {
+      const y = tf.maxPool(tf.relu(t) as tf.Tensor4D, k, s, pad);
+      return tf.sum(tf.mul(y, tf.tensor(ra.subarray(0, y.size), y.shape)));
+    })(tf.tensor4d(xa, [n, h, w, c]))];
+    check(`x${n}x${h}x${w}x${c} pool${k} s${s} ${pad}`, ['MaxPoolGrad'], await on('wasm', f), await on('cpu', f));
+  }
+});
+
 test("every parameter gradient of the product's ResNet-18 encoder matches cpu", { skip }, async () => {
   const n = 2, size = 33;
   const xa = rnd(n * size * size);
   const grads = async (backend: string): Promise<Map<string, Float32Array>> => {
     await tf.setBackend(backend);
-    const enc = new ResNetEncoder({ depth: 18, widths: [4, 8, 8, 16], inChannels: 1, seed: 3 });
+    // The ImageNet stem (7x7/2 conv, 3x3/2 max-pool) so that every native kernel is on the path.
+    const enc = new ResNetEncoder({ depth: 18, widths: [4, 8, 8, 16], inChannels: 1, seed: 3, stem: 'imagenet' });
     enc.train();
     const named = enc.namedVariables('param');
     const x = tf.tensor4d(xa, [n, size, size, 1]);

@@ -11,6 +11,8 @@ export interface OneDnnAddon {
   conv(kind: 0 | 1 | 2, heap: ArrayBuffer, geom: Int32Array, off0: number, off1: number, offOut: number, filterId: number): void;
   /** dims: batchA, batchB, M, K, N, transposeA, transposeB. */
   matmul(heap: ArrayBuffer, dims: Int32Array, offA: number, offB: number, offC: number): void;
+  /** geom: n, h, w, c, kh, kw, oh, ow, sh, sw, padT, padL, padB, padR; x, dy → dx. */
+  maxPoolGrad(heap: ArrayBuffer, geom: Int32Array, offX: number, offDy: number, offDx: number): void;
   info(): { version: string; isa: string; threads: number; impls: Record<string, string[]> };
   setThreads(n: number): number;
   clearCache(): void;

@@ -1,4 +1,4 @@
-// Conv2D, its two gradients and BatchMatMul for the wasm backend, run by oneDNN on the wasm heap in
+// Conv2D, its two gradients, BatchMatMul and the max-pool gradient for the wasm backend, run by oneDNN on the wasm heap in
 // place: inputs are read and outputs written where tfjs keeps them, so every other kernel, the memory
 // estimate and checkpoints are unchanged. The heap's ArrayBuffer is taken after the output is
 // allocated (an allocation may grow the heap and replace it). Any case the addon refuses runs the
@@ -116,5 +116,21 @@ export function makeNativeKernels(addon: OneDnnAddon, fallbacks: Record<string, 
       (c) => addon.matmul(heapBuffer(backend), dims, byteOffset(backend, a), byteOffset(backend, b), byteOffset(backend, c)),
       () => orFallback('BatchMatMul', fallbacks.BatchMatMul, args));
   };
-  return { Conv2D: conv2D, Conv2DBackpropInput: conv2DBackpropInput, Conv2DBackpropFilter: conv2DBackpropFilter, BatchMatMul: batchMatMul };
+  const maxPoolGrad: KernelFn = (args) => {
+    const { inputs, backend, attrs = {} } = args;
+    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+    const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize as [number, number],
+      attrs.strides as [number, number], 1, attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined);
+    const g = oneDnnGeom({
+      n: info.batchSize, h: info.inHeight, w: info.inWidth, ci: info.inChannels, kh: info.filterHeight, kw: info.filterWidth, co: info.outChannels,
+      oh: info.outHeight, ow: info.outWidth, sh: info.strideHeight, sw: info.strideWidth, dh: 1, dw: 1, padT: info.padInfo.top, padL: info.padInfo.left,
+    });
+    if (!g || !isF32(dy, input)) return orFallback('MaxPoolGrad', fallbacks.MaxPoolGrad, args);
+    // n, h, w, c, kh, kw, oh, ow, sh, sw, padT, padL, padB, padR
+    const geom = Int32Array.from([g[0], g[1], g[2], g[3], g[4], g[5], g[7], g[8], g[9], g[10], g[13], g[14], g[15], g[16]]);
+    return withOutput(backend, [...input.shape],
+      (dx) => addon.maxPoolGrad(heapBuffer(backend), geom, byteOffset(backend, input), byteOffset(backend, dy), byteOffset(backend, dx)),
+      () => orFallback('MaxPoolGrad', fallbacks.MaxPoolGrad, args));
+  };
+  return { Conv2D: conv2D, Conv2DBackpropInput: conv2DBackpropInput, Conv2DBackpropFilter: conv2DBackpropFilter, BatchMatMul: batchMatMul, MaxPoolGrad: maxPoolGrad };
 }

@@ -6,7 +6,7 @@ import { loadOneDnnAddon } from './addon';
 import { makeNativeKernels, nativeFailures } from './kernels';
 import type { NativeKernelStatus } from '../types';
 
-export const NATIVE_KERNEL_NAMES = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul'] as const;
+export const NATIVE_KERNEL_NAMES = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', 'MaxPoolGrad'] as const;
 
 let registered: string[] | null = null;
 let nativeFns: Record<string, KernelFn> | null = null;
