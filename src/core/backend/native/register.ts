@@ -2,7 +2,7 @@
 // "which kernels are native, and why not" for the environment report, run.json and the bench.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFn } from '../wasm/kernels/util';
-import { loadOneDnnAddon } from './addon';
+import { loadOneDnnAddon, type OneDnnAddon } from './addon';
 import { makeNativeKernels, nativeFailures } from './kernels';
 import type { NativeKernelStatus } from '../types';
 
@@ -10,6 +10,7 @@ export const NATIVE_KERNEL_NAMES = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBack
 
 let registered: string[] | null = null;
 let nativeFns: Record<string, KernelFn> | null = null;
+let active = true;
 const previous = new Map<string, KernelFn>();
 
 function put(name: string, f: KernelFn): void {
@@ -52,13 +53,33 @@ export function setNativeKernelsActive(on: boolean): boolean {
   active = on;
   return on;
 }
-let active = true;
+
+/**
+ * One small convolution of each kind on a scratch buffer (not the wasm heap), so that the report names
+ * the implementations oneDNN dispatches to (e.g. brgconv:avx512_core) before any training ran.
+ */
+function probeImplementations(addon: OneDnnAddon): void {
+  // n,h,w,ci,kh,kw,co,oh,ow,sh,sw,dh,dw,padT,padL,padB,padR: 2x8x8x32 -> 32 filters 3x3, same.
+  const geom = Int32Array.from([2, 8, 8, 32, 3, 3, 32, 8, 8, 1, 1, 1, 1, 1, 1, 1, 1]);
+  const act = 2 * 8 * 8 * 32 * 4, filt = 3 * 3 * 32 * 32 * 4;
+  const buf = new ArrayBuffer(2 * act + filt);
+  addon.conv(0, buf, geom, 0, act, act + filt, -1);
+  addon.conv(1, buf, geom, act + filt, act, 0, -1);
+  addon.conv(2, buf, geom, 0, act + filt, act, -1);
+}
 
 /** Which of the wasm backend's kernels run natively here, with oneDNN's version, ISA and implementations. */
 export function nativeKernelStatus(): NativeKernelStatus {
   const { addon, detail } = loadOneDnnAddon();
   if (!addon) return { kernels: 'wasm', native: [], detail };
   if (!active) return { kernels: 'wasm', native: [], detail: `${detail}; native kernels switched off in this process` };
+  if (!addon.info().impls.conv2d) {
+    try {
+      probeImplementations(addon);
+    } catch {
+      // The report then lists no implementations; the kernels fall back per call if oneDNN refuses.
+    }
+  }
   const info = addon.info();
   const failures = nativeFailures();
   return {
