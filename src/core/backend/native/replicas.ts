@@ -14,8 +14,8 @@ export interface ReplicaChoice {
 /**
  * Replicas for 'auto' on the wasm backend: one per core (at most 2), each with one oneDNN thread.
  * Measured with `medssl bench` (ResNet-18 32-64-128-256, 128², batch 64) on a 2-core AMD EPYC (Zen 5,
- * AVX-512) shared with other work: 2 replicas x 1 thread 56–93 images/s, 1 replica x 2 oneDNN threads
- * 33–41. Only convolutions and matmuls run on oneDNN's threads; the rest of the step (batch norm,
+ * AVX-512) shared with other work (load 7–13), in interleaved pairs: 2 replicas x 1 thread 33–113
+ * images/s, 1 replica x 2 oneDNN threads 18–53, slower in every pair. Only convolutions and matmuls run on oneDNN's threads; the rest of the step (batch norm,
  * ReLU, pooling, the update) is single-threaded wasm, which a second replica halves, and OpenMP's
  * barriers stall whenever one of its threads is descheduled on a busy machine.
  */
