@@ -2,9 +2,10 @@
 // dist/webview/<panel>.js (one browser bundle per panel). The wasm binaries of the portable
 // backend are copied to dist/wasm so the packaged extension needs no node_modules.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, existsSync, chmodSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, existsSync, chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -66,6 +67,24 @@ function copyWasm() {
   for (const f of readdirSync(src).filter((f) => f.endsWith('.wasm'))) cpSync(join(src, f), join('dist/wasm', f));
 }
 
+// The optional oneDNN addon (linux-x64) with the shared libraries it needs beside it: it was linked
+// with rpath $ORIGIN, so the packaged extension runs it without Debian's libdnnl. Elsewhere, or when it
+// was not built, dist/native stays empty and the engine runs (and says it runs) pure wasm.
+const NATIVE_LIBS = ['libdnnl.so.2', 'libgomp.so.1', 'libOpenCL.so.1'];
+function copyNative() {
+  rmSync('dist/native', { recursive: true, force: true });
+  const addon = 'native/build/Release/medssl_onednn.node';
+  if (process.platform !== 'linux' || process.arch !== 'x64' || !existsSync(addon)) return;
+  mkdirSync('dist/native', { recursive: true });
+  cpSync(addon, 'dist/native/medssl_onednn.node');
+  const ldd = execFileSync('ldd', [addon], { encoding: 'utf8' });
+  for (const lib of NATIVE_LIBS) {
+    const m = new RegExp(`${lib.replace(/\./g, '\\.')} => (\\S+)`).exec(ldd);
+    if (!m) throw new Error(`esbuild: ${addon} needs ${lib}, which ldd does not resolve`);
+    cpSync(m[1], join('dist/native', lib), { dereference: true });
+  }
+}
+
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 
 if (isMain && watch) {
@@ -73,6 +92,7 @@ if (isMain && watch) {
 } else if (isMain) {
   await Promise.all(buildOptions(production).map((b) => esbuild.build(b)));
   copyWasm();
+  copyNative();
   cpSync('src/core/config/medssl.schema.json', 'dist/medssl.schema.json');
   chmodSync('dist/cli.js', 0o755);
 }

@@ -20,6 +20,9 @@ export function answerGpuQuestion(probes: BackendProbe[], auto: BackendChoice, l
   return `No: jobs will run on '${auto.backend}' — ${auto.device} — because ${parts.join('; ')}.`;
 }
 
+/** Why the native kernels do not run here, for hosts that do not report them (tests' stand-ins). */
+const NO_NATIVE_REPORT = 'the wasm backend did not report its kernels';
+
 export async function collectEnvReport(host: BackendHost): Promise<EnvReport> {
   const backends = await probeBackends(host);
   const auto = await chooseBackend('auto', host);
@@ -47,6 +50,7 @@ export async function collectEnvReport(host: BackendHost): Promise<EnvReport> {
     cuda: { libraries, nvidiaSmi, gpus },
     threads: { cores, wasmThreadsUsable: wasmThreads ? Number(wasmThreads[1]) : 0, workerThreads: cores },
     wasm: { heapLimitMiB: WASM_HEAP_LIMIT_MIB, simd: /SIMD/.test(wasm?.reason ?? '') },
+    nativeKernels: wasm?.native ?? { kernels: 'wasm', native: [], detail: wasm?.available ? NO_NATIVE_REPORT : `the wasm backend cannot run: ${wasm?.reason ?? 'not probed'}` },
     gpuAnswer: answerGpuQuestion(backends, auto, libraries, gpus),
   };
 }

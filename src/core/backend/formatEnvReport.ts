@@ -18,5 +18,15 @@ export function formatEnvReport(r: EnvReport): string {
   lines.push('');
   lines.push(`Threads: ${r.threads.cores} cores; wasm threads per backend: ${r.threads.wasmThreadsUsable}; worker threads: ${r.threads.workerThreads}`);
   lines.push(`WebAssembly: ${r.wasm.simd ? 'SIMD' : 'no SIMD'}, heap limit ${r.wasm.heapLimitMiB} MiB per worker`);
+  const n = r.nativeKernels;
+  if (n) {
+    if (n.kernels === 'native' && n.oneDnn) {
+      const impls = Object.entries(n.oneDnn.impls).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ');
+      lines.push(`Native kernels under wasm: ${n.native.join(', ')} on oneDNN ${n.oneDnn.version}, ISA ${n.oneDnn.isa}, ${n.oneDnn.threads} thread${n.oneDnn.threads > 1 ? 's' : ''}${impls ? ` (${impls})` : ''}`);
+      lines.push(`  addon: ${n.detail}`);
+    } else {
+      lines.push(`Native kernels under wasm: none, every kernel is WebAssembly — ${n.detail}`);
+    }
+  }
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 import { detectNvidiaGpus, probeCudaLibraries } from './cudaProbe';
 import type { BackendHost } from './select';
 import { initWasmBackend } from './wasm/init';
+import { nativeKernelStatus } from './native/register';
 
 /** The real machine: optional native packages from node_modules, the NVIDIA driver, the wasm backend. */
 export function machineBackendHost(): BackendHost {
@@ -14,7 +15,7 @@ export function machineBackendHost(): BackendHost {
     cudaLibraries: () => probeCudaLibraries(),
     initWasm: async () => {
       const { simd, threads } = await initWasmBackend();
-      return { simd, threads };
+      return { simd, threads, native: nativeKernelStatus() };
     },
   };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_ORDER, type BackendChoice, type BackendName, type BackendProbe, type BackendRequest, type LibraryProbe } from './types';
+import { BACKEND_ORDER, type BackendChoice, type BackendName, type BackendProbe, type BackendRequest, type LibraryProbe, type NativeKernelStatus } from './types';
 
 /** Everything backend selection touches outside itself; tests pass stand-ins. */
 export interface BackendHost {
@@ -8,8 +8,8 @@ export interface BackendHost {
   /** GPUs the driver reports. */
   gpus(): string[];
   cudaLibraries(): LibraryProbe[];
-  /** Starts the WebAssembly backend with the project's training kernels. */
-  initWasm(): Promise<{ simd: boolean; threads: number }>;
+  /** Starts the WebAssembly backend with the project's training kernels (native ones where the oneDNN addon loads). */
+  initWasm(): Promise<{ simd: boolean; threads: number; native?: NativeKernelStatus }>;
 }
 
 export const NATIVE_PACKAGE: Record<'tfjs-node-gpu' | 'tfjs-node', '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'> = {
@@ -21,6 +21,8 @@ const NATIVE_BACKEND = 'tensorflow';
 
 interface Activated {
   device: string;
+  kernels?: 'native' | 'wasm';
+  native?: NativeKernelStatus;
 }
 
 /** A reason without its parenthesised explanation (the backend table carries the long form). */
@@ -87,8 +89,12 @@ async function activate(name: BackendName, host: BackendHost): Promise<Activated
     }
     case 'wasm': {
       if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'object') throw new Error('this JavaScript runtime has no WebAssembly');
-      const { simd, threads } = await host.initWasm();
-      return { device: `CPU (WebAssembly${simd ? ' SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'} per worker)` };
+      const { simd, threads, native } = await host.initWasm();
+      const wasm = `WebAssembly${simd ? ' SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'} per worker`;
+      if (native?.kernels === 'native' && native.oneDnn) {
+        return { device: `CPU (${wasm}; convolutions and matmuls native: oneDNN ${native.oneDnn.version}, ${native.oneDnn.isa})`, kernels: 'native', native };
+      }
+      return { device: `CPU (${wasm})`, kernels: 'wasm', ...(native ? { native } : {}) };
     }
     case 'cpu':
       await setOrThrow('cpu');
@@ -113,8 +119,8 @@ export async function chooseBackend(request: BackendRequest, host: BackendHost):
   const skipped: BackendProbe[] = [];
   for (const name of BACKEND_ORDER.slice(start)) {
     try {
-      const { device } = await activate(name, host);
-      const choice: BackendChoice = { requested: request, backend: name, device, skipped };
+      const { device, kernels } = await activate(name, host);
+      const choice: BackendChoice = { requested: request, backend: name, device, skipped, ...(kernels ? { kernels } : {}) };
       if (request !== 'auto' && name !== request) {
         choice.warning = `Requested backend '${request}' cannot run here (${skipped[0].reason}); running on '${name}' — ${device} — instead.`;
       } else if (request === 'auto' && name !== 'tfjs-node-gpu') {
@@ -137,8 +143,8 @@ export async function probeBackends(host: BackendHost): Promise<BackendProbe[]> 
   const probes: BackendProbe[] = [];
   for (const name of BACKEND_ORDER) {
     try {
-      const { device } = await activate(name, host);
-      probes.push({ name, available: true, reason: `runs on ${device}` });
+      const { device, native } = await activate(name, host);
+      probes.push({ name, available: true, reason: `runs on ${device}`, ...(native ? { native } : {}) });
     } catch (e) {
       probes.push({ name, available: false, reason: firstLine(e) });
     }

@@ -10,6 +10,8 @@ export interface BackendProbe {
   available: boolean;
   /** Why it is not available (or a note when it is, e.g. "no CUDA device: runs on CPU"). */
   reason: string;
+  /** wasm only: its native (oneDNN) kernels, when it runs. */
+  native?: NativeKernelStatus;
 }
 
 /** What was chosen, and why each backend tried before it was skipped. Written into run.json. */
@@ -22,6 +24,8 @@ export interface BackendChoice {
   skipped: BackendProbe[];
   /** Set when the user asked for something else than what runs (e.g. a GPU): must be shown, never hidden. */
   warning?: string;
+  /** wasm only: whether its convolutions and matmuls run on native oneDNN kernels or WebAssembly ones. */
+  kernels?: 'native' | 'wasm';
 }
 
 /** Shared library found (or not) on the machine. */
@@ -30,6 +34,17 @@ export interface LibraryProbe {
   /** The file names that would satisfy it. */
   candidates: string[];
   foundAt?: string;
+}
+
+/** Whether the wasm backend's hot kernels (convolutions, matmul) run natively with oneDNN here, and why not. */
+export interface NativeKernelStatus {
+  kernels: 'native' | 'wasm';
+  /** Kernel names oneDNN runs (empty when `kernels` is 'wasm'). */
+  native: string[];
+  /** oneDNN's version, the ISA it dispatched to, its threads and the implementations it chose so far. */
+  oneDnn?: { version: string; isa: string; threads: number; impls: Record<string, string[]> };
+  /** Where the addon was loaded from, or why the kernels are WebAssembly. */
+  detail: string;
 }
 
 /** `medssl env` / MedSSL: Check Environment. */
@@ -42,6 +57,8 @@ export interface EnvReport {
   cuda: { libraries: LibraryProbe[]; nvidiaSmi?: string; gpus: string[] };
   threads: { cores: number; wasmThreadsUsable: number; workerThreads: number };
   wasm: { heapLimitMiB: number; simd: boolean };
+  /** The wasm backend's native (oneDNN) kernels; absent in reports written before they existed. */
+  nativeKernels?: NativeKernelStatus;
   /** One sentence: "will this use my GPU?" */
   gpuAnswer: string;
 }

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend, probeBackends, type BackendHost } from '../../../src/core/backend/select';
-import { answerGpuQuestion } from '../../../src/core/backend/envReport';
+import { answerGpuQuestion, collectEnvReport } from '../../../src/core/backend/envReport';
+import { formatEnvReport } from '../../../src/core/backend/formatEnvReport';
 import type { LibraryProbe } from '../../../src/core/backend/types';
 
 const allCuda: LibraryProbe[] = [
@@ -126,4 +127,24 @@ test('the GPU answer names what is missing', async () => {
   assert.match(a, /^No: jobs will run on 'wasm'/);
   assert.match(a, /no NVIDIA GPU is visible/);
   assert.match(a, /libcudart\.so\.11\.0, libcudnn\.so\.8/);
+});
+
+test('wasm says whether its kernels are native (oneDNN version and ISA) or WebAssembly, in the choice and the env report', async () => {
+  const native = { kernels: 'native' as const, native: ['Conv2D', 'BatchMatMul'], oneDnn: { version: '2.6.3', isa: 'avx2', threads: 2, impls: { conv2d: ['brgconv:avx2'] } }, detail: '/x/medssl_onednn.node' };
+  const withNative = host({ initWasm: async () => { await tf.setBackend('cpu'); return { simd: true, threads: 1, native }; } });
+  const c = await chooseBackend('wasm', withNative);
+  assert.equal(c.kernels, 'native');
+  assert.match(c.device, /oneDNN 2\.6\.3, avx2/);
+  const probes = await probeBackends(withNative);
+  assert.deepEqual(probes.find((p) => p.name === 'wasm')?.native, native);
+  const off = { kernels: 'wasm' as const, native: [], detail: 'turned off by MEDSSL_NATIVE=0' };
+  const c2 = await chooseBackend('wasm', host({ initWasm: async () => { await tf.setBackend('cpu'); return { simd: true, threads: 1, native: off }; } }));
+  assert.equal(c2.kernels, 'wasm');
+  assert.doesNotMatch(c2.device, /oneDNN/);
+  const report = await collectEnvReport(withNative);
+  assert.equal(report.nativeKernels?.kernels, 'native');
+  const text = formatEnvReport(report);
+  assert.match(text, /Native kernels under wasm: Conv2D, BatchMatMul on oneDNN 2\.6\.3, ISA avx2, 2 threads \(conv2d: brgconv:avx2\)/);
+  const text2 = formatEnvReport(await collectEnvReport(host({ initWasm: async () => { await tf.setBackend('cpu'); return { simd: true, threads: 1, native: off }; } })));
+  assert.match(text2, /Native kernels under wasm: none, every kernel is WebAssembly — turned off by MEDSSL_NATIVE=0/);
 });

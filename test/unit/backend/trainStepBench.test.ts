@@ -4,12 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runBench, medianPhases, type BenchResult } from '../../../src/core/bench/trainStepBench';
+import { nativeKernelStatus } from '../../../src/core/backend/native/register';
 
 const tiny = { batch: 4, size: 32, widths: [4, 8, 8, 16] as [number, number, number, number], steps: 2, warmup: 1, torch: false, data: false };
 
 function checkCommon(r: BenchResult, workers: number): void {
   assert.equal(r.backend, 'wasm');
-  assert.equal(r.threads, workers);
+  assert.equal(r.kernels, nativeKernelStatus().kernels, 'kernels: native|wasm as the backend reports them');
+  assert.equal(r.onednn != null, r.kernels === 'native');
+  // One replica in process: oneDNN's threads; worker replicas: one thread each.
+  assert.equal(r.threads, workers === 1 && r.kernels === 'native' ? r.onednn!.threads : workers);
   assert.equal(r.step_s.length, 2);
   assert.ok(r.images_per_s > 0 && Number.isFinite(r.images_per_s));
   assert.equal(r.ratio, null, 'no peer, no ratio');
@@ -57,7 +61,7 @@ test('bench with the PyTorch peer interleaved step by step (skipped without pyth
   assert.ok(r.peer, `no peer: ${r.peer_reason}`);
   assert.match(r.peer.name, /PyTorch/);
   assert.equal(r.peer.step_s.length, 2, 'one peer step per measured step of ours');
-  assert.equal(r.peer.threads, 1, 'the peer gets as many threads as we use');
+  assert.equal(r.peer.threads, r.threads, 'the peer gets as many threads as we use');
   assert.ok(r.ratio !== null && Math.abs(r.ratio - r.images_per_s / r.peer.images_per_s) < 1e-12);
 });
 

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths, getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './kernels/index';
+import { registerNativeKernels } from '../native/register';
 
 export { registerWasmTrainingKernels };
 
@@ -64,6 +65,8 @@ async function doInit(opts?: { threads?: number }): Promise<WasmInitResult> {
   if (!ok) throw new Error('TensorFlow.js could not initialise the WebAssembly backend.');
   await tf.ready();
   registerWasmTrainingKernels();
+  // After the wasm training kernels: they stay registered underneath as the fallbacks.
+  registerNativeKernels();
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   let threads = 1;
   try {
