@@ -79,8 +79,12 @@ class CheckedWebGPUBackend extends WebGPUBackend {
     return values;
   }
 
-  override readSync(): never {
-    // The package's synchronous path needs OffscreenCanvas, which Node lacks: say what to do instead.
+  override readSync(dataId: object): tf.backend_util.BackendValues {
+    // Values still on the CPU side (small inputs the package's kernels compute on the CPU) read as
+    // before; a GPU buffer's synchronous path needs OffscreenCanvas, which Node lacks: say so plainly.
+    const d = this.tensorMap.get(dataId);
+    if (d.values != null || d.dtype === 'string') return super.readSync(dataId);
+    throwIfFault();
     throw new Error('WebGPU: synchronous tensor reads (dataSync/arraySync/bufferSync) cannot run in Node; the engine reads with `await t.data()`');
   }
 }
