@@ -2,7 +2,10 @@
  * What a WebGPU adapter is, in the terms a researcher needs: which GPU, which driver/API, whether it
  * is a real GPU or a CPU rasteriser pretending to be one, and the limits that bound a batch.
  */
-import type { DawnBackend } from './dawn';
+
+/** Dawn's own backends (MEDSSL_DAWN_BACKEND; dawn.ts reads it). */
+export const DAWN_BACKENDS = ['vulkan', 'opengles', 'metal', 'd3d12'] as const;
+export type DawnBackend = (typeof DAWN_BACKENDS)[number];
 
 /** Limits tfjs needs raised from WebGPU's defaults (8 storage buffers, 128 MiB bindings, 256 MiB buffers). */
 export const REQUESTED_LIMITS = [

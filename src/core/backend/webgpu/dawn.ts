@@ -8,8 +8,9 @@
  * platform without a display server (`EGL_PLATFORM=surfaceless`), set before Dawn starts.
  */
 
-export const DAWN_BACKENDS = ['vulkan', 'opengles', 'metal', 'd3d12'] as const;
-export type DawnBackend = (typeof DAWN_BACKENDS)[number];
+import { DAWN_BACKENDS, type DawnBackend } from './adapter';
+
+export { DAWN_BACKENDS, type DawnBackend };
 
 export interface DawnGpu {
   /** navigator.gpu's equivalent. */
