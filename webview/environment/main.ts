@@ -57,7 +57,8 @@ function header(): HTMLElement {
 }
 
 function answerSection(r: EnvReport): HTMLElement {
-  const gpu = r.auto.backend === 'tfjs-node-gpu';
+  // auto takes webgpu only on a hardware adapter, so both mean the GPU.
+  const gpu = r.auto.backend === 'tfjs-node-gpu' || r.auto.backend === 'webgpu';
   return h(
     'section',
     { class: `answer ${gpu ? 'yes' : 'no'}`, 'data-testid': 'answer', 'aria-live': 'polite' },
