@@ -1,7 +1,9 @@
 import { test } from 'node:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { adapterLabel, describeAdapter, type AdapterLike } from '../../../src/core/backend/webgpu/adapter';
-import { dawnBackendFromEnv } from '../../../src/core/backend/webgpu/dawn';
+import { dawnBackendFromEnv, dawnBinaryDir } from '../../../src/core/backend/webgpu/dawn';
 import { noAdapterReason } from '../../../src/core/backend/webgpu/noAdapter';
 import { faultMessage } from '../../../src/core/backend/webgpu/start';
 import { formatWebGPU } from '../../../src/core/backend/formatEnvReport';
@@ -57,4 +59,15 @@ test('the environment report block shows the adapter, software or hardware, and 
   assert.match(text, /description\/driver: OpenGL version OpenGL ES 3\.2 Mesa 22\.3\.6/);
   assert.match(text, /limits: buffer 2\.00 GiB, storage binding 128 MiB, 16 storage buffers per stage/);
   assert.equal(formatWebGPU({ reason: 'no WebGPU adapter through X' })[0], 'WebGPU (Dawn): no adapter — no WebGPU adapter through X');
+});
+
+test("Dawn's native module loads on its own (the path on runtimes that cannot require() the package's ES module)", (t) => {
+  assert.equal(dawnBinaryDir('/p', 'darwin', 'arm64'), path.join('/p', 'dist', 'darwin-universal'));
+  assert.equal(dawnBinaryDir('/p', 'win32', 'x64'), path.join('/p', 'dist', 'win32-x64'));
+  const file = path.join(dawnBinaryDir(path.dirname(require.resolve('webgpu'))), 'dawn.node');
+  if (!fs.existsSync(file)) return t.skip(`no prebuilt Dawn for ${process.platform}-${process.arch}`);
+  const native = { exports: {} as { create?: unknown; globals?: Record<string, unknown> } };
+  process.dlopen(native, file);
+  assert.equal(typeof native.exports.create, 'function');
+  assert.equal((native.exports.globals?.GPUBufferUsage as { STORAGE?: number } | undefined)?.STORAGE, 0x80);
 });

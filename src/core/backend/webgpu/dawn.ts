@@ -8,6 +8,7 @@
  * platform without a display server (`EGL_PLATFORM=surfaceless`), set before Dawn starts.
  */
 
+import * as path from 'node:path';
 import { DAWN_BACKENDS, type DawnBackend } from './adapter';
 
 export { DAWN_BACKENDS, type DawnBackend };
@@ -26,6 +27,29 @@ interface WebGPUPackage {
 }
 
 let loaded: DawnGpu | undefined;
+
+/** The folder of this platform's prebuilt dawn.node inside the package (macOS has one universal binary). */
+export function dawnBinaryDir(packageDir: string, platform: string = process.platform, arch: string = process.arch): string {
+  return path.join(packageDir, 'dist', `${platform}-${platform === 'darwin' ? 'universal' : arch}`);
+}
+
+/**
+ * The package, or, on runtimes that cannot require() its ES module entry (Node before 20.19, e.g.
+ * VS Code's own runtime with ELECTRON_RUN_AS_NODE), its native module loaded directly: the entry only
+ * re-exports it (plus a patch that unmaps buffers when a device is destroyed, which the engine never
+ * relies on).
+ */
+function requireDawn(): WebGPUPackage {
+  try {
+    // A literal require, so the bundler leaves the package (and its dawn.node) to load at run time.
+    return require('webgpu') as WebGPUPackage;
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_REQUIRE_ESM') throw e;
+    const native = { exports: {} as WebGPUPackage };
+    process.dlopen(native, path.join(dawnBinaryDir(path.dirname(require.resolve('webgpu'))), 'dawn.node'));
+    return native.exports;
+  }
+}
 
 /** The backend MEDSSL_DAWN_BACKEND asks for, or undefined; a value that is not one is an error naming the choices. */
 export function dawnBackendFromEnv(env: NodeJS.ProcessEnv = process.env): DawnBackend | undefined {
@@ -48,8 +72,7 @@ export function loadDawn(env: NodeJS.ProcessEnv = process.env): DawnGpu {
   const backend = dawnBackendFromEnv(env);
   let pkg: WebGPUPackage;
   try {
-    // A literal require, so the bundler leaves the package (and its dawn.node) to load at run time.
-    pkg = require('webgpu') as WebGPUPackage;
+    pkg = requireDawn();
   } catch (e) {
     const err = e as { code?: string };
     if (err?.code === 'MODULE_NOT_FOUND' && /'webgpu'/.test(firstLine(e))) throw new Error("the 'webgpu' package (Dawn) is not installed");
