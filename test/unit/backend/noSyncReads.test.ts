@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { addMany } from '../../../src/core/backend/addMany';
+import { backendReadsSync } from '../../../src/core/backend/syncReads';
 
 // Compiled to out/test/unit/backend: the sources are four folders up.
 const CORE = path.resolve(__dirname, '../../../../src/core');
@@ -65,4 +66,9 @@ test('addMany: chunked sums equal tf.addN, for any chunk limit', async () => {
   assert.throws(() => addMany([]), /no tensors/);
   assert.throws(() => addMany(ts, 1), /cannot add/);
   tf.dispose(ts);
+});
+
+test('backendReadsSync: the CPU backends read synchronously (the whitening guards keep their checks there)', async () => {
+  await tf.setBackend('cpu');
+  assert.equal(backendReadsSync(), true);
 });
