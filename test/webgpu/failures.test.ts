@@ -64,6 +64,26 @@ test('an injected validation error fails the run with a plain message: run.json 
   assert.equal(webgpuFault(), undefined);
 });
 
+test('an out-of-memory error reported by the device fails the run asking for a smaller batch; its checkpoint is not half-written', async () => {
+  const { c, writer } = await startRun(['pretrain.batchSize=8', 'data.size=32', 'ssl.queueSize=16', 'pretrain.checkpointEvery=2']);
+  const run = pretrain(c, {
+    writer,
+    configHash: configHash(c),
+    onStep: (step) => {
+      if (step !== 2) return;
+      // A software adapter on a 24 GiB machine cannot be driven out of memory in a test: the device
+      // delivers the error Dawn raises when an allocation fails, through the same event.
+      const device = (tf.backend() as WebGPUBackend).device;
+      device.dispatchEvent(new GPUUncapturedErrorEvent('uncapturederror', { error: new GPUOutOfMemoryError('Out of memory allocating a storage buffer') }));
+    },
+  });
+  await assert.rejects(run, /^Error: WebGPU: the GPU ran out of memory \(Out of memory allocating a storage buffer\)\. Lower pretrain\.batchSize/);
+  assert.equal(readRun(writer.dir).status, 'failed');
+  // The step-2 checkpoint was being written when its first read failed: no folder, no 'latest'.
+  assert.deepEqual(fs.readdirSync(path.join(writer.dir, 'checkpoints')), []);
+  stopWebGPU();
+});
+
 test("a batch past the device's per-buffer limits is refused before the first step, naming one that fits", async () => {
   // 8 channels × 256² floats = 2 MiB per sample at the stem: batch 128 needs a 256 MiB buffer.
   const { c, writer } = await startRun(['pretrain.batchSize=128', 'data.size=256', 'data.phantom.slices=24', 'ssl.queueSize=256']);
