@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
-// Native TensorFlow bindings are optional and load libtensorflow from their own folder: never bundle them.
-const nativeExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+// Native bindings load binaries from their own folder (libtensorflow; Dawn's dawn.node per platform): never bundle them.
+const nativeExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu'];
 // Entry points and outputs are relative to this file's folder, whatever the caller's working directory.
 const root = fileURLToPath(new URL('.', import.meta.url));
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// `npm test` (after `pretest` = lint and the per-layer type checks, build, tsc): the four layers in order, each one's output streaming through:
+// `npm test` (after `pretest` = lint and the per-layer type checks, build, tsc): the five layers in order, each one's output streaming through:
 //   1. unit         node --test out/test/unit/            (plain Node)
-//   2. webview      scripts/test-webview.mjs              (headless Chromium)
-//   3. integration  scripts/test-integration.mjs          (code-server + Chromium, mocha in the extension host)
-//   4. slurm        scripts/test-slurm.mjs                (a real single-node Slurm on localhost; skipped, with the reason, without slurm-wlm)
+//   2. webgpu       scripts/test-webgpu.mjs               (the WebGPU backend on a Dawn device: Mesa llvmpipe through OpenGL ES without a GPU)
+//   3. webview      scripts/test-webview.mjs              (headless Chromium)
+//   4. integration  scripts/test-integration.mjs          (code-server + Chromium, mocha in the extension host)
+//   5. slurm        scripts/test-slurm.mjs                (a real single-node Slurm on localhost; skipped, with the reason, without slurm-wlm)
 // Every layer runs even when an earlier one failed. The last line is exactly `N passed, N failed`
 // (`, N skipped` added when some were skipped); the exit code is non-zero when any layer failed.
-//   node scripts/test-all.mjs [--only unit,webview,integration,slurm]
+//   node scripts/test-all.mjs [--only unit,webgpu,webview,integration,slurm]
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -51,6 +52,7 @@ function runLayer(cmd, args, env) {
 }
 
 const unitTap = path.join(tmp, 'unit.tap');
+const webgpuTap = path.join(tmp, 'webgpu.tap');
 const webviewTap = path.join(tmp, 'webview.tap');
 const integrationCounts = path.join(tmp, 'integration.json');
 const slurmTap = path.join(tmp, 'slurm.tap');
@@ -60,6 +62,11 @@ const layers = [
     run: () =>
       runLayer(process.execPath, ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${unitTap}`, 'out/test/unit/']),
     counts: () => tapCounts(unitTap),
+  },
+  {
+    name: 'webgpu',
+    run: () => runLayer(process.execPath, ['scripts/test-webgpu.mjs'], { MEDSSL_TAP_FILE: webgpuTap }),
+    counts: () => tapCounts(webgpuTap),
   },
   {
     name: 'webview',

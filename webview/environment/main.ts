@@ -1,6 +1,7 @@
 /**
  * The Environment panel: shows an EnvReport (`medssl env`) received from the host, answering first
- * "will this use my GPU?", then every backend with its reason, the CUDA libraries, and the machine.
+ * "will this use my GPU?", then every backend with its reason, the WebGPU adapter, the CUDA libraries,
+ * and the machine.
  *
  * Talks to the host only through src/protocol. Runs outside VS Code too (a plain page fed recorded
  * messages with window.postMessage, for browser tests and screenshots): without acquireVsCodeApi a shim
@@ -56,7 +57,8 @@ function header(): HTMLElement {
 }
 
 function answerSection(r: EnvReport): HTMLElement {
-  const gpu = r.auto.backend === 'tfjs-node-gpu';
+  // auto takes webgpu only on a hardware adapter, so both mean the GPU.
+  const gpu = r.auto.backend === 'tfjs-node-gpu' || r.auto.backend === 'webgpu';
   return h(
     'section',
     { class: `answer ${gpu ? 'yes' : 'no'}`, 'data-testid': 'answer', 'aria-live': 'polite' },
@@ -111,6 +113,31 @@ function cudaSection(r: EnvReport): HTMLElement {
   );
 }
 
+/** The WebGPU adapter (any vendor's GPU through Dawn): what it is, software or hardware, the limits that bound a batch. */
+function webgpuSection(r: EnvReport): HTMLElement | null {
+  const w = r.webgpu;
+  if (!w) return null; // a report from a version without WebGPU
+  const a = w.adapter;
+  if (!a) return h('section', {}, h('h2', {}, 'WebGPU'), h('p', { class: 'hint', 'data-testid': 'webgpu' }, `No adapter: ${w.reason ?? 'not probed'}.`));
+  const item = (label: string, value: string): Node[] => [h('dt', {}, label), h('dd', {}, value || '(not reported)')];
+  const mib = (b: number): string => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${Math.round(b / 2 ** 20)} MiB`);
+  return h(
+    'section',
+    {},
+    h('h2', {}, 'WebGPU'),
+    h('p', { class: a.software ? 'hint warn' : 'hint', 'data-testid': 'webgpu-kind' }, a.software ? `Software adapter: ${a.softwareReason}. Never chosen by auto; backend: webgpu uses it.` : 'Hardware adapter.'),
+    h(
+      'dl',
+      { class: 'facts', 'data-testid': 'webgpu' },
+      ...item('Device', a.device),
+      ...item('Vendor', [a.vendor, a.architecture].filter(Boolean).join(' · ')),
+      ...item('Driver', a.description),
+      ...item('Dawn backend', `${a.dawnBackend} (${a.featureLevel})`),
+      ...item('Limits', `buffer ${mib(a.limits.maxBufferSize)} · storage binding ${mib(a.limits.maxStorageBufferBindingSize)} · ${a.limits.maxStorageBuffersPerShaderStage} storage buffers per stage`),
+    ),
+  );
+}
+
 function machineSection(r: EnvReport): HTMLElement {
   const item = (label: string, testid: string, ...value: Child[]): Node[] => [h('dt', {}, label), h('dd', { 'data-testid': testid }, ...value)];
   const p = r.platform;
@@ -136,7 +163,8 @@ function render(): void {
   if (state.error) children.push(h('p', { class: 'error', 'data-testid': 'error', role: 'alert' }, state.error));
   const r = state.report;
   if (r) {
-    children.push(answerSection(r), backendsSection(r), cudaSection(r), machineSection(r));
+    const gpu = webgpuSection(r);
+    children.push(answerSection(r), backendsSection(r), ...(gpu ? [gpu] : []), cudaSection(r), machineSection(r));
     if (state.receivedAt) children.push(h('footer', { class: 'dim', 'data-testid': 'checked', 'data-checked-at': String(state.receivedAt) }, `Checked ${new Date(state.receivedAt).toLocaleString()}.`));
   } else if (!state.error) {
     children.push(h('p', { class: 'placeholder', 'data-testid': 'placeholder' }, 'Checking the environment…'));

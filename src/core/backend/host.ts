@@ -2,8 +2,10 @@ import { detectNvidiaGpus, probeCudaLibraries } from './cudaProbe';
 import type { BackendHost } from './select';
 import { initWasmBackend } from './wasm/init';
 import { nativeKernelStatus } from './native/register';
+import { adapterLabel } from './webgpu/adapter';
+import { probeWebGPU, startWebGPU } from './webgpu/start';
 
-/** The real machine: optional native packages from node_modules, the NVIDIA driver, the wasm backend. */
+/** The real machine: optional native packages from node_modules, the NVIDIA driver, Dawn (WebGPU), the wasm backend. */
 export function machineBackendHost(): BackendHost {
   return {
     requireOptional(name) {
@@ -16,6 +18,17 @@ export function machineBackendHost(): BackendHost {
     initWasm: async () => {
       const { simd, threads } = await initWasmBackend();
       return { simd, threads, native: nativeKernelStatus() };
+    },
+    initWebGPU: async (allowSoftware) => {
+      const s = await startWebGPU({ allowSoftware });
+      return { label: adapterLabel(s.adapter), software: s.software };
+    },
+    describeWebGPU: async () => {
+      try {
+        return { adapter: await probeWebGPU() };
+      } catch (e) {
+        return { reason: (e instanceof Error ? e.message : String(e)).split('\n')[0] };
+      }
     },
   };
 }

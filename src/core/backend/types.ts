@@ -1,8 +1,10 @@
+import type { WebGPUAdapterReport } from './webgpu/adapter';
+
 /** Names a config or the `medssl.backend` setting may request. */
-export type BackendRequest = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
-/** Concrete backends, in the order `auto` tries them. */
+export type BackendRequest = 'auto' | 'tfjs-node-gpu' | 'webgpu' | 'tfjs-node' | 'wasm' | 'cpu';
+/** Concrete backends, in the order `auto` tries them (GPUs first; webgpu only on a hardware adapter). */
 export type BackendName = Exclude<BackendRequest, 'auto'>;
-export const BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+export const BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'];
 
 /** One backend's verdict: usable, or why not. */
 export interface BackendProbe {
@@ -59,6 +61,8 @@ export interface EnvReport {
   wasm: { heapLimitMiB: number; simd: boolean };
   /** The wasm backend's native (oneDNN) kernels; absent in reports written before they existed. */
   nativeKernels?: NativeKernelStatus;
+  /** The WebGPU adapter Dawn offers here, or why there is none. */
+  webgpu: { adapter?: WebGPUAdapterReport; reason?: string };
   /** One sentence: "will this use my GPU?" */
   gpuAnswer: string;
 }

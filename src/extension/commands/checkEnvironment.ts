@@ -35,7 +35,7 @@ export function registerEnvironmentCommand(context: vscode.ExtensionContext, out
         // The panel shows the whole report (and can re-check).
         EnvironmentPanel.show(context, check, report);
         const message = `MedSSL: ${report.gpuAnswer}`;
-        if (report.auto.backend === 'tfjs-node-gpu') void vscode.window.showInformationMessage(message);
+        if (report.auto.backend === 'tfjs-node-gpu' || report.auto.backend === 'webgpu') void vscode.window.showInformationMessage(message);
         else void vscode.window.showWarningMessage(message, 'Show Details').then((a) => a && output.show());
         return report;
       } catch (e) {
