@@ -151,7 +151,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         const { values } = parseArgs({ args: rest, options: { 'runs-dir': { type: 'string' }, size: { type: 'string' }, backend: { type: 'string' } }, strict: true });
         const size = values.size ?? 'small';
         if (size !== 'small' && size !== 'tiny') throw new UsageError(`--size takes small or tiny, got '${size}'`);
-        const backends = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+        const backends = ['auto', 'tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
         const backend = (values.backend ?? 'auto') as (typeof backends)[number];
         if (!backends.includes(backend)) throw new UsageError(`--backend takes one of ${backends.join(', ')}, got '${values.backend}'`);
         return await demoCommand({ runsDir: values['runs-dir'], size, backend }, out, err);

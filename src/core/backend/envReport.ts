@@ -8,8 +8,9 @@ import type { BackendChoice, BackendProbe, EnvReport, LibraryProbe } from './typ
 export const WASM_HEAP_LIMIT_MIB = WASM_HEAP_LIMIT_BYTES / 2 ** 20;
 
 /** "Will this use my GPU?" in one sentence, from the probes. */
-export function answerGpuQuestion(probes: BackendProbe[], auto: BackendChoice, libs: LibraryProbe[], gpus: string[]): string {
+export function answerGpuQuestion(probes: BackendProbe[], auto: BackendChoice, libs: LibraryProbe[], gpus: string[], webgpu: EnvReport['webgpu'] = {}): string {
   if (auto.backend === 'tfjs-node-gpu') return `Yes: jobs will train on the GPU — ${auto.device}.`;
+  if (auto.backend === 'webgpu') return `Yes: jobs will train on the GPU through WebGPU — ${auto.device}.`;
   const gpu = probes.find((p) => p.name === 'tfjs-node-gpu');
   const missing = libs.filter((l) => !l.foundAt).map((l) => l.candidates[0]);
   const parts: string[] = [];
@@ -17,6 +18,8 @@ export function answerGpuQuestion(probes: BackendProbe[], auto: BackendChoice, l
   else parts.push(`${gpus.length} GPU${gpus.length > 1 ? 's' : ''} visible (${gpus[0]})`);
   if (missing.length) parts.push(missing.length <= 2 ? `CUDA/cuDNN libraries missing: ${missing.join(', ')}` : `${missing.length} of ${libs.length} CUDA 11.2/cuDNN 8.1 libraries are missing`);
   if (gpu && !gpu.available) parts.push(shortReason(gpu.reason));
+  if (webgpu.adapter?.software) parts.push(`the only WebGPU adapter is a software one (${webgpu.adapter.softwareReason})`);
+  else if (webgpu.reason) parts.push(`WebGPU: ${webgpu.reason}`);
   return `No: jobs will run on '${auto.backend}' — ${auto.device} — because ${parts.join('; ')}.`;
 }
 
@@ -25,6 +28,7 @@ export async function collectEnvReport(host: BackendHost): Promise<EnvReport> {
   const auto = await chooseBackend('auto', host);
   const libraries = probeCudaLibraries();
   const { gpus, nvidiaSmi } = detectNvidiaGpus();
+  const webgpu = host.describeWebGPU ? await host.describeWebGPU() : { reason: 'not probed' };
   const wasm = backends.find((b) => b.name === 'wasm');
   const cores = os.cpus().length;
   const wasmThreads = /(\d+) threads?/.exec(wasm?.reason ?? '');
@@ -47,6 +51,7 @@ export async function collectEnvReport(host: BackendHost): Promise<EnvReport> {
     cuda: { libraries, nvidiaSmi, gpus },
     threads: { cores, wasmThreadsUsable: wasmThreads ? Number(wasmThreads[1]) : 0, workerThreads: cores },
     wasm: { heapLimitMiB: WASM_HEAP_LIMIT_MIB, simd: /SIMD/.test(wasm?.reason ?? '') },
-    gpuAnswer: answerGpuQuestion(backends, auto, libraries, gpus),
+    webgpu,
+    gpuAnswer: answerGpuQuestion(backends, auto, libraries, gpus, webgpu),
   };
 }

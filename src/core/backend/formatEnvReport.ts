@@ -1,4 +1,19 @@
+import { formatBytes } from '../models/memoryEstimate';
 import type { EnvReport } from './types';
+
+/** The WebGPU adapter block: which GPU, which driver, software or hardware, the limits that bound a batch. */
+export function formatWebGPU(w: EnvReport['webgpu']): string[] {
+  const a = w.adapter;
+  if (!a) return [`WebGPU (Dawn): no adapter — ${w.reason ?? 'not probed'}`];
+  const v = (s: string): string => s || '(not reported)';
+  return [
+    `WebGPU (Dawn, ${a.dawnBackend}, ${a.featureLevel} feature level): ${a.software ? `SOFTWARE adapter — ${a.softwareReason}` : 'hardware adapter'}`,
+    `  vendor ${v(a.vendor)}, architecture ${v(a.architecture)}, device ${v(a.device)}`,
+    `  description/driver: ${v(a.description)}`,
+    `  limits: buffer ${formatBytes(a.limits.maxBufferSize)}, storage binding ${formatBytes(a.limits.maxStorageBufferBindingSize)}, ` +
+      `${a.limits.maxStorageBuffersPerShaderStage} storage buffers per stage, workgroup storage ${formatBytes(a.limits.maxComputeWorkgroupStorageSize)}`,
+  ];
+}
 
 /** Plain-text rendering for the terminal and the output channel. */
 export function formatEnvReport(r: EnvReport): string {
@@ -15,6 +30,8 @@ export function formatEnvReport(r: EnvReport): string {
   lines.push(`CUDA libraries for tfjs-node-gpu (CUDA 11.2, cuDNN 8.1):${r.cuda.gpus.length ? '' : ' no GPU visible'}`);
   for (const g of r.cuda.gpus) lines.push(`  ${g}`);
   for (const l of r.cuda.libraries) lines.push(`  ${l.foundAt ? 'found  ' : 'missing'}  ${l.candidates[0].padEnd(20)} ${l.foundAt ?? ''}`);
+  lines.push('');
+  lines.push(...formatWebGPU(r.webgpu));
   lines.push('');
   lines.push(`Threads: ${r.threads.cores} cores; wasm threads per backend: ${r.threads.wasmThreadsUsable}; worker threads: ${r.threads.workerThreads}`);
   lines.push(`WebAssembly: ${r.wasm.simd ? 'SIMD' : 'no SIMD'}, heap limit ${r.wasm.heapLimitMiB} MiB per worker`);

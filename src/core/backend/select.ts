@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { WebGPUAdapterReport } from './webgpu/adapter';
 import { BACKEND_ORDER, type BackendChoice, type BackendName, type BackendProbe, type BackendRequest, type LibraryProbe } from './types';
 
 /** Everything backend selection touches outside itself; tests pass stand-ins. */
@@ -10,6 +11,13 @@ export interface BackendHost {
   cudaLibraries(): LibraryProbe[];
   /** Starts the WebAssembly backend with the project's training kernels. */
   initWasm(): Promise<{ simd: boolean; threads: number }>;
+  /**
+   * Starts the WebGPU backend (Dawn). A software adapter is refused (thrown) unless `allowSoftware`.
+   * Returns the adapter's one-line label and whether it is software.
+   */
+  initWebGPU(allowSoftware: boolean): Promise<{ label: string; software: boolean }>;
+  /** The WebGPU adapter in full for `medssl env`, or why there is none (optional: stand-ins may omit it). */
+  describeWebGPU?(): Promise<{ adapter?: WebGPUAdapterReport; reason?: string }>;
 }
 
 export const NATIVE_PACKAGE: Record<'tfjs-node-gpu' | 'tfjs-node', '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'> = {
@@ -21,6 +29,8 @@ const NATIVE_BACKEND = 'tensorflow';
 
 interface Activated {
   device: string;
+  /** Runs, but not as the user would expect (a software GPU adapter): said in the choice's warning. */
+  caveat?: string;
 }
 
 /** A reason without its parenthesised explanation (the backend table carries the long form). */
@@ -46,8 +56,19 @@ function missingCuda(host: BackendHost): string[] {
  * Tries to make `name` the active TensorFlow.js backend. Returns the device it runs on, or throws an
  * Error whose message says why it cannot run here.
  */
-async function activate(name: BackendName, host: BackendHost): Promise<Activated> {
+async function activate(name: BackendName, host: BackendHost, request: BackendRequest | 'probe'): Promise<Activated> {
   switch (name) {
+    case 'webgpu': {
+      // A software adapter only when asked for by name (or listed by the probe): auto must never
+      // trade wasm's speed for a CPU rasteriser's.
+      const { label, software } = await host.initWebGPU(request === 'webgpu' || request === 'probe');
+      return {
+        device: `GPU (WebGPU): ${label}`,
+        caveat: software
+          ? `backend 'webgpu' runs on a software adapter (${label}): the CPU emulates the GPU, slower than 'wasm'; use it for tests, not training`
+          : undefined,
+      };
+    }
     case 'tfjs-node-gpu': {
       const missing = missingCuda(host);
       const pkg = NATIVE_PACKAGE[name];
@@ -103,7 +124,8 @@ async function setOrThrow(name: string): Promise<void> {
 }
 
 /**
- * Picks and activates a backend. `auto` tries tfjs-node-gpu, tfjs-node, wasm, cpu in that order; an
+ * Picks and activates a backend. `auto` tries tfjs-node-gpu, webgpu (hardware adapters only), tfjs-node,
+ * wasm, cpu in that order; an
  * explicit request is tried first and, if it cannot run, the ones after it in that order — with a
  * warning, because a researcher who asked for a GPU must see that they are not getting it.
  */
@@ -113,14 +135,19 @@ export async function chooseBackend(request: BackendRequest, host: BackendHost):
   const skipped: BackendProbe[] = [];
   for (const name of BACKEND_ORDER.slice(start)) {
     try {
-      const { device } = await activate(name, host);
+      const { device, caveat } = await activate(name, host, request);
       const choice: BackendChoice = { requested: request, backend: name, device, skipped };
       if (request !== 'auto' && name !== request) {
         choice.warning = `Requested backend '${request}' cannot run here (${skipped[0].reason}); running on '${name}' — ${device} — instead.`;
-      } else if (request === 'auto' && name !== 'tfjs-node-gpu') {
+      } else if (request === 'auto' && name !== 'tfjs-node-gpu' && name !== 'webgpu') {
         const gpu = skipped.find((s) => s.name === 'tfjs-node-gpu');
-        if (gpu) choice.warning = `No GPU: ${shortReason(gpu.reason)}. Running on '${name}' — ${device}.`;
+        if (gpu) {
+          const webgpu = skipped.find((s) => s.name === 'webgpu');
+          const why = webgpu ? `${shortReason(gpu.reason)}; webgpu: ${webgpu.reason}` : shortReason(gpu.reason);
+          choice.warning = `No GPU: ${why}. Running on '${name}' — ${device}.`;
+        }
       }
+      if (caveat) choice.warning = choice.warning ? `${choice.warning} ${caveat}` : caveat;
       return choice;
     } catch (e) {
       skipped.push({ name, available: false, reason: firstLine(e) });
@@ -137,7 +164,7 @@ export async function probeBackends(host: BackendHost): Promise<BackendProbe[]> 
   const probes: BackendProbe[] = [];
   for (const name of BACKEND_ORDER) {
     try {
-      const { device } = await activate(name, host);
+      const { device } = await activate(name, host, 'probe');
       probes.push({ name, available: true, reason: `runs on ${device}` });
     } catch (e) {
       probes.push({ name, available: false, reason: firstLine(e) });

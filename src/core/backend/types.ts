@@ -1,8 +1,10 @@
+import type { WebGPUAdapterReport } from './webgpu/adapter';
+
 /** Names a config or the `medssl.backend` setting may request. */
-export type BackendRequest = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
-/** Concrete backends, in the order `auto` tries them. */
+export type BackendRequest = 'auto' | 'tfjs-node-gpu' | 'webgpu' | 'tfjs-node' | 'wasm' | 'cpu';
+/** Concrete backends, in the order `auto` tries them (GPUs first; webgpu only on a hardware adapter). */
 export type BackendName = Exclude<BackendRequest, 'auto'>;
-export const BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+export const BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'];
 
 /** One backend's verdict: usable, or why not. */
 export interface BackendProbe {
@@ -42,6 +44,8 @@ export interface EnvReport {
   cuda: { libraries: LibraryProbe[]; nvidiaSmi?: string; gpus: string[] };
   threads: { cores: number; wasmThreadsUsable: number; workerThreads: number };
   wasm: { heapLimitMiB: number; simd: boolean };
+  /** The WebGPU adapter Dawn offers here, or why there is none. */
+  webgpu: { adapter?: WebGPUAdapterReport; reason?: string };
   /** One sentence: "will this use my GPU?" */
   gpuAnswer: string;
 }

@@ -280,9 +280,9 @@ export const experimentSchema = z
       .describe('Experiment name; run folders are named <UTC timestamp>-<name>. Letters, digits, . _ - (at most 64).'),
     seed: nonNegInt().default(0).describe('Seed of the run: one seeded generator drives initialisation, data order and augmentations; the same config and seed give the same numbers on the same backend.'),
     backend: z
-      .enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'])
+      .enum(['auto', 'tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'])
       .default('auto')
-      .describe("TensorFlow.js backend. 'auto' tries tfjs-node-gpu (CUDA), tfjs-node, the portable WebAssembly backend, then pure JS; the backend used and why earlier ones were skipped go into run.json. The setting medssl.backend overrides it."),
+      .describe("TensorFlow.js backend. 'auto' tries tfjs-node-gpu (CUDA), webgpu (any vendor's GPU through Dawn: Vulkan, Metal, D3D12; never a software adapter), tfjs-node, the portable WebAssembly backend, then pure JS; the backend used and why earlier ones were skipped go into run.json. The setting medssl.backend overrides it."),
     data: dataSchema,
     model: modelSchema,
     ssl: sslSchema,

@@ -38,6 +38,7 @@ function host(over: Partial<BackendHost> & { installed?: string[] }): BackendHos
       await tf.setBackend('cpu'); // unit tests do not need the real wasm binary here
       return { simd: true, threads: 1 };
     },
+    initWebGPU: async () => Promise.reject(new Error('no WebGPU adapter through Dawn\'s default backend (stand-in)')),
     ...over,
   };
 }
@@ -57,10 +58,11 @@ test('auto picks the GPU package when it loads, a GPU is visible and CUDA librar
 test('auto on a machine without native packages falls to wasm and says why each was skipped', async () => {
   const c = await chooseBackend('auto', host({}));
   assert.equal(c.backend, 'wasm');
-  assert.deepEqual(c.skipped.map((s) => s.name), ['tfjs-node-gpu', 'tfjs-node']);
+  assert.deepEqual(c.skipped.map((s) => s.name), ['tfjs-node-gpu', 'webgpu', 'tfjs-node']);
   assert.match(c.skipped[0].reason, /not installed.*CUDA 11\.2/);
-  assert.match(c.skipped[1].reason, /@tensorflow\/tfjs-node is not installed/);
-  assert.match(c.warning ?? '', /^No GPU: /);
+  assert.match(c.skipped[1].reason, /no WebGPU adapter/);
+  assert.match(c.skipped[2].reason, /@tensorflow\/tfjs-node is not installed/);
+  assert.match(c.warning ?? '', /^No GPU: .*webgpu: no WebGPU adapter/);
 });
 
 test('GPU package installed but no GPU visible: skipped with that reason, tfjs-node used', async () => {
@@ -104,13 +106,14 @@ test('explicit wasm that fails falls back to cpu with a visible warning', async 
 });
 
 test('an unknown request is an error naming the choices', async () => {
-  await assert.rejects(chooseBackend('tpu' as never, host({})), /unknown backend 'tpu': use one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu/);
+  await assert.rejects(chooseBackend('tpu' as never, host({})), /unknown backend 'tpu': use one of auto, tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu/);
 });
 
-test('probeBackends lists all four with reasons', async () => {
+test('probeBackends lists all five with reasons', async () => {
   const p = await probeBackends(host({}));
   assert.deepEqual(p.map((b) => [b.name, b.available]), [
     ['tfjs-node-gpu', false],
+    ['webgpu', false],
     ['tfjs-node', false],
     ['wasm', true],
     ['cpu', true],
@@ -126,4 +129,49 @@ test('the GPU answer names what is missing', async () => {
   assert.match(a, /^No: jobs will run on 'wasm'/);
   assert.match(a, /no NVIDIA GPU is visible/);
   assert.match(a, /libcudart\.so\.11\.0, libcudnn\.so\.8/);
+});
+
+/** A WebGPU stand-in: records whether a software adapter was allowed; "runs" on the cpu backend. */
+function webgpuHost(software: boolean, calls: boolean[]): BackendHost {
+  return host({
+    initWebGPU: async (allowSoftware) => {
+      calls.push(allowSoftware);
+      if (software && !allowSoftware) throw new Error("only a software WebGPU adapter is available ('llvmpipe' is a CPU implementation of the GPU API)");
+      await tf.setBackend('cpu');
+      return { label: software ? 'llvmpipe, software, Dawn opengles' : 'NVIDIA H100, hardware, Dawn vulkan', software };
+    },
+  });
+}
+
+test('auto takes a hardware WebGPU adapter after tfjs-node-gpu, without a warning', async () => {
+  const calls: boolean[] = [];
+  const c = await chooseBackend('auto', webgpuHost(false, calls));
+  assert.equal(c.backend, 'webgpu');
+  assert.equal(c.device, 'GPU (WebGPU): NVIDIA H100, hardware, Dawn vulkan');
+  assert.deepEqual(c.skipped.map((s) => s.name), ['tfjs-node-gpu']);
+  assert.equal(c.warning, undefined);
+  assert.deepEqual(calls, [false], 'auto never allows a software adapter');
+  assert.match(answerGpuQuestion(await probeBackends(webgpuHost(false, [])), c, noCuda, []), /^Yes: jobs will train on the GPU through WebGPU/);
+});
+
+test('auto never picks a software adapter: it says why and falls to wasm', async () => {
+  const c = await chooseBackend('auto', webgpuHost(true, []));
+  assert.equal(c.backend, 'wasm');
+  assert.match(c.skipped[1].reason, /only a software WebGPU adapter/);
+  assert.match(c.warning ?? '', /webgpu: only a software WebGPU adapter/);
+});
+
+test('backend: webgpu asked for by name uses a software adapter, with a warning that says so', async () => {
+  const calls: boolean[] = [];
+  const c = await chooseBackend('webgpu', webgpuHost(true, calls));
+  assert.equal(c.backend, 'webgpu');
+  assert.deepEqual(calls, [true]);
+  assert.match(c.warning ?? '', /software adapter \(llvmpipe.*slower than 'wasm'/);
+});
+
+test('explicit tfjs-node-gpu falling through does not accept a software WebGPU adapter', async () => {
+  const calls: boolean[] = [];
+  const c = await chooseBackend('tfjs-node-gpu', webgpuHost(true, calls));
+  assert.equal(c.backend, 'wasm');
+  assert.deepEqual(calls, [false]);
 });
