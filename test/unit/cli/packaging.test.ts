@@ -19,7 +19,10 @@ test('every VS Code target maps to a Dawn folder the webgpu package ships', asyn
   const { TARGETS } = await script();
   assert.deepEqual(Object.keys(TARGETS).sort(), ['darwin-arm64', 'darwin-x64', 'linux-arm64', 'linux-x64', 'win32-arm64', 'win32-x64']);
   for (const [target, dir] of Object.entries(TARGETS)) {
-    assert.ok(fs.existsSync(path.join(ROOT, 'node_modules', 'webgpu', 'dist', dir, 'dawn.node')), `${target}: no node_modules/webgpu/dist/${dir}/dawn.node`);
+    assert.ok(
+      fs.existsSync(path.join(ROOT, 'node_modules', 'webgpu', 'dist', dir, 'dawn.node')),
+      `${target}: no node_modules/webgpu/dist/${dir}/dawn.node`,
+    );
   }
   assert.equal(TARGETS['darwin-arm64'], TARGETS['darwin-x64'], 'one universal macOS binary');
 });
@@ -33,21 +36,33 @@ test('--target: one, a list, all, the host by default; an unknown one is named w
   assert.throws(() => parseTargets('linux-ia32'), /unknown target 'linux-ia32'; known: linux-x64, .*, or all/);
 });
 
-test("the worker bundle loads dawn.node by path: `import 'webgpu'` is our loader, not the package's ES module", { timeout: 120_000 }, async () => {
-  const esbuild = await importEsm<EsbuildModule>('esbuild');
-  const build = await importEsm<BuildScript>(pathToFileURL(path.join(ROOT, 'esbuild.mjs')).href);
-  const options = build.buildOptions(true).find((b) => b.outfile === 'dist/cli.js');
-  assert.ok(options, 'esbuild.mjs has no dist/cli.js build');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-bundle-'));
-  try {
-    const entry = path.join(dir, 'entry.ts');
-    fs.writeFileSync(entry, "export async function load(): Promise<unknown> { const m = await import('webgpu'); return m.create; }\n");
-    const r = await esbuild.build({ ...options, entryPoints: [entry], outfile: path.join(dir, 'out.js'), write: false, sourcemap: false, logLevel: 'silent', banner: {} });
-    const js = r.outputFiles[0].text;
-    assert.ok(js.includes('dawn.node'), 'the loader (dawnBinding.ts) is in the bundle');
-    assert.ok(!js.includes('import.meta'), 'no import.meta (a CommonJS bundle has none)');
-    assert.ok(!js.includes('deviceBuffers'), "the package's own index.js is not bundled");
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  "the worker bundle loads dawn.node by path: `import 'webgpu'` is our loader, not the package's ES module",
+  { timeout: 120_000 },
+  async () => {
+    const esbuild = await importEsm<EsbuildModule>('esbuild');
+    const build = await importEsm<BuildScript>(pathToFileURL(path.join(ROOT, 'esbuild.mjs')).href);
+    const options = build.buildOptions(true).find((b) => b.outfile === 'dist/cli.js');
+    assert.ok(options, 'esbuild.mjs has no dist/cli.js build');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-bundle-'));
+    try {
+      const entry = path.join(dir, 'entry.ts');
+      fs.writeFileSync(entry, "export async function load(): Promise<unknown> { const m = await import('webgpu'); return m.create; }\n");
+      const r = await esbuild.build({
+        ...options,
+        entryPoints: [entry],
+        outfile: path.join(dir, 'out.js'),
+        write: false,
+        sourcemap: false,
+        logLevel: 'silent',
+        banner: {},
+      });
+      const js = r.outputFiles[0].text;
+      assert.ok(js.includes('dawn.node'), 'the loader (dawnBinding.ts) is in the bundle');
+      assert.ok(!js.includes('import.meta'), 'no import.meta (a CommonJS bundle has none)');
+      assert.ok(!js.includes('deviceBuffers'), "the package's own index.js is not bundled");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
