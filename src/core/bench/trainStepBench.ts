@@ -131,7 +131,7 @@ class Replica {
   /** Wall-clock of the parts of the last step (ms). */
   lastPhases: StepPhases = { forward_backward: 0, exchange: 0, exchange_wait: 0, update: 0, readback: 0 };
 
-  step(): number {
+  async step(): Promise<number> {
     const t0 = performance.now();
     const { value, grads } = tf.variableGrads(() => {
       const out = this.encoder.forward(this.x);
@@ -145,7 +145,7 @@ class Replica {
     const t2 = performance.now();
     this.opt.applyGradients(this.vars.map((v, i) => ({ name: v.name, tensor: avg[i] })));
     const t3 = performance.now();
-    const loss = value.dataSync()[0];
+    const loss = (await value.data())[0];
     tf.dispose([value, ...list]);
     if (avg !== list) tf.dispose(avg);
     const t4 = performance.now();
@@ -184,11 +184,11 @@ async function runWorker(init: WorkerInit): Promise<void> {
   const port = parentPort!;
   let replica: Replica | null = null;
   const profiler = init.profile ? new KernelProfiler() : null;
-  port.on('message', (msg: { cmd: string }) => {
+  port.on('message', async (msg: { cmd: string }) => {
     try {
       if (msg.cmd === 'step' && replica) {
         const t0 = performance.now();
-        const loss = replica.step();
+        const loss = await replica.step();
         port.postMessage({ type: 'step', ms: performance.now() - t0, loss, phases: replica.lastPhases });
       } else if (msg.cmd === 'profile-start') {
         profiler?.reset();
@@ -251,7 +251,7 @@ async function startOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' 
       threads: 1,
       step: async () => {
         const t0 = performance.now();
-        r.step();
+        await r.step();
         return { dt: (performance.now() - t0) / 1000, phases: [r.lastPhases] };
       },
       profileStart: async () => profiler?.start(),

@@ -80,8 +80,11 @@ export async function finetuneEvaluation(c: ExperimentConfig, o: FinetuneOptions
           const yt = tf.tensor3d(yb, [idx.length, S, S], 'int32');
           return optimizer.minimize(() => segmentationLoss(decoder.forward(encoder.forward(xt).stages, [S, S]), yt, cfg.diceWeight).total, true, vars) ?? tf.scalar(Number.NaN);
         });
-        lastLoss = loss.dataSync()[0];
-        loss.dispose();
+        try {
+          lastLoss = (await loss.data())[0];
+        } finally {
+          loss.dispose();
+        }
         step++;
         if (!Number.isFinite(lastLoss)) throw new Error(`fine-tuning: loss is ${lastLoss} at step ${step}; lower evaluation.finetune.lr`);
         w.scalar(step, e, 'finetune/loss', lastLoss);
@@ -92,7 +95,7 @@ export async function finetuneEvaluation(c: ExperimentConfig, o: FinetuneOptions
     }
     encoder.eval();
     decoder.eval();
-    const ev = evaluateHeldOut((x) => decoder.forward(encoder.forward(x).stages, [S, S]), data, { writer: w, tag: 'finetune', overlaySlices: c.evaluation.overlaySlices, chunk: o.chunk ?? 16 });
+    const ev = await evaluateHeldOut((x) => decoder.forward(encoder.forward(x).stages, [S, S]), data, { writer: w, tag: 'finetune', overlaySlices: c.evaluation.overlaySlices, chunk: o.chunk ?? 16 });
     const m: EvalMetrics = {
       kind: 'finetune',
       numClasses: data.numClasses,

@@ -31,7 +31,7 @@ export interface LinearEvalOptions {
 }
 
 /** Last-stage features [N, h, w, C] of slices, encoder in evaluation mode. */
-function encodeAll(encoder: ResNetEncoder, x: Float32Array, n: number, size: number, chunk: number): { feats: Float32Array; h: number; w: number; c: number } {
+async function encodeAll(encoder: ResNetEncoder, x: Float32Array, n: number, size: number, chunk: number): Promise<{ feats: Float32Array; h: number; w: number; c: number }> {
   let out: Float32Array | null = null;
   let fh = 0, fw = 0, fc = 0;
   for (let i = 0; i < n; i += chunk) {
@@ -42,8 +42,11 @@ function encodeAll(encoder: ResNetEncoder, x: Float32Array, n: number, size: num
     });
     [, fh, fw, fc] = f.shape;
     if (!out) out = new Float32Array(n * fh * fw * fc);
-    out.set(f.dataSync() as Float32Array, i * fh * fw * fc);
-    f.dispose();
+    try {
+      out.set((await f.data()) as Float32Array, i * fh * fw * fc);
+    } finally {
+      f.dispose();
+    }
   }
   return { feats: out ?? new Float32Array(0), h: fh, w: fw, c: fc };
 }
@@ -61,7 +64,7 @@ export async function linearEvaluation(c: ExperimentConfig, o: LinearEvalOptions
     const S = data.size;
     const tr = stackSlices(data.train);
     const n = data.train.length;
-    const { feats, h, w: fw, c: C } = encodeAll(encoder, tr.x, n, S, chunk);
+    const { feats, h, w: fw, c: C } = await encodeAll(encoder, tr.x, n, S, chunk);
     const head = new LinearHead(store.scope('head'), C, data.numClasses);
     const vars = head.trainableVariables();
     const rng = new Rng(Rng.hashSeed(`${c.seed}/linear-order`));
@@ -87,8 +90,11 @@ export async function linearEvaluation(c: ExperimentConfig, o: LinearEvalOptions
           const yt = tf.tensor3d(yb, [idx.length, S, S], 'int32');
           return optimizer.minimize(() => segmentationLoss(head.forward(xt, [S, S]), yt, cfg.diceWeight).total, true, vars) ?? tf.scalar(Number.NaN);
         });
-        lastLoss = loss.dataSync()[0];
-        loss.dispose();
+        try {
+          lastLoss = (await loss.data())[0];
+        } finally {
+          loss.dispose();
+        }
         step++;
         if (!Number.isFinite(lastLoss)) throw new Error(`linear evaluation: loss is ${lastLoss} at step ${step}; lower evaluation.linear.lr`);
         w.scalar(step, e, 'linear/loss', lastLoss);
@@ -97,7 +103,7 @@ export async function linearEvaluation(c: ExperimentConfig, o: LinearEvalOptions
         await new Promise<void>((res) => setImmediate(res));
       }
     }
-    const ev = evaluateHeldOut((x) => head.forward(encoder.forward(x).stages[3], [S, S]), data, { writer: w, tag: 'linear', overlaySlices: c.evaluation.overlaySlices, chunk });
+    const ev = await evaluateHeldOut((x) => head.forward(encoder.forward(x).stages[3], [S, S]), data, { writer: w, tag: 'linear', overlaySlices: c.evaluation.overlaySlices, chunk });
     const m: EvalMetrics = {
       kind: 'linear',
       numClasses: data.numClasses,

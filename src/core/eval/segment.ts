@@ -60,11 +60,11 @@ export interface EvalMetrics {
  * Predicts every held-out slice with `predict` (logits [N, H, W, K] at input size), accumulates Dice per
  * class per volume, and writes overlays/<tag>/ when `overlaySlices` > 0.
  */
-export function evaluateHeldOut(
+export async function evaluateHeldOut(
   predict: (x: tf.Tensor4D) => tf.Tensor4D,
   data: SegmentationData,
   o: { writer?: RunWriter; tag: string; overlaySlices: number; chunk: number },
-): { cases: CaseDice[]; summary: DiceSummary; overlayDir: string | null } {
+): Promise<{ cases: CaseDice[]; summary: DiceSummary; overlayDir: string | null }> {
   const K = data.numClasses;
   const vd = new VolumeDice(K);
   const preds: Uint8Array[] = [];
@@ -77,8 +77,12 @@ export function evaluateHeldOut(
       const xt = tf.tensor4d(x, [part.length, h, w, 1]);
       return tf.argMax(predict(xt), 3);
     });
-    const arr = p.dataSync() as Int32Array;
-    p.dispose();
+    let arr: Int32Array;
+    try {
+      arr = (await p.data()) as Int32Array;
+    } finally {
+      p.dispose();
+    }
     part.forEach((s, j) => {
       const pr = Uint8Array.from(arr.subarray(j * h * w, (j + 1) * h * w));
       preds.push(pr);

@@ -71,12 +71,12 @@ export interface NamedTensor {
 }
 
 /** Serialises variables in memory: manifest (with hash) and one byte buffer. */
-export function serializeVariables(vars: NamedVariable[], metadata?: Record<string, unknown>): { manifest: WeightsManifest; data: Buffer } {
+export function serializeVariables(vars: NamedVariable[], metadata?: Record<string, unknown>): Promise<{ manifest: WeightsManifest; data: Buffer }> {
   return serializeTensors(vars.map((v) => ({ name: v.name, kind: v.kind, tensor: v.variable })), metadata);
 }
 
 /** Serialises named tensors in memory: manifest (with hash) and one byte buffer. */
-export function serializeTensors(list: NamedTensor[], metadata?: Record<string, unknown>): { manifest: WeightsManifest; data: Buffer } {
+export async function serializeTensors(list: NamedTensor[], metadata?: Record<string, unknown>): Promise<{ manifest: WeightsManifest; data: Buffer }> {
   const entries: WeightsEntry[] = [];
   const chunks: Buffer[] = [];
   const seen = new Set<string>();
@@ -85,7 +85,7 @@ export function serializeTensors(list: NamedTensor[], metadata?: Record<string, 
     if (seen.has(e.name)) throw new Error(`weights: duplicate tensor name '${e.name}'`);
     seen.add(e.name);
     const dtype = dtypeOf(e.tensor, e.name);
-    const values = e.tensor.dataSync() as Float32Array | Int32Array;
+    const values = (await e.tensor.data()) as Float32Array | Int32Array;
     const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
     entries.push({ name: e.name, kind: e.kind ?? 'buffer', shape: [...e.tensor.shape], dtype, offset, byteLength: bytes.byteLength });
     chunks.push(bytes);
@@ -127,7 +127,7 @@ async function writePair(dir: string, manifest: WeightsManifest, data: Buffer, b
 
 /** Saves every param and buffer of `target` into `dir` (created if needed). */
 export async function saveWeights(target: Module | ParamStore, dir: string, metadata?: Record<string, unknown>): Promise<WeightsManifest> {
-  const { manifest, data } = serializeVariables(variablesOf(target), metadata);
+  const { manifest, data } = await serializeVariables(variablesOf(target), metadata);
   return writePair(dir, manifest, data, 'weights');
 }
 
@@ -139,7 +139,7 @@ export async function saveTensors(dir: string, baseName: string, list: NamedTens
   if (!/^[A-Za-z0-9_-]+$/.test(baseName) || baseName === 'weights' || baseName === 'manifest') {
     throw new Error(`saveTensors: base name '${baseName}' must be letters, digits, '-' or '_', and not 'weights' or 'manifest'`);
   }
-  const { manifest, data } = serializeTensors(list, metadata);
+  const { manifest, data } = await serializeTensors(list, metadata);
   return writePair(dir, manifest, data, baseName);
 }
 

@@ -24,6 +24,7 @@
  * 64 ms (7 steps); zca c=128: 107 ms; zca c=256: 308 ms. A training step there takes 2–4 s.
  */
 import * as tf from '@tensorflow/tfjs';
+import { backendReadsSync } from '../backend/syncReads';
 import { ParamScope } from './module';
 
 export type WhiteningMethod = 'iternorm' | 'zca';
@@ -170,16 +171,20 @@ export function zcaNewtonSchulz(sigma: tf.Tensor3D, maxIterations = 20, toleranc
   let residual = Number.NaN;
   let k = 0;
   const sqrtC = Math.sqrt(c);
+  // Without synchronous reads (WebGPU) the residual cannot steer the loop: take every step, report NaN.
+  const measure = backendReadsSync();
   for (; k <= maxIterations; k++) {
     const y0 = Y;
     const z0 = Z;
     const ZY = tf.matMul(z0, y0);
     // ZY = Z A Z = W Σ W for the current iterate.
-    residual = tf.tidy(() => {
-      const I = tf.expandDims(tf.eye(c), 0);
-      return tf.max(tf.sqrt(tf.sum(tf.square(tf.sub(ZY, I)), [1, 2]))).dataSync()[0] / sqrtC;
-    });
-    if (!(residual >= tolerance) || k === maxIterations) {
+    if (measure) {
+      residual = tf.tidy(() => {
+        const I = tf.expandDims(tf.eye(c), 0);
+        return tf.max(tf.sqrt(tf.sum(tf.square(tf.sub(ZY, I)), [1, 2]))).dataSync()[0] / sqrtC;
+      });
+    }
+    if ((measure && !(residual >= tolerance)) || k === maxIterations) {
       // Converged, out of steps, or NaN (reported through `residual`).
       ZY.dispose();
       break;
@@ -237,7 +242,9 @@ export function whitenBatch(x: tf.Tensor, options: WhiteningOptions = {}): White
       residual = r.residual;
     }
     // One scalar read per call: a NaN here would silently poison every weight after the next update.
-    const wsum = tf.sum(W).dataSync()[0];
+    // Without synchronous reads (WebGPU) the step's loss carries the NaN instead, and the training
+    // loop's non-finite guard stops the run before the update.
+    const wsum = backendReadsSync() ? tf.sum(W).dataSync()[0] : 0;
     if (!Number.isFinite(wsum)) {
       const xsum = tf.sum(x2).dataSync()[0];
       throw new Error(

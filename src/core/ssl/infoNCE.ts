@@ -36,9 +36,9 @@ export function infoNce(q: tf.Tensor2D, k: tf.Tensor2D, queueT: tf.Tensor2D, tem
 }
 
 /** Fraction of rows whose largest logit is column 0 (ties count as a miss unless column 0 is first). */
-export function top1Class0(logits: tf.Tensor2D): number {
+export async function top1Class0(logits: tf.Tensor2D): Promise<number> {
   const [n, m] = logits.shape;
-  const v = logits.dataSync();
+  const v = await logits.data();
   let hit = 0;
   for (let i = 0; i < n; i++) {
     const p = v[i * m];

@@ -150,7 +150,7 @@ export class Moco {
    * (learning rate `lr`) with the gradients averaged over the replicas, enqueue every key of the
    * batch, running statistics averaged. Returns the batch's losses (see combineReplicaNumbers).
    */
-  step(batch: MocoBatch, comm: ReplicaComm, opt: SgdMomentum, lr: number): MocoStepResult {
+  async step(batch: MocoBatch, comm: ReplicaComm, opt: SgdMomentum, lr: number): Promise<MocoStepResult> {
     const o = this.options;
     const h = batch.xq.shape[0];
     const n = h * comm.world;
@@ -166,12 +166,14 @@ export class Moco {
     const { value, grads, gScalar, lScalar, logits } = this.queryLossAndGrads(params, batch.xq, keys.own, plan, V, keys.localT);
     // A share where every pair was skipped has no local-projector gradient: zeros (the mean stays right).
     const gradList = params.map((p) => grads[p.variable.name] ?? tf.zerosLike(p.variable));
-    const total = value.dataSync()[0];
+    // Asynchronous reads: a GPU backend cannot read synchronously in Node, and a GPU error reported
+    // during the step rejects here, before the update is applied.
+    const total = (await value.data())[0];
     const own = {
       total,
-      global: gScalar ? (gScalar as tf.Scalar).dataSync()[0] : Number.NaN,
-      local: lScalar ? (lScalar as tf.Scalar).dataSync()[0] : Number.NaN,
-      top1: logits ? top1Class0(logits) : Number.NaN,
+      global: gScalar ? (await gScalar.data())[0] : Number.NaN,
+      local: lScalar ? (await lScalar.data())[0] : Number.NaN,
+      top1: logits ? await top1Class0(logits) : Number.NaN,
       localImages: V,
       localSkipped: plan ? plan.skipped : 0,
     };

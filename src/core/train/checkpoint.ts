@@ -51,7 +51,7 @@ export async function saveCheckpoint(runDir: string, moco: Moco, opt: SgdMomentu
   await saveWeights(moco.query.store, path.join(tmp, 'query'));
   await saveWeights(moco.key.store, path.join(tmp, 'key'));
   await saveWeights(opt.state, path.join(tmp, 'optimizer'));
-  const q = moco.queue.keys.dataSync() as Float32Array;
+  const q = (await moco.queue.keys.data()) as Float32Array;
   await writeFileAtomic(path.join(tmp, 'queue.bin'), new Uint8Array(q.buffer, q.byteOffset, q.byteLength));
   await writeFileAtomic(path.join(tmp, 'state.json'), JSON.stringify(state));
   await fs.rm(final, { recursive: true, force: true });

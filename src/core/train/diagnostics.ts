@@ -26,18 +26,24 @@ export interface Diagnostics {
   top1: number;
 }
 
-function embed(side: MocoSide, x: tf.Tensor4D): { rep: Float32Array; emb: Float32Array } {
-  return tf.tidy(() => {
+async function embed(side: MocoSide, x: tf.Tensor4D): Promise<{ rep: Float32Array; emb: Float32Array }> {
+  const { pooled, emb } = tf.tidy(() => {
     const o = side.encoder.forward(x);
-    const emb = side.projector.forward(o.pooled);
-    const rep = o.pooled.dataSync() as Float32Array;
-    const e = emb.dataSync() as Float32Array;
+    const e = side.projector.forward(o.pooled);
+    const p = tf.clone(o.pooled); // returned from the tidy: survives the output's disposal
     disposeEncoderOutput(o);
-    return { rep: rep.slice(), emb: e.slice() };
+    return { pooled: p, emb: e };
   });
+  try {
+    const rep = (await pooled.data()) as Float32Array;
+    const e = (await emb.data()) as Float32Array;
+    return { rep: rep.slice(), emb: e.slice() };
+  } finally {
+    tf.dispose([pooled, emb]);
+  }
 }
 
-export function computeDiagnostics(moco: Moco, slices: Slice[], aug: ViewAugmentConfig, seed: number, chunk: number, step: number, epoch: number): Diagnostics {
+export async function computeDiagnostics(moco: Moco, slices: Slice[], aug: ViewAugmentConfig, seed: number, chunk: number, step: number, epoch: number): Promise<Diagnostics> {
   if (slices.length < 2) throw new Error(`diagnostics: ${slices.length} held-out slice(s); need at least 2 (raise data.heldOutFraction or phantom cases)`);
   const r = new Rng(Rng.hashSeed(`${seed}/diagnostics`));
   moco.query.train(false);
@@ -57,24 +63,36 @@ export function computeDiagnostics(moco: Moco, slices: Slice[], aug: ViewAugment
       const m = part.length;
       // un-augmented slices: the representation and embedding spectra
       const x = tf.tensor4d(concatSlices(part), [m, part[0].height, part[0].width, 1]);
-      const a = embed(moco.query, x);
-      x.dispose();
+      let a: { rep: Float32Array; emb: Float32Array };
+      try {
+        a = await embed(moco.query, x);
+      } finally {
+        x.dispose();
+      }
       rep.set(a.rep, i * d);
       emb.set(a.emb, i * e);
       // two views: alignment / uniformity / top-1
       const b = makeBatch(part, aug, r);
-      const v1 = embed(moco.query, b.xq).emb;
-      const v2 = embed(moco.key, b.xk).emb;
-      z1.set(v1, i * e);
-      z2.set(v2, i * e);
-      tf.tidy(() => {
-        const q = l2Normalize(tf.tensor2d(v1, [m, e]));
-        const k = l2Normalize(tf.tensor2d(v2, [m, e]));
-        const pos = tf.sum(tf.mul(q, k), 1, true);
-        const neg = tf.matMul(q, moco.queue.keys as tf.Tensor as tf.Tensor2D);
-        logits.set(tf.concat([pos, neg], 1).dataSync(), i * (1 + K));
-      });
-      tf.dispose([b.xq, b.xk]);
+      try {
+        const v1 = (await embed(moco.query, b.xq)).emb;
+        const v2 = (await embed(moco.key, b.xk)).emb;
+        z1.set(v1, i * e);
+        z2.set(v2, i * e);
+        const lg = tf.tidy(() => {
+          const q = l2Normalize(tf.tensor2d(v1, [m, e]));
+          const k = l2Normalize(tf.tensor2d(v2, [m, e]));
+          const pos = tf.sum(tf.mul(q, k), 1, true);
+          const neg = tf.matMul(q, moco.queue.keys as tf.Tensor as tf.Tensor2D);
+          return tf.concat([pos, neg], 1);
+        });
+        try {
+          logits.set(await lg.data(), i * (1 + K));
+        } finally {
+          lg.dispose();
+        }
+      } finally {
+        tf.dispose([b.xq, b.xk]);
+      }
     }
   } finally {
     moco.query.train(true);

@@ -30,7 +30,7 @@ export class LocalReplicas implements Replicas {
   }
 
   async step(views: BatchViews, perm: number[], lr: number): Promise<ReplicasStepResult> {
-    const reply = this.replica.step(cutShares(views, perm, 1)[0], lr);
+    const reply = await this.replica.step(cutShares(views, perm, 1)[0], lr);
     return { ...reply.r, badWeight: reply.badWeight, workerTensors: [reply.numTensors] };
   }
 

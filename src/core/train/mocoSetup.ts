@@ -31,11 +31,16 @@ export function mocoOptions(c: ExperimentConfig): MocoOptions {
 }
 
 /** The name of the first query-side variable holding a NaN/Inf, or null. */
-export function firstNonFinite(moco: Moco): string | null {
-  for (const e of moco.query.store.list()) {
-    const bad = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(e.variable))).dataSync()[0]);
-    if (bad) return e.name;
+export async function firstNonFinite(moco: Moco): Promise<string | null> {
+  const list = moco.query.store.list();
+  // One read for every variable: a GPU read is a round trip, so not one per variable.
+  const flags = tf.tidy(() => tf.stack(list.map((e) => tf.cast(tf.any(tf.logicalNot(tf.isFinite(e.variable))), 'int32'))));
+  try {
+    const v = await flags.data();
+    const i = v.findIndex((x) => x !== 0);
+    return i >= 0 ? list[i].name : null;
+  } finally {
+    flags.dispose();
   }
-  return null;
 }
 

@@ -50,14 +50,14 @@ export class Replica {
   }
 
   /** One step on this replica's share; replica 0 checks the weights for NaN/Inf after a finite update. */
-  step(s: ReplicaShareMessage, lr: number): ReplicaStepReply {
+  async step(s: ReplicaShareMessage, lr: number): Promise<ReplicaStepReply> {
     const xq = tf.tensor4d(new Float32Array(s.q), [s.h, s.height, s.width, 1]);
     const xk = tf.tensor4d(new Float32Array(s.k), [s.h, s.height, s.width, 1]);
     try {
       const t0 = performance.now();
-      const r = this.moco.step({ xq, xk, geometry: s.geometry, inv: s.inv }, this.comm, this.opt, lr);
+      const r = await this.moco.step({ xq, xk, geometry: s.geometry, inv: s.inv }, this.comm, this.opt, lr);
       const ms = performance.now() - t0;
-      const badWeight = this.comm.rank === 0 && Number.isFinite(r.total) ? firstNonFinite(this.moco) : null;
+      const badWeight = this.comm.rank === 0 && Number.isFinite(r.total) ? await firstNonFinite(this.moco) : null;
       return { type: 'step', r, ms, badWeight, numTensors: tf.memory().numTensors };
     } finally {
       tf.dispose([xq, xk]);
@@ -73,17 +73,17 @@ export class Replica {
     return loadCheckpoint(dir, this.moco, this.opt);
   }
 
-  diagnose(slices: Slice[], step: number, epoch: number): Diagnostics {
+  diagnose(slices: Slice[], step: number, epoch: number): Promise<Diagnostics> {
     return computeDiagnostics(this.moco, slices, viewAugment(this.c), this.c.seed, this.c.pretrain.batchSize, step, epoch);
   }
 
   /** FNV-1a over the bytes of every variable (both sides, optimizer state, queue) in store order: bit-exact. */
-  checksum(): string {
+  async checksum(): Promise<string> {
     let h = 0x811c9dc5;
     const all = [...this.moco.query.store.list(), ...this.moco.key.store.list(), ...this.opt.state.list()].map((e) => e.variable as tf.Tensor);
     all.push(this.moco.queue.keys);
     for (const v of all) {
-      const f = v.dataSync() as Float32Array;
+      const f = (await v.data()) as Float32Array;
       const u = new Uint32Array(f.buffer, f.byteOffset, f.length);
       for (let i = 0; i < u.length; i++) {
         h ^= u[i];

@@ -111,9 +111,9 @@ export async function runReplicaWorker(init: ReplicaWorkerInit): Promise<void> {
       case 'checkpoint':
         return { type: 'checkpoint', dir: await rep.checkpoint(msg.runDir, msg.state) };
       case 'diagnose':
-        return { type: 'diagnostics', d: rep.diagnose(init.diagSlices, msg.step, msg.epoch) };
+        return { type: 'diagnostics', d: await rep.diagnose(init.diagSlices, msg.step, msg.epoch) };
       case 'checksum':
-        return { type: 'checksum', value: rep.checksum() };
+        return { type: 'checksum', value: await rep.checksum() };
       case 'stop':
         replica?.dispose();
         replica = null;

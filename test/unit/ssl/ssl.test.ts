@@ -23,7 +23,7 @@ test('InfoNCE: hand-computed case (logits [pos, queue]/T, class 0) and top-1', a
   const l1 = Math.log(Math.exp(2) + 1 + Math.exp(2)) - 2;
   assert.ok(Math.abs(loss.dataSync()[0] - (l0 + l1) / 2) < 1e-5);
   assert.deepEqual(Array.from(logits.dataSync()).map((x) => +x.toFixed(5)), [1.2, 2, 0, 2, 0, 2]);
-  assert.equal(top1Class0(logits), 0.5); // row 0 misses; row 1 ties at the top with column 0 → counted
+  assert.equal(await top1Class0(logits), 0.5); // row 0 misses; row 1 ties at the top with column 0 → counted
   tf.dispose([q, k, queueT, loss, logits]);
 });
 
@@ -145,19 +145,19 @@ function fakeBatch(rng: Rng, n: number) {
 
 test('local loss: its gradient reaches the encoder (the step with λ > 0 moves the encoder differently)', async () => {
   await useCpu();
-  const run = (weight: number) => {
+  const run = async (weight: number) => {
     const m = new Moco(tinyMoco({}, { weight }), new Rng(11));
     const opt = new SgdMomentum(m.trainableParams(), 0.9, 0);
     const b = fakeBatch(new Rng(12), 4);
-    const r = m.step(b, SOLO, opt, 0.1);
+    const r = await m.step(b, SOLO, opt, 0.1);
     const w = m.query.store.get('encoder.layer1.0.conv1.weight').dataSync().slice();
     tf.dispose([b.xq, b.xk]);
     m.dispose();
     opt.dispose();
     return { r, w };
   };
-  const a = run(0.5);
-  const b = run(0);
+  const a = await run(0.5);
+  const b = await run(0);
   assert.ok(Number.isFinite(a.r.local) && a.r.local > 0, `local ${a.r.local}`);
   assert.ok(Math.abs(a.r.total - (a.r.global + 0.5 * a.r.local)) < 1e-4);
   assert.ok(Math.abs(a.r.global - b.r.global) < 1e-5, 'same global loss from the same init');
@@ -175,7 +175,7 @@ test('MoCo step: tensor count stable across steps; enqueue advances the pointer'
   const counts: number[] = [];
   for (let s = 0; s < 3; s++) {
     const b = fakeBatch(rng, 4);
-    const r = m.step(b, SOLO, opt, 0.05);
+    const r = await m.step(b, SOLO, opt, 0.05);
     assert.ok(Number.isFinite(r.total));
     tf.dispose([b.xq, b.xk]);
     counts.push(tf.memory().numTensors);
@@ -198,8 +198,8 @@ test('MoCo step: key views handed in permuted order with the inverse permutation
   const perm = [2, 0, 3, 1];
   const inv = [1, 3, 0, 2];
   const xkPerm = tf.gather(batch.xk, tf.tensor1d(perm, 'int32')) as tf.Tensor4D;
-  const ra = a.step(batch, SOLO, oa, 0.05);
-  const rb = b.step({ ...batch, xk: xkPerm, inv }, SOLO, ob, 0.05);
+  const ra = await a.step(batch, SOLO, oa, 0.05);
+  const rb = await b.step({ ...batch, xk: xkPerm, inv }, SOLO, ob, 0.05);
   assert.ok(Math.abs(ra.total - rb.total) < 1e-4, `${ra.total} vs ${rb.total}`);
   assert.ok(Math.abs(ra.local - rb.local) < 1e-4, `${ra.local} vs ${rb.local}`);
   const qa = a.queue.keys.dataSync(), qb = b.queue.keys.dataSync();
@@ -211,7 +211,7 @@ test('MoCo step: key views handed in permuted order with the inverse permutation
     const x = pa[i].variable.dataSync(), y = pb[i].variable.dataSync();
     for (let j = 0; j < x.length; j++) assert.ok(Math.abs(x[j] - y[j]) < 1e-4, pa[i].name);
   }
-  assert.throws(() => b.step({ ...batch, inv: [0, 1] }, SOLO, ob, 0.05), /key permutation of 2 for 1 × 4 images/);
+  await assert.rejects(b.step({ ...batch, inv: [0, 1] }, SOLO, ob, 0.05), /key permutation of 2 for 1 × 4 images/);
   tf.dispose([batch.xq, batch.xk, xkPerm]);
   a.dispose(); b.dispose(); oa.dispose(); ob.dispose();
 });
@@ -222,7 +222,7 @@ test('MoCo step: a batch where every local pair is skipped still updates (zero l
   const opt = new SgdMomentum(m.trainableParams(), 0.9, 0);
   const b = fakeBatch(new Rng(3), 4);
   const before = m.query.store.get('encoder.layer1.0.conv1.weight').dataSync().slice();
-  const r = m.step(b, SOLO, opt, 0.05);
+  const r = await m.step(b, SOLO, opt, 0.05);
   assert.ok(Number.isNaN(r.local));
   assert.equal(r.localSkipped, 4);
   assert.ok(Number.isFinite(r.total) && r.total === r.global, `${r.total} vs ${r.global}`);

@@ -45,7 +45,7 @@ test('LocalReplicas: initialised from Rng(seed); steps report finite losses, one
     assert.equal(loaded.step, 2);
     assert.equal(loaded.queuePtr, a.moco.queue.ptr, 'the replica writes its own queue pointer');
     const ref = new Replica(c, SOLO);
-    assert.notEqual(ref.checksum(), b.checksum(), 'two steps changed the model');
+    assert.notEqual(await ref.checksum(), await b.checksum(), 'two steps changed the model');
     const d = await a.diagnose(2, 0);
     assert.ok(d.representation.effectiveRank >= 1);
     // The loaded replica equals the one that saved: compare through a second checkpoint's bytes.
