@@ -3,7 +3,8 @@
 //   2. `medssl bench --backend webgpu`: the bench step on the WebGPU adapter beside wasm,
 //   3. a short MoCo v2 pretraining of a ResNet-50 at 224x224 on the built-in phantom (`medssl run`),
 //      with the largest batch that fits (64, 32, 16, then 8): images/s, peak memory, first/last loss.
-// Exit 0 when all ran; 3 when no WebGPU adapter is usable (the reason is printed); 1 when a part failed.
+// Exit 0 when all ran; 3 when no WebGPU adapter is usable, or only a software one without --quick (the
+// reason is printed); 1 when a part failed.
 //   ./gpu-check [--json] [--quick] [--steps N]
 // --quick: a small model (ResNet-18 widths 8-16-32-64 at 64x64, batch 8, 10 steps) and a short bench,
 // for a software adapter, where the ResNet-50 part would take hours.
@@ -173,14 +174,27 @@ function main() {
   const report = { node: process.version, quick: o.quick };
 
   log('environment report');
-  const env = cli(['env', ...(o.json ? ['--json'] : [])], { capture: true });
-  if (o.json) {
-    try {
-      report.env = JSON.parse(env.stdout);
-    } catch {
-      report.env = { error: cleanErr(env.stderr) || 'medssl env printed no JSON' };
-    }
-  } else console.log(`== Environment ==\n${env.stdout}`);
+  const envJson = cli(['env', '--json'], { capture: true });
+  try {
+    report.env = JSON.parse(envJson.stdout);
+  } catch {
+    report.env = { error: cleanErr(envJson.stderr) || 'medssl env printed no JSON' };
+  }
+  if (!o.json) console.log(`== Environment ==\n${cli(['env'], { capture: true }).stdout}`);
+  const fail = (error) => {
+    report.error = error;
+    if (o.json) console.log(JSON.stringify(report));
+    console.error(`gpu-check: FAILED: ${error}`);
+    return EXIT_NO_ADAPTER;
+  };
+  const envAdapter = report.env.webgpu?.adapter;
+  if (report.env.webgpu && !envAdapter) return fail(`no usable WebGPU adapter: ${report.env.webgpu.reason ?? 'Dawn found none'}`);
+  if (envAdapter?.software && !o.quick) {
+    return fail(
+      `only a software WebGPU adapter (${envAdapter.softwareReason}): Dawn does not reach the GPU's driver here (Vulkan loader, ICD, or ` +
+        'MEDSSL_DAWN_BACKEND); ./gpu-check --quick runs the check on the software adapter anyway',
+    );
+  }
 
   log('bench: webgpu beside wasm');
   const benchArgs = ['bench', '--backend', 'webgpu', '--json', ...(o.quick ? ['--batch', '2', '--steps', '1'] : [])];
@@ -193,10 +207,7 @@ function main() {
         .pop() ??
       cleanErr(bench.stderr).split('\n').pop() ??
       `exit ${bench.status}`;
-    report.error = `no usable WebGPU adapter: ${reason.replace(/^bench: /, '')}`;
-    if (o.json) console.log(JSON.stringify(report));
-    console.error(`gpu-check: FAILED: ${report.error}`);
-    return EXIT_NO_ADAPTER;
+    return fail(`no usable WebGPU adapter: ${reason.replace(/^bench: /, '')}`);
   }
   report.bench = JSON.parse(bench.stdout);
   const b = report.bench;
@@ -209,6 +220,8 @@ function main() {
     );
     if (b.peer) console.log(`wasm:   ${b.peer.images_per_s.toFixed(2)} images/s (${b.peer.name.replace(/^wasm: /, '')})`);
     console.log(b.ratio === null ? `ratio: n/a (${b.peer_reason ?? 'no wasm row'})` : `ratio webgpu / wasm: ${b.ratio.toFixed(2)}`);
+    if (typeof b.gpu_buffer_bytes === 'number')
+      console.log(`GPU buffer memory (bench step, tfjs pool high-water mark): ${(b.gpu_buffer_bytes / 2 ** 20).toFixed(0)} MiB`);
   }
 
   report.moco = moco(o, log);

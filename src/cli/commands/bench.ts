@@ -57,6 +57,8 @@ export function formatBench(r: BenchResult): string {
   if (r.peer) lines.push(`| ${r.peer.name} | ${r.peer.threads} | ${f(r.peer.images_per_s)} | ${(r.batch / r.peer.images_per_s).toFixed(3)} |`);
   lines.push('');
   if (r.adapter) lines.push(`adapter: ${r.adapter.label}${r.adapter.software ? ` — ${r.adapter.softwareReason}` : ''}`);
+  const held = (r as { gpu_buffer_bytes?: number | null }).gpu_buffer_bytes;
+  if (typeof held === 'number') lines.push(`GPU buffer memory held by tfjs after the steps (its pool's high-water mark): ${(held / 2 ** 20).toFixed(0)} MiB`);
   lines.push(r.ratio === null ? `ratio: n/a — ${r.adapter?.software ? r.peer_reason : `no peer (${r.peer_reason ?? 'unknown'})`}` : `ratio (ours / peer): ${r.ratio.toFixed(2)}`);
   if (r.data) {
     const d = r.data;

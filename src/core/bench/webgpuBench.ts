@@ -15,6 +15,15 @@ export interface BenchAdapter extends WebGPUAdapterReport {
   label: string;
 }
 
+/** The bench's result with what only a GPU backend has. */
+export interface WebGPUBenchResult extends BenchResult {
+  /**
+   * GPU buffer memory tfjs held after the measured steps: its buffer pool keeps freed buffers for
+   * reuse, so this is the high-water mark of the step's buffers (null when the backend does not say).
+   */
+  gpu_buffer_bytes: number | null;
+}
+
 /** Why a software adapter's number is never compared. */
 export const SOFTWARE_NOT_COMPARED =
   'software adapter: a CPU stand-in for a GPU, so its images/s say nothing about GPU speed and are not compared';
@@ -25,11 +34,14 @@ function median(a: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Seconds of each measured step on the active (webgpu) backend; the loss is read asynchronously, as the engine does. */
+/**
+ * Seconds of each measured step on the active (webgpu) backend (the loss is read asynchronously, as the
+ * engine does), and the buffer memory tfjs holds afterwards.
+ */
 async function timeSteps(
   o: { batch: number; size: number; widths: [number, number, number, number]; steps: number; warmup: number },
   progress: (m: string) => void,
-): Promise<number[]> {
+): Promise<{ times: number[]; bufferBytes: number | null }> {
   const encoder = new ResNetEncoder({ depth: 18, widths: o.widths, inChannels: 1, seed: 0 });
   encoder.train();
   const vars = encoder.trainableVariables();
@@ -59,7 +71,8 @@ async function timeSteps(
     opt.dispose();
     encoder.dispose();
   }
-  return times;
+  const held = (tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU;
+  return { times, bufferBytes: typeof held === 'number' ? held : null };
 }
 
 /**
@@ -67,7 +80,7 @@ async function timeSteps(
  * the user asked for webgpu by name), the row beside it is wasm with the same model and step (without
  * `peer`: webgpu alone). Rejects with the plain reason when no adapter is usable.
  */
-export async function runWebGPUBench(opts: BenchOptions & { peer?: boolean } = {}): Promise<BenchResult> {
+export async function runWebGPUBench(opts: BenchOptions & { peer?: boolean } = {}): Promise<WebGPUBenchResult> {
   const o = {
     batch: opts.batch ?? 64,
     size: opts.size ?? 128,
@@ -80,8 +93,9 @@ export async function runWebGPUBench(opts: BenchOptions & { peer?: boolean } = {
   const adapter: BenchAdapter = { ...started.adapter, label: adapterLabel(started.adapter) };
   progress(`webgpu on ${adapter.label}: batch ${o.batch}, ${o.size}x${o.size}, widths ${o.widths.join('-')}`);
   let steps: number[];
+  let bufferBytes: number | null;
   try {
-    steps = await timeSteps(o, progress);
+    ({ times: steps, bufferBytes } = await timeSteps(o, progress));
   } finally {
     stopWebGPU();
   }
@@ -121,5 +135,6 @@ export async function runWebGPUBench(opts: BenchOptions & { peer?: boolean } = {
     warnings: wasm?.warnings ?? [],
     phases: [],
     adapter,
+    gpu_buffer_bytes: bufferBytes,
   };
 }

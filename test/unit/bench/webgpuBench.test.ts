@@ -4,14 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatBench } from '../../../src/cli/commands/bench';
-import { runWebGPUBench, SOFTWARE_NOT_COMPARED } from '../../../src/core/bench/webgpuBench';
+import { runWebGPUBench, SOFTWARE_NOT_COMPARED, type WebGPUBenchResult } from '../../../src/core/bench/webgpuBench';
 import type { BenchResult } from '../../../src/core/bench/trainStepBench';
 
 const tiny = { batch: 2, size: 32, widths: [4, 8, 8, 16] as [number, number, number, number], steps: 1, warmup: 1, workers: 1 };
 
 test('webgpu bench on a software adapter: images/s and the adapter, marked software, no ratio', { timeout: 300_000 }, async (t) => {
   process.env.MEDSSL_DAWN_BACKEND ??= 'opengles';
-  let r: BenchResult;
+  let r: WebGPUBenchResult;
   try {
     r = await runWebGPUBench({ ...tiny, onProgress: () => undefined });
   } catch (e) {
@@ -21,6 +21,7 @@ test('webgpu bench on a software adapter: images/s and the adapter, marked softw
   assert.ok(r.adapter, 'the adapter is in the result');
   assert.ok(r.images_per_s > 0 && Number.isFinite(r.images_per_s));
   assert.ok(r.peer && r.peer.name.startsWith('wasm'), 'wasm beside it');
+  assert.ok(r.gpu_buffer_bytes !== null && r.gpu_buffer_bytes > 0, 'the buffer memory tfjs held on the GPU');
   if (r.adapter.software) {
     assert.equal(r.ratio, null);
     assert.equal(r.ratio_best, null);
