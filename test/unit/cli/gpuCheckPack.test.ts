@@ -2,8 +2,9 @@
 // reason when it is not built: packing downloads Node and libvulkan1) and its driver's pure parts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -107,3 +108,34 @@ test('events.jsonl summary: loss curve ends, median images/s without the first s
   assert.match(s.peak_memory_source, /not recorded/);
   assert.equal(summarizeEvents([...lines, ev(2, 'memory/bytes', 5e8), ev(3, 'memory/bytes', 7e8)]).peak_memory_bytes, 7e8);
 });
+
+test(
+  'the unpacked archive runs on its own Node; no adapter (Dawn asked for D3D12 on Linux): exit 3 with the reason',
+  { timeout: 120_000 },
+  async (t) => {
+    const { DEFAULT_ARCHIVE } = await pack();
+    if (!fs.existsSync(DEFAULT_ARCHIVE) || process.platform !== 'linux' || process.arch !== 'x64') {
+      const reason = `${path.relative(ROOT, DEFAULT_ARCHIVE)} is not built (npm run gpu-check:pack), or this is not Linux x64`;
+      console.log(`skipped: ${reason}`);
+      return t.skip(reason);
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-gpu-check-'));
+    try {
+      execFileSync('tar', ['-xzf', DEFAULT_ARCHIVE, '-C', dir]);
+      // Outside the repository: nothing from node_modules can stand in for what the archive lacks.
+      const r = spawnSync(path.join(dir, 'medssl-gpu-check', 'gpu-check'), ['--json'], {
+        encoding: 'utf8',
+        env: { PATH: '/usr/bin:/bin', HOME: dir, MEDSSL_DAWN_BACKEND: 'd3d12' },
+        timeout: 100_000,
+      });
+      assert.equal(r.status, 3, r.stderr);
+      const report = JSON.parse(r.stdout) as { node: string; error: string; env: { node: { execPath: string } } };
+      assert.match(report.node, /^v24\./, "the archive's Node ran it");
+      assert.equal(report.env.node.execPath, path.join(dir, 'medssl-gpu-check', 'node', 'bin', 'node'));
+      assert.match(report.error, /^no usable WebGPU adapter: .*d3d12/);
+      assert.match(r.stderr, /gpu-check: FAILED: no usable WebGPU adapter/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
