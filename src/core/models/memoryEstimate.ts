@@ -271,3 +271,43 @@ export function checkBatchFits(
         `Use a narrower encoder or a smaller input size.`;
   return { ok: false, estimate, maxBatch, maxPowerOfTwo, message };
 }
+
+/** A GPU device's per-buffer limits (WebGPU: maxBufferSize, maxStorageBufferBindingSize). */
+export interface GpuBufferLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
+/**
+ * Whether the largest single tensor of a training step fits the device's per-buffer limits. WebGPU
+ * reports no free memory, and a buffer past these limits is not an exception but a rejected
+ * submission (wrong values), so this is checked before the first step. The largest tensor is the
+ * largest activation map (or its gradient) at the full batch: tfjs's WebGPU convolutions work in place
+ * of an im2col copy, so no workspace is larger.
+ */
+export function checkGpuBufferLimits(
+  config: Partial<ResNetConfig> | ResolvedResNetConfig,
+  batch: number,
+  inputSize: number | [number, number],
+  limits: GpuBufferLimits,
+): BatchFit {
+  const cfg = isResolved(config) ? config : resolveResNetConfig(config);
+  const estimate = estimateTrainingStepBytes(cfg, batch, inputSize);
+  const [h, w] = estimate.inputSize;
+  const perSample = activationElements(cfg, estimate.inputSize).largestMap * 4;
+  const limit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  const largest = perSample * batch;
+  const what = `a training step of ${describe(cfg)} at batch ${batch}, ${h}×${w}`;
+  if (largest <= limit) {
+    return { ok: true, estimate, message: `${what}: largest GPU buffer about ${formatBytes(largest)} of the device's ${formatBytes(limit)} per-buffer limit` };
+  }
+  const maxBatch = Math.floor(limit / perSample);
+  const maxPowerOfTwo = maxBatch >= 1 ? 2 ** Math.floor(Math.log2(maxBatch)) : 0;
+  const message =
+    maxBatch >= 1
+      ? `${what} needs a GPU buffer of about ${formatBytes(largest)} (its largest activation map), more than the device's ${formatBytes(limit)} per-buffer limit ` +
+        `(maxBufferSize / maxStorageBufferBindingSize). Batch size ${maxPowerOfTwo} fits (largest power of two; the largest batch that fits is ${maxBatch}). ` +
+        `Lower the batch size or the input size.`
+      : `${what}: one sample's largest activation map (${formatBytes(perSample)}) exceeds the device's ${formatBytes(limit)} per-buffer limit. Use a smaller input size.`;
+  return { ok: false, estimate, maxBatch, maxPowerOfTwo, message };
+}

@@ -48,12 +48,18 @@ export async function saveCheckpoint(runDir: string, moco: Moco, opt: SgdMomentu
   const tmp = path.join(root, `.${name}.partial-${process.pid}`);
   await fs.rm(tmp, { recursive: true, force: true });
   await fs.mkdir(tmp, { recursive: true });
-  await saveWeights(moco.query.store, path.join(tmp, 'query'));
-  await saveWeights(moco.key.store, path.join(tmp, 'key'));
-  await saveWeights(opt.state, path.join(tmp, 'optimizer'));
-  const q = (await moco.queue.keys.data()) as Float32Array;
-  await writeFileAtomic(path.join(tmp, 'queue.bin'), new Uint8Array(q.buffer, q.byteOffset, q.byteLength));
-  await writeFileAtomic(path.join(tmp, 'state.json'), JSON.stringify(state));
+  try {
+    await saveWeights(moco.query.store, path.join(tmp, 'query'));
+    await saveWeights(moco.key.store, path.join(tmp, 'key'));
+    await saveWeights(opt.state, path.join(tmp, 'optimizer'));
+    const q = (await moco.queue.keys.data()) as Float32Array;
+    await writeFileAtomic(path.join(tmp, 'queue.bin'), new Uint8Array(q.buffer, q.byteOffset, q.byteLength));
+    await writeFileAtomic(path.join(tmp, 'state.json'), JSON.stringify(state));
+  } catch (e) {
+    // A read that fails half-way (a GPU error surfaces at the next read) leaves no partial folder.
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
   await fs.rm(final, { recursive: true, force: true });
   await fs.rename(tmp, final);
   await writeFileAtomic(path.join(root, LATEST), name + '\n');

@@ -23,7 +23,8 @@ import { Rng } from '../util/rng';
 import { latestCheckpoint, type TrainState } from './checkpoint';
 import { DataConfigError, loadPretrainData, makeViews, viewAugment, type PretrainData } from './data';
 import type { Slice } from '../data/volume';
-import { checkBatchFits, WASM_HEAP_LIMIT_BYTES } from '../models/memoryEstimate';
+import { checkBatchFits, checkGpuBufferLimits, WASM_HEAP_LIMIT_BYTES } from '../models/memoryEstimate';
+import { webgpuStarted } from '../backend/webgpu/start';
 import { pickSlices, type Diagnostics } from './diagnostics';
 import { LocalReplicas } from './localReplicas';
 import { keyPermutation, resolveWorkers, type Replicas, type ReplicasStepResult } from './replicas';
@@ -183,6 +184,13 @@ async function planRun(c: ExperimentConfig, w: RunWriter): Promise<RunPlan> {
     // Each wasm instance dies without a JavaScript error past 4 GiB: refuse a batch that will not fit
     // and name one that does. The key encoder is one more copy of the parameters (no activations kept).
     const fit = checkBatchFits(mocoOptions(c).encoder, B, c.data.size, WASM_HEAP_LIMIT_BYTES, { workers, extraParamCopies: 1 });
+    if (!fit.ok) throw new DataConfigError('pretrain.batchSize', fit.message);
+  }
+  const gpu = backend === 'webgpu' ? webgpuStarted() : undefined;
+  if (gpu) {
+    // WebGPU has no free-memory query, and a buffer past the device's limits gives wrong values, not
+    // an error: refuse such a batch up front and name one that fits.
+    const fit = checkGpuBufferLimits(mocoOptions(c).encoder, B, c.data.size, gpu.limits);
     if (!fit.ok) throw new DataConfigError('pretrain.batchSize', fit.message);
   }
   return { data, B, stepsPerEpoch, totalSteps, schedule, diagSlices, backend, workers, note };
