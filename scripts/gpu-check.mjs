@@ -2,7 +2,8 @@
 //   1. the environment report (`medssl env`),
 //   2. `medssl bench --backend webgpu`: the bench step on the WebGPU adapter beside wasm,
 //   3. a short MoCo v2 pretraining of a ResNet-50 at 224x224 on the built-in phantom (`medssl run`),
-//      with the largest batch that fits (64, 32, 16, then 8): images/s, peak memory, first/last loss.
+//      with the largest batch that fits (64, else the one the refusal names, else half): images/s,
+//      peak memory when the run records it, first/last loss.
 // Exit 0 when all ran; 3 when no WebGPU adapter is usable, or only a software one without --quick (the
 // reason is printed); 1 when a part failed.
 //   ./gpu-check [--json] [--quick] [--steps N]
@@ -113,11 +114,21 @@ function cleanErr(s) {
     .join('\n');
 }
 
+/**
+ * The batch to try after `batch` was refused with `message`: the one the refusal names ("Batch size N
+ * fits"), else half; null when the message is not about memory or nothing smaller is left.
+ */
+export function nextBatch(batch, message) {
+  if (!/batch|memory|maxBufferSize|binding/i.test(message)) return null;
+  const named = /Batch size (\d+) fits/i.exec(message);
+  const next = named ? Number(named[1]) : Math.floor(batch / 2);
+  return next >= 2 && next < batch ? next : null;
+}
+
 function moco(o, log) {
-  const batches = o.quick ? [8] : [64, 32, 16, 8];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-gpu-check-'));
   let last = '';
-  for (const batch of batches) {
+  for (let batch = o.quick ? 8 : 64; batch !== null;) {
     const cfg = mocoConfig({ quick: o.quick, batch, steps: o.steps });
     const file = path.join(tmp, `${cfg.name}-b${batch}.medssl.json`);
     fs.writeFileSync(file, JSON.stringify(cfg, null, 2));
@@ -151,9 +162,10 @@ function moco(o, log) {
         ...summary,
       };
     last = cleanErr(r.stderr).split('\n').slice(-3).join(' | ') || `exit ${r.status}`;
-    // A batch the device cannot hold is refused (or fails) with a message naming the batch or memory: try half.
-    if (!/batch|memory|maxBufferSize|binding/i.test(last)) break;
-    log(`batch ${batch} does not fit: ${last}`);
+    // A batch the device cannot hold is refused before the first step (or fails with out-of-memory).
+    const next = nextBatch(batch, last);
+    if (next !== null) log(`batch ${batch} does not fit: ${last}`);
+    batch = next;
   }
   return { ok: false, error: last };
 }

@@ -23,6 +23,7 @@ type CheckScript = {
   parseArgs(argv: string[]): { json: boolean; quick: boolean; steps: number };
   mocoConfig(o: { quick: boolean; batch: number; steps: number }): Record<string, Record<string, unknown>>;
   summarizeEvents(lines: string[]): Summary;
+  nextBatch(batch: number, message: string): number | null;
 };
 const pack = (): Promise<PackScript> => importEsm<PackScript>(pathToFileURL(path.join(ROOT, 'scripts', 'gpu-check-pack.mjs')).href);
 const check = (): Promise<CheckScript> => importEsm<CheckScript>(pathToFileURL(path.join(ROOT, 'scripts', 'gpu-check.mjs')).href);
@@ -139,3 +140,14 @@ test(
     }
   },
 );
+
+test('a refused batch: the next is the one the refusal names, else half; another error ends the tries', async () => {
+  const { nextBatch } = await check();
+  const refusal =
+    'pretrain.batchSize: a training step of resnet50 at batch 64, 224×224 needs a GPU buffer of about 3.1 GiB (its largest activation map), ' +
+    "more than the device's 2 GiB per-buffer limit (maxBufferSize / maxStorageBufferBindingSize). Batch size 32 fits (largest power of two; the largest batch that fits is 41).";
+  assert.equal(nextBatch(64, refusal), 32);
+  assert.equal(nextBatch(64, 'WebGPU: the GPU ran out of memory (OutOfMemory). Lower pretrain.batchSize'), 32);
+  assert.equal(nextBatch(2, 'out of memory'), null);
+  assert.equal(nextBatch(64, 'WebGPU: the GPU rejected work of this step (GPUValidationError: shader)'), null);
+});
