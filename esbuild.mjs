@@ -1,6 +1,9 @@
 // Bundles: dist/extension.js (extension host), dist/cli.js (worker + `medssl` CLI),
 // dist/webview/<panel>.js (one browser bundle per panel). The wasm binaries of the portable
-// backend are copied to dist/wasm so the packaged extension needs no node_modules.
+// backend are copied to dist/wasm so the packaged extension needs no node_modules. Dawn (WebGPU) is one
+// native binary per platform: `import 'webgpu'` resolves to src/core/backend/dawnBinding.ts, which loads
+// dist/webgpu/<platform>-<arch>/dawn.node by path, and one platform's binary folder is copied there
+// (this machine's, or `--webgpu <dir>` as scripts/package.mjs asks; `--webgpu none` copies none).
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, existsSync, chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,10 +12,19 @@ import { execFileSync } from 'node:child_process';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
-// Native bindings load binaries from their own folder (libtensorflow; Dawn's dawn.node per platform): never bundle them.
-const nativeExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu'];
+const webgpuAt = process.argv.indexOf('--webgpu');
+// Native TensorFlow bindings are optional and load libtensorflow from their own folder: never bundle them.
+const nativeExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 // Entry points and outputs are relative to this file's folder, whatever the caller's working directory.
 const root = fileURLToPath(new URL('.', import.meta.url));
+
+/** `import 'webgpu'` (exactly the package, not its subpaths) becomes our loader of dawn.node by path. */
+const dawnByPath = {
+  name: 'dawn-by-path',
+  setup(build) {
+    build.onResolve({ filter: /^webgpu$/ }, () => ({ path: join(root, 'src', 'core', 'backend', 'dawnBinding.ts') }));
+  },
+};
 
 /** The three builds; exported so a unit test can bundle the extension as `--production` does, in memory. */
 export function buildOptions(production) {
@@ -23,6 +35,7 @@ export function buildOptions(production) {
     logLevel: 'info',
     legalComments: 'none',
     absWorkingDir: root,
+    plugins: [dawnByPath],
   };
 
   const builds = [
@@ -71,10 +84,11 @@ function copyWasm() {
 // with rpath $ORIGIN, so the packaged extension runs it without Debian's libdnnl. Elsewhere, or when it
 // was not built, dist/native stays empty and the engine runs (and says it runs) pure wasm.
 const NATIVE_LIBS = ['libdnnl.so.2', 'libgomp.so.1', 'libOpenCL.so.1'];
-function copyNative() {
+function copyNative(target) {
   rmSync('dist/native', { recursive: true, force: true });
   const addon = 'native/build/Release/medssl_onednn.node';
   if (process.platform !== 'linux' || process.arch !== 'x64' || !existsSync(addon)) return;
+  if (target !== 'linux-x64' && target !== 'none') return; // a package for another platform runs pure wasm
   mkdirSync('dist/native', { recursive: true });
   cpSync(addon, 'dist/native/medssl_onednn.node');
   const ldd = execFileSync('ldd', [addon], { encoding: 'utf8' });
@@ -85,6 +99,20 @@ function copyNative() {
   }
 }
 
+/** The `webgpu` package's folder name for this machine's binary (macOS: one universal build). */
+function hostDawnDir() {
+  return process.platform === 'darwin' ? 'darwin-universal' : `${process.platform}-${process.arch}`;
+}
+
+/** Copies one platform's Dawn folder (dawn.node, and on Windows the DirectX compiler DLLs) to dist/webgpu. */
+function copyDawn(dir) {
+  rmSync('dist/webgpu', { recursive: true, force: true });
+  if (dir === 'none') return;
+  const src = join('node_modules/webgpu/dist', dir);
+  if (!existsSync(join(src, 'dawn.node'))) throw new Error(`esbuild.mjs --webgpu ${dir}: ${src}/dawn.node not found (folders: ${readdirSync('node_modules/webgpu/dist').join(', ')})`);
+  cpSync(src, join('dist/webgpu', dir), { recursive: true });
+}
+
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 
 if (isMain && watch) {
@@ -92,7 +120,9 @@ if (isMain && watch) {
 } else if (isMain) {
   await Promise.all(buildOptions(production).map((b) => esbuild.build(b)));
   copyWasm();
-  copyNative();
+  const dawnDir = webgpuAt >= 0 ? process.argv[webgpuAt + 1] : hostDawnDir();
+  copyDawn(dawnDir);
+  copyNative(dawnDir);
   cpSync('src/core/config/medssl.schema.json', 'dist/medssl.schema.json');
   chmodSync('dist/cli.js', 0o755);
 }

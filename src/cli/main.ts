@@ -25,6 +25,9 @@ const USAGE = `medssl — MedSSL Studio's engine, headless
 Usage:
   medssl env [--json]                 Node, TensorFlow.js backends (and why one is unavailable), CUDA, threads, memory
   medssl bench [--json] [--profile]   images/s of one training step here, beside PyTorch on the CPU when installed
+  medssl bench --backend webgpu [--json]
+                                      the same step on the WebGPU adapter (named in the output), beside wasm;
+                                      a software adapter's number is marked software and not compared
   medssl run <config> [--runs-dir DIR] [--set path=value ...] [--json]
                                       pretrain as the config says; writes a run folder and prints its path
   medssl run --resume <runDir>        continue a run from its latest complete checkpoint
@@ -74,6 +77,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
             steps: { type: 'string' },
             batch: { type: 'string' },
             'no-peer': { type: 'boolean', default: false },
+            backend: { type: 'string' },
           },
           strict: true,
         });
@@ -84,6 +88,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
             steps: values.steps === undefined ? undefined : positiveInt('--steps', values.steps),
             batch: values.batch === undefined ? undefined : positiveInt('--batch', values.batch),
             peer: !(values['no-peer'] ?? false),
+            backend: values.backend,
           },
           out,
           err,

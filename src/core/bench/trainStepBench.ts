@@ -14,6 +14,7 @@ import { ResNetEncoder } from '../models/resnet';
 import { activationElements, checkBatchFits, WASM_HEAP_LIMIT_BYTES } from '../models/memoryEstimate';
 import { runDataBench, type DataBenchResult } from './dataBench';
 import { TorchPeer } from './torchPeer';
+import type { BenchAdapter } from './webgpuBench';
 
 export interface BenchOptions {
   batch?: number;
@@ -82,6 +83,8 @@ export interface BenchResult {
    * cache, one thread) and its ratio to `images_per_s` (goal ≥ 5: data is never the bottleneck).
    */
   data?: DataBenchResult;
+  /** The WebGPU adapter the step ran on (`medssl bench --backend webgpu`; the peer is then wasm). */
+  adapter?: BenchAdapter;
 }
 
 /**
