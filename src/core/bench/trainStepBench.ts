@@ -48,8 +48,8 @@ export interface BenchPeer {
 
 export interface BenchResult {
   backend: string;
-  /** Whether convolutions and matmuls ran on the native oneDNN kernels under the wasm backend. */
-  kernels: 'native' | 'wasm';
+  /** Whether convolutions and matmuls ran on the native oneDNN kernels under the wasm backend ('webgpu': the GPU's own). */
+  kernels: 'native' | 'wasm' | 'webgpu';
   /** oneDNN's version, ISA and implementations (with native kernels). */
   onednn?: ReturnType<typeof nativeKernelStatus>['oneDnn'];
   /** How the cores are used, e.g. "2 worker_threads x 1-thread wasm (SIMD), SharedArrayBuffer gradient mean". */

@@ -110,6 +110,7 @@ export async function runWebGPUBench(opts: BenchOptions & { peer?: boolean } = {
   if (adapter.software) reason = SOFTWARE_NOT_COMPARED;
   return {
     backend: 'webgpu',
+    kernels: 'webgpu',
     mode: `Dawn ${adapter.dawnBackend}, ${adapter.software ? 'software' : 'hardware'} adapter`,
     images_per_s: ips,
     best_images_per_s: best,

@@ -52,6 +52,7 @@ test('a hardware adapter is compared with wasm; the table names the adapter', ()
     images_per_s: 200,
     best_images_per_s: 210,
     threads: 0,
+    kernels: 'webgpu',
     batch: 64,
     size: 128,
     widths: [32, 64, 128, 256],
