@@ -32,6 +32,7 @@ import { backendForJob, heldJsonEvents } from './jobSetup';
 import { workerLine } from '../../protocol/workerStdout';
 import { preflightRun } from './preflight';
 import { runFolderError } from './runFolderError';
+import { localLossText, rankSummary } from './runSummaryText';
 
 export interface RunArgs {
   config: string;
@@ -177,9 +178,8 @@ export async function trainInFolder(
       const d = r.diagnostics;
       const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
       // A resume of a finished pretraining (cancelled during its evaluation) trains no step: no loss to show.
-      const losses = Number.isFinite(r.losses.total) ? `: loss ${f(r.losses.total)} (global ${f(r.losses.global)}, local ${f(r.losses.local)})` : ' (no pretraining step in this session)';
-      out(`${r.status} at step ${r.step}/${r.totalSteps}${losses}` +
-        (d ? `; representation effective rank ${d.representation.effectiveRank.toFixed(2)} (${d.representation.dims99} dims for 99%), embedding ${d.embedding.effectiveRank.toFixed(2)}` : ''));
+      const losses = Number.isFinite(r.losses.total) ? `: loss ${f(r.losses.total)} (global ${f(r.losses.global)}, local ${localLossText(config.ssl.local.enabled, r.losses.local)})` : ' (no pretraining step in this session)';
+      out(`${r.status} at step ${r.step}/${r.totalSteps}${losses}` + (d ? `; ${rankSummary(d)}` : ''));
       if (x.linear) out(`linear evaluation: mean foreground Dice ${f(x.linear.summary.meanForeground ?? Number.NaN)} on ${x.linear.cases.length} held-out cases (metrics.json)`);
     }
     if (r.status === 'cancelled') return EXIT.interrupted;
