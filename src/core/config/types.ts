@@ -32,6 +32,8 @@ export interface WhiteningConfig {
   iterations: number;
   eps: number;
   momentum: number;
+  /** 'lastNorm' (default): replaces the last block's last norm, before the residual sum (the authors' code); 'beforePool': after the last block, before the global pooling. */
+  position: 'lastNorm' | 'beforePool';
 }
 
 export interface ModelConfig {
