@@ -25,14 +25,14 @@ import { cleanPartialCheckpoints, findCheckpoint, brokenCheckpointWarning, prune
 import { DataConfigError } from '../../core/train/data';
 import { TrainingError } from '../../core/train/pretrain';
 import { runExperiment } from '../../core/eval/pipeline';
-import { checkVariants, variantOverrides } from '../../core/eval/variants';
-import { reportMarkdown, summarizeRun } from '../../core/report/summary';
+import { checkVariants, expandVariants, variantOverrides } from '../../core/eval/variants';
+import { summarizeRun } from '../../core/report/summary';
 import { EXIT } from '../errors';
 import { backendForJob, heldJsonEvents } from './jobSetup';
 import { workerLine } from '../../protocol/workerStdout';
 import { preflightRun } from './preflight';
 import { runFolderError } from './runFolderError';
-import { localLossText, rankSummary } from './runSummaryText';
+import { localLossText, rankSummary, summaryTables } from './runSummaryText';
 
 export interface RunArgs {
   config: string;
@@ -75,7 +75,8 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
   }
 
   // 1b. variants (the ablation's rows, seeds): one run each, then the summary table
-  if (!args.resume && config.variants?.length) {
+  const runs = args.resume ? [] : expandVariants(config);
+  if (runs.length) {
     const bad = checkVariants(config);
     if (bad) {
       err(`medssl run: ${args.config}: ${bad}`);
@@ -83,10 +84,10 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
     }
     let worst: number = EXIT.ok;
     const dirs: string[] = [];
-    for (const v of config.variants) {
+    for (const v of runs) {
       err(`medssl run: variant '${v.name}' (${Object.entries(v.set).map(([k, x]) => `${k}=${String(x)}`).join(', ') || 'no overrides'})`);
       let first = true;
-      const code = await runCommand({ ...args, set: [...args.set, ...variantOverrides(v, config.name)] }, (line) => {
+      const code = await runCommand({ ...args, set: [...args.set, ...variantOverrides(v, config.name, Boolean(config.seeds?.length))] }, (line) => {
         if (first) {
           first = false;
           try {
@@ -100,7 +101,7 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
       worst = Math.max(worst, code);
       if (code === EXIT.badInput || code === EXIT.interrupted) break;
     }
-    if (!args.json && dirs.length) out(reportMarkdown(dirs.map((d) => summarizeRun(d))));
+    if (!args.json && dirs.length) out(summaryTables(dirs.map((d) => summarizeRun(d))));
     return worst;
   }
 

@@ -297,6 +297,10 @@ export const experimentSchema = z
       .array(variantSchema)
       .optional()
       .describe("Variants (the ablation's rows, or seeds): `medssl run` runs each one (pretraining and evaluations) as its own run, named <name>-<variant>. E.g. [{name: mocov2, set: {'ssl.local.enabled': false, 'model.whitening.enabled': false}}, {name: method}]."),
+    seeds: z
+      .array(nonNegInt())
+      .optional()
+      .describe('Seeds: `medssl run` runs every variant (or the config itself, without variants) once per seed, each a run named <name>-<variant>-seed<N> with `seed` set, and prints the table; `medssl report` then aggregates each variant over its seeds (mean ± sd, and the paired difference against the first variant with a 95% bootstrap interval over held-out cases × seeds). E.g. [0, 1, 2].'),
     executor: executorSchema.optional(),
   })
   .meta({

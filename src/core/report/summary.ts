@@ -34,7 +34,12 @@ export interface RunSummary {
 }
 
 interface MetricsFile {
-  linear?: { summary: { meanForeground: number | null }; heldOutCases: string[] };
+  linear?: {
+    summary: { meanForeground: number | null; perClass?: Array<{ mean: number | null }> };
+    heldOutCases: string[];
+    classNames?: string[];
+    cases?: Array<{ caseId: string; meanForeground: number | null }>;
+  };
   finetune?: { summary: { meanForeground: number | null }; heldOutCases: string[] };
 }
 
