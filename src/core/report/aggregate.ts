@@ -88,17 +88,28 @@ export function aggregateSeeds(runs: readonly SeedRun[], o: { resamples?: number
 
 const pm = (x: MeanSd | null, d = 3) => (x ? `${x.mean.toFixed(d)} ± ${Number.isFinite(x.sd) ? x.sd.toFixed(d) : '–'}` : '–');
 
+/** The cells of one aggregated row (shared by the Markdown and HTML tables). */
+function cells(r: VariantAggregate, i: number): string[] {
+  const perClass = r.perClassDice.map((x, k) => `${r.classNames[k] ?? `class ${k + 1}`} ${pm(x)}`).join('; ') || '–';
+  const diff = i === 0 ? '(baseline)' : r.diffVsFirst ? `${r.diffVsFirst.mean >= 0 ? '+' : ''}${r.diffVsFirst.mean.toFixed(3)} [${r.diffVsFirst.lo.toFixed(3)}, ${r.diffVsFirst.hi.toFixed(3)}]` : '–';
+  return [r.variant, r.seeds.join(', '), pm(r.linearDice), perClass, pm(r.rankMe, 2), diff, i === 0 ? '' : String(r.diffVsFirst?.pairs ?? 0)];
+}
+
+/** Column titles of the aggregated table. */
+export function aggregateHeader(rows: readonly VariantAggregate[]): string[] {
+  return ['variant', 'seeds', 'mean Dice (linear)', 'Dice per class', 'RankMe (repr.)', `Δ mean Dice vs ${rows[0]?.variant ?? ''} [95% CI]`, 'case × seed pairs'];
+}
+
+/** The rows' cells as text (the HTML report escapes and lays them out). */
+export function aggregateCells(rows: readonly VariantAggregate[]): string[][] {
+  return rows.map(cells);
+}
+
 /** The aggregated table as Markdown (mean ± sd over seeds; Δ against the first row with its 95% interval). */
 export function aggregateMarkdown(rows: readonly VariantAggregate[]): string {
-  const first = rows[0]?.variant ?? '';
-  const head = `| variant | seeds | mean Dice (linear) | Dice per class | RankMe (repr.) | Δ mean Dice vs ${first} [95% CI] | case × seed pairs |`;
+  const head = `| ${aggregateHeader(rows).join(' | ')} |`;
   const sep = '|---|---|---:|---|---:|---|---:|';
-  const body = rows.map((r, i) => {
-    const perClass = r.perClassDice.map((x, k) => `${r.classNames[k] ?? `class ${k + 1}`} ${pm(x)}`).join('; ') || '–';
-    const diff = i === 0 ? '(baseline)' : r.diffVsFirst ? `${r.diffVsFirst.mean >= 0 ? '+' : ''}${r.diffVsFirst.mean.toFixed(3)} [${r.diffVsFirst.lo.toFixed(3)}, ${r.diffVsFirst.hi.toFixed(3)}]` : '–';
-    return `| ${r.variant} | ${r.seeds.join(', ')} | ${pm(r.linearDice)} | ${perClass} | ${pm(r.rankMe, 2)} | ${diff} | ${i === 0 ? '' : r.diffVsFirst?.pairs ?? 0} |`;
-  });
-  return [head, sep, ...body].join('\n');
+  return [head, sep, ...rows.map((r, i) => `| ${cells(r, i).join(' | ')} |`)].join('\n');
 }
 
 /** True when some variant has more than one run (seeds): the report then adds the aggregated table. */

@@ -63,6 +63,11 @@ test('medssl run with seeds: a run per variant × seed, then the per-run table a
   assert.deepEqual(agg.map((a: { variant: string }) => a.variant), ['seedtiny-mocov2', 'seedtiny-method']);
   assert.equal(agg[1].diffVsFirst.pairs, 2);
   assert.ok(agg[1].diffVsFirst.lo <= agg[1].diffVsFirst.mean && agg[1].diffVsFirst.mean <= agg[1].diffVsFirst.hi);
+  const html = path.join(d, 'r.html');
+  assert.equal(await main(['report', ...runs.map((r) => path.join(d, 'runs', r)), '--html', html], () => {}, () => {}), 0);
+  const h = fs.readFileSync(html, 'utf8');
+  assert.match(h, /<h2>Over seeds<\/h2>/);
+  assert.match(h, /<td>seedtiny-method<\/td><td>0, 1<\/td>/);
 });
 
 test('seeds listed twice → exit 2 naming them', async () => {
