@@ -12,7 +12,7 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { CollapseRun, CollapseStep, SpectrumPayload, CollapseHostMessage } from '../../src/protocol/webviews/collapse';
 import { acquireApi } from '../shared/vscodeApi';
 import { connectPanel, rerenderOnResize } from '../shared/hostMessages';
-import { reading, sampleLimit, verdict } from './reading';
+import { RANK_HELP, reading, sampleLimit, verdict } from './reading';
 import { axisStyle, scaleRangesPlugin, STEP_INCRS, stepScale, valueScale } from '../shared/charts';
 import { ce, ensureCodicons, fmt, h, seriesColors, themeColor, runChips as chipsOfRuns } from '../shared/dom';
 
@@ -127,7 +127,7 @@ function rankChart(host: HTMLElement, step: number): void {
   runs.forEach((r, i) => {
     if (state.hidden.includes(r.runId)) return;
     for (const which of ['representation', 'embedding'] as const) {
-      data.push(steps.map((st) => r.steps.find((s) => s.step === st)?.[which].effectiveRank ?? null));
+      data.push(steps.map((st) => r.steps.find((s) => s.step === st)?.[which].rankMe ?? null));
       series.push({ label: `${r.name} ${which}`, stroke: colorOf(i), width: 2, dash: which === 'embedding' ? [6, 4] : undefined, spanGaps: true, points: { show: true, size: 6 } });
     }
   });
@@ -206,10 +206,10 @@ function readingCard(r: CollapseRun, i: number, step: number): HTMLElement {
     const v = verdict(sp);
     return h(
       'div',
-      { class: 'reading', 'data-testid': `reading-${r.runId}-${which}`, 'data-dims99': String(sp.dims99), 'data-dim': String(sp.dim), 'data-erank': String(sp.effectiveRank), 'data-verdict': v.cls },
+      { class: 'reading', 'data-testid': `reading-${r.runId}-${which}`, 'data-dims99': String(sp.dims99), 'data-dim': String(sp.dim), 'data-erank': String(sp.rankMe), 'data-verdict': v.cls },
       h('h4', {}, title),
       h('p', { class: 'big' }, h('strong', {}, String(sp.dims99)), ` ${reading(sp).slice(String(sp.dims99).length + 1)}.`),
-      h('p', {}, `Effective rank ${fmt(sp.effectiveRank)} of ${sp.dim}; std × √d ${fmt(sp.stdSqrtD)}.`),
+      h('p', {}, `Effective rank (RankMe) ${fmt(sp.rankMe)} of ${sp.dim}; eigenvalue form ${fmt(sp.effectiveRank)}; std × √d ${fmt(sp.stdSqrtD)}.`),
       sampleLimit(sp) ? h('p', { class: 'dim small', 'data-testid': `limit-${r.runId}-${which}` }, sampleLimit(sp)!) : null,
       h('p', { class: `verdict ${v.cls}`, 'data-testid': `verdict-${r.runId}-${which}` }, v.text),
     );
@@ -226,7 +226,7 @@ function readingCard(r: CollapseRun, i: number, step: number): HTMLElement {
 
 function render(): void {
   for (const c of charts.splice(0)) c.destroy();
-  const children: Node[] = [h('header', { class: 'top' }, h('h1', {}, 'Collapse diagnostics'))];
+  const children: Node[] = [h('header', { class: 'top' }, h('h1', {}, 'Collapse diagnostics')), h('p', { class: 'dim small help', 'data-testid': 'help' }, RANK_HELP)];
   if (error) children.push(h('p', { class: 'error', role: 'alert', 'data-testid': 'error' }, error));
   const step = currentStep();
   if (step === undefined) {
@@ -242,7 +242,7 @@ function render(): void {
     stepControls(step),
     h('div', { class: 'cards', 'data-testid': 'cards' }, ...runs.filter((r) => !state.hidden.includes(r.runId)).map((r) => readingCard(r, runs.indexOf(r), step))),
     h('div', { class: 'grid' }, h('figure', {}, h('figcaption', {}, 'Representation spectrum'), repHost), h('figure', {}, h('figcaption', {}, 'Embedding spectrum'), embHost)),
-    h('figure', {}, h('figcaption', {}, 'Effective rank over time (solid: representation, dashed: embedding)'), rankHost),
+    h('figure', {}, h('figcaption', {}, 'Effective rank (RankMe) over time (solid: representation, dashed: embedding)'), rankHost),
   );
   app.replaceChildren(...children);
   spectrumChart(repHost, 'representation', step);

@@ -2,8 +2,9 @@
  * The plain-language reading of a collapse spectrum. Pure (unit-tested in node).
  *
  * What the thresholds rest on:
- * - The effective rank e (RankMe: exp of the entropy of the normalised eigenvalues) is exactly k when k
- *   eigenvalues are equal and the rest 0, so e/m reads as "the share of the dimensions in use"; k99 (how
+ * - The effective rank e (RankMe, Garrido et al. 2023: exp of the entropy of the normalised singular
+ *   values, the square roots of the covariance eigenvalues) is exactly k when k singular values are
+ *   equal and the rest 0, so e/m reads as "the share of the dimensions in use"; k99 (how
  *   many leading dimensions hold 99% of the variance) says how many are not empty at all. A long thin
  *   tail keeps k99 high while e stays low: k99 alone (the old reading: 6 of 16 dimensions called
  *   "spread") overstates the spread, so the verdict is led by e and only confirmed by k99.
@@ -22,7 +23,8 @@
 export interface SpectrumNumbers {
   dim: number;
   samples: number;
-  effectiveRank: number;
+  /** RankMe (from the singular values); the eigenvalue form reads lower and is not what the verdict uses. */
+  rankMe: number;
   dims99: number;
 }
 
@@ -35,7 +37,7 @@ export function measurableDims(s: SpectrumNumbers): number {
 
 export function verdict(s: SpectrumNumbers): { cls: VerdictClass; text: string } {
   const m = measurableDims(s);
-  const e = s.effectiveRank;
+  const e = s.rankMe;
   const dims = m < s.dim ? `${m} dimensions the samples can show` : 'dimensions';
   const num = (x: number) => String(Number(x.toFixed(1)));
   const collapsedBelow = Math.max(Math.min(2, m / 2), m / 10);
@@ -55,3 +57,7 @@ export function sampleLimit(s: SpectrumNumbers): string | undefined {
   const m = measurableDims(s);
   return m < s.dim ? `${s.samples} samples show at most ${m} of the ${s.dim} dimensions.` : undefined;
 }
+
+/** The panel's one-line help: what the two rank numbers are. */
+export const RANK_HELP =
+  'Effective rank = RankMe (Garrido et al. 2023): exp(−Σ p log p), p = σ/Σσ over the singular values σ (√ of the covariance eigenvalues λ) of the L2-normalised vectors; the "eigenvalue form" uses p = λ/Σλ and reads lower.';

@@ -47,7 +47,7 @@ export const GROUPS: { id: string; title: string; test: (n: string) => boolean }
   { id: 'infonce', title: 'InfoNCE accuracy (top-1)', test: (n) => /infonce\/top1/.test(n) },
   { id: 'throughput', title: 'Images per second', test: (n) => /images\/s/.test(n) },
   { id: 'dice', title: 'Dice', test: (n) => /dice/i.test(n) },
-  { id: 'rank', title: 'Effective rank', test: (n) => /effectiveRank/.test(n) },
+  { id: 'rank', title: 'Effective rank', test: (n) => /effectiveRank|rankMe/.test(n) },
   // The rest of the collapse diagnostics, each on its own scale (together they spanned 0.01 to 40: unreadable).
   { id: 'dims99', title: 'Dimensions holding 99% of the variance', test: (n) => /dims99/.test(n) },
   { id: 'alignUniform', title: 'Alignment and uniformity (held-out slices)', test: (n) => /^diag\/(alignment|uniformity)$/.test(n) },

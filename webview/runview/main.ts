@@ -1,7 +1,7 @@
 /**
  * The side view: the run followed now (selected or running) with its status, the progress of its current
  * stage (pretraining, then evaluation; the finished stages ticked above it) and two small
- * curves (total loss, representation effective rank), appended live.
+ * curves (total loss and RankMe; an evaluation run: its loss and mean Dice), appended live.
  */
 import uPlot from 'uplot';
 import type { CurvesRun } from '../../src/protocol/webviews/curves';
@@ -10,6 +10,7 @@ import { acquireApi } from '../shared/vscodeApi';
 import { connectPanel } from '../shared/hostMessages';
 import { scaleRangesPlugin, STEP_INCRS, stepScale, valueScale } from '../shared/charts';
 import { fmt, h, seriesColors, themeColor } from '../shared/dom';
+import { smallCurves } from './smallCurves';
 
 interface PanelState {
   runId?: string;
@@ -21,10 +22,6 @@ let error: string | undefined;
 const app = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
 const charts: uPlot[] = [];
 
-export const SMALL_CURVES: { name: string; title: string }[] = [
-  { name: 'loss/total', title: 'loss (total)' },
-  { name: 'diag/representation/effectiveRank', title: 'effective rank (representation)' },
-];
 
 function eta(sec: number): string {
   if (!(sec > 0)) return '—';
@@ -80,7 +77,7 @@ function render(): void {
     h('div', { class: 'small', 'data-testid': 'progress-text' }, p ? `step ${p.step} of ${p.totalSteps}${p.imagesPerSec > 0 ? ` · ${fmt(p.imagesPerSec, 3)} images/s` : ''}${run.status === 'running' ? ` · ETA ${eta(p.etaSec)}` : ''}` : 'no progress yet'),
   );
   const hosts: [HTMLElement, string, string][] = [];
-  SMALL_CURVES.forEach((c, i) => {
+  smallCurves(new Set(run.series.keys()), p).forEach((c, i) => {
     const s = run!.series.get(c.name);
     const host = h('div', { class: 'chart', 'data-testid': `small-${i}` });
     children.push(h('div', { class: 'small-curve' }, h('div', { class: 'small dim' }, c.title, s?.values.length ? h('span', { class: 'latest', 'data-testid': `latest-${i}` }, ` ${fmt(s.values[s.values.length - 1], 4)}`) : ' —'), host));

@@ -106,7 +106,7 @@ export async function demoCommand(args: DemoArgs, out: Out, err: Out): Promise<n
         err(`medssl demo: ${c.name} ended ${r.pretrain.status}`);
         return r.pretrain.status === 'cancelled' ? EXIT.interrupted : EXIT.failed;
       }
-      err(`${tag} done: linear-evaluation mean Dice ${r.linear?.summary.meanForeground?.toFixed(3) ?? 'n/a'}, effective rank ${r.pretrain.diagnostics?.representation.effectiveRank.toFixed(2) ?? 'n/a'}`);
+      err(`${tag} done: linear-evaluation mean Dice ${r.linear?.summary.meanForeground?.toFixed(3) ?? 'n/a'}, RankMe ${r.pretrain.diagnostics?.representation.rankMe.toFixed(2) ?? 'n/a'}`);
       rows.push(summarizeRun(writer.dir));
     }
   } catch (e) {

@@ -1,9 +1,12 @@
 /**
  * `medssl report <runDir>... [--json] [--html FILE]`: the summary table of runs (the ablation's columns:
  * mean Dice of the linear evaluation and of the fine-tuning, effective rank of the representation) as
- * Markdown (default) or JSON; optionally the self-contained HTML report too.
+ * Markdown (default) or JSON; optionally the self-contained HTML report too. Runs of one variant over
+ * several seeds (<name>-<variant>-seed<N>) add the aggregated table: mean ± sd over seeds and the paired
+ * difference against the first variant with its 95% bootstrap interval.
  */
 import * as path from 'node:path';
+import { aggregateMarkdown, aggregateSeeds, hasSeedGroups, seedRunOf } from '../../core/report/aggregate';
 import { htmlReport } from '../../core/report/html';
 import { reportJson, reportMarkdown, summarizeRun, type RunSummary } from '../../core/report/summary';
 import { writeFileAtomic } from '../../core/runs/atomic';
@@ -28,7 +31,9 @@ export async function reportCommand(args: ReportArgs, out: (s: string) => void, 
     }
   }
   if (bad) return EXIT.badInput;
-  out(args.json ? reportJson(rows) : reportMarkdown(rows));
+  const aggregate = hasSeedGroups(rows) ? aggregateSeeds(rows.map(seedRunOf)) : null;
+  if (args.json) out(aggregate ? JSON.stringify({ ...(JSON.parse(reportJson(rows)) as object), aggregate }, null, 2) : reportJson(rows));
+  else out(aggregate ? `${reportMarkdown(rows)}\n\n${aggregateMarkdown(aggregate)}` : reportMarkdown(rows));
   if (args.html) {
     const file = path.resolve(args.html);
     try {

@@ -25,13 +25,14 @@ import { cleanPartialCheckpoints, findCheckpoint, brokenCheckpointWarning, prune
 import { DataConfigError } from '../../core/train/data';
 import { TrainingError } from '../../core/train/pretrain';
 import { runExperiment } from '../../core/eval/pipeline';
-import { checkVariants, variantOverrides } from '../../core/eval/variants';
-import { reportMarkdown, summarizeRun } from '../../core/report/summary';
+import { checkVariants, expandVariants, variantOverrides } from '../../core/eval/variants';
+import { summarizeRun } from '../../core/report/summary';
 import { EXIT } from '../errors';
 import { backendForJob, heldJsonEvents } from './jobSetup';
 import { workerLine } from '../../protocol/workerStdout';
 import { preflightRun } from './preflight';
 import { runFolderError } from './runFolderError';
+import { localLossText, rankSummary, summaryTables } from './runSummaryText';
 
 export interface RunArgs {
   config: string;
@@ -74,7 +75,8 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
   }
 
   // 1b. variants (the ablation's rows, seeds): one run each, then the summary table
-  if (!args.resume && config.variants?.length) {
+  const runs = args.resume ? [] : expandVariants(config);
+  if (runs.length) {
     const bad = checkVariants(config);
     if (bad) {
       err(`medssl run: ${args.config}: ${bad}`);
@@ -82,10 +84,10 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
     }
     let worst: number = EXIT.ok;
     const dirs: string[] = [];
-    for (const v of config.variants) {
+    for (const v of runs) {
       err(`medssl run: variant '${v.name}' (${Object.entries(v.set).map(([k, x]) => `${k}=${String(x)}`).join(', ') || 'no overrides'})`);
       let first = true;
-      const code = await runCommand({ ...args, set: [...args.set, ...variantOverrides(v, config.name)] }, (line) => {
+      const code = await runCommand({ ...args, set: [...args.set, ...variantOverrides(v, config.name, Boolean(config.seeds?.length))] }, (line) => {
         if (first) {
           first = false;
           try {
@@ -99,7 +101,7 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
       worst = Math.max(worst, code);
       if (code === EXIT.badInput || code === EXIT.interrupted) break;
     }
-    if (!args.json && dirs.length) out(reportMarkdown(dirs.map((d) => summarizeRun(d))));
+    if (!args.json && dirs.length) out(summaryTables(dirs.map((d) => summarizeRun(d))));
     return worst;
   }
 
@@ -177,9 +179,8 @@ export async function trainInFolder(
       const d = r.diagnostics;
       const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
       // A resume of a finished pretraining (cancelled during its evaluation) trains no step: no loss to show.
-      const losses = Number.isFinite(r.losses.total) ? `: loss ${f(r.losses.total)} (global ${f(r.losses.global)}, local ${f(r.losses.local)})` : ' (no pretraining step in this session)';
-      out(`${r.status} at step ${r.step}/${r.totalSteps}${losses}` +
-        (d ? `; representation effective rank ${d.representation.effectiveRank.toFixed(2)} (${d.representation.dims99} dims for 99%), embedding ${d.embedding.effectiveRank.toFixed(2)}` : ''));
+      const losses = Number.isFinite(r.losses.total) ? `: loss ${f(r.losses.total)} (global ${f(r.losses.global)}, local ${localLossText(config.ssl.local.enabled, r.losses.local)})` : ' (no pretraining step in this session)';
+      out(`${r.status} at step ${r.step}/${r.totalSteps}${losses}` + (d ? `; ${rankSummary(d)}` : ''));
       if (x.linear) out(`linear evaluation: mean foreground Dice ${f(x.linear.summary.meanForeground ?? Number.NaN)} on ${x.linear.cases.length} held-out cases (metrics.json)`);
     }
     if (r.status === 'cancelled') return EXIT.interrupted;

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { ConfigError, formatProblem, loadConfig } from '../../core/config';
 import type { ExperimentConfig } from '../../core/config/types';
 import { CONFIG_YAML, RUN_RESERVE_BYTES, eventToJsonLine, isTerminal, readRun, RunReadError, type RunEvent } from '../../core/runs';
-import { checkVariants, variantOverrides } from '../../core/eval/variants';
+import { checkVariants, expandVariants, variantOverrides } from '../../core/eval/variants';
 import {
   createQueuedRuns,
   executorFor,
@@ -59,18 +59,19 @@ async function load(file: string, set: string[], err: Out): Promise<ExperimentCo
 }
 
 export async function submitCommand(args: SubmitArgs, out: Out, err: Out): Promise<number> {
-  // 1. the config and its variants, each resolved (a config without variants: an array of one)
+  // 1. the config and its variants (× seeds), each resolved (a config without either: an array of one)
   const configs: { config: ExperimentConfig; configPath: string }[] = [];
   let base: ExperimentConfig;
   try {
     base = await load(args.config, args.set, err);
-    if (base.variants?.length) {
+    const variants = expandVariants(base);
+    if (variants.length) {
       const bad = checkVariants(base);
       if (bad) {
         err(`medssl submit: ${args.config}: ${bad}`);
         return EXIT.badInput;
       }
-      for (const v of base.variants) configs.push({ config: await load(args.config, [...args.set, ...variantOverrides(v, base.name)], () => undefined), configPath: args.config });
+      for (const v of variants) configs.push({ config: await load(args.config, [...args.set, ...variantOverrides(v, base.name, Boolean(base.seeds?.length))], () => undefined), configPath: args.config });
     } else {
       configs.push({ config: base, configPath: args.config });
     }

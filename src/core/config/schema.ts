@@ -81,6 +81,10 @@ const whiteningSchema = z
       .describe(`Newton steps T. Default 5 for iternorm (at most ${ITERNORM_MAX_ITERATIONS}: the uncoupled recursion diverges in float32 beyond), 20 for zca (a maximum; it stops early).`),
     eps: z.number().min(0).default(1e-5).describe('ε added to the covariance diagonal (Σ + εI).'),
     momentum: fraction().default(0.1).describe('Momentum of the running mean and running whitening matrix used in evaluation mode (weight of the new batch value).'),
+    position: z
+      .enum(['lastNorm', 'beforePool'])
+      .default('lastNorm')
+      .describe("Where the whitening layer sits. 'lastNorm' (the authors' code): it replaces the last normalisation of the last block, before the residual sum, so the shortcut and ReLU follow it. 'beforePool': the last block keeps its BatchNorm; the whitening acts on the last block's output (after the residual sum and ReLU), just before the global pooling, so the pooled vector, the projector and the local loss see whitened features."),
   })
   .transform((w) => ({ ...w, iterations: w.iterations ?? (w.method === 'zca' ? 20 : 5) }))
   .prefault({})
@@ -293,6 +297,10 @@ export const experimentSchema = z
       .array(variantSchema)
       .optional()
       .describe("Variants (the ablation's rows, or seeds): `medssl run` runs each one (pretraining and evaluations) as its own run, named <name>-<variant>. E.g. [{name: mocov2, set: {'ssl.local.enabled': false, 'model.whitening.enabled': false}}, {name: method}]."),
+    seeds: z
+      .array(nonNegInt())
+      .optional()
+      .describe('Seeds: `medssl run` runs every variant (or the config itself, without variants) once per seed, each a run named <name>-<variant>-seed<N> with `seed` set, and prints the table; `medssl report` then aggregates each variant over its seeds (mean ± sd, and the paired difference against the first variant with a 95% bootstrap interval over held-out cases × seeds). E.g. [0, 1, 2].'),
     executor: executorSchema.optional(),
   })
   .meta({

@@ -32,6 +32,8 @@ export interface WhiteningConfig {
   iterations: number;
   eps: number;
   momentum: number;
+  /** 'lastNorm' (default): replaces the last block's last norm, before the residual sum (the authors' code); 'beforePool': after the last block, before the global pooling. */
+  position: 'lastNorm' | 'beforePool';
 }
 
 export interface ModelConfig {
@@ -157,6 +159,8 @@ export interface ExperimentConfig {
   evaluation: EvaluationConfig;
   /** Variants expanded by `medssl run` into one run each. */
   variants?: VariantConfig[];
+  /** Every variant (or the config itself) runs once per seed; absent or empty: once, with `seed`. */
+  seeds?: number[];
   /** Where `medssl submit` / Train on Slurm runs the jobs (absent: on this machine). */
   executor?: ExecutorConfig;
 }

@@ -55,6 +55,7 @@ export async function runExperiment(c: ExperimentConfig, o: ExperimentOptions): 
     // DESIGN.md: metrics.json holds the effective rank beside the Dice tables.
     writeMetrics(inner, 'representation', {
       step: d.step, samples: d.samples,
+      rankMe: d.representation.rankMe, embeddingRankMe: d.embedding.rankMe,
       effectiveRank: d.representation.effectiveRank, dims99: d.representation.dims99, stdSqrtD: d.representation.stdSqrtD,
       embeddingEffectiveRank: d.embedding.effectiveRank, embeddingDims99: d.embedding.dims99,
       alignment: d.alignment, uniformity: d.uniformity,

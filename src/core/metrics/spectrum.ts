@@ -1,7 +1,8 @@
 /**
  * Collapse diagnostics (METHOD.md, "Measuring collapse"): the sorted eigenvalues of the covariance of
  * L2-normalised embeddings (exact, float64, on the CPU with ml-matrix's symmetric Householder + QL
- * solver; measured 0.1 s at d = 128, 0.8 s at d = 512), effective rank (RankMe), dimensions holding
+ * solver; measured 0.1 s at d = 128, 0.8 s at d = 512), RankMe (Garrido et al. 2023: from the singular
+ * values, the headline) and the eigenvalue-form effective rank (lower; kept, labelled), dimensions holding
  * 99% of the variance, std of the normalised embedding × √d, alignment and uniformity (Wang & Isola).
  * When there are fewer samples than dimensions (n < d), the n×n Gram matrix Xc·Xcᵀ/n has the same
  * non-zero eigenvalues as the d×d covariance Xcᵀ·Xc/n: we decompose the smaller one and pad zeros.
@@ -59,7 +60,38 @@ export function covarianceEigenvalues(x: ArrayLike<number>, n: number, d: number
   return ev.map((v) => (v > 0 ? v : 0));
 }
 
-/** exp(H(p)), p = σ/Σσ (natural log). 0 for an all-zero spectrum. */
+/** The ε of RankMe (Garrido et al. 2023): p_k = σ_k/Σσ + ε keeps log p finite for zero singular values. */
+export const RANKME_EPS = 1e-7;
+
+/**
+ * RankMe of singular values σ: exp(−Σ p_k log p_k), p_k = σ_k/Σσ + ε. Exactly k for k equal non-zero
+ * σ and the rest 0 (up to the ε term, about 1e-6 per zero). 0 for an all-zero spectrum.
+ */
+export function rankMeFromSingularValues(sigma: readonly number[]): number {
+  const s = sigma.reduce((a, v) => a + Math.max(0, v), 0);
+  if (!(s > 0)) return 0;
+  let h = 0;
+  for (const v of sigma) {
+    const p = Math.max(0, v) / s + RANKME_EPS;
+    h -= p * Math.log(p);
+  }
+  return Math.exp(h);
+}
+
+/**
+ * RankMe from covariance eigenvalues λ: the singular values of the centred embedding matrix are
+ * √(n·λ), and the common factor √n cancels in p, so σ = √λ. This is the number the literature reports;
+ * it reads higher than the eigenvalue form because √ flattens the spectrum.
+ */
+export function rankMe(eigenvalues: readonly number[]): number {
+  return rankMeFromSingularValues(eigenvalues.map((v) => Math.sqrt(Math.max(0, v))));
+}
+
+/**
+ * The eigenvalue form of the effective rank: exp(H(p)), p = λ/Σλ (natural log), on covariance
+ * eigenvalues (squared singular values), so lower than RankMe for any uneven spectrum. Kept for
+ * continuity with earlier runs; shown only labelled "eigenvalue form". 0 for an all-zero spectrum.
+ */
 export function effectiveRank(spectrum: readonly number[]): number {
   const s = spectrum.reduce((a, v) => a + Math.max(0, v), 0);
   if (!(s > 0)) return 0;
@@ -144,6 +176,9 @@ export function infoNceTop1(logits: ArrayLike<number>, n: number, m: number): nu
 export interface SpectrumReport {
   /** Eigenvalues of the covariance of the L2-normalised vectors, descending. */
   eigenvalues: number[];
+  /** RankMe (from the singular values, √ of the eigenvalues): the headline effective rank. */
+  rankMe: number;
+  /** Effective rank in the eigenvalue form exp(H(λ/Σλ)); lower than RankMe, labelled wherever shown. */
   effectiveRank: number;
   dims99: number;
   stdSqrtD: number;
@@ -155,5 +190,5 @@ export interface SpectrumReport {
 export function spectrumReport(x: ArrayLike<number>, n: number, d: number): SpectrumReport {
   const z = l2NormalizeRows(x, n, d);
   const ev = covarianceEigenvalues(z, n, d);
-  return { eigenvalues: ev, effectiveRank: effectiveRank(ev), dims99: dimsForVariance(ev, 0.99), stdSqrtD: normalizedStdTimesSqrtD(x, n, d), dim: d, samples: n };
+  return { eigenvalues: ev, rankMe: rankMe(ev), effectiveRank: effectiveRank(ev), dims99: dimsForVariance(ev, 0.99), stdSqrtD: normalizedStdTimesSqrtD(x, n, d), dim: d, samples: n };
 }

@@ -2,8 +2,13 @@
  * 2-D ResNet encoders, NHWC: ResNet-18/34 (basic blocks) and ResNet-50 (bottlenecks, torchvision v1.5:
  * stride on the 3×3). 1- or 3-channel input (an option repeats a 1-channel slice to 3), stage widths
  * explicit or from a width multiplier, every stage's feature map returned with the pooled vector.
- * Optionally the last normalisation of the last stage is a whitening layer (METHOD.md, Remedy 2):
- * ResNet-18/34: the 2nd BN of the last basic block; ResNet-50: the 3rd BN of the last bottleneck.
+ * Optionally a whitening layer (METHOD.md, Remedy 2), at one of two positions:
+ * - 'lastNorm' (the authors' code): it replaces the last normalisation of the last block, before the
+ *   residual sum (ResNet-18/34: the 2nd BN of the last basic block; ResNet-50: the 3rd BN of the last
+ *   bottleneck), so the shortcut and the ReLU act on its output before the pooling sees it.
+ * - 'beforePool': the last block keeps its BatchNorm; the whitening acts on the last block's output
+ *   (after the residual sum and ReLU), and that whitened map is the last stage's output: the pooled
+ *   vector, the projector and the local loss all see decorrelated features.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
@@ -16,6 +21,7 @@ export type ResNetDepth = 18 | 34 | 50;
 /** 'imagenet': 7×7/2 conv + 3×3/2 max-pool (÷4); 'small': 3×3/1 conv, no pool (for tiny inputs). */
 export type StemKind = 'imagenet' | 'small';
 export type LastNorm = 'batchnorm' | 'iternorm' | 'zca';
+export type WhiteningPosition = 'lastNorm' | 'beforePool';
 
 export interface ResNetConfig {
   /** Default 18. */
@@ -41,6 +47,8 @@ export interface ResNetConfig {
   lastNorm?: LastNorm;
   /** Options of that whitening layer (method comes from lastNorm). */
   whitening?: Omit<WhiteningOptions, 'method'>;
+  /** Where the whitening layer sits when lastNorm is not 'batchnorm'. Default 'lastNorm'. */
+  whiteningPosition?: WhiteningPosition;
   /** Seed of the initialisation when the encoder makes its own store. Default 0. */
   seed?: number;
 }
@@ -57,6 +65,7 @@ export interface ResolvedResNetConfig {
   bnEpsilon: number;
   lastNorm: LastNorm;
   whitening: Omit<WhiteningOptions, 'method'>;
+  whiteningPosition: WhiteningPosition;
   seed: number;
   /** Derived: blocks per stage, block kind, expansion, channels out of each stage, pooled dimension. */
   blocks: [number, number, number, number];
@@ -82,6 +91,7 @@ export const RESNET_DEFAULTS = {
   bnMomentum: 0.1,
   bnEpsilon: 1e-5,
   lastNorm: 'batchnorm',
+  whiteningPosition: 'lastNorm',
   seed: 0,
 } as const;
 
@@ -103,6 +113,10 @@ export function resolveResNetConfig(c: Partial<ResNetConfig> = {}): ResolvedResN
   if (!['batchnorm', 'iternorm', 'zca'].includes(lastNorm)) {
     throw new Error(`resnet.lastNorm: '${String(lastNorm)}' is not 'batchnorm', 'iternorm' or 'zca'`);
   }
+  const whiteningPosition = c.whiteningPosition ?? RESNET_DEFAULTS.whiteningPosition;
+  if (whiteningPosition !== 'lastNorm' && whiteningPosition !== 'beforePool') {
+    throw new Error(`resnet.whiteningPosition: '${String(whiteningPosition)}' is not 'lastNorm' or 'beforePool'`);
+  }
   const block = depth === 50 ? 'bottleneck' : 'basic';
   const expansion = depth === 50 ? 4 : 1;
   const stageChannels = widths.map((w) => w * expansion) as [number, number, number, number];
@@ -118,6 +132,7 @@ export function resolveResNetConfig(c: Partial<ResNetConfig> = {}): ResolvedResN
     bnEpsilon: c.bnEpsilon ?? RESNET_DEFAULTS.bnEpsilon,
     lastNorm,
     whitening: { ...(c.whitening ?? {}) },
+    whiteningPosition,
     seed: c.seed ?? RESNET_DEFAULTS.seed,
     blocks: BLOCKS[depth],
     block,
@@ -243,8 +258,10 @@ export class ResNetEncoder extends Module {
   readonly stemConv: Conv2d;
   readonly stemBn: BatchNorm;
   readonly stages: Block[][];
-  /** The whitening layer replacing the last normalisation, when lastNorm is not 'batchnorm'. */
+  /** The whitening layer (replacing the last normalisation, or before the pooling), when lastNorm is not 'batchnorm'. */
   readonly whitening: Whitening | null;
+  /** The same layer when it sits before the pooling ('beforePool'), else null. */
+  private readonly poolWhitening: Whitening | null;
 
   /**
    * @param config partial config, defaults filled by {@link resolveResNetConfig}
@@ -270,7 +287,7 @@ export class ResNetEncoder extends Module {
       for (let b = 0; b < cfg.blocks[s]; b++) {
         const stride = s > 0 && b === 0 ? 2 : 1;
         const isLast = s === 3 && b === cfg.blocks[s] - 1;
-        const whiten = isLast && cfg.lastNorm !== 'batchnorm';
+        const whiten = isLast && cfg.lastNorm !== 'batchnorm' && cfg.whiteningPosition === 'lastNorm';
         const bscope = sc.scope(`layer${s + 1}.${b}`);
         const block = cfg.block === 'basic'
           ? new BasicBlock(bscope, cin, cfg.widths[s], stride, cfg, whiten)
@@ -284,7 +301,10 @@ export class ResNetEncoder extends Module {
       }
       this.stages.push(blocks);
     }
-    this.whitening = whitening;
+    this.poolWhitening = cfg.lastNorm !== 'batchnorm' && cfg.whiteningPosition === 'beforePool'
+      ? new Whitening(sc.scope('whiten_pool'), cfg.featureDim, { ...cfg.whitening, method: cfg.lastNorm })
+      : null;
+    this.whitening = whitening ?? this.poolWhitening;
   }
 
   get featureDim(): number {
@@ -310,6 +330,10 @@ export class ResNetEncoder extends Module {
       for (const blocks of this.stages) {
         for (const block of blocks) h = block.apply(h, training);
         stages.push(h);
+      }
+      if (this.poolWhitening) {
+        h = this.poolWhitening.apply(h, training) as tf.Tensor4D;
+        stages[3] = h;
       }
       const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
       return { stem, stages: stages as EncoderOutput['stages'], pooled };

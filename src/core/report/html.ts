@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encode } from 'fast-png';
 import { overlayPlanes, type OverlayIndex } from '../eval/overlays';
-import { latestDiagnostics, scalarSeries, type RunSummary } from './summary';
+import { aggregateCells, aggregateHeader, aggregateSeeds, hasSeedGroups, seedRunOf } from './aggregate';
+import { latestDiagnostics, scalarSeries, spectrumRankMe, type RunSummary } from './summary';
 
 /** Class colours (index = class; background transparent). */
 export const CLASS_COLORS: Array<[number, number, number]> = [
@@ -128,15 +129,23 @@ export interface HtmlReportOptions {
 
 export function htmlReport(rows: readonly RunSummary[], o: HtmlReportOptions): string {
   const color = (i: number) => RUN_COLORS[i % RUN_COLORS.length];
-  const table = `<table><thead><tr><th>run</th><th>local loss</th><th>whitening</th><th>mean Dice (linear)</th><th>mean Dice (fine-tune)</th><th>effective rank (representation)</th><th>dims for 99%</th><th>effective rank (embedding)</th><th>status</th></tr></thead><tbody>` +
-    rows.map((r, i) => `<tr><td><span class="sw" style="background:${color(i)}"></span>${esc(r.name)}</td><td>${r.local === null ? '–' : r.local ? 'on' : 'off'}</td><td>${esc(r.whitening ?? '–')}</td><td class="n">${fmt(r.linearDice)}</td><td class="n">${fmt(r.finetuneDice)}</td><td class="n">${fmt(r.effectiveRank, 2)}</td><td class="n">${r.dims99 ?? '–'}</td><td class="n">${fmt(r.embeddingEffectiveRank, 2)}</td><td>${esc(r.status)}</td></tr>`).join('') +
+  const table = `<table><thead><tr><th>run</th><th>local loss</th><th>whitening</th><th>mean Dice (linear)</th><th>mean Dice (fine-tune)</th><th>RankMe (representation)</th><th>eff. rank, eigenvalue form (representation)</th><th>dims for 99%</th><th>RankMe (embedding)</th><th>status</th></tr></thead><tbody>` +
+    rows.map((r, i) => `<tr><td><span class="sw" style="background:${color(i)}"></span>${esc(r.name)}</td><td>${r.local === null ? '–' : r.local ? 'on' : 'off'}</td><td>${esc(r.whitening ?? '–')}</td><td class="n">${fmt(r.linearDice)}</td><td class="n">${fmt(r.finetuneDice)}</td><td class="n">${fmt(r.rankMe, 2)}</td><td class="n">${fmt(r.effectiveRank, 2)}</td><td class="n">${r.dims99 ?? '–'}</td><td class="n">${fmt(r.embeddingRankMe, 2)}</td><td>${esc(r.status)}</td></tr>`).join('') +
     `</tbody></table>`;
+  const agg = hasSeedGroups(rows) ? aggregateSeeds(rows.map(seedRunOf)) : null;
+  const seedsTable = agg
+    ? `<h2>Over seeds</h2><table><thead><tr>${aggregateHeader(agg).map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${aggregateCells(agg).map((r) => `<tr>${r.map((c, k) => `<td${k === 2 || k === 4 ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>` +
+      '<p class="note">mean ± sd over seeds; Δ: mean over held-out cases × seeds of the paired difference of mean Dice against the first row, with a 95% percentile bootstrap interval over those pairs.</p>'
+    : '';
   const series = rows.map((r) => scalarSeries(r.dir));
   const curve = (name: string, title: string, y: string) =>
     svgLineChart(rows.map((r, i) => ({ label: r.name, color: color(i), points: series[i].get(name) ?? [] })), { title, xLabel: 'step', yLabel: y });
   const diags = rows.map((r) => latestDiagnostics(r.dir));
+  const rankOf = (i: number, kind: 'representation' | 'embedding') => { const d = diags[i]; return d ? spectrumRankMe(d[kind]) : null; };
+  // runs recorded before RankMe was logged have no such curve; their eigenvalue form is not mixed in
+  const rankCurve = () => curve('diag/representation/rankMe', 'Effective rank (RankMe) of the representation', 'RankMe');
   const spectrum = (kind: 'representation' | 'embedding') =>
-    svgLineChart(rows.map((r, i) => ({ label: `${r.name} (eff. rank ${fmt(diags[i]?.[kind].effectiveRank, 1)})`, color: color(i), points: (diags[i]?.[kind].eigenvalues ?? []).map((v, k) => [k + 1, v] as [number, number]).filter(([, v]) => v > 0) })),
+    svgLineChart(rows.map((r, i) => ({ label: `${r.name} (RankMe ${fmt(rankOf(i, kind), 1)})`, color: color(i), points: (diags[i]?.[kind].eigenvalues ?? []).map((v, k) => [k + 1, v] as [number, number]).filter(([, v]) => v > 0) })),
       { title: `Spectrum of the ${kind} (held-out slices, L2-normalised)`, xLabel: 'index', yLabel: 'eigenvalue (log)', logY: true });
   const overlays = rows.map((r, i) => {
     const ov = readOverlays(r.dir, 'linear');
@@ -157,8 +166,8 @@ table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;paddin
 .sw{display:inline-block;width:10px;height:10px;margin-right:5px;vertical-align:middle}.grid{display:flex;flex-wrap:wrap;gap:10px}.ov{display:flex;flex-wrap:wrap;gap:12px}
 figure{margin:0}figcaption{font-size:11px;color:#555;max-width:400px}.lg{font-size:12px;margin-right:8px;white-space:nowrap}.note{color:#555;font-size:12px}</style></head><body>
 <h1>${esc(o.title)}</h1>${o.subtitle ? `<div class="note">${esc(o.subtitle)}</div>` : ''}
-<h2>Comparison</h2>${table}${(o.notes ?? []).map((n) => `<p class="note">${esc(n)}</p>`).join('')}
-<h2>Pretraining curves</h2><div class="grid">${curve('loss/total', 'Pretraining loss (total)', 'loss')}${curve('loss/global', 'Global InfoNCE', 'loss')}${curve('diag/representation/effectiveRank', 'Effective rank of the representation', 'effective rank')}${curve('linear/loss', 'Linear evaluation loss (CE + soft Dice)', 'loss')}</div>
+<h2>Comparison</h2>${table}${(o.notes ?? []).map((n) => `<p class="note">${esc(n)}</p>`).join('')}${seedsTable}
+<h2>Pretraining curves</h2><div class="grid">${curve('loss/total', 'Pretraining loss (total)', 'loss')}${curve('loss/global', 'Global InfoNCE', 'loss')}${rankCurve()}${curve('linear/loss', 'Linear evaluation loss (CE + soft Dice)', 'loss')}</div>
 <p class="note">Reading the InfoNCE curve: it starts low because the queue begins as random unit vectors (easy negatives) and rises as the keys of real slices fill it; chance level is ln(queue size + 1). A short run stays near it.</p>
 <h2>Collapse diagnostics: eigenvalue spectra</h2><div class="grid">${spectrum('representation')}${spectrum('embedding')}</div>
 <h2>Overlays (held-out cases)</h2><div>${legend}</div>${overlays}

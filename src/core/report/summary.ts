@@ -1,13 +1,15 @@
 /**
  * The summary of run folders (`medssl report <runDir>...`): one row per run with the ablation's
  * columns (METHOD.md): mean Dice of the linear evaluation, of the fine-tuning, and the effective rank of
- * the representation (newest diagnostics/<step>.json); as Markdown and JSON.
+ * the representation (newest diagnostics/<step>.json): RankMe first, the eigenvalue form labelled beside
+ * it; as Markdown and JSON.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { readEvents, readRun } from '../runs/reader';
 import type { RunEvent, RunJson } from '../runs/types';
+import { rankMe } from '../metrics/spectrum';
 
 export interface RunSummary {
   dir: string;
@@ -19,7 +21,10 @@ export interface RunSummary {
   whitening: string | null;
   linearDice: number | null;
   finetuneDice: number | null;
-  /** Effective rank of the pooled representation (and of the embedding), newest diagnostics. */
+  /** RankMe of the pooled representation (and of the embedding), newest diagnostics: the headline. */
+  rankMe: number | null;
+  embeddingRankMe: number | null;
+  /** Effective rank in the eigenvalue form (lower than RankMe), same diagnostics. */
   effectiveRank: number | null;
   embeddingEffectiveRank: number | null;
   dims99: number | null;
@@ -29,14 +34,27 @@ export interface RunSummary {
 }
 
 interface MetricsFile {
-  linear?: { summary: { meanForeground: number | null }; heldOutCases: string[] };
+  linear?: {
+    summary: { meanForeground: number | null; perClass?: Array<{ mean: number | null }> };
+    heldOutCases: string[];
+    classNames?: string[];
+    cases?: Array<{ caseId: string; meanForeground: number | null }>;
+  };
   finetune?: { summary: { meanForeground: number | null }; heldOutCases: string[] };
 }
 
 export interface DiagnosticsFile {
   step: number;
-  representation: { eigenvalues: number[]; effectiveRank: number; dims99: number };
-  embedding: { eigenvalues: number[]; effectiveRank: number; dims99: number };
+  representation: DiagnosticsSpectrum;
+  embedding: DiagnosticsSpectrum;
+}
+
+/** `rankMe` is absent from diagnostics written before it was recorded (it follows from the eigenvalues). */
+interface DiagnosticsSpectrum { eigenvalues: number[]; rankMe?: number; effectiveRank: number; dims99: number }
+
+/** RankMe of a stored spectrum, derived from its eigenvalues when the file predates the field. */
+export function spectrumRankMe(s: DiagnosticsSpectrum): number {
+  return s.rankMe ?? rankMe(s.eigenvalues);
 }
 
 /** The newest diagnostics/<step>.json of a run, or null. */
@@ -86,6 +104,8 @@ export function summarizeRun(dir: string): RunSummary {
     whitening,
     linearDice: m?.linear?.summary.meanForeground ?? null,
     finetuneDice: m?.finetune?.summary.meanForeground ?? null,
+    rankMe: d ? spectrumRankMe(d.representation) : null,
+    embeddingRankMe: d ? spectrumRankMe(d.embedding) : null,
     effectiveRank: d?.representation.effectiveRank ?? null,
     embeddingEffectiveRank: d?.embedding.effectiveRank ?? null,
     dims99: d?.representation.dims99 ?? null,
@@ -99,9 +119,9 @@ const fmt = (x: number | null, digits = 3) => (x === null || !Number.isFinite(x)
 
 /** The table as Markdown (the ablation's columns). */
 export function reportMarkdown(rows: readonly RunSummary[]): string {
-  const head = '| run | local loss | whitening | mean Dice (linear) | mean Dice (fine-tune) | effective rank (repr.) | dims 99% | status |';
-  const sep = '|---|---|---|---:|---:|---:|---:|---|';
-  const body = rows.map((r) => `| ${r.name} | ${r.local === null ? '–' : r.local ? 'on' : 'off'} | ${r.whitening ?? '–'} | ${fmt(r.linearDice)} | ${fmt(r.finetuneDice)} | ${fmt(r.effectiveRank, 2)} | ${r.dims99 ?? '–'} | ${r.status} |`);
+  const head = '| run | local loss | whitening | mean Dice (linear) | mean Dice (fine-tune) | RankMe (repr.) | eff. rank, eigenvalue form (repr.) | dims 99% | status |';
+  const sep = '|---|---|---|---:|---:|---:|---:|---:|---|';
+  const body = rows.map((r) => `| ${r.name} | ${r.local === null ? '–' : r.local ? 'on' : 'off'} | ${r.whitening ?? '–'} | ${fmt(r.linearDice)} | ${fmt(r.finetuneDice)} | ${fmt(r.rankMe, 2)} | ${fmt(r.effectiveRank, 2)} | ${r.dims99 ?? '–'} | ${r.status} |`);
   return [head, sep, ...body].join('\n');
 }
 

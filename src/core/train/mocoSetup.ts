@@ -15,6 +15,7 @@ export function mocoOptions(c: ExperimentConfig): MocoOptions {
     inChannels: 1,
     repeatToThreeChannels: c.model.repeatToThreeChannels,
     lastNorm: w.enabled ? w.method : 'batchnorm',
+    whiteningPosition: w.position,
     whitening: { groupSize: w.groupSize, iterations: w.iterations, epsilon: w.eps, momentum: w.momentum },
   };
   return {

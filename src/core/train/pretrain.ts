@@ -257,9 +257,11 @@ async function writeDiagnostics(w: RunWriter, replicas: Replicas, p: RunPlan, st
   const d = await replicas.diagnose(step, epoch);
   w.writeJson(`diagnostics/${step}.json`, d, 'diagnostics', step, epoch);
   const sc = (name: string, v: number) => w.scalar(step, epoch, name, v);
+  sc('diag/representation/rankMe', d.representation.rankMe);
   sc('diag/representation/effectiveRank', d.representation.effectiveRank);
   sc('diag/representation/dims99', d.representation.dims99);
   sc('diag/representation/stdSqrtD', d.representation.stdSqrtD);
+  sc('diag/embedding/rankMe', d.embedding.rankMe);
   sc('diag/embedding/effectiveRank', d.embedding.effectiveRank);
   sc('diag/embedding/dims99', d.embedding.dims99);
   sc('diag/embedding/stdSqrtD', d.embedding.stdSqrtD);

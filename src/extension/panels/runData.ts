@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { readRun, readEvents, CONFIG_YAML } from '../../core/runs';
 import type { RunEvent } from '../../core/runs';
 /** diagnostics/<step>.json holds two of these (written by src/core/train from spectrumReport). */
-import type { SpectrumReport } from '../../core/metrics/spectrum';
+import { rankMe, type SpectrumReport } from '../../core/metrics/spectrum';
 import type { CollapseRun, CollapseStep, SpectrumPayload } from '../../protocol/webviews/collapse';
 import type { RunLabel } from '../../protocol/webviews/common';
 import type { CurvesRun, ScalarPoint, ScalarSeries } from '../../protocol/webviews/curves';
@@ -52,8 +52,9 @@ export function runLabels(dirs: string[]): RunLabel[] {
   return runs.map((r, i) => ({ runId: r.id, name: r.name, status: r.status, dir: dirs[i], differs: stagesDiffer ? [`stage=${r.stage}`, ...diff[i]] : diff[i] }));
 }
 
+/** Diagnostics written before RankMe was recorded lack it: it follows from the stored eigenvalues. */
 function spectrum(s: SpectrumReport): SpectrumPayload {
-  return { dim: s.dim, samples: s.samples, effectiveRank: s.effectiveRank, dims99: s.dims99, stdSqrtD: s.stdSqrtD, eigenvalues: Float64Array.from(s.eigenvalues).buffer };
+  return { dim: s.dim, samples: s.samples, rankMe: s.rankMe ?? rankMe(s.eigenvalues), effectiveRank: s.effectiveRank, dims99: s.dims99, stdSqrtD: s.stdSqrtD, eigenvalues: Float64Array.from(s.eigenvalues).buffer };
 }
 
 /** diagnostics/<step>.json of a run, by step; a half-written or foreign file is skipped. */

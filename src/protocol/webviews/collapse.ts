@@ -8,6 +8,9 @@ import type { ReadyMessage, RunErrorMessage, RunLabel } from './common';
 export interface SpectrumPayload {
   dim: number;
   samples: number;
+  /** RankMe (Garrido et al. 2023): exp of the entropy of the normalised singular values (√ of the eigenvalues); the headline. */
+  rankMe: number;
+  /** Effective rank in the eigenvalue form exp(H(λ/Σλ)); lower than RankMe, shown labelled. */
   effectiveRank: number;
   /** How many leading dimensions hold 99% of the variance. */
   dims99: number;

@@ -27,7 +27,7 @@ test('a config with only a name resolves with every default filled', () => {
   assert.equal(c.backend, 'auto');
   assert.equal(c.data.source, 'phantom');
   assert.equal(c.model.arch, 'resnet50');
-  assert.deepEqual(c.model.whitening, { enabled: true, method: 'iternorm', groupSize: 64, iterations: 5, eps: 1e-5, momentum: 0.1 });
+  assert.deepEqual(c.model.whitening, { enabled: true, method: 'iternorm', groupSize: 64, iterations: 5, eps: 1e-5, momentum: 0.1, position: 'lastNorm' });
   assert.equal(c.ssl.queueSize, 65536);
   assert.equal(c.ssl.momentum, 0.999);
   assert.equal(c.ssl.temperature, 0.2);

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { measurableDims, reading, sampleLimit, verdict } from '../../../webview/collapse/reading';
+import { measurableDims, RANK_HELP, reading, sampleLimit, verdict } from '../../../webview/collapse/reading';
 
-const s = (dim: number, effectiveRank: number, dims99: number, samples = 1000) => ({ dim, effectiveRank, dims99, samples });
+const s = (dim: number, rankMe: number, dims99: number, samples = 1000) => ({ dim, rankMe, dims99, samples });
 
 test('6 of 16 dimensions is not "spread" (the old reading said so)', () => {
   const v = verdict(s(16, 4.2, 6));
@@ -38,4 +38,11 @@ test('fewer samples than dimensions: judged against n − 1, and the reading say
   assert.equal(sampleLimit(x), '72 samples show at most 71 of the 128 dimensions.');
   assert.equal(sampleLimit(s(64, 30, 50, 72)), undefined);
   assert.equal(verdict(s(128, 40, 60, 72)).cls, 'ok', '40 of 71 measurable with 60 ≥ 53.25 holding 99%');
+});
+
+test('the help line names RankMe from singular values and labels the eigenvalue form', () => {
+  assert.match(RANK_HELP, /RankMe/);
+  assert.match(RANK_HELP, /singular values/);
+  assert.match(RANK_HELP, /eigenvalue form/);
+  assert.ok(!RANK_HELP.includes('\n'), 'one line');
 });

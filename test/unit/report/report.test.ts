@@ -9,6 +9,7 @@ import { encodeOverlays } from '../../../src/core/eval/overlays';
 import { htmlReport, svgLineChart } from '../../../src/core/report/html';
 import { reportJson, reportMarkdown, summarizeRun } from '../../../src/core/report/summary';
 import { createRun } from '../../../src/core/runs';
+import { rankMe } from '../../../src/core/metrics/spectrum';
 import { tinyConfig } from '../train/helpers';
 
 function fakeRun(root: string, name: string, local: boolean, dice: number, rank: number): string {
@@ -34,8 +35,13 @@ test('report: summary rows, Markdown and JSON tables, self-contained HTML (inlin
     ['mocov2', false, 'off', 0.25, 3.5, 'completed'],
     ['method', true, 'zca', 0.4, 7.25, 'completed'],
   ]);
+  // the fake diagnostics predate the rankMe field: derived from the eigenvalues
+  const rm = rankMe([0.5, 0.3, 0.1, 0]);
+  assert.deepEqual(rows.map((r) => r.rankMe), [rm, rm]);
+  assert.ok(Math.abs(rm - 2.8558) < 1e-3, `${rm}`);
   const md = reportMarkdown(rows);
-  assert.match(md, /\| mocov2 \| off \| off \| 0\.250 \| – \| 3\.50 \| 3 \| completed \|/);
+  assert.match(md, /RankMe \(repr\.\) \| eff\. rank, eigenvalue form \(repr\.\)/);
+  assert.match(md, new RegExp(`\\| mocov2 \\| off \\| off \\| 0\\.250 \\| – \\| ${rm.toFixed(2).replace('.', '\\.')} \\| 3\\.50 \\| 3 \\| completed \\|`));
   assert.match(md, /\| method \| on \| zca \| 0\.400 \|/);
   assert.equal(JSON.parse(reportJson(rows)).runs.length, 2);
   const html = htmlReport(rows, { title: 't' });

@@ -13,7 +13,7 @@ export function tinyConfig(over: (c: ExperimentConfig) => void = () => {}): Expe
     data: { source: 'phantom', phantom: { cases: 4, slices: 4, seed: 1 }, size: 16, window: 'abdomen', zscore: { mean: 884.5, std: 983.7 }, foregroundOnly: false, heldOutFraction: 0.25 },
     model: {
       arch: 'resnet18', widths: [4, 8, 16, 16], widthMultiplier: 1, stem: 'small', repeatToThreeChannels: false,
-      whitening: { enabled: false, method: 'zca', groupSize: 16, iterations: 20, eps: 1e-3, momentum: 0.1 },
+      whitening: { enabled: false, method: 'zca', groupSize: 16, iterations: 20, eps: 1e-3, momentum: 0.1, position: 'lastNorm' },
       projector: { outDim: 16 },
     },
     ssl: {
