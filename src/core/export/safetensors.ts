@@ -7,6 +7,7 @@
  * Tensors are laid out in name order (what the reference writer does), so the same tensors give the
  * same bytes. Reading checks every offset against the file so a truncated file is named, never half-read.
  */
+import * as fs from 'node:fs';
 
 export type SafeDType = 'F32' | 'F64' | 'I64' | 'I32' | 'F16' | 'BF16' | 'U8' | 'I8' | 'I16' | 'BOOL';
 
@@ -126,4 +127,35 @@ function halfToFloat(h: number): number {
   if (e === 0) return s * 2 ** -14 * (f / 1024);
   if (e === 31) return f ? Number.NaN : s * Infinity;
   return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+/** Reads only the header of a .safetensors file (names, dtypes, shapes; no tensor data): for checks before a run. */
+export function readSafetensorsHeader(file: string): Map<string, { dtype: string; shape: number[] }> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const len = Buffer.alloc(8);
+    if (size < 8 || fs.readSync(fd, len, 0, 8, 0) !== 8) throw new Error(`${file}: not a safetensors file (${size} bytes)`);
+    const n = len.readBigUInt64LE(0);
+    if (n > BigInt(Math.min(size - 8, 100 * 1024 * 1024))) throw new Error(`${file}: truncated or not a safetensors file (header length ${n}, file ${size} bytes)`);
+    const head = Buffer.alloc(Number(n));
+    fs.readSync(fd, head, 0, head.byteLength, 8);
+    // The data part is not read: decode a header-only copy whose offsets are checked against the real size.
+    const out = new Map<string, { dtype: string; shape: number[] }>();
+    let parsed: Record<string, { dtype?: string; shape?: number[]; data_offsets?: number[] }>;
+    try {
+      parsed = JSON.parse(head.toString('utf8')) as typeof parsed;
+    } catch (e) {
+      throw new Error(`${file}: not a safetensors file (its header is not JSON: ${(e as Error).message})`);
+    }
+    for (const [name, e] of Object.entries(parsed)) {
+      if (name === '__metadata__') continue;
+      if (!Array.isArray(e?.shape) || !Array.isArray(e.data_offsets)) throw new Error(`${file}: tensor '${name}' has an invalid shape or data_offsets`);
+      if (e.data_offsets[1] > size - 8 - Number(n)) throw new Error(`${file}: truncated (tensor '${name}' ends at byte ${e.data_offsets[1]} of the data, which has ${size - 8 - Number(n)})`);
+      out.set(name, { dtype: String(e.dtype), shape: e.shape });
+    }
+    return out;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
