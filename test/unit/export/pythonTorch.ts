@@ -13,7 +13,7 @@ export function torchMissing(): string | null {
   if (probe !== undefined) return probe;
   const r = spawnSync(PYTHON, ['-c', 'import torch, torchvision; print(torch.__version__, torchvision.__version__)'], { encoding: 'utf8', timeout: 60_000 });
   probe = r.status === 0 ? null : `${PYTHON} cannot import torch and torchvision (${(r.error?.message ?? r.stderr.trim().split('\n').pop() ?? '').slice(0, 200)}); install python3-torch python3-torchvision`;
-  if (probe) console.log(`# skipped: ${probe}`);
+  if (probe) console.log(`skipped: ${probe}`);
   return probe;
 }
 

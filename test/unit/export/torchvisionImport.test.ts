@@ -80,7 +80,7 @@ for (const arch of ['resnet18', 'resnet50'] as const) {
         d = Math.max(d, Math.abs(v - ours[i]));
         m = Math.max(m, Math.abs(v));
       });
-      console.log(`# ${arch}: max rel. error ${(d / m).toExponential(2)}`);
+      console.log(`${arch}: max rel. error ${(d / m).toExponential(2)}`);
       assert.ok(d / m < 1e-4, `features differ: ${d / m}`);
       tf.dispose([x, out.stem, ...out.stages, out.pooled]);
     } finally {

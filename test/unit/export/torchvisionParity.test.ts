@@ -102,7 +102,7 @@ for (const c of CASES) {
       tf.dispose([x, out.stem, ...out.stages, out.pooled, z]);
       await writeExport(path.join(dir, 'encoder.safetensors'), safetensorsOf(enc, proj, { runId: 'test-run', config: defaultConfig('parity') }));
       const r = runPython<{ rel: number; rel_projector: number; ctor: string | null; shape: number[]; whitening: string | null; params: number }>(PY, dir);
-      console.log(`# ${c.label}: max rel. error features ${r.rel.toExponential(2)}, projector ${r.rel_projector.toExponential(2)}`);
+      console.log(`${c.label}: max rel. error features ${r.rel.toExponential(2)}, projector ${r.rel_projector.toExponential(2)}`);
       assert.ok(r.rel < 1e-4, `features differ: ${r.rel}`);
       assert.ok(r.rel_projector < 1e-4, `projector output differs: ${r.rel_projector}`);
       assert.equal(r.ctor, c.ctor);
