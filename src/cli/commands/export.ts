@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { ConfigError, loadConfig } from '../../core/config';
 import { loadForExport, safetensorsOf, writeExport } from '../../core/export/exportRun';
 import { CONFIG_YAML, readRun, type RunJson } from '../../core/runs';
@@ -71,6 +72,9 @@ export async function exportCommand(args: ExportArgs, out: Out, err: Out): Promi
   }
   let bytes: Buffer;
   try {
+    // Export only reads and rearranges weights (no training): the pure-JS backend, which needs no setup.
+    await tf.setBackend('cpu');
+    await tf.ready();
     const m = await loadForExport(config, checkpoint);
     try {
       bytes = safetensorsOf(m.encoder, m.projector, { runId: run.id, config, checkpoint });

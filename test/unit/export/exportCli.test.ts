@@ -113,3 +113,13 @@ test('medssl export: bad input → exit 2 and one line naming it', async () => {
     assert.doesNotMatch(r.err.join('\n'), /\n\s+at /, 'no stack trace');
   }
 });
+
+test('dist/cli.js export: the built worker picks its own backend (a fresh process has none set up)', { timeout: 120_000 }, async () => {
+  const cli = path.resolve(__dirname, '../../../../dist/cli.js');
+  const { root, dir } = await pretrainedRun();
+  const target = path.join(root, 'dist-export', 'e.safetensors');
+  const r = spawnSync(process.execPath, [cli, 'export', dir, '--out', target, '--json'], { encoding: 'utf8', timeout: 100_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout.trim().split('\n').pop()!) as { file: string }).file, target);
+  assert.ok(fs.statSync(target).size > 0);
+});
