@@ -11,6 +11,7 @@ import { cancelCommand, submitCommand, taskCommand } from './commands/submit';
 import { demoCommand } from './commands/demo';
 import { reportCommand } from './commands/report';
 import { evaluateCommand, EVALUATE_MODES, type EvaluateMode } from './commands/evaluate';
+import { exportCommand } from './commands/export';
 
 /** The options of every command that starts jobs (run, submit, evaluate). */
 const JOB_OPTIONS = {
@@ -41,6 +42,9 @@ Usage:
   medssl evaluate <runDir> --mode linear|finetune [--runs-dir DIR] [--set path=value ...] [--json]
                                       downstream evaluation of a run's pretrained encoder (checkpoints/latest)
                                       into a new run folder (stage linear|finetune, run.json names the source)
+  medssl export <runDir> [--format safetensors] [--out FILE] [--json]
+                                      the pretrained encoder and projector in torchvision ResNet names and layouts
+                                      (default <runDir>/export/<run id>.safetensors), load_in_pytorch.py beside it
   medssl demo [--runs-dir DIR]        the quick start: MoCo v2 vs the method on the built-in phantom, linear
                                       evaluation of both, the comparison table and an HTML report (minutes)
   medssl report <runDir>... [--json] [--html FILE]
@@ -152,6 +156,11 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         if (!EVALUATE_MODES.includes(values.mode as EvaluateMode)) throw new UsageError(`evaluate: --mode takes linear or finetune, got ${values.mode === undefined ? 'nothing' : `'${values.mode}'`}: ${usage}`);
         return await evaluateCommand({ runDir: positionals[0], mode: values.mode as EvaluateMode, runsDir: values['runs-dir'], set: values.set ?? [], json: values.json ?? false }, out, err);
       }
+      case 'export': {
+        const { values, positionals } = parseArgs({ args: rest, options: { format: { type: 'string', default: 'safetensors' }, out: { type: 'string' }, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+        if (positionals.length !== 1) throw new UsageError('export takes one run folder: medssl export <runDir> [--format safetensors] [--out FILE] [--json]');
+        return await exportCommand({ runDir: positionals[0], format: values.format ?? 'safetensors', out: values.out, json: values.json ?? false }, out, err);
+      }
       case 'demo': {
         const { values } = parseArgs({ args: rest, options: { 'runs-dir': { type: 'string' }, size: { type: 'string' }, backend: { type: 'string' } }, strict: true });
         const size = values.size ?? 'small';
@@ -183,7 +192,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         out(USAGE);
         return command === undefined ? EXIT.badInput : EXIT.ok;
       default:
-        throw new UsageError(`unknown command '${command}'. Commands: run, submit, task, evaluate, demo, report, validate, inspect, env, bench, help.`);
+        throw new UsageError(`unknown command '${command}'. Commands: run, submit, task, evaluate, export, demo, report, validate, inspect, env, bench, help.`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

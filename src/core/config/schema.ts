@@ -107,6 +107,12 @@ const modelSchema = z
       .describe("'imagenet': 7×7 stride-2 convolution and 3×3 stride-2 max-pool (stride 4). 'small': one 3×3 stride-1 convolution, for small inputs (keeps the feature maps large enough for the local loss)."),
     repeatToThreeChannels: z.boolean().default(false).describe('Repeat the 1-channel slice to 3 channels (for encoders that expect RGB input).'),
     whitening: whiteningSchema,
+    init: z
+      .strictObject({
+        from: z.string().min(1).describe('A .safetensors file holding a torchvision ResNet encoder (e.g. ImageNet weights saved from PyTorch, or `medssl export` of another run). Relative paths are relative to the config file. A 3-channel conv1 is summed to the 1-channel input; fc and projector tensors are ignored; the whitening layer keeps its own initialisation.'),
+      })
+      .optional()
+      .describe('Start the encoder from existing weights instead of a random initialisation. Every tensor name and shape is checked by `medssl validate`.'),
     projector: z
       .strictObject({
         hiddenDim: posInt().optional().describe('Hidden width of the projector MLP. Default: the backbone feature dimension d.'),

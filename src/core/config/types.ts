@@ -46,6 +46,8 @@ export interface ModelConfig {
   /** Repeat the 1-channel slice to 3 channels. */
   repeatToThreeChannels: boolean;
   whitening: WhiteningConfig;
+  /** Start the encoder from a torchvision-layout .safetensors file (absolute after validation). */
+  init?: { from: string };
   projector: { hiddenDim?: number; outDim: number };
 }
 

@@ -10,6 +10,7 @@ import { isMap, parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { experimentSchema } from './schema';
 import { allKeyPaths, knownKeysAt, schemaAtPath } from './jsonSchema';
+import { initFromProblems } from './initFrom';
 import { crossFieldChecks } from './crossField';
 import { closest } from './suggest';
 import { lineColAt, locate, parseSource, quoteStyle, rangeOfPath, type ConfigPath, type LineCol, type OffsetRange, type ParsedSource } from './source';
@@ -207,6 +208,10 @@ export function validateConfigText(text: string, opts: ValidateOptions = {}): Va
       else if (!st.isDirectory()) problems.push(make('error', 'data-path', ['data', 'path'], `data.path: ${abs} is not a folder; give the dataset folder (run \`medssl inspect\` on it to check its layout)`, range, undefined, overrideOf(['data', 'path'])));
     }
     config.data.path = abs;
+  }
+  if (!schemaFailed && config.model.init) {
+    const { range } = rangeOfPath(src, ['model', 'init', 'from']);
+    for (const m of initFromProblems(config, baseDir, opts.checkFiles !== false)) problems.push(make('error', 'data-path', ['model', 'init', 'from'], m, range, undefined, overrideOf(['model', 'init', 'from'])));
   }
   return done(schemaFailed ? undefined : config);
 }

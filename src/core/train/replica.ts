@@ -8,6 +8,8 @@ import type { ExperimentConfig } from '../config/types';
 import type { Slice } from '../data/volume';
 import type { ReplicaModelInfo, ReplicaShareMessage, ReplicaStepReply } from '../../protocol/replicas';
 import type { ReplicaComm } from '../ssl/comm';
+import { loadTorchvisionEncoder } from '../export/torchvisionImport';
+import { copyVariables } from '../models/module';
 import { Moco } from '../ssl/moco';
 import { Rng, type RngState } from '../util/rng';
 import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint';
@@ -27,6 +29,11 @@ export class Replica {
   constructor(private readonly c: ExperimentConfig, comm: ReplicaComm) {
     const rng = new Rng(c.seed);
     this.moco = new Moco(mocoOptions(c), rng);
+    if (c.model.init) {
+      // Both sides start from the file (the key encoder is a copy of the query encoder at step 0).
+      loadTorchvisionEncoder(this.moco.query.encoder, c.model.init.from);
+      copyVariables(this.moco.key.encoder, this.moco.query.encoder);
+    }
     this.opt = new SgdMomentum(this.moco.trainableParams(), c.pretrain.momentum, c.pretrain.weightDecay);
     this.rngState = rng.getState();
     this.comm = comm;

@@ -1,6 +1,6 @@
 /**
  * The commands on run folders (the Runs view's items and title bar): Stop, Reveal, Delete, Show Log,
- * Refresh, the run panels (Curves, Collapse, Overlays) and Compare Runs.
+ * Refresh, the run panels (Curves, Collapse, Overlays), Export Weights and Compare Runs.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import { pickRun, runDirOf, type RunArg } from '../runs/pickRun';
 import type { RunsNode } from '../runs/runsTree';
 import type { Studio } from '../studio';
 import { compareRuns } from './compareRuns';
+import { exportWeights } from './exportWeights';
 
 const runs = (studio: Studio) => () => studio.tree.refresh();
 
@@ -86,6 +87,7 @@ export function registerRunCommands(studio: Studio): vscode.Disposable[] {
     reg('medssl.openCurves', (node?: RunArg) => openPanel(studio, node, 'curves')),
     reg('medssl.openCollapse', (node?: RunArg) => openPanel(studio, node, 'collapse')),
     reg('medssl.openOverlays', (node?: RunArg) => openPanel(studio, node, 'overlays')),
+    reg('medssl.exportWeights', (node?: RunArg, opts?: { out?: string }) => exportWeights(studio, node, opts)),
     // From the palette or the view's title bar (no arguments): the Runs view's current selection, else a quick pick.
     reg('medssl.compareRuns', (node?: RunArg, selection?: (RunsNode | string)[]) => compareRuns(studio.context, () => studio.refresh(), node, selection ?? (node ? undefined : studio.runsView.selection))),
   ];
