@@ -48,8 +48,7 @@ describe('MedSSL Studio in VS Code', function () {
     const actual = execFileSync(report.node.execPath, ['--version'], { env, encoding: 'utf8' }).trim();
     assert.equal(actual.replace(/^v/, ''), report.node.version.replace(/^v/, ''), `${report.node.execPath} --version`);
 
-    assert.equal(report.backends.length, 4);
-    assert.deepEqual(report.backends.map((b) => b.name), [...BACKEND_ORDER]);
+    assert.deepEqual(report.backends.map((b) => b.name), [...BACKEND_ORDER], 'every backend is probed, in the auto order');
     const byName = new Map(report.backends.map((b) => [b.name, b]));
     assert.equal(byName.get('wasm')?.available, true, `wasm unavailable: ${byName.get('wasm')?.reason}`);
     const gpu = byName.get('tfjs-node-gpu');
