@@ -109,7 +109,10 @@ function copyDawn(dir) {
   rmSync('dist/webgpu', { recursive: true, force: true });
   if (dir === 'none') return;
   const src = join('node_modules/webgpu/dist', dir);
-  if (!existsSync(join(src, 'dawn.node'))) throw new Error(`esbuild.mjs --webgpu ${dir}: ${src}/dawn.node not found (folders: ${readdirSync('node_modules/webgpu/dist').join(', ')})`);
+  if (!existsSync(join(src, 'dawn.node')))
+    throw new Error(
+      `esbuild.mjs --webgpu ${dir}: ${src}/dawn.node not found (folders: ${readdirSync('node_modules/webgpu/dist').join(', ')})`,
+    );
   cpSync(src, join('dist/webgpu', dir), { recursive: true });
 }
 

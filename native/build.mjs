@@ -17,7 +17,8 @@ function skip(reason) {
 }
 
 if (process.env.MEDSSL_NATIVE === '0') skip('MEDSSL_NATIVE=0');
-if (process.platform !== 'linux' || process.arch !== 'x64') skip(`only linux-x64 is supported, this is ${process.platform}-${process.arch}`);
+if (process.platform !== 'linux' || process.arch !== 'x64')
+  skip(`only linux-x64 is supported, this is ${process.platform}-${process.arch}`);
 const header = ['/usr/include/oneapi/dnnl/dnnl.hpp', '/usr/local/include/oneapi/dnnl/dnnl.hpp'].find((p) => fs.existsSync(p));
 if (!header) skip('oneDNN headers not found: install libdnnl-dev');
 let gyp;

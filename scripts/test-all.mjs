@@ -60,7 +60,14 @@ const layers = [
   {
     name: 'unit',
     run: () =>
-      runLayer(process.execPath, ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${unitTap}`, 'out/test/unit/']),
+      runLayer(process.execPath, [
+        '--test',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${unitTap}`,
+        'out/test/unit/',
+      ]),
     counts: () => tapCounts(unitTap),
   },
   {

@@ -51,7 +51,12 @@ function run(cmd, argv, opts) {
 // 1. The test host: Node 24 and code-server, cached on the hash of their package files.
 function hostKey() {
   const h = createHash('sha256');
-  for (const f of [path.join(NODE_PKG, 'package.json'), path.join(NODE_PKG, 'package-lock.json'), path.join(HOST_PKG, 'package.json'), path.join(HOST_PKG, 'package-lock.json')]) {
+  for (const f of [
+    path.join(NODE_PKG, 'package.json'),
+    path.join(NODE_PKG, 'package-lock.json'),
+    path.join(HOST_PKG, 'package.json'),
+    path.join(HOST_PKG, 'package-lock.json'),
+  ]) {
     h.update(path.relative(ROOT, f)).update('\0').update(fs.readFileSync(f)).update('\0');
   }
   return h.digest('hex').slice(0, 16);
@@ -76,7 +81,9 @@ function ensureHost() {
   }
   // Under `npm test` the environment carries the outer npm's settings (npm_config_user_agent says node/v20,
   // which code-server's postinstall reads as "wrong Node"): the inner installs start from a clean slate.
-  const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && !['NODE', 'INIT_CWD', 'NODE_ENV'].includes(k)));
+  const npmEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && !['NODE', 'INIT_CWD', 'NODE_ENV'].includes(k)),
+  );
   Object.assign(npmEnv, { npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' });
   // Node 24 itself: a plain binary package, no install script.
   run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: path.join(dir, 'node'), env: npmEnv });
@@ -113,7 +120,8 @@ function freePort() {
 async function waitForHttp(url, child, ms) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`code-server exited early (code ${child.exitCode}); see ${path.relative(ROOT, LOGS)}/code-server.log`);
+    if (child.exitCode !== null)
+      throw new Error(`code-server exited early (code ${child.exitCode}); see ${path.relative(ROOT, LOGS)}/code-server.log`);
     try {
       const r = await fetch(url);
       if (r.ok) return;
@@ -241,7 +249,10 @@ async function webviewContent(page, selector) {
   if (!frame) return {};
   return frame.evaluate((sel) => {
     const el = document.querySelector(sel);
-    return { webviewText: document.body.innerText, attributes: el ? Object.fromEntries([...el.attributes].map((a) => [a.name, a.value])) : {} };
+    return {
+      webviewText: document.body.innerText,
+      attributes: el ? Object.fromEntries([...el.attributes].map((a) => [a.name, a.value])) : {},
+    };
   }, selector);
 }
 
@@ -284,25 +295,43 @@ function checkVsixInstalls(nodeDir, codeServer, work) {
   const vsix = path.join(work, `${pkg.name}.vsix`);
   const extDir = path.join(work, 'vsix-extensions');
   const problems = [];
-  const vsce = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', ...VSCE_FLAGS, '--out', vsix], {
-    cwd: EXTENSION_PATH,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const vsce = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', ...VSCE_FLAGS, '--out', vsix],
+    {
+      cwd: EXTENSION_PATH,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   fs.writeFileSync(path.join(LOGS, 'vsce.log'), `${vsce.stdout}\n${vsce.stderr}`);
-  if (vsce.status !== 0) problems.push(`vsce package failed (exit ${vsce.status}): ${(vsce.stderr || vsce.stdout).trim().split('\n').slice(-3).join(' ')}`);
+  if (vsce.status !== 0)
+    problems.push(`vsce package failed (exit ${vsce.status}): ${(vsce.stderr || vsce.stdout).trim().split('\n').slice(-3).join(' ')}`);
   else {
     const cs = (...a) =>
-      spawnSync(path.join(nodeDir, 'bin', 'node'), [path.join(codeServer, 'out', 'node', 'entry.js'), '--extensions-dir', extDir, '--user-data-dir', path.join(work, 'vsix-user-data'), ...a], {
-        encoding: 'utf8',
-        env: { ...process.env, PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}` },
-        timeout: 120_000,
-      });
+      spawnSync(
+        path.join(nodeDir, 'bin', 'node'),
+        [
+          path.join(codeServer, 'out', 'node', 'entry.js'),
+          '--extensions-dir',
+          extDir,
+          '--user-data-dir',
+          path.join(work, 'vsix-user-data'),
+          ...a,
+        ],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}` },
+          timeout: 120_000,
+        },
+      );
     const install = cs('--install-extension', vsix);
     fs.appendFileSync(path.join(LOGS, 'vsce.log'), `\n--- install ---\n${install.stdout}\n${install.stderr}`);
-    if (install.status !== 0) problems.push(`code-server --install-extension failed (exit ${install.status}): ${(install.stderr || install.stdout).trim()}`);
+    if (install.status !== 0)
+      problems.push(`code-server --install-extension failed (exit ${install.status}): ${(install.stderr || install.stdout).trim()}`);
     const list = cs('--list-extensions', '--show-versions');
-    if (!list.stdout.split('\n').some((l) => l.trim().toLowerCase() === `${id}@${pkg.version}`.toLowerCase())) problems.push(`--list-extensions does not show ${id}@${pkg.version}: ${list.stdout.trim() || list.stderr.trim()}`);
+    if (!list.stdout.split('\n').some((l) => l.trim().toLowerCase() === `${id}@${pkg.version}`.toLowerCase()))
+      problems.push(`--list-extensions does not show ${id}@${pkg.version}: ${list.stdout.trim() || list.stderr.trim()}`);
     const installed = path.join(extDir, `${id}-${pkg.version}`.toLowerCase());
     for (const f of ['package.json', pkg.main, 'dist/cli.js', 'dist/webview/environment.js', 'media/environment.css']) {
       if (!fs.existsSync(path.join(installed, f))) problems.push(`the installed extension lacks ${f}`);
@@ -311,7 +340,9 @@ function checkVsixInstalls(nodeDir, codeServer, work) {
       if (fs.existsSync(path.join(installed, f))) problems.push(`the package ships ${f}/ (.vscodeignore)`);
     }
     const size = fs.statSync(vsix).size;
-    log(`vsix: ${(size / 1e6).toFixed(2)} MB, installed into code-server as ${id}@${pkg.version} in ${((Date.now() - t) / 1000).toFixed(1)}s`);
+    log(
+      `vsix: ${(size / 1e6).toFixed(2)} MB, installed into code-server as ${id}@${pkg.version} in ${((Date.now() - t) / 1000).toFixed(1)}s`,
+    );
   }
   for (const p of problems) console.log(`  ✗ vsix: ${p}`);
   if (!problems.length) console.log('  ✔ the .vsix from vsce installs into code-server and contains what it needs, and no sources');
@@ -321,9 +352,11 @@ function checkVsixInstalls(nodeDir, codeServer, work) {
 // ---------------------------------------------------------------------------------------------------------
 async function main() {
   for (const f of ['out/test/integration/index.js', 'dist/extension.js', 'dist/cli.js']) {
-    if (!fs.existsSync(path.join(EXTENSION_PATH, f))) throw new Error(`${f} is missing: run 'npm run build && npm run compile-tests' first (npm test does).`);
+    if (!fs.existsSync(path.join(EXTENSION_PATH, f)))
+      throw new Error(`${f} is missing: run 'npm run build && npm run compile-tests' first (npm test does).`);
   }
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (never 'npx playwright install': it downloads and fails here)`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: apt-get install chromium (never 'npx playwright install': it downloads and fails here)`);
   fs.mkdirSync(CACHE, { recursive: true });
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   fs.rmSync(LOGS, { recursive: true, force: true });
@@ -350,16 +383,22 @@ async function main() {
   const node24 = path.join(nodeDir, 'bin', 'node');
   const csArgs = [
     path.join(codeServer, 'out', 'node', 'entry.js'),
-    '--bind-addr', authority,
-    '--auth', 'none',
-    '--config', path.join(work, 'config.yaml'),
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--bind-addr',
+    authority,
+    '--auth',
+    'none',
+    '--config',
+    path.join(work, 'config.yaml'),
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--vscode-option', 'enable-smoke-test-driver',
+    '--vscode-option',
+    'enable-smoke-test-driver',
     workspace,
   ];
   log(`starting code-server on http://${authority} (Node ${spawnSync(node24, ['--version']).stdout.toString().trim()})`);
@@ -394,7 +433,17 @@ async function main() {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
     });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
@@ -441,7 +490,9 @@ async function main() {
     await tail;
     if (code === 'timeout') {
       await page.screenshot({ path: path.join(SCREENSHOTS, 'integration-timeout.png') }).catch(() => {});
-      throw new Error(`the extension host did not report an exit code within ${TIMEOUT_MS / 1000}s (screenshot: test-results/screenshots/integration-timeout.png)`);
+      throw new Error(
+        `the extension host did not report an exit code within ${TIMEOUT_MS / 1000}s (screenshot: test-results/screenshots/integration-timeout.png)`,
+      );
     }
     exitCode = Number(code) === 0 ? 0 : 1;
     if (!process.env.MEDSSL_SKIP_VSIX) vsixCheck = checkVsixInstalls(nodeDir, codeServer, work);
@@ -474,7 +525,9 @@ if (mocha) {
   counts = { passed: s.passes, failed: s.failures, skipped: s.pending };
   if (vsixCheck) counts[vsixCheck.ok ? 'passed' : 'failed'] += 1; // the package check counts as one test
   if (exitCode !== 0 && counts.failed === 0) counts.failed = 1; // the run broke outside a test
-  console.log(`[integration] mocha: ${s.passes} passing, ${s.failures} failing, ${s.pending} pending (${(s.duration / 1000).toFixed(1)}s in the extension host)`);
+  console.log(
+    `[integration] mocha: ${s.passes} passing, ${s.failures} failing, ${s.pending} pending (${(s.duration / 1000).toFixed(1)}s in the extension host)`,
+  );
 } else {
   console.log('[integration] mocha did not report results (see test-results/integration/)');
   exitCode = 1;

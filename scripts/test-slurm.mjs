@@ -21,7 +21,8 @@ const log = (s) => console.log(`[slurm] ${s}`);
 const missing = slurmMissing();
 if (missing) {
   log(`skipped: ${missing}`);
-  if (tap) fs.writeFileSync(tap, `TAP version 13\nok 1 - slurm layer # SKIP ${missing}\n1..1\n# tests 1\n# pass 0\n# fail 0\n# skipped 1\n`);
+  if (tap)
+    fs.writeFileSync(tap, `TAP version 13\nok 1 - slurm layer # SKIP ${missing}\n1..1\n# tests 1\n# pass 0\n# fail 0\n# skipped 1\n`);
   process.exit(0);
 }
 if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) {
@@ -51,10 +52,22 @@ try {
   const noSshd = sshdMissing();
   if (noSshd) log(`the submit-over-SSH test will be skipped: ${noSshd}`);
   else sshd = await startSshd(cluster.conf, log);
-  const sshEnv = { MEDSSL_TEST_SSH: JSON.stringify(sshd ? { host: sshd.host, sshOptions: sshd.sshOptions, env: sshd.env, log: sshd.log } : { missing: noSshd }) };
-  const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', ...(tap ? ['--test-reporter=tap', `--test-reporter-destination=${tap}`] : [])];
+  const sshEnv = {
+    MEDSSL_TEST_SSH: JSON.stringify(
+      sshd ? { host: sshd.host, sshOptions: sshd.sshOptions, env: sshd.env, log: sshd.log } : { missing: noSshd },
+    ),
+  };
+  const reporters = [
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    ...(tap ? ['--test-reporter=tap', `--test-reporter-destination=${tap}`] : []),
+  ];
   code = await new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=600000', ...reporters, ...process.argv.slice(2), 'test/slurm/slurm.test.mjs'], { cwd: ROOT, stdio: 'inherit', env: { ...cluster.env, ...sshEnv } });
+    const child = spawn(
+      process.execPath,
+      ['--test', '--test-concurrency=1', '--test-timeout=600000', ...reporters, ...process.argv.slice(2), 'test/slurm/slurm.test.mjs'],
+      { cwd: ROOT, stdio: 'inherit', env: { ...cluster.env, ...sshEnv } },
+    );
     child.on('close', (c, s) => resolve(c ?? (s ? 128 : 1)));
   });
 } catch (e) {

@@ -45,15 +45,26 @@ if (!adapter) {
     process.exit(1);
   }
   log(`skipped: ${reason}`);
-  if (tap) fs.writeFileSync(tap, `TAP version 13\nok 1 - webgpu layer # SKIP ${reason}\n1..1\n# tests 1\n# pass 0\n# fail 0\n# skipped 1\n`);
+  if (tap)
+    fs.writeFileSync(tap, `TAP version 13\nok 1 - webgpu layer # SKIP ${reason}\n1..1\n# tests 1\n# pass 0\n# fail 0\n# skipped 1\n`);
   process.exit(0);
 }
-log(`adapter: ${adapter.device || adapter.description || 'unnamed'} (${adapter.description}), ${adapter.software ? 'software' : 'hardware'}, Dawn ${adapter.dawnBackend}`);
+log(
+  `adapter: ${adapter.device || adapter.description || 'unnamed'} (${adapter.description}), ${adapter.software ? 'software' : 'hardware'}, Dawn ${adapter.dawnBackend}`,
+);
 
 const files = ['ops', 'failures', 'smoke'].map((f) => `out/test/webgpu/${f}.test.js`);
-const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', ...(tap ? ['--test-reporter=tap', `--test-reporter-destination=${tap}`] : [])];
+const reporters = [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  ...(tap ? ['--test-reporter=tap', `--test-reporter-destination=${tap}`] : []),
+];
 const code = await new Promise((resolve) => {
-  const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=900000', ...reporters, ...process.argv.slice(2), ...files], { cwd: ROOT, stdio: 'inherit', env });
+  const child = spawn(
+    process.execPath,
+    ['--test', '--test-concurrency=1', '--test-timeout=900000', ...reporters, ...process.argv.slice(2), ...files],
+    { cwd: ROOT, stdio: 'inherit', env },
+  );
   child.on('close', (c, s) => resolve(c ?? (s ? 128 : 1)));
 });
 process.exit(code);

@@ -22,9 +22,16 @@ if (!fs.existsSync(chromium)) {
   console.error(`[webview] ${chromium} not found: apt-get install chromium (never 'npx playwright install')`);
   process.exit(1);
 }
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => path.join(dir, f));
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.test.mjs'))
+  .sort()
+  .map((f) => path.join(dir, f));
 const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
 if (process.env.MEDSSL_TAP_FILE) reporters.push('--test-reporter=tap', `--test-reporter-destination=${process.env.MEDSSL_TAP_FILE}`);
 fs.mkdirSync(path.join(ROOT, 'test-results', 'screenshots'), { recursive: true });
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...reporters, ...process.argv.slice(2), ...files], { stdio: 'inherit', cwd: ROOT });
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...reporters, ...process.argv.slice(2), ...files], {
+  stdio: 'inherit',
+  cwd: ROOT,
+});
 process.exit(r.status ?? 1);

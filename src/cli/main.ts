@@ -62,7 +62,11 @@ Exit codes (every command): 0 success; 1 a run failed while running (reason in i
 
 type Out = (s: string) => void;
 
-export async function main(argv: string[], out: Out = (s) => process.stdout.write(s + '\n'), err: Out = (s) => process.stderr.write(s + '\n')): Promise<number> {
+export async function main(
+  argv: string[],
+  out: Out = (s) => process.stdout.write(s + '\n'),
+  err: Out = (s) => process.stderr.write(s + '\n'),
+): Promise<number> {
   const [command, ...rest] = argv;
   // TensorFlow.js prints advice ("install our node backend") on first use: the env command says it better.
   tf.enableProdMode();
@@ -109,10 +113,18 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
           strict: true,
         });
         if (values.resume === undefined && positionals.length !== 1) {
-          throw new UsageError('run takes one config file: medssl run <config.medssl.yaml> [--runs-dir DIR] [--set path=value ...] [--json] | medssl run --resume <runDir>');
+          throw new UsageError(
+            'run takes one config file: medssl run <config.medssl.yaml> [--runs-dir DIR] [--set path=value ...] [--json] | medssl run --resume <runDir>',
+          );
         }
         return await runCommand(
-          { config: positionals[0] ?? '', runsDir: values['runs-dir'], set: values.set ?? [], json: values.json ?? false, resume: values.resume },
+          {
+            config: positionals[0] ?? '',
+            runsDir: values['runs-dir'],
+            set: values.set ?? [],
+            json: values.json ?? false,
+            resume: values.resume,
+          },
           out,
           err,
         );
@@ -131,13 +143,29 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         });
         const cli = path.resolve(process.argv[1] ?? __filename);
         if (values.cancel) {
-          if (positionals.length < 1) throw new UsageError('submit --cancel takes one or more run folders: medssl submit --cancel <runDir>...');
+          if (positionals.length < 1)
+            throw new UsageError('submit --cancel takes one or more run folders: medssl submit --cancel <runDir>...');
           return await cancelCommand(positionals, cli, out, err);
         }
-        if (positionals.length !== 1) throw new UsageError('submit takes one config file: medssl submit <config.medssl.yaml> [--runs-dir DIR] [--set path=value ...] [--executor slurm|local] [--wait] [--json]');
+        if (positionals.length !== 1)
+          throw new UsageError(
+            'submit takes one config file: medssl submit <config.medssl.yaml> [--runs-dir DIR] [--set path=value ...] [--executor slurm|local] [--wait] [--json]',
+          );
         const ex = values.executor;
         if (ex !== undefined && ex !== 'slurm' && ex !== 'local') throw new UsageError(`--executor takes slurm or local, got '${ex}'`);
-        return await submitCommand({ config: positionals[0], runsDir: values['runs-dir'], set: values.set ?? [], json: values.json ?? false, wait: values.wait ?? false, executor: ex, cli }, out, err);
+        return await submitCommand(
+          {
+            config: positionals[0],
+            runsDir: values['runs-dir'],
+            set: values.set ?? [],
+            json: values.json ?? false,
+            wait: values.wait ?? false,
+            executor: ex,
+            cli,
+          },
+          out,
+          err,
+        );
       }
       case 'task': {
         const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true, strict: true });
@@ -153,16 +181,47 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         });
         const usage = 'medssl evaluate <runDir> --mode linear|finetune [--runs-dir DIR] [--set path=value ...] [--json]';
         if (positionals.length !== 1) throw new UsageError(`evaluate takes one run folder: ${usage}`);
-        if (!EVALUATE_MODES.includes(values.mode as EvaluateMode)) throw new UsageError(`evaluate: --mode takes linear or finetune, got ${values.mode === undefined ? 'nothing' : `'${values.mode}'`}: ${usage}`);
-        return await evaluateCommand({ runDir: positionals[0], mode: values.mode as EvaluateMode, runsDir: values['runs-dir'], set: values.set ?? [], json: values.json ?? false }, out, err);
+        if (!EVALUATE_MODES.includes(values.mode as EvaluateMode))
+          throw new UsageError(
+            `evaluate: --mode takes linear or finetune, got ${values.mode === undefined ? 'nothing' : `'${values.mode}'`}: ${usage}`,
+          );
+        return await evaluateCommand(
+          {
+            runDir: positionals[0],
+            mode: values.mode as EvaluateMode,
+            runsDir: values['runs-dir'],
+            set: values.set ?? [],
+            json: values.json ?? false,
+          },
+          out,
+          err,
+        );
       }
       case 'export': {
-        const { values, positionals } = parseArgs({ args: rest, options: { format: { type: 'string', default: 'safetensors' }, out: { type: 'string' }, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
-        if (positionals.length !== 1) throw new UsageError('export takes one run folder: medssl export <runDir> [--format safetensors] [--out FILE] [--json]');
-        return await exportCommand({ runDir: positionals[0], format: values.format ?? 'safetensors', out: values.out, json: values.json ?? false }, out, err);
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: {
+            format: { type: 'string', default: 'safetensors' },
+            out: { type: 'string' },
+            json: { type: 'boolean', default: false },
+          },
+          allowPositionals: true,
+          strict: true,
+        });
+        if (positionals.length !== 1)
+          throw new UsageError('export takes one run folder: medssl export <runDir> [--format safetensors] [--out FILE] [--json]');
+        return await exportCommand(
+          { runDir: positionals[0], format: values.format ?? 'safetensors', out: values.out, json: values.json ?? false },
+          out,
+          err,
+        );
       }
       case 'demo': {
-        const { values } = parseArgs({ args: rest, options: { 'runs-dir': { type: 'string' }, size: { type: 'string' }, backend: { type: 'string' } }, strict: true });
+        const { values } = parseArgs({
+          args: rest,
+          options: { 'runs-dir': { type: 'string' }, size: { type: 'string' }, backend: { type: 'string' } },
+          strict: true,
+        });
         const size = values.size ?? 'small';
         if (size !== 'small' && size !== 'tiny') throw new UsageError(`--size takes small or tiny, got '${size}'`);
         const backends = ['auto', 'tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
@@ -171,18 +230,36 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         return await demoCommand({ runsDir: values['runs-dir'], size, backend }, out, err);
       }
       case 'report': {
-        const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false }, html: { type: 'string' } }, allowPositionals: true, strict: true });
-        if (positionals.length < 1) throw new UsageError('report takes one or more run folders: medssl report <runDir>... [--json] [--html FILE]');
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { json: { type: 'boolean', default: false }, html: { type: 'string' } },
+          allowPositionals: true,
+          strict: true,
+        });
+        if (positionals.length < 1)
+          throw new UsageError('report takes one or more run folders: medssl report <runDir>... [--json] [--html FILE]');
         return await reportCommand({ runDirs: positionals, json: values.json ?? false, html: values.html }, out, err);
       }
       case 'validate': {
-        const { values, positionals } = parseArgs({ args: rest, options: { set: { type: 'string', multiple: true }, 'no-data': { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
-        if (positionals.length !== 1) throw new UsageError('validate takes one config file: medssl validate <config.medssl.yaml> [--set path=value ...] [--no-data]');
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { set: { type: 'string', multiple: true }, 'no-data': { type: 'boolean', default: false } },
+          allowPositionals: true,
+          strict: true,
+        });
+        if (positionals.length !== 1)
+          throw new UsageError('validate takes one config file: medssl validate <config.medssl.yaml> [--set path=value ...] [--no-data]');
         return await validateCommand({ path: positionals[0], set: values.set ?? [], data: !(values['no-data'] ?? false) }, out, err);
       }
       case 'inspect': {
-        const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
-        if (positionals.length !== 1) throw new UsageError('inspect takes one dataset folder or image file: medssl inspect <path> [--json]');
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { json: { type: 'boolean', default: false } },
+          allowPositionals: true,
+          strict: true,
+        });
+        if (positionals.length !== 1)
+          throw new UsageError('inspect takes one dataset folder or image file: medssl inspect <path> [--json]');
         return await inspectCommand({ path: positionals[0], json: values.json ?? false }, out, err);
       }
       case undefined:
@@ -192,7 +269,9 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         out(USAGE);
         return command === undefined ? EXIT.badInput : EXIT.ok;
       default:
-        throw new UsageError(`unknown command '${command}'. Commands: run, submit, task, evaluate, export, demo, report, validate, inspect, env, bench, help.`);
+        throw new UsageError(
+          `unknown command '${command}'. Commands: run, submit, task, evaluate, export, demo, report, validate, inspect, env, bench, help.`,
+        );
     }
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -57,11 +57,22 @@ export class Studio implements vscode.Disposable {
       output,
       refusal: () => this.trust.refusal(),
       refresh: () => this.refresh(),
-      openRunDirs: () => this.tree.current().filter((r) => r.run?.status === 'queued' || r.run?.status === 'running').map((r) => r.dir),
+      openRunDirs: () =>
+        this.tree
+          .current()
+          .filter((r) => r.run?.status === 'queued' || r.run?.status === 'running')
+          .map((r) => r.dir),
     });
     this.status.command = 'workbench.view.extension.medssl';
-    this.runsView = vscode.window.createTreeView('medssl.runs', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true });
-    this.watcher = new RunsWatcher(() => this.runsDir(), () => this.refresh());
+    this.runsView = vscode.window.createTreeView('medssl.runs', {
+      treeDataProvider: this.tree,
+      showCollapseAll: true,
+      canSelectMany: true,
+    });
+    this.watcher = new RunsWatcher(
+      () => this.runsDir(),
+      () => this.refresh(),
+    );
     this.disposables.push(
       this.jobs,
       this.trust,

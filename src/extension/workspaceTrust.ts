@@ -13,7 +13,9 @@ export class WorkspaceTrustGuard implements vscode.Disposable {
 
   constructor(private readonly output: vscode.OutputChannel) {
     void vscode.commands.executeCommand('setContext', 'medssl.trusted', vscode.workspace.isTrusted);
-    this.subscription = vscode.workspace.onDidGrantWorkspaceTrust(() => void vscode.commands.executeCommand('setContext', 'medssl.trusted', true));
+    this.subscription = vscode.workspace.onDidGrantWorkspaceTrust(
+      () => void vscode.commands.executeCommand('setContext', 'medssl.trusted', true),
+    );
   }
 
   isTrusted(): boolean {
@@ -25,7 +27,9 @@ export class WorkspaceTrustGuard implements vscode.Disposable {
     const blocked = jobBlockedReason(this.isTrusted());
     if (!blocked) return undefined;
     this.output.appendLine(blocked);
-    void vscode.window.showWarningMessage(blocked, 'Manage Workspace Trust').then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
+    void vscode.window
+      .showWarningMessage(blocked, 'Manage Workspace Trust')
+      .then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
     return blocked;
   }
 

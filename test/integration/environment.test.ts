@@ -32,7 +32,8 @@ describe('MedSSL Studio in VS Code', function () {
     await ext.activate();
     assert.equal(ext.isActive, true);
     const commands = await vscode.commands.getCommands(true);
-    for (const c of ['medssl.checkEnvironment', 'medssl.openEnvironmentPanel']) assert.ok(commands.includes(c), `command ${c} is not registered`);
+    for (const c of ['medssl.checkEnvironment', 'medssl.openEnvironmentPanel'])
+      assert.ok(commands.includes(c), `command ${c} is not registered`);
   });
 
   it('MedSSL: Check Environment returns the report of a real Node', async function () {
@@ -48,7 +49,11 @@ describe('MedSSL Studio in VS Code', function () {
     const actual = execFileSync(report.node.execPath, ['--version'], { env, encoding: 'utf8' }).trim();
     assert.equal(actual.replace(/^v/, ''), report.node.version.replace(/^v/, ''), `${report.node.execPath} --version`);
 
-    assert.deepEqual(report.backends.map((b) => b.name), [...BACKEND_ORDER], 'every backend is probed, in the auto order');
+    assert.deepEqual(
+      report.backends.map((b) => b.name),
+      [...BACKEND_ORDER],
+      'every backend is probed, in the auto order',
+    );
     const byName = new Map(report.backends.map((b) => [b.name, b]));
     assert.equal(byName.get('wasm')?.available, true, `wasm unavailable: ${byName.get('wasm')?.reason}`);
     const gpu = byName.get('tfjs-node-gpu');
@@ -66,7 +71,10 @@ describe('MedSSL Studio in VS Code', function () {
     assert.equal(tab.label, 'MedSSL: Environment');
 
     if (!screenshotsAvailable()) return; // desktop VS Code: no driver to capture with
-    const shot = await requestScreenshot('integration-environment-panel', { waitForWebviewSelector: '[data-testid="gpu-answer"]', timeoutMs: 30_000 });
+    const shot = await requestScreenshot('integration-environment-panel', {
+      waitForWebviewSelector: '[data-testid="gpu-answer"]',
+      timeoutMs: 30_000,
+    });
     assert.ok(shot?.webviewText, 'the driver found no webview text');
     assert.ok(shot.webviewText.includes('Will this use my GPU?'), `panel text: ${shot.webviewText.slice(0, 300)}`);
     assert.ok(shot.webviewText.includes(report.gpuAnswer), 'the panel does not show the gpuAnswer that the command returned');
@@ -77,7 +85,10 @@ describe('MedSSL Studio in VS Code', function () {
     this.timeout(90_000);
     if (!screenshotsAvailable()) this.skip(); // clicking needs the browser driver
     const checked = '[data-testid="checked"]';
-    const before = await requestScreenshot('integration-environment-before-recheck', { waitForWebviewSelector: checked, screenshot: false });
+    const before = await requestScreenshot('integration-environment-before-recheck', {
+      waitForWebviewSelector: checked,
+      screenshot: false,
+    });
     const t0 = Number(before?.attributes?.['data-checked-at']);
     assert.ok(t0 > 0, `no check time shown: ${JSON.stringify(before?.attributes)}`);
     // webview → host {type:'recheck'} → worker `medssl env --json` → host → webview {type:'env'}

@@ -40,7 +40,10 @@ describe('MedSSL Studio: Evaluate Checkpoint, Compare Runs, the NIfTI dataset te
       const file = path.join(ws, `${name}.medssl.yaml`);
       // b: the same with whitening, so the comparison has something to show.
       const text = tinyConfig(name, 2);
-      fs.writeFileSync(file, name.endsWith('-b') ? text.replace('whitening: { enabled: false }', 'whitening: { enabled: true, groupSize: 16 }') : text);
+      fs.writeFileSync(
+        file,
+        name.endsWith('-b') ? text.replace('whitening: { enabled: false }', 'whitening: { enabled: true, groupSize: 16 }') : text,
+      );
       const res = await vscode.commands.executeCommand<TrainResult>('medssl.train', vscode.Uri.file(file));
       assert.ok(res?.job && res.done, `Train refused: ${res?.refused}`);
       const job = await res.done;
@@ -80,14 +83,20 @@ describe('MedSSL Studio: Evaluate Checkpoint, Compare Runs, the NIfTI dataset te
       const job = await res.done;
       assert.equal(job.result, 'completed', `job ended ${job.result}: ${job.error}`);
       const dir = job.runDirs[0];
-      assert.ok(dir && dir !== src && path.dirname(dir) === path.dirname(src), `evaluation folder ${dir} is not a new folder beside ${src}`);
+      assert.ok(
+        dir && dir !== src && path.dirname(dir) === path.dirname(src),
+        `evaluation folder ${dir} is not a new folder beside ${src}`,
+      );
       const run = readRun(dir) as EvalRun;
       assert.equal(run.stage, mode);
       assert.equal(run.status, 'completed');
       assert.equal(run.name, 'itest-eval-a');
       assert.equal(run.source?.runId, readRun(src).id);
       assert.equal(run.source?.dir, src);
-      const metrics = JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8')) as Record<string, { summary: { meanForeground: number | null } }>;
+      const metrics = JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8')) as Record<
+        string,
+        { summary: { meanForeground: number | null } }
+      >;
       assert.ok(metrics[mode], `metrics.json has no ${mode} section`);
       assert.ok(fs.existsSync(path.join(dir, 'overlays', mode, 'index.json')), 'no overlays');
       assert.equal(readRun(src).status, 'completed', 'the source run is untouched');
@@ -95,7 +104,10 @@ describe('MedSSL Studio: Evaluate Checkpoint, Compare Runs, the NIfTI dataset te
       const summary = studio.refresh().find((r) => r.dir === dir);
       assert.ok(summary, 'the evaluation is not in the Runs view');
       const group = studio.tree.getChildren().find((g) => g.kind === 'group' && g.name === 'itest-eval-a');
-      assert.ok(group && group.kind === 'group' && group.runs.some((r) => r.dir === dir) && group.runs.some((r) => r.dir === src), 'not grouped with its source');
+      assert.ok(
+        group && group.kind === 'group' && group.runs.some((r) => r.dir === dir) && group.runs.some((r) => r.dir === src),
+        'not grouped with its source',
+      );
       const item = studio.tree.getTreeItem({ kind: 'run', summary });
       assert.match(String(item.label), new RegExp(` ${mode}$`));
       assert.equal(item.contextValue, 'run.completed.eval');
@@ -111,7 +123,7 @@ describe('MedSSL Studio: Evaluate Checkpoint, Compare Runs, the NIfTI dataset te
     });
   }
 
-  it('Evaluate Checkpoint on a folder that is not a run, or a run without a checkpoint, fails with the CLI\'s message naming the folder', async function () {
+  it("Evaluate Checkpoint on a folder that is not a run, or a run without a checkpoint, fails with the CLI's message naming the folder", async function () {
     this.timeout(60_000);
     const notRun = path.join(ws, 'not-a-run');
     fs.mkdirSync(notRun, { recursive: true });
@@ -123,14 +135,30 @@ describe('MedSSL Studio: Evaluate Checkpoint, Compare Runs, the NIfTI dataset te
 
     const noCkpt = path.join(ws, 'runs-nockpt', '20260101T000000Z-x');
     fs.mkdirSync(noCkpt, { recursive: true });
-    fs.writeFileSync(path.join(noCkpt, 'run.json'), JSON.stringify({ id: '20260101T000000Z-x', name: 'x', stage: 'pretrain', status: 'completed', host: 'h', started: '2026-01-01T00:00:00.000Z', configHash: 'h', codeVersion: 'v' }));
+    fs.writeFileSync(
+      path.join(noCkpt, 'run.json'),
+      JSON.stringify({
+        id: '20260101T000000Z-x',
+        name: 'x',
+        stage: 'pretrain',
+        status: 'completed',
+        host: 'h',
+        started: '2026-01-01T00:00:00.000Z',
+        configHash: 'h',
+        codeVersion: 'v',
+      }),
+    );
     fs.copyFileSync(path.join(trained[0], 'config.yaml'), path.join(noCkpt, 'config.yaml'));
     const res2 = await vscode.commands.executeCommand<TrainResult>('medssl.evaluateCheckpoint', noCkpt, { mode: 'finetune' });
     const job2 = await res2.done!;
     assert.equal(job2.result, 'failed');
     assert.match(job2.error ?? '', /20260101T000000Z-x: no complete checkpoint/);
     // (.jobs/ holds the job logs; hidden from the Runs view)
-    assert.deepEqual(fs.readdirSync(path.dirname(noCkpt)).filter((n) => !n.startsWith('.')), ['20260101T000000Z-x'], 'a run folder was created for bad input');
+    assert.deepEqual(
+      fs.readdirSync(path.dirname(noCkpt)).filter((n) => !n.startsWith('.')),
+      ['20260101T000000Z-x'],
+      'a run folder was created for bad input',
+    );
   });
 
   it('Evaluate Checkpoint refuses in an untrusted workspace', async () => {
@@ -151,16 +179,25 @@ describe('MedSSL Studio: Evaluate Checkpoint, Compare Runs, the NIfTI dataset te
     assert.ok(evalRun, 'no linear evaluation run from the test above');
     const nodes: RunsNode[] = [...trained.map((d) => runs.find((r) => r.dir === d)!), evalRun].map((summary) => ({ kind: 'run', summary }));
     // As VS Code calls a view/item/context command on a multi-selection: (clicked node, selected nodes).
-    const res = await vscode.commands.executeCommand<{ dirs: string[]; curves?: { panel: vscode.WebviewPanel }; collapse?: { panel: vscode.WebviewPanel } }>('medssl.compareRuns', nodes[0], nodes);
+    const res = await vscode.commands.executeCommand<{
+      dirs: string[];
+      curves?: { panel: vscode.WebviewPanel };
+      collapse?: { panel: vscode.WebviewPanel };
+    }>('medssl.compareRuns', nodes[0], nodes);
     assert.ok(res, 'Compare Runs opened nothing');
     assert.deepEqual(res.dirs, [...trained, evalRun.dir]);
     assert.equal(res.curves?.panel.title, `MedSSL Curves: ${res.dirs.map((d) => path.basename(d)).join(', ')}`);
-    assert.equal(res.collapse?.panel.title, `MedSSL Collapse: ${trained.map((d) => path.basename(d)).join(' vs ')}`, 'the evaluation run has no diagnostics and is left out');
+    assert.equal(
+      res.collapse?.panel.title,
+      `MedSSL Collapse: ${trained.map((d) => path.basename(d)).join(' vs ')}`,
+      'the evaluation run has no diagnostics and is left out',
+    );
     if (screenshotsAvailable()) {
       const ids = trained.map((d) => readRun(d).id);
       const shot = await requestScreenshot('integration-compare-collapse', { waitForWebviewSelector: `[data-testid="card-${ids[1]}"]` });
       assert.ok(shot?.webviewText, 'no collapse panel text');
-      for (const id of ids) assert.ok(shot.webviewText.includes(id) || shot.webviewText.includes('itest-eval-'), `the collapse panel does not show ${id}`);
+      for (const id of ids)
+        assert.ok(shot.webviewText.includes(id) || shot.webviewText.includes('itest-eval-'), `the collapse panel does not show ${id}`);
     }
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     if (screenshotsAvailable()) {
@@ -177,7 +214,12 @@ describe('MedSSL Studio: Evaluate Checkpoint, Compare Runs, the NIfTI dataset te
     this.timeout(120_000);
     const data = path.join(ws, 'data', 'msd-phantom');
     if (!fs.existsSync(data)) writePhantomMsd(data, { cases: 3, shape: [48, 48, 12], seed: 4 });
-    const uri = await vscode.commands.executeCommand<vscode.Uri>('medssl.newExperiment', { template: 'nifti', name: 'itest-nifti', dataFolder: data, open: false });
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('medssl.newExperiment', {
+      template: 'nifti',
+      name: 'itest-nifti',
+      dataFolder: data,
+      open: false,
+    });
     assert.ok(uri, 'no config written');
     assert.equal(uri.fsPath, path.join(ws, 'itest-nifti.medssl.yaml'));
     const text = fs.readFileSync(uri.fsPath, 'utf8');
@@ -198,7 +240,12 @@ describe('MedSSL Studio: Evaluate Checkpoint, Compare Runs, the NIfTI dataset te
     this.timeout(60_000);
     const empty = path.join(ws, 'data', 'empty');
     fs.mkdirSync(empty, { recursive: true });
-    const u1 = await vscode.commands.executeCommand<vscode.Uri>('medssl.newExperiment', { template: 'nifti', name: 'itest-nifti-empty', dataFolder: empty, open: false });
+    const u1 = await vscode.commands.executeCommand<vscode.Uri>('medssl.newExperiment', {
+      template: 'nifti',
+      name: 'itest-nifti-empty',
+      dataFolder: empty,
+      open: false,
+    });
     const t1 = fs.readFileSync(u1.fsPath, 'utf8');
     assert.match(t1, /^# inspect: 0 cases, .*, 1 problem\(s\)$/m);
     assert.match(t1, /^# {3}problem: empty: no images found/m);
@@ -206,7 +253,12 @@ describe('MedSSL Studio: Evaluate Checkpoint, Compare Runs, the NIfTI dataset te
     const broken = path.join(ws, 'data', 'broken');
     fs.mkdirSync(path.join(broken, 'imagesTr'), { recursive: true });
     fs.writeFileSync(path.join(broken, 'imagesTr', 'case_001.nii.gz'), 'not a volume');
-    const u2 = await vscode.commands.executeCommand<vscode.Uri>('medssl.newExperiment', { template: 'nifti', name: 'itest-nifti-broken', dataFolder: broken, open: false });
+    const u2 = await vscode.commands.executeCommand<vscode.Uri>('medssl.newExperiment', {
+      template: 'nifti',
+      name: 'itest-nifti-broken',
+      dataFolder: broken,
+      open: false,
+    });
     const t2 = fs.readFileSync(u2.fsPath, 'utf8');
     assert.match(t2, /^# {3}problem: imagesTr\/case_001\.nii\.gz: not a NIfTI file/m);
     // The config itself is still valid YAML for the engine; the data problems are the dataset's.

@@ -39,7 +39,11 @@ export function run(): Promise<void> {
   if (process.env.MEDSSL_TEST_LOG) teeReporterOutput(process.env.MEDSSL_TEST_LOG);
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
   if (process.env.MEDSSL_TEST_GREP) mocha.grep(process.env.MEDSSL_TEST_GREP);
-  for (const f of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, f));
+  for (const f of fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort())
+    mocha.addFile(path.join(__dirname, f));
 
   return new Promise((resolve, reject) => {
     const failed: MochaCounts['failed'] = [];

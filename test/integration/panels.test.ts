@@ -57,10 +57,17 @@ describe('MedSSL Studio: the side view follows the running run', function () {
 
     const second = await train('itest-follow-live', 400);
     const job = second.job;
-    await waitFor('the job to report training progress', () => (job.progress && job.progress.step >= 1 ? true : job.state === 'finished' ? 'finished' : undefined), 90_000);
+    await waitFor(
+      'the job to report training progress',
+      () => (job.progress && job.progress.step >= 1 ? true : job.state === 'finished' ? 'finished' : undefined),
+      90_000,
+    );
     assert.equal(job.state, 'running', `the job ended early: ${job.result}`);
     const liveDir = job.runDirs[job.runDirs.length - 1];
-    assert.equal(await waitFor('the side view to follow the running run', async () => ((await followed()) === liveDir ? liveDir : undefined), 10_000), liveDir);
+    assert.equal(
+      await waitFor('the side view to follow the running run', async () => ((await followed()) === liveDir ? liveDir : undefined), 10_000),
+      liveDir,
+    );
     if (screenshotsAvailable()) {
       await vscode.commands.executeCommand('workbench.view.extension.medssl');
       const side = await requestScreenshot('integration-side-view-running', { waitForWebviewSelector: '[data-testid="stage"]' });
@@ -72,7 +79,10 @@ describe('MedSSL Studio: the side view follows the running run', function () {
 
     // The user selects the finished run: it is shown although a job runs.
     await studio.runsView.reveal(runNode('itest-follow-done', doneDir), { select: true, focus: true });
-    assert.equal(await waitFor('the side view to follow the selection', async () => ((await followed()) === doneDir ? doneDir : undefined), 10_000), doneDir);
+    assert.equal(
+      await waitFor('the side view to follow the selection', async () => ((await followed()) === doneDir ? doneDir : undefined), 10_000),
+      doneDir,
+    );
 
     assert.equal(await vscode.commands.executeCommand<boolean>('medssl.stopRun', liveDir), true);
     const stopped = await second.done;

@@ -50,7 +50,11 @@ async function waitForQuickPick(placeholder: string, screenshot?: string): Promi
  */
 async function rowAttributes(rowSelector: string): Promise<Record<string, string> | undefined> {
   try {
-    const answer = await requestScreenshot(`quickpick-probe-${++probes}`, { waitForWebviewSelector: `${VISIBLE_QUICK_PICK} .monaco-list-row${rowSelector}`, screenshot: false, timeoutMs: 1500 });
+    const answer = await requestScreenshot(`quickpick-probe-${++probes}`, {
+      waitForWebviewSelector: `${VISIBLE_QUICK_PICK} .monaco-list-row${rowSelector}`,
+      screenshot: false,
+      timeoutMs: 1500,
+    });
     return answer?.attributes ?? {};
   } catch {
     return undefined;
@@ -122,15 +126,22 @@ describe('MedSSL Studio: quick picks and the progress notification, driven like 
     const pending = vscode.commands.executeCommand<TrainResult>('medssl.evaluateCheckpoint');
 
     const listText = await waitForQuickPick('Run whose pretrained encoder to evaluate', 'integration-quickpick-evaluate-run');
-    for (const d of [trained.a, trained.b]) assert.ok(listText.includes(readRun(d).id), `the run quick pick does not list ${readRun(d).id}`);
+    for (const d of [trained.a, trained.b])
+      assert.ok(listText.includes(readRun(d).id), `the run quick pick does not list ${readRun(d).id}`);
     await focusRowOf(targetId);
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
 
     // Second quick pick: linear evaluation or fine-tuning; "Fine-tuning" is the second row, clicked.
-    const modeText = await waitForQuickPick(`Evaluate ${path.basename(target)}: linear evaluation or fine-tuning`, 'integration-quickpick-evaluate-mode');
+    const modeText = await waitForQuickPick(
+      `Evaluate ${path.basename(target)}: linear evaluation or fine-tuning`,
+      'integration-quickpick-evaluate-mode',
+    );
     assert.match(modeText, /Linear evaluation/);
     assert.match(modeText, /Fine-tuning/);
-    await requestScreenshot(`quickpick-probe-${++probes}`, { clickInWebview: `${VISIBLE_QUICK_PICK} .monaco-list-row[aria-label^="Fine-tuning"]`, screenshot: false });
+    await requestScreenshot(`quickpick-probe-${++probes}`, {
+      clickInWebview: `${VISIBLE_QUICK_PICK} .monaco-list-row[aria-label^="Fine-tuning"]`,
+      screenshot: false,
+    });
 
     const res = await pending;
     assert.ok(res?.job && res.done, `Evaluate refused: ${res?.refused}`);
@@ -158,12 +169,23 @@ describe('MedSSL Studio: quick picks and the progress notification, driven like 
     const node = group && (studio.tree.getChildren(group) as RunsNode[]).find((n) => n.kind === 'run' && n.summary.dir === preselected);
     assert.ok(node, 'the run to preselect is not in the Runs view');
     await studio.runsView.reveal(node, { select: true, focus: true });
-    await waitFor('the Runs view selection', () => studio.runsView.selection.length === 1 && studio.runsView.selection[0].kind === 'run' && (studio.runsView.selection[0] as { summary: { dir: string } }).summary.dir === preselected);
-    const pending = vscode.commands.executeCommand<{ dirs: string[]; curves?: { panel: vscode.WebviewPanel } } | undefined>('medssl.compareRuns');
+    await waitFor(
+      'the Runs view selection',
+      () =>
+        studio.runsView.selection.length === 1 &&
+        studio.runsView.selection[0].kind === 'run' &&
+        (studio.runsView.selection[0] as { summary: { dir: string } }).summary.dir === preselected,
+    );
+    const pending = vscode.commands.executeCommand<{ dirs: string[]; curves?: { panel: vscode.WebviewPanel } } | undefined>(
+      'medssl.compareRuns',
+    );
     const listText = await waitForQuickPick('Runs to compare (two or more)');
     for (const d of chosen) assert.ok(listText.includes(readRun(d).id), `the compare quick pick does not list ${readRun(d).id}`);
     const checked = await rowAttributes('[aria-checked="true"]');
-    assert.ok(checked && idPattern(readRun(preselected).id).test(checked['aria-label'] ?? ''), `the Runs view's selection is not the pre-checked row (${checked?.['aria-label']})`);
+    assert.ok(
+      checked && idPattern(readRun(preselected).id).test(checked['aria-label'] ?? ''),
+      `the Runs view's selection is not the pre-checked row (${checked?.['aria-label']})`,
+    );
     // The user unchecks it, and checks the two runs to compare.
     await setChecked((l) => idPattern(readRun(preselected).id).test(l), readRun(preselected).id, false);
     for (const d of chosen) await setChecked((l) => idPattern(readRun(d).id).test(l), readRun(d).id, true);

@@ -36,7 +36,20 @@ describe('MedSSL Studio: jobs, runs view, config authoring', function () {
 
   it('activates with the job and config commands, and the Runs view', async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const c of ['medssl.train', 'medssl.validateConfig', 'medssl.newExperiment', 'medssl.stopRun', 'medssl.resumeRun', 'medssl.revealRun', 'medssl.deleteRun', 'medssl.evaluateCheckpoint', 'medssl.compareRuns', 'medssl.openCurves', 'medssl.openCollapse', 'medssl.openOverlays']) {
+    for (const c of [
+      'medssl.train',
+      'medssl.validateConfig',
+      'medssl.newExperiment',
+      'medssl.stopRun',
+      'medssl.resumeRun',
+      'medssl.revealRun',
+      'medssl.deleteRun',
+      'medssl.evaluateCheckpoint',
+      'medssl.compareRuns',
+      'medssl.openCurves',
+      'medssl.openCollapse',
+      'medssl.openOverlays',
+    ]) {
       assert.ok(commands.includes(c), `command ${c} is not registered`);
     }
     await vscode.commands.executeCommand('workbench.view.extension.medssl');
@@ -84,7 +97,11 @@ describe('MedSSL Studio: jobs, runs view, config authoring', function () {
 
     // The run's panels open from the Runs view's commands, on the real run folder.
     // Collapse last: a hidden webview is not rendered, and the screenshot below reads the visible one.
-    for (const [command, title] of [['medssl.openCurves', 'MedSSL Curves'], ['medssl.openOverlays', 'MedSSL Overlays'], ['medssl.openCollapse', 'MedSSL Collapse']]) {
+    for (const [command, title] of [
+      ['medssl.openCurves', 'MedSSL Curves'],
+      ['medssl.openOverlays', 'MedSSL Overlays'],
+      ['medssl.openCollapse', 'MedSSL Collapse'],
+    ]) {
       const panel = await vscode.commands.executeCommand<{ panel: vscode.WebviewPanel } | undefined>(command, dir);
       assert.ok(panel, `${command} opened nothing`);
       assert.equal(panel.panel.title, `${title}: ${path.basename(dir)}`);
@@ -97,11 +114,13 @@ describe('MedSSL Studio: jobs, runs view, config authoring', function () {
     // Selecting the run in the Runs view makes the side view follow it.
     await studio.runsView.reveal(node, { select: true, focus: true });
     if (screenshotsAvailable()) {
-      const side = await requestScreenshot('integration-run-side-view', { waitForWebviewSelector: '[data-testid="name"]', screenshot: false });
+      const side = await requestScreenshot('integration-run-side-view', {
+        waitForWebviewSelector: '[data-testid="name"]',
+        screenshot: false,
+      });
       assert.ok(side?.webviewText?.includes('itest-train'), `side view text: ${side?.webviewText?.slice(0, 200)}`);
     }
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-
   });
 
   it('Stop on a running job leaves run.json cancelled', async function () {
@@ -111,7 +130,11 @@ describe('MedSSL Studio: jobs, runs view, config authoring', function () {
     const res = await vscode.commands.executeCommand<TrainResult>('medssl.train', vscode.Uri.file(file));
     assert.ok(res?.job && res.done, `Train refused: ${res?.refused}`);
     const job = res.job;
-    await waitFor('the job to report training progress', () => (job.progress && job.progress.step >= 1 ? true : job.state === 'finished' ? 'finished' : undefined), 60_000);
+    await waitFor(
+      'the job to report training progress',
+      () => (job.progress && job.progress.step >= 1 ? true : job.state === 'finished' ? 'finished' : undefined),
+      60_000,
+    );
     assert.equal(job.state, 'running', `the job ended before Stop: ${job.result}`);
     const dir = job.runDirs[0];
     assert.equal(readRun(dir).status, 'running');
@@ -132,7 +155,11 @@ describe('MedSSL Studio: jobs, runs view, config authoring', function () {
     const res = await vscode.commands.executeCommand<TrainResult>('medssl.resumeRun', cancelled.dir);
     assert.ok(res?.job && res.done, `Resume refused: ${res?.refused}`);
     const job = res.job;
-    await waitFor('the resumed job to run', () => (job.runDirs.length && readRun(cancelled.dir).status === 'running' ? true : job.state === 'finished' ? 'finished' : undefined), 60_000);
+    await waitFor(
+      'the resumed job to run',
+      () => (job.runDirs.length && readRun(cancelled.dir).status === 'running' ? true : job.state === 'finished' ? 'finished' : undefined),
+      60_000,
+    );
     assert.deepEqual(job.runDirs, [cancelled.dir], 'resume wrote somewhere else');
     await vscode.commands.executeCommand('medssl.stopRun', cancelled.dir);
     assert.equal((await res.done).result, 'cancelled');
@@ -143,9 +170,15 @@ describe('MedSSL Studio: jobs, runs view, config authoring', function () {
     assert.ok(completed);
     assert.equal(await vscode.commands.executeCommand<boolean>('medssl.deleteRun', completed.dir, { confirm: false }), true);
     assert.equal(fs.existsSync(completed.dir), false);
-    assert.equal(studio.refresh().some((r) => r.dir === completed.dir), false);
+    assert.equal(
+      studio.refresh().some((r) => r.dir === completed.dir),
+      false,
+    );
     // Train it again so the tree screenshot shows a completed run too.
-    const again = await vscode.commands.executeCommand<TrainResult>('medssl.train', vscode.Uri.file(path.join(ws, 'itest-train.medssl.yaml')));
+    const again = await vscode.commands.executeCommand<TrainResult>(
+      'medssl.train',
+      vscode.Uri.file(path.join(ws, 'itest-train.medssl.yaml')),
+    );
     assert.equal((await again.done!).result, 'completed');
   });
 
@@ -154,21 +187,31 @@ describe('MedSSL Studio: jobs, runs view, config authoring', function () {
     const file = path.join(ws, 'itest-terminal.medssl.yaml');
     fs.writeFileSync(file, tinyConfig('itest-terminal', 400));
     const repo = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
-    const child = spawn(process.env.MEDSSL_TEST_NODE || 'node', [path.join(repo, 'dist', 'cli.js'), 'run', file, '--runs-dir', path.join(ws, 'runs')], {
-      cwd: ws,
-      stdio: 'ignore',
-      detached: true,
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-    });
+    const child = spawn(
+      process.env.MEDSSL_TEST_NODE || 'node',
+      [path.join(repo, 'dist', 'cli.js'), 'run', file, '--runs-dir', path.join(ws, 'runs')],
+      {
+        cwd: ws,
+        stdio: 'ignore',
+        detached: true,
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      },
+    );
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
       const summary = await waitFor(
         'the terminal run in the Runs view, running with progress',
-        () => studio.refresh().find((r) => r.run?.name === 'itest-terminal' && r.shownStatus === 'running' && r.progress && r.progress.step >= 1),
+        () =>
+          studio
+            .refresh()
+            .find((r) => r.run?.name === 'itest-terminal' && r.shownStatus === 'running' && r.progress && r.progress.step >= 1),
         60_000,
       );
       const jobs = await vscode.commands.executeCommand<{ attached: boolean; runDirs: string[]; state: string }[]>('medssl.test.jobs');
-      assert.ok(jobs.some((j) => j.attached && j.state === 'running' && j.runDirs.includes(summary.dir)), 'the extension does not follow the terminal run');
+      assert.ok(
+        jobs.some((j) => j.attached && j.state === 'running' && j.runDirs.includes(summary.dir)),
+        'the extension does not follow the terminal run',
+      );
       const item = studio.tree.getTreeItem({ kind: 'run', summary });
       assert.match(String(item.description), /^\d+\/\d+ · ETA \d/);
       assert.equal(item.contextValue, 'run.running');
@@ -224,7 +267,10 @@ describe('MedSSL Studio: jobs, runs view, config authoring', function () {
     assert.ok(fix?.edit, `no quick fix among ${actions.map((a) => a.title).join(', ')}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.match(doc.getText(), /^ {2}epochs: 2$/m);
-    await waitFor('the diagnostic to clear after the fix', () => vscode.languages.getDiagnostics(uri).filter((x) => x.source === 'medssl').length === 0);
+    await waitFor(
+      'the diagnostic to clear after the fix',
+      () => vscode.languages.getDiagnostics(uri).filter((x) => x.source === 'medssl').length === 0,
+    );
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 

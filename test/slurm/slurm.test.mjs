@@ -18,8 +18,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // The smoke config, shrunk: 4 training cases × 12 slices, batch 8 (6 steps an epoch), one core per task.
 const SHRINK = [
-  'data.phantom.cases=6', 'data.phantom.slices=12', 'pretrain.batchSize=8', 'ssl.queueSize=16', 'pretrain.workers=1',
-  'evaluation.linear.enabled=false', 'evaluation.overlaySlices=0', 'diagnostics.slices=16', 'executor.slurm.cpus=1',
+  'data.phantom.cases=6',
+  'data.phantom.slices=12',
+  'pretrain.batchSize=8',
+  'ssl.queueSize=16',
+  'pretrain.workers=1',
+  'evaluation.linear.enabled=false',
+  'evaluation.overlaySlices=0',
+  'diagnostics.slices=16',
+  'executor.slurm.cpus=1',
 ].flatMap((s) => ['--set', s]);
 
 function medssl(args, env = {}) {
@@ -28,13 +35,26 @@ function medssl(args, env = {}) {
 }
 function submit(extra, env) {
   const r = medssl(['submit', SMOKE, '--runs-dir', runsDir, '--json', ...SHRINK, ...extra], env);
-  const runs = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((x) => x.type === 'submitted');
+  const runs = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l))
+    .filter((x) => x.type === 'submitted');
   return { ...r, runs };
 }
 const runJson = (dir) => JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'));
-const events = (dir) => fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const events = (dir) =>
+  fs
+    .readFileSync(path.join(dir, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 const slurm = (cmd, args) => spawnSync(cmd, args, { encoding: 'utf8' });
-const squeueState = (id) => slurm('squeue', ['-h', '-r', '-t', 'all', '-o', '%i %T', '-j', id.split('_')[0]]).stdout.split('\n').find((l) => l.startsWith(id + ' '))?.split(' ')[1];
+const squeueState = (id) =>
+  slurm('squeue', ['-h', '-r', '-t', 'all', '-o', '%i %T', '-j', id.split('_')[0]])
+    .stdout.split('\n')
+    .find((l) => l.startsWith(id + ' '))
+    ?.split(' ')[1];
 
 async function until(what, fn, ms = 180_000) {
   const t0 = Date.now();
@@ -51,20 +71,33 @@ test('an array of two (the smoke config with two variants): both runs complete i
   fs.writeFileSync(two, fs.readFileSync(SMOKE, 'utf8') + '\nvariants:\n  - name: a\n  - name: b\n    set: { seed: 1 }\n');
   const r = medssl(['submit', two, '--runs-dir', runsDir, '--json', '--wait', ...SHRINK, '--set', 'pretrain.epochs=1']);
   assert.equal(r.code, 0, r.stderr);
-  const runs = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((x) => x.type === 'submitted');
+  const runs = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l))
+    .filter((x) => x.type === 'submitted');
   assert.equal(runs.length, 2);
   const array = runs[0].clusterJobId.split('_')[0];
-  assert.deepEqual(runs.map((x) => x.clusterJobId), [`${array}_0`, `${array}_1`]); // ONE job array
+  assert.deepEqual(
+    runs.map((x) => x.clusterJobId),
+    [`${array}_0`, `${array}_1`],
+  ); // ONE job array
   for (const x of runs) {
     const run = runJson(x.dir);
     assert.equal(run.status, 'completed');
     assert.equal(run.clusterJobId, x.clusterJobId);
     const ev = events(x.dir);
-    assert.deepEqual(ev.filter((e) => e.type === 'status').map((e) => e.status), ['queued', 'running', 'completed']);
+    assert.deepEqual(
+      ev.filter((e) => e.type === 'status').map((e) => e.status),
+      ['queued', 'running', 'completed'],
+    );
     assert.equal(ev.filter((e) => e.type === 'progress').pop().totalSteps, 6);
     assert.ok(fs.readFileSync(path.join(x.dir, `slurm-${x.clusterJobId}.out`), 'utf8').includes(`Slurm job ${x.clusterJobId}`));
   }
-  assert.deepEqual(runs.map((x) => runJson(x.dir).name), ['smoke-a', 'smoke-b']);
+  assert.deepEqual(
+    runs.map((x) => runJson(x.dir).name),
+    ['smoke-a', 'smoke-b'],
+  );
 });
 
 test('scancel: a running job checkpoints and its run says cancelled; a pending one is marked cancelled by medssl submit --cancel', async () => {
@@ -75,7 +108,12 @@ test('scancel: a running job checkpoints and its run says cancelled; a pending o
   assert.equal(slurm('scancel', [x.clusterJobId]).status, 0);
   await until('run.json cancelled', () => runJson(x.dir).status === 'cancelled', 60_000);
   assert.equal(await until('CANCELLED in squeue', () => squeueState(x.clusterJobId) === 'CANCELLED' && 'CANCELLED', 60_000), 'CANCELLED');
-  assert.match(events(x.dir).filter((e) => e.type === 'status').pop().message, /checkpoint saved/);
+  assert.match(
+    events(x.dir)
+      .filter((e) => e.type === 'status')
+      .pop().message,
+    /checkpoint saved/,
+  );
 
   // A job that never starts (begins in an hour): only the submitter can say the run was cancelled.
   const p = submit(['--set', 'pretrain.epochs=1', '--set', 'executor.slurm.extraLines=["#SBATCH --begin=now+3600"]']);
@@ -99,7 +137,10 @@ test('scontrol requeue mid-run: the task resumes from checkpoints/latest and com
   assert.equal(slurm('scontrol', ['requeue', x.clusterJobId]).status, 0, 'scontrol requeue');
   await until('the run to complete after the requeue', () => runJson(x.dir).status === 'completed');
   const st = events(x.dir).filter((e) => e.type === 'status');
-  assert.deepEqual(st.map((e) => e.status), ['queued', 'running', 'cancelled', 'running', 'completed']);
+  assert.deepEqual(
+    st.map((e) => e.status),
+    ['queued', 'running', 'cancelled', 'running', 'completed'],
+  );
   const cancelledAt = st[2].step;
   assert.ok(cancelledAt > 0 && cancelledAt < 18, `requeued mid-run (at step ${cancelledAt} of 18)`);
   assert.match(st[3].message, new RegExp(`^resumed from checkpoint ${cancelledAt} \\(was cancelled\\)`));
@@ -107,7 +148,10 @@ test('scontrol requeue mid-run: the task resumes from checkpoints/latest and com
   // Every step trained exactly once across the two attempts: 1..18, the resumed ones after the checkpoint.
   const ev = events(x.dir);
   const steps = ev.filter((e) => e.type === 'scalar' && e.name === 'loss/total').map((e) => e.step);
-  assert.deepEqual(steps, Array.from({ length: 18 }, (_, i) => i + 1));
+  assert.deepEqual(
+    steps,
+    Array.from({ length: 18 }, (_, i) => i + 1),
+  );
   const resumedAt = ev.findIndex((e) => e.type === 'status' && e.message?.startsWith('resumed'));
   assert.equal(ev.slice(resumedAt).find((e) => e.type === 'scalar' && e.name === 'loss/total').step, cancelledAt + 1);
   const log = fs.readFileSync(path.join(x.dir, `slurm-${x.clusterJobId}.out`), 'utf8');
@@ -121,7 +165,16 @@ test('time limit: near it the run checkpoints, the task requeues itself and resu
   // about a minute of training even on an idle machine (72 steps once finished in 26 s, before the
   // signal), so at least one requeue is certain; on a slow machine there are more, each resuming.
   const EPOCHS = 36;
-  const r = submit(['--set', `pretrain.epochs=${EPOCHS}`, '--set', 'pretrain.checkpointEvery=4', '--set', 'executor.slurm.time=00:01:00', '--set', 'executor.slurm.signalSeconds=30']);
+  const r = submit([
+    '--set',
+    `pretrain.epochs=${EPOCHS}`,
+    '--set',
+    'pretrain.checkpointEvery=4',
+    '--set',
+    'executor.slurm.time=00:01:00',
+    '--set',
+    'executor.slurm.signalSeconds=30',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const [x] = r.runs;
   await until('the run to complete', () => runJson(x.dir).status === 'completed', 600_000);
@@ -129,7 +182,10 @@ test('time limit: near it the run checkpoints, the task requeues itself and resu
   const resumes = ev.filter((e) => e.type === 'status' && /^resumed from checkpoint \d+ \(was cancelled\)/.test(e.message ?? ''));
   assert.ok(resumes.length >= 1, 'resumed at least once');
   const steps = ev.filter((e) => e.type === 'scalar' && e.name === 'loss/total').map((e) => e.step);
-  assert.deepEqual(steps, Array.from({ length: 6 * EPOCHS }, (_, i) => i + 1)); // 6 steps per epoch, each exactly once
+  assert.deepEqual(
+    steps,
+    Array.from({ length: 6 * EPOCHS }, (_, i) => i + 1),
+  ); // 6 steps per epoch, each exactly once
   const log = fs.readFileSync(path.join(x.dir, `slurm-${x.clusterJobId}.out`), 'utf8');
   assert.match(log, /medssl: time limit in 30 s: saving a checkpoint, then requeueing/);
   assert.match(log, /medssl: requeueing .*: it resumes from the run's latest checkpoint/);
@@ -155,7 +211,11 @@ test('over SSH to a login node: the smoke config completes; medssl submit --canc
   // The CLI gets no SLURM_CONF (this machine has no /etc/slurm/slurm.conf): only the ssh session, where
   // sshd sets it as a login node would, reaches the cluster. Its key comes from the agent, the host key from sshOptions.
   const env = { ...SSH.env, SLURM_CONF: undefined };
-  assert.notEqual(spawnSync('squeue', ['-h'], { env: { ...process.env, SLURM_CONF: undefined } }).status, 0, 'without SLURM_CONF this machine itself reaches no cluster');
+  assert.notEqual(
+    spawnSync('squeue', ['-h'], { env: { ...process.env, SLURM_CONF: undefined } }).status,
+    0,
+    'without SLURM_CONF this machine itself reaches no cluster',
+  );
   const viaSsh = ['--set', `executor.slurm.ssh=${SSH.host}`, '--set', `executor.slurm.sshOptions=${JSON.stringify(SSH.sshOptions)}`];
   const logins0 = sshLogins();
   const r = submit([...viaSsh, '--wait', '--set', 'pretrain.epochs=1'], env);
@@ -165,12 +225,25 @@ test('over SSH to a login node: the smoke config completes; medssl submit --canc
   const run = runJson(x.dir);
   assert.equal(run.status, 'completed');
   assert.equal(run.clusterJobId, x.clusterJobId);
-  assert.deepEqual(events(x.dir).filter((e) => e.type === 'status').map((e) => e.status), ['queued', 'running', 'completed']);
-  assert.equal(events(x.dir).filter((e) => e.type === 'progress').pop().totalSteps, 6);
+  assert.deepEqual(
+    events(x.dir)
+      .filter((e) => e.type === 'status')
+      .map((e) => e.status),
+    ['queued', 'running', 'completed'],
+  );
+  assert.equal(
+    events(x.dir)
+      .filter((e) => e.type === 'progress')
+      .pop().totalSteps,
+    6,
+  );
   assert.ok(fs.readFileSync(path.join(x.dir, `slurm-${x.clusterJobId}.out`), 'utf8').includes(`Slurm job ${x.clusterJobId}`));
   assert.equal(squeueState(x.clusterJobId), 'COMPLETED'); // on the real cluster, asked here directly
   // The job script starts `node` by name (over ssh the job's PATH is the login shell's), not this Node's path.
-  const sub = fs.readdirSync(path.join(runsDir, '.slurm')).map((d) => path.join(runsDir, '.slurm', d)).find((d) => fs.realpathSync(path.join(d, '0')) === fs.realpathSync(x.dir));
+  const sub = fs
+    .readdirSync(path.join(runsDir, '.slurm'))
+    .map((d) => path.join(runsDir, '.slurm', d))
+    .find((d) => fs.realpathSync(path.join(d, '0')) === fs.realpathSync(x.dir));
   assert.match(fs.readFileSync(path.join(sub, 'job.sbatch'), 'utf8'), /^node \S+cli\.js task "\$run_dir" &$/m);
   // sbatch, scontrol release and at least one squeue of --wait: each its own ssh login.
   assert.ok(sshLogins() - logins0 >= 3, `${sshLogins() - logins0} ssh logins`);

@@ -101,7 +101,8 @@ export async function startSshd(slurmConf, log = console.log) {
         timeout: 10_000,
       });
       if (r.status === 0 && r.stdout.trim() === slurmConf) break;
-      if (!alive(sshd.pid) || Date.now() - t0 > 15_000) throw new Error(`no ssh login to our sshd on port ${port}: ${r.stderr.trim() || r.stdout.trim()} (log: ${started.log})`);
+      if (!alive(sshd.pid) || Date.now() - t0 > 15_000)
+        throw new Error(`no ssh login to our sshd on port ${port}: ${r.stderr.trim() || r.stdout.trim()} (log: ${started.log})`);
       await sleep(200);
     }
     log(`sshd on 127.0.0.1:${port} and ssh-agent up in ${((Date.now() - t0) / 1000).toFixed(1)} s (pids ${started.pids.join(', ')})`);

@@ -24,7 +24,18 @@ const CLI = path.join(ROOT, 'dist/cli.js');
 
 async function startRun(overrides: string[]) {
   const started = await useWebGPU();
-  const c = (await loadConfig(SMOKE, { overrides: ['backend=webgpu', 'pretrain.workers=1', 'pretrain.epochs=1', 'data.phantom.slices=12', 'diagnostics.slices=16', ...overrides] })).config;
+  const c = (
+    await loadConfig(SMOKE, {
+      overrides: [
+        'backend=webgpu',
+        'pretrain.workers=1',
+        'pretrain.epochs=1',
+        'data.phantom.slices=12',
+        'diagnostics.slices=16',
+        ...overrides,
+      ],
+    })
+  ).config;
   const backend: BackendChoice = { requested: 'webgpu', backend: 'webgpu', device: `GPU (WebGPU): ${started.adapter.device}`, skipped: [] };
   const writer = createRun(fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-webgpu-')), c, 'pretrain', { backend });
   return { c, writer };
@@ -50,7 +61,10 @@ test('an injected validation error fails the run with a plain message: run.json 
       injected = true;
     },
   });
-  await assert.rejects(run, /^Error: WebGPU: the GPU rejected work of this step \(GPUValidationError: Buffer size .* exceeds the max buffer size limit/);
+  await assert.rejects(
+    run,
+    /^Error: WebGPU: the GPU rejected work of this step \(GPUValidationError: Buffer size .* exceeds the max buffer size limit/,
+  );
   assert.ok(injected);
   assert.match(webgpuFault() ?? '', /GPUValidationError/);
   const r = readRun(writer.dir);
@@ -74,10 +88,15 @@ test('an out-of-memory error reported by the device fails the run asking for a s
       // A software adapter on a 24 GiB machine cannot be driven out of memory in a test: the device
       // delivers the error Dawn raises when an allocation fails, through the same event.
       const device = (tf.backend() as WebGPUBackend).device;
-      device.dispatchEvent(new GPUUncapturedErrorEvent('uncapturederror', { error: new GPUOutOfMemoryError('Out of memory allocating a storage buffer') }));
+      device.dispatchEvent(
+        new GPUUncapturedErrorEvent('uncapturederror', { error: new GPUOutOfMemoryError('Out of memory allocating a storage buffer') }),
+      );
     },
   });
-  await assert.rejects(run, /^Error: WebGPU: the GPU ran out of memory \(Out of memory allocating a storage buffer\)\. Lower pretrain\.batchSize/);
+  await assert.rejects(
+    run,
+    /^Error: WebGPU: the GPU ran out of memory \(Out of memory allocating a storage buffer\)\. Lower pretrain\.batchSize/,
+  );
   assert.equal(readRun(writer.dir).status, 'failed');
   // The step-2 checkpoint was being written when its first read failed: no folder, no 'latest'.
   assert.deepEqual(fs.readdirSync(path.join(writer.dir, 'checkpoints')), []);
@@ -87,12 +106,18 @@ test('an out-of-memory error reported by the device fails the run asking for a s
 test("a batch past the device's per-buffer limits is refused before the first step, naming one that fits", async () => {
   // 8 channels × 256² floats = 2 MiB per sample at the stem: batch 128 needs a 256 MiB buffer.
   const { c, writer } = await startRun(['pretrain.batchSize=128', 'data.size=256', 'data.phantom.slices=24', 'ssl.queueSize=256']);
-  const limit = Math.min((tf.backend() as WebGPUBackend).device.limits.maxStorageBufferBindingSize, (tf.backend() as WebGPUBackend).device.limits.maxBufferSize);
+  const limit = Math.min(
+    (tf.backend() as WebGPUBackend).device.limits.maxStorageBufferBindingSize,
+    (tf.backend() as WebGPUBackend).device.limits.maxBufferSize,
+  );
   const fits = Math.floor(limit / (8 * 256 * 256 * 4));
   assert.ok(fits < 128, `this device binds ${limit} bytes: batch 128 would fit and the test proves nothing`);
   let steps = 0;
   await assert.rejects(pretrain(c, { writer, configHash: configHash(c), onStep: () => steps++ }), (e: Error) => {
-    assert.match(e.message, /^pretrain\.batchSize: a training step of ResNet-18 .* at batch 128, 256×256 needs a GPU buffer of about 256 MiB/);
+    assert.match(
+      e.message,
+      /^pretrain\.batchSize: a training step of ResNet-18 .* at batch 128, 256×256 needs a GPU buffer of about 256 MiB/,
+    );
     assert.match(e.message, new RegExp(`the largest batch that fits is ${fits}\\)`));
     return true;
   });
@@ -102,7 +127,10 @@ test("a batch past the device's per-buffer limits is refused before the first st
 });
 
 function env(dawnBackend: string): EnvReport {
-  const p = spawnSync(process.execPath, [CLI, 'env', '--json'], { encoding: 'utf8', env: { ...process.env, MEDSSL_DAWN_BACKEND: dawnBackend } });
+  const p = spawnSync(process.execPath, [CLI, 'env', '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, MEDSSL_DAWN_BACKEND: dawnBackend },
+  });
   assert.equal(p.status, 0, p.stderr);
   return JSON.parse(p.stdout) as EnvReport;
 }

@@ -8,7 +8,11 @@ import { screenshotEveryTheme, usePanelSuite } from './harness.mjs';
 import { canvasFingerprint, METHOD_RUN, MOCO_RUN, postBinary, runData } from './runFixtures.mjs';
 
 const diag = (dir, step) => JSON.parse(fs.readFileSync(path.join(dir, 'diagnostics', `${step}.json`), 'utf8'));
-const steps = (dir) => fs.readdirSync(path.join(dir, 'diagnostics')).map((f) => Number(f.replace('.json', ''))).sort((a, b) => a - b);
+const steps = (dir) =>
+  fs
+    .readdirSync(path.join(dir, 'diagnostics'))
+    .map((f) => Number(f.replace('.json', '')))
+    .sort((a, b) => a - b);
 
 const suite = usePanelSuite('collapse');
 
@@ -23,9 +27,18 @@ async function openWithRuns(opts = {}) {
 describe('Collapse panel', () => {
   it('builds the message from the run folders: both runs, every step, the differing config values', () => {
     const runs = runData.collapseRuns([MOCO_RUN, METHOD_RUN]);
-    assert.deepEqual(runs.map((r) => r.name), ['smoke-mocov2', 'smoke']);
-    assert.deepEqual(runs[0].steps.map((s) => s.step), steps(MOCO_RUN));
-    assert.ok(runs[1].differs.includes('ssl.local.enabled=true') && runs[0].differs.includes('model.whitening.enabled=false'), runs[1].differs.join(', '));
+    assert.deepEqual(
+      runs.map((r) => r.name),
+      ['smoke-mocov2', 'smoke'],
+    );
+    assert.deepEqual(
+      runs[0].steps.map((s) => s.step),
+      steps(MOCO_RUN),
+    );
+    assert.ok(
+      runs[1].differs.includes('ssl.local.enabled=true') && runs[0].differs.includes('model.whitening.enabled=false'),
+      runs[1].differs.join(', '),
+    );
     assert.ok(runs[0].steps[0].representation.eigenvalues instanceof ArrayBuffer, 'eigenvalues travel as an ArrayBuffer');
     assert.equal(runs[0].steps[0].representation.eigenvalues.byteLength, 8 * diag(MOCO_RUN, runs[0].steps[0].step).representation.dim);
   });
@@ -35,14 +48,22 @@ describe('Collapse panel', () => {
     assert.deepEqual(await page.evaluate(() => window.__posted), [{ type: 'ready' }]);
     const last = steps(METHOD_RUN).at(-1);
     assert.match(await page.locator('[data-testid="step-label"]').innerText(), new RegExp(`step ${last}\\b`));
-    for (const [dir, id] of [[METHOD_RUN, path.basename(METHOD_RUN)], [MOCO_RUN, path.basename(MOCO_RUN)]]) {
+    for (const [dir, id] of [
+      [METHOD_RUN, path.basename(METHOD_RUN)],
+      [MOCO_RUN, path.basename(MOCO_RUN)],
+    ]) {
       const d = diag(dir, last);
       for (const which of ['representation', 'embedding']) {
         const t = await page.locator(`[data-testid="reading-${id}-${which}"]`).innerText();
         assert.match(t, new RegExp(`${d[which].dims99} of ${d[which].dim} dimensions hold 99% of the variance`));
         // the recorded diagnostics predate the rankMe field: the host derives it from the eigenvalues
         const rm = runData.collapseRuns([dir])[0].steps.find((s) => s.step === last)[which].rankMe;
-        assert.match(t, new RegExp(`Effective rank \\(RankMe\\) ${Number(rm.toPrecision(3))} of ${d[which].dim}; eigenvalue form ${Number(d[which].effectiveRank.toPrecision(3))}`));
+        assert.match(
+          t,
+          new RegExp(
+            `Effective rank \\(RankMe\\) ${Number(rm.toPrecision(3))} of ${d[which].dim}; eigenvalue form ${Number(d[which].effectiveRank.toPrecision(3))}`,
+          ),
+        );
       }
     }
     assert.match(await page.locator(`[data-testid="differs-${path.basename(MOCO_RUN)}"]`).innerText(), /ssl\.local\.enabled=false/);
@@ -59,7 +80,10 @@ describe('Collapse panel', () => {
     await page.locator('[data-testid="step-slider"]').fill('0');
     await page.waitForFunction((s) => document.getElementById('app').dataset.step === String(s), first);
     const d = diag(METHOD_RUN, first);
-    assert.match(await page.locator(`[data-testid="reading-${path.basename(METHOD_RUN)}-representation"]`).innerText(), new RegExp(`${d.representation.dims99} of ${d.representation.dim} dimensions`));
+    assert.match(
+      await page.locator(`[data-testid="reading-${path.basename(METHOD_RUN)}-representation"]`).innerText(),
+      new RegExp(`${d.representation.dims99} of ${d.representation.dim} dimensions`),
+    );
     const afterFp = await canvasFingerprint(page, '[data-testid="chart-representation"] canvas');
     assert.notEqual(afterFp.hash, before.hash, 'the spectrum was redrawn for the other step');
     const saved = await page.evaluate(() => window.__state);
@@ -118,7 +142,10 @@ describe('Collapse panel', () => {
       // the recorded 10-step runs: under half of what they can show in use, or over a quarter empty: not "spread"
       assert.ok(sp.rankMe < m / 2 || sp.dims99 < (3 * m) / 4, `${which}: fixture RankMe ${sp.rankMe}, dims99 ${sp.dims99} of ${m}`);
       assert.notEqual(cls, 'ok');
-      assert.match(await page.locator(`[data-testid="verdict-${id}-${which}"]`).innerText(), new RegExp(`^(partly )?collapsed: (.*\\(effective rank under |\\d+ of \\d+ dimensions hold under 1%)`));
+      assert.match(
+        await page.locator(`[data-testid="verdict-${id}-${which}"]`).innerText(),
+        new RegExp(`^(partly )?collapsed: (.*\\(effective rank under |\\d+ of \\d+ dimensions hold under 1%)`),
+      );
       const limit = page.locator(`[data-testid="limit-${id}-${which}"]`);
       if (m < sp.dim) assert.equal(await limit.innerText(), `${sp.samples} samples show at most ${m} of the ${sp.dim} dimensions.`);
       else assert.equal(await limit.count(), 0);

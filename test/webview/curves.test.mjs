@@ -9,8 +9,16 @@ import { screenshotEveryTheme, usePanelSuite } from './harness.mjs';
 import { canvasFingerprint, METHOD_RUN, MOCO_RUN, postBinary, runData } from './runFixtures.mjs';
 
 const scalars = (dir) =>
-  fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.type === 'scalar');
-const lastOf = (dir, name) => scalars(dir).filter((e) => e.name === name).at(-1);
+  fs
+    .readFileSync(path.join(dir, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.type === 'scalar');
+const lastOf = (dir, name) =>
+  scalars(dir)
+    .filter((e) => e.name === name)
+    .at(-1);
 
 const suite = usePanelSuite('curves');
 
@@ -30,16 +38,34 @@ describe('Curves panel', () => {
     const { page, context, problems } = await openWithRuns();
     assert.deepEqual(await page.evaluate(() => window.__posted), [{ type: 'ready' }]);
     const groups = await page.locator('section.group').evaluateAll((els) => els.map((e) => e.dataset.group));
-    for (const g of ['loss', 'lr', 'infonce', 'throughput', 'dice', 'rank', 'dims99', 'alignUniform', 'stdSqrtD']) assert.ok(groups.includes(g), `group ${g} shown (${groups})`);
-    for (const [dir, id] of [[METHOD_RUN, methodId], [MOCO_RUN, mocoId]]) {
-      for (const [group, name] of [['evalLoss', 'linear/loss'], ['loss', 'loss/total'], ['lr', 'lr'], ['infonce', 'infonce/top1'], ['throughput', 'images/s'], ['dice', 'linear/dice/meanForeground'], ['rank', 'diag/representation/effectiveRank'], ['dims99', 'diag/embedding/dims99'], ['alignUniform', 'diag/uniformity'], ['stdSqrtD', 'diag/representation/stdSqrtD']]) {
+    for (const g of ['loss', 'lr', 'infonce', 'throughput', 'dice', 'rank', 'dims99', 'alignUniform', 'stdSqrtD'])
+      assert.ok(groups.includes(g), `group ${g} shown (${groups})`);
+    for (const [dir, id] of [
+      [METHOD_RUN, methodId],
+      [MOCO_RUN, mocoId],
+    ]) {
+      for (const [group, name] of [
+        ['evalLoss', 'linear/loss'],
+        ['loss', 'loss/total'],
+        ['lr', 'lr'],
+        ['infonce', 'infonce/top1'],
+        ['throughput', 'images/s'],
+        ['dice', 'linear/dice/meanForeground'],
+        ['rank', 'diag/representation/effectiveRank'],
+        ['dims99', 'diag/embedding/dims99'],
+        ['alignUniform', 'diag/uniformity'],
+        ['stdSqrtD', 'diag/representation/stdSqrtD'],
+      ]) {
         const want = lastOf(dir, name);
         const cell = page.locator(`[data-testid="latest-${group}"] tr[data-name="${name}"][data-run="${id}"] [data-testid="latest"]`);
         const shown = Number(await cell.innerText());
         assert.ok(Math.abs(shown - want.value) <= 5e-4 * Math.abs(want.value), `${id} ${name}: shown ${shown}, fixture ${want.value}`);
       }
     }
-    assert.match(await page.locator(`[data-testid="differs-${mocoId}"]`).innerText(), /model\.whitening\.enabled=false · ssl\.local\.enabled=false/);
+    assert.match(
+      await page.locator(`[data-testid="differs-${mocoId}"]`).innerText(),
+      /model\.whitening\.enabled=false · ssl\.local\.enabled=false/,
+    );
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -74,8 +100,11 @@ describe('Curves panel', () => {
       (m) => {
         window.__appendedAt = undefined;
         const obs = new MutationObserver(() => {
-          const cell = document.querySelector(`[data-testid="latest-loss"] tr[data-name="loss/total"][data-run="${m.runId}"] [data-testid="latest"]`);
-          if (cell && cell.textContent === '1.234' && window.__appendedAt === undefined) window.__appendedAt = performance.now() - window.__sentAt;
+          const cell = document.querySelector(
+            `[data-testid="latest-loss"] tr[data-name="loss/total"][data-run="${m.runId}"] [data-testid="latest"]`,
+          );
+          if (cell && cell.textContent === '1.234' && window.__appendedAt === undefined)
+            window.__appendedAt = performance.now() - window.__sentAt;
         });
         obs.observe(document.getElementById('app'), { subtree: true, childList: true, characterData: true });
         window.__sentAt = performance.now();
@@ -110,21 +139,44 @@ describe('Curves panel', () => {
 
   it('a single point (Dice, once per evaluation) and a flat series get sensible axis ranges', async () => {
     const { page, context, problems } = await openWithRuns();
-    const range = async (group, axis) => (await page.locator(`[data-testid="chart-${group}"] .uplot`).getAttribute(`data-${axis}-range`)).split(',').map(Number);
+    const range = async (group, axis) =>
+      (await page.locator(`[data-testid="chart-${group}"] .uplot`).getAttribute(`data-${axis}-range`)).split(',').map(Number);
     const diceStep = lastOf(METHOD_RUN, 'linear/dice/meanForeground').step;
     const [x0, x1] = await range('dice', 'x');
-    assert.ok(x0 < diceStep && diceStep < x1 && x1 - x0 <= diceStep, `Dice at step ${diceStep}: x ${x0}..${x1} (it was 0..${2 * diceStep})`);
+    assert.ok(
+      x0 < diceStep && diceStep < x1 && x1 - x0 <= diceStep,
+      `Dice at step ${diceStep}: x ${x0}..${x1} (it was 0..${2 * diceStep})`,
+    );
     assert.deepEqual([x0, x1], [130, 230]);
     // a run whose only Dice scalar and only loss are one flat value
-    const one = { ...runData.curvesRuns([METHOD_RUN]).runs[0], runId: 'flat', series: runData.toSeries([{ name: 'linear/dice/meanForeground', step: 180, value: 0.5 }, { name: 'loss/total', step: 1, value: 3 }, { name: 'loss/total', step: 2, value: 3 }]) };
+    const one = {
+      ...runData.curvesRuns([METHOD_RUN]).runs[0],
+      runId: 'flat',
+      series: runData.toSeries([
+        { name: 'linear/dice/meanForeground', step: 180, value: 0.5 },
+        { name: 'loss/total', step: 1, value: 3 },
+        { name: 'loss/total', step: 2, value: 3 },
+      ]),
+    };
     await postBinary(page, { type: 'curves', runs: [one] });
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="legend"] .run-chip').length === 1);
-    const near = (got, want) => assert.ok(got.every((v, i) => Math.abs(v - want[i]) < 1e-9), `${got} ≉ ${want}`);
+    const near = (got, want) =>
+      assert.ok(
+        got.every((v, i) => Math.abs(v - want[i]) < 1e-9),
+        `${got} ≉ ${want}`,
+      );
     near(await range('dice', 'y'), [0.45, 0.55]);
     near(await range('loss', 'y'), [2.7, 3.3]);
     assert.deepEqual(await range('loss', 'x'), [1, 2]);
     // log y with nothing positive to draw (a counter that stayed 0): an empty decade, not an error
-    const zeros = { ...one, runId: 'zeros', series: runData.toSeries([{ name: 'local/skippedPairs', step: 1, value: 0 }, { name: 'local/skippedPairs', step: 2, value: 0 }]) };
+    const zeros = {
+      ...one,
+      runId: 'zeros',
+      series: runData.toSeries([
+        { name: 'local/skippedPairs', step: 1, value: 0 },
+        { name: 'local/skippedPairs', step: 2, value: 0 },
+      ]),
+    };
     await postBinary(page, { type: 'curves', runs: [zeros] });
     await page.waitForSelector('[data-testid="chart-other"] .uplot');
     await page.locator('[data-testid="log-y"]').click();

@@ -12,7 +12,11 @@ const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', '
 function gpuVariant(r) {
   const g = structuredClone(r);
   g.backends = g.backends.map((b) =>
-    b.name === 'tfjs-node-gpu' ? { ...b, available: true, reason: 'CUDA device found: NVIDIA RTX A4000 (16 GiB)' } : b.name === 'tfjs-node' ? { ...b, available: true, reason: 'runs on CPU (libtensorflow)' } : b,
+    b.name === 'tfjs-node-gpu'
+      ? { ...b, available: true, reason: 'CUDA device found: NVIDIA RTX A4000 (16 GiB)' }
+      : b.name === 'tfjs-node'
+        ? { ...b, available: true, reason: 'runs on CPU (libtensorflow)' }
+        : b,
   );
   g.cuda.libraries = g.cuda.libraries.map((l) => ({ ...l, foundAt: `/usr/local/cuda-11.2/lib64/${l.candidates[0]}` }));
   g.cuda.gpus = ['NVIDIA RTX A4000, 16376 MiB'];
@@ -54,7 +58,11 @@ describe('Environment panel', () => {
       for (const [i, b] of fixture.backends.entries()) {
         const row = rows.nth(i);
         assert.equal(await row.getAttribute('data-backend'), b.name);
-        assert.equal((await row.locator('[data-testid="available"]').innerText()).trim(), b.available ? 'available' : 'unavailable', b.name);
+        assert.equal(
+          (await row.locator('[data-testid="available"]').innerText()).trim(),
+          b.available ? 'available' : 'unavailable',
+          b.name,
+        );
         assert.equal(await row.locator('[data-testid="reason"]').innerText(), b.reason);
       }
       assert.equal(await page.locator(`[data-backend="${fixture.auto.backend}"] .tag`).innerText(), 'auto');
@@ -67,14 +75,24 @@ describe('Environment panel', () => {
         for (const c of l.candidates) assert.ok((await libs.nth(i).innerText()).includes(c), c);
       }
       const found = fixture.cuda.libraries.filter((l) => l.foundAt).length;
-      assert.ok((await text(page, '[data-testid="cuda-summary"]')).startsWith(`${found} of ${fixture.cuda.libraries.length} libraries found`));
+      assert.ok(
+        (await text(page, '[data-testid="cuda-summary"]')).startsWith(`${found} of ${fixture.cuda.libraries.length} libraries found`),
+      );
 
       const node = await text(page, '[data-testid="node"]');
       assert.ok(node.includes(fixture.node.version) && node.includes(fixture.node.execPath), node);
       assert.ok((await text(page, '[data-testid="cpu"]')).includes(`${fixture.platform.cpus} × ${fixture.platform.cpuModel}`));
       const threads = await text(page, '[data-testid="threads"]');
-      assert.ok(threads.includes(`${fixture.threads.cores} cores`) && threads.includes(`WebAssembly threads usable: ${fixture.threads.wasmThreadsUsable}`) && threads.includes(`worker threads: ${fixture.threads.workerThreads}`), threads);
-      assert.equal(await text(page, '[data-testid="memory"]'), `${gib(fixture.platform.totalMemMiB)} total, ${gib(fixture.platform.freeMemMiB)} free`);
+      assert.ok(
+        threads.includes(`${fixture.threads.cores} cores`) &&
+          threads.includes(`WebAssembly threads usable: ${fixture.threads.wasmThreadsUsable}`) &&
+          threads.includes(`worker threads: ${fixture.threads.workerThreads}`),
+        threads,
+      );
+      assert.equal(
+        await text(page, '[data-testid="memory"]'),
+        `${gib(fixture.platform.totalMemMiB)} total, ${gib(fixture.platform.freeMemMiB)} free`,
+      );
       assert.ok((await text(page, '[data-testid="wasm"]')).includes(`heap limit ${fixture.wasm.heapLimitMiB} MiB`));
 
       // Colours come from the theme, not from the fallbacks.
@@ -147,7 +165,10 @@ describe('Environment panel', () => {
     const { page, context } = await suite.open();
     await postToPanel(page, { type: 'busy', what: 'Checking the environment…' });
     assert.equal(await page.locator('[data-testid="recheck"]').isDisabled(), true);
-    await postToPanel(page, { type: 'envError', message: "Check Environment failed: 'medssl env' failed (exit 1): cannot find dist/cli.js" });
+    await postToPanel(page, {
+      type: 'envError',
+      message: "Check Environment failed: 'medssl env' failed (exit 1): cannot find dist/cli.js",
+    });
     await page.waitForSelector('[data-testid="error"]');
     assert.match(await text(page, '[data-testid="error"]'), /cannot find dist\/cli\.js/);
     assert.equal(await page.locator('[data-testid="recheck"]').isDisabled(), false);

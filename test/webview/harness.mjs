@@ -15,7 +15,17 @@ export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
 const require = createRequire(import.meta.url);
 const { webviewHtml, makeNonce } = require(path.join(ROOT, 'out', 'src', 'extension', 'panels', 'webviewHtml.js'));
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 /** VS Code's fonts on Linux (the same in every theme). */
 const FONTS = {
@@ -141,7 +151,14 @@ export const THEMES = {
   },
 };
 
-const TYPES = { '.ttf': 'font/ttf', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' };
+const TYPES = {
+  '.ttf': 'font/ttf',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
 
 /** Serves only dist/webview and media (the panel's localResourceRoots) and the page at /<panel>.html. */
 export async function startServer() {
@@ -208,7 +225,14 @@ export async function openPanel(browser, origin, panel, { theme = 'light', vscod
           if (acquired) throw new Error('acquireVsCodeApi called twice (VS Code throws too)');
           acquired = true;
           return {
-            postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m, (k, v) => (v instanceof ArrayBuffer ? { arrayBuffer: v.byteLength, head: Array.from(new Uint8Array(v.slice(0, 8))) } : v)))),
+            postMessage: (m) =>
+              window.__posted.push(
+                JSON.parse(
+                  JSON.stringify(m, (k, v) =>
+                    v instanceof ArrayBuffer ? { arrayBuffer: v.byteLength, head: Array.from(new Uint8Array(v.slice(0, 8))) } : v,
+                  ),
+                ),
+              ),
             getState: () => window.__state,
             setState: (s) => (window.__state = JSON.parse(JSON.stringify(s))),
           };
@@ -249,7 +273,8 @@ export function usePanelSuite(panel) {
   const suite = { browser: undefined, origin: undefined, open: (opts = {}) => openPanel(suite.browser, suite.origin, panel, opts) };
   let server;
   before(async () => {
-    for (const f of [`dist/webview/${panel}.js`, `media/${panel}.css`]) assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} missing: npm run build`);
+    for (const f of [`dist/webview/${panel}.js`, `media/${panel}.css`])
+      assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} missing: npm run build`);
     ({ server, origin: suite.origin } = await startServer());
     suite.browser = await launchBrowser();
   });

@@ -35,8 +35,16 @@ describe('Overlays panel', () => {
     const slice = index.slices.find((s) => s.caseId === caseId && s.z === Number(z));
     const cm = metrics.cases.find((c) => c.caseId === caseId);
     for (let c = 1; c < index.numClasses; c++) {
-      assert.equal(await page.locator(`[data-testid="case-dice-${c}"]`).innerText(), d3(cm.perClass[c]), `case Dice of ${index.classNames[c]}`);
-      assert.equal(await page.locator(`[data-testid="slice-dice-${c}"]`).innerText(), d3(slice.dice[c]), `slice Dice of ${index.classNames[c]}`);
+      assert.equal(
+        await page.locator(`[data-testid="case-dice-${c}"]`).innerText(),
+        d3(cm.perClass[c]),
+        `case Dice of ${index.classNames[c]}`,
+      );
+      assert.equal(
+        await page.locator(`[data-testid="slice-dice-${c}"]`).innerText(),
+        d3(slice.dice[c]),
+        `slice Dice of ${index.classNames[c]}`,
+      );
     }
     assert.deepEqual(problems, []);
     await context.close();

@@ -26,7 +26,12 @@ function recordedCase(caseId) {
   keep.forEach((i, k) => data.set(src.subarray(i * 3 * plane, (i + 1) * 3 * plane), k * 3 * plane));
   const { data: _drop, ...meta } = full;
   return {
-    meta: { ...meta, slices: keep.map((i) => full.slices[i]), worstSlicePerClass: full.worstSlicePerClass.map((w) => keep.indexOf(w)), caseDice: full.caseDice.filter((c) => c.caseId === caseId) },
+    meta: {
+      ...meta,
+      slices: keep.map((i) => full.slices[i]),
+      worstSlicePerClass: full.worstSlicePerClass.map((w) => keep.indexOf(w)),
+      caseDice: full.caseDice.filter((c) => c.caseId === caseId),
+    },
     b64: Buffer.from(data).toString('base64'),
   };
 }
@@ -121,7 +126,9 @@ describe('Overlays panel at 512×512', () => {
     assert.notEqual(await page.evaluate(() => document.getElementById('app').dataset.slice), before, 'the wheel moved the slice');
     assert.ok(wheelPaints.length > 0);
 
-    console.log(`[overlays 512×512] arrow keys: draw ${summary(keys.paints)}; step (labels, Dice, state) ${summary(keys.steps)}; frame-to-frame ${summary(keys.frames)}`);
+    console.log(
+      `[overlays 512×512] arrow keys: draw ${summary(keys.paints)}; step (labels, Dice, state) ${summary(keys.steps)}; frame-to-frame ${summary(keys.frames)}`,
+    );
     console.log(`[overlays 512×512] mouse wheel: draw ${summary(wheelPaints)}`);
     await screenshot(page, 'overlays-512-light');
     assert.deepEqual(problems, []);

@@ -14,7 +14,11 @@ import { METHOD_RUN, MOCO_RUN, postBinary, runData } from './runFixtures.mjs';
 const require = createRequire(import.meta.url);
 const { StageProgressTracker } = require(path.join(ROOT, 'out', 'src', 'extension', 'panels', 'stageProgress.js'));
 
-const events = fs.readFileSync(path.join(METHOD_RUN, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const events = fs
+  .readFileSync(path.join(METHOD_RUN, 'events.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l));
 const lastProgress = events.filter((e) => e.type === 'progress').at(-1);
 const lastLoss = events.filter((e) => e.type === 'scalar' && e.name === 'loss/total').at(-1);
 const runJson = JSON.parse(fs.readFileSync(path.join(METHOD_RUN, 'run.json'), 'utf8'));
@@ -30,7 +34,14 @@ function runningMessage(upTo) {
   const full = runData.curvesRuns([METHOD_RUN]).runs[0];
   const tracker = new StageProgressTracker(runJson.stage);
   tracker.add(cut);
-  return { tracker, message: { type: 'runView', run: { ...full, status: 'running', series: runData.toSeries(runData.scalarPoints(cut)) }, progress: tracker.current() } };
+  return {
+    tracker,
+    message: {
+      type: 'runView',
+      run: { ...full, status: 'running', series: runData.toSeries(runData.scalarPoints(cut)) },
+      progress: tracker.current(),
+    },
+  };
 }
 
 async function open({ theme = 'light', ...opts } = {}) {
@@ -63,7 +74,12 @@ describe('Run side view', () => {
     assert.match(await text(page, 'progress-text'), new RegExp(`step ${lastProgress.step} of ${lastProgress.totalSteps}`));
     assert.equal(await progressValue(page), 100);
     assert.equal(Number(await text(page, 'latest-0')), Number(lastLoss.value.toPrecision(4)));
-    await page.evaluate((m) => window.postMessage(m, '*'), { type: 'curvesAppend', runId: runJson.id, points: [{ name: 'loss/total', step: lastLoss.step + 1, value: 2.5 }], status: 'running' });
+    await page.evaluate((m) => window.postMessage(m, '*'), {
+      type: 'curvesAppend',
+      runId: runJson.id,
+      points: [{ name: 'loss/total', step: lastLoss.step + 1, value: 2.5 }],
+      status: 'running',
+    });
     await page.waitForFunction(() => document.querySelector('[data-testid="latest-0"]')?.textContent.trim() === '2.5');
     assert.equal(await text(page, 'status'), 'running');
     assert.deepEqual(problems, []);

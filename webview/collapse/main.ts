@@ -82,7 +82,10 @@ function decadeLabels(_u: uPlot, splits: number[]): string[] {
     if (v === null || !(v > 0)) return '';
     const e = Math.round(Math.log10(v));
     if (e === 0) return '1';
-    const digits = String(Math.abs(e)).split('').map((d) => sup[Number(d)]).join('');
+    const digits = String(Math.abs(e))
+      .split('')
+      .map((d) => sup[Number(d)])
+      .join('');
     return `10${e < 0 ? '⁻' : ''}${digits}`;
   });
 }
@@ -100,10 +103,13 @@ function spectrumChart(host: HTMLElement, which: 'representation' | 'embedding',
   const shown = runs.map((r, i) => ({ r, i, s: stepOf(r, step) })).filter((x) => x.s && !state.hidden.includes(x.r.runId));
   const dim = Math.max(1, ...shown.map((x) => x.s![which].dim));
   const xs = Array.from({ length: dim }, (_, k) => k + 1);
-  const data: uPlot.AlignedData = [xs, ...shown.map((x) => {
-    const sv = singularValues(x.s![which]);
-    return xs.map((_, k) => (k < sv.length ? sv[k] : null));
-  })];
+  const data: uPlot.AlignedData = [
+    xs,
+    ...shown.map((x) => {
+      const sv = singularValues(x.s![which]);
+      return xs.map((_, k) => (k < sv.length ? sv[k] : null));
+    }),
+  ];
   const opts: uPlot.Options = {
     width: chartWidth(host),
     height: 220,
@@ -113,7 +119,16 @@ function spectrumChart(host: HTMLElement, which: 'representation' | 'embedding',
     scales: { x: { time: false, range: (_u, _min, max) => [1, Math.max(2, max)] }, y: valueScale(true) },
     axes: [
       { ...axisStyle(), label: 'index k (descending)', labelSize: 18 },
-      { ...axisStyle(), label: 'singular value σk (log)', labelSize: 18, size: 56, splits: decadeSplits, values: decadeLabels, filter: (_u, splits) => splits, space: 12 },
+      {
+        ...axisStyle(),
+        label: 'singular value σk (log)',
+        labelSize: 18,
+        size: 56,
+        splits: decadeSplits,
+        values: decadeLabels,
+        filter: (_u, splits) => splits,
+        space: 12,
+      },
     ],
     series: [{}, ...shown.map((x) => ({ label: x.r.name, stroke: colorOf(x.i), width: 2, points: { show: false } }))],
   };
@@ -128,7 +143,14 @@ function rankChart(host: HTMLElement, step: number): void {
     if (state.hidden.includes(r.runId)) return;
     for (const which of ['representation', 'embedding'] as const) {
       data.push(steps.map((st) => r.steps.find((s) => s.step === st)?.[which].rankMe ?? null));
-      series.push({ label: `${r.name} ${which}`, stroke: colorOf(i), width: 2, dash: which === 'embedding' ? [6, 4] : undefined, spanGaps: true, points: { show: true, size: 6 } });
+      series.push({
+        label: `${r.name} ${which}`,
+        stroke: colorOf(i),
+        width: 2,
+        dash: which === 'embedding' ? [6, 4] : undefined,
+        spanGaps: true,
+        points: { show: true, size: 6 },
+      });
     }
   });
   const marker: uPlot.Plugin = {
@@ -179,9 +201,21 @@ function runChips(): HTMLElement {
 function stepControls(step: number): HTMLElement {
   const steps = allSteps();
   const idx = steps.indexOf(step);
-  const play = ce('vscode-button', { 'data-testid': 'play', icon: playing ? 'debug-pause' : 'play', secondary: '', title: playing ? 'Pause' : 'Play the steps' }, playing ? 'Pause' : 'Play');
+  const play = ce(
+    'vscode-button',
+    { 'data-testid': 'play', icon: playing ? 'debug-pause' : 'play', secondary: '', title: playing ? 'Pause' : 'Play the steps' },
+    playing ? 'Pause' : 'Play',
+  );
   play.addEventListener('click', () => togglePlay());
-  const slider = h('input', { type: 'range', min: '0', max: String(steps.length - 1), value: String(idx), step: '1', 'data-testid': 'step-slider', 'aria-label': 'Diagnostics step' });
+  const slider = h('input', {
+    type: 'range',
+    min: '0',
+    max: String(steps.length - 1),
+    value: String(idx),
+    step: '1',
+    'data-testid': 'step-slider',
+    'aria-label': 'Diagnostics step',
+  });
   slider.addEventListener('input', () => {
     stopPlay();
     state.stepIndex = Number(slider.value) === steps.length - 1 ? -1 : Number(slider.value);
@@ -194,7 +228,13 @@ function stepControls(step: number): HTMLElement {
     { class: 'controls' },
     play,
     slider,
-    h('span', { class: 'step-label', 'data-testid': 'step-label' }, `step ${step}`, epoch !== undefined ? ` · epoch ${epoch}` : '', ` (${idx + 1} of ${steps.length})`),
+    h(
+      'span',
+      { class: 'step-label', 'data-testid': 'step-label' },
+      `step ${step}`,
+      epoch !== undefined ? ` · epoch ${epoch}` : '',
+      ` (${idx + 1} of ${steps.length})`,
+    ),
   );
 }
 
@@ -206,10 +246,21 @@ function readingCard(r: CollapseRun, i: number, step: number): HTMLElement {
     const v = verdict(sp);
     return h(
       'div',
-      { class: 'reading', 'data-testid': `reading-${r.runId}-${which}`, 'data-dims99': String(sp.dims99), 'data-dim': String(sp.dim), 'data-erank': String(sp.rankMe), 'data-verdict': v.cls },
+      {
+        class: 'reading',
+        'data-testid': `reading-${r.runId}-${which}`,
+        'data-dims99': String(sp.dims99),
+        'data-dim': String(sp.dim),
+        'data-erank': String(sp.rankMe),
+        'data-verdict': v.cls,
+      },
       h('h4', {}, title),
       h('p', { class: 'big' }, h('strong', {}, String(sp.dims99)), ` ${reading(sp).slice(String(sp.dims99).length + 1)}.`),
-      h('p', {}, `Effective rank (RankMe) ${fmt(sp.rankMe)} of ${sp.dim}; eigenvalue form ${fmt(sp.effectiveRank)}; std × √d ${fmt(sp.stdSqrtD)}.`),
+      h(
+        'p',
+        {},
+        `Effective rank (RankMe) ${fmt(sp.rankMe)} of ${sp.dim}; eigenvalue form ${fmt(sp.effectiveRank)}; std × √d ${fmt(sp.stdSqrtD)}.`,
+      ),
       sampleLimit(sp) ? h('p', { class: 'dim small', 'data-testid': `limit-${r.runId}-${which}` }, sampleLimit(sp)!) : null,
       h('p', { class: `verdict ${v.cls}`, 'data-testid': `verdict-${r.runId}-${which}` }, v.text),
     );
@@ -220,17 +271,33 @@ function readingCard(r: CollapseRun, i: number, step: number): HTMLElement {
     h('h3', {}, r.name, h('span', { class: 'dim' }, ` ${s ? `step ${s.step}` : ''}`)),
     part('representation', 'Representation (backbone, pooled)'),
     part('embedding', 'Embedding (projector output)'),
-    s ? h('p', { class: 'dim small', 'data-testid': `extra-${r.runId}` }, `alignment ${fmt(s.alignment)} · uniformity ${fmt(s.uniformity)} · InfoNCE top-1 ${fmt(s.top1)}`) : null,
+    s
+      ? h(
+          'p',
+          { class: 'dim small', 'data-testid': `extra-${r.runId}` },
+          `alignment ${fmt(s.alignment)} · uniformity ${fmt(s.uniformity)} · InfoNCE top-1 ${fmt(s.top1)}`,
+        )
+      : null,
   );
 }
 
 function render(): void {
   for (const c of charts.splice(0)) c.destroy();
-  const children: Node[] = [h('header', { class: 'top' }, h('h1', {}, 'Collapse diagnostics')), h('p', { class: 'dim small help', 'data-testid': 'help' }, RANK_HELP)];
+  const children: Node[] = [
+    h('header', { class: 'top' }, h('h1', {}, 'Collapse diagnostics')),
+    h('p', { class: 'dim small help', 'data-testid': 'help' }, RANK_HELP),
+  ];
   if (error) children.push(h('p', { class: 'error', role: 'alert', 'data-testid': 'error' }, error));
   const step = currentStep();
   if (step === undefined) {
-    if (!error) children.push(h('p', { class: 'placeholder', 'data-testid': 'placeholder' }, runs.length ? 'No diagnostics yet: they are written every diagnostics.everyEpochs epochs.' : 'Loading the run…'));
+    if (!error)
+      children.push(
+        h(
+          'p',
+          { class: 'placeholder', 'data-testid': 'placeholder' },
+          runs.length ? 'No diagnostics yet: they are written every diagnostics.everyEpochs epochs.' : 'Loading the run…',
+        ),
+      );
     app.replaceChildren(...children);
     return;
   }
@@ -240,8 +307,17 @@ function render(): void {
   children.push(
     runChips(),
     stepControls(step),
-    h('div', { class: 'cards', 'data-testid': 'cards' }, ...runs.filter((r) => !state.hidden.includes(r.runId)).map((r) => readingCard(r, runs.indexOf(r), step))),
-    h('div', { class: 'grid' }, h('figure', {}, h('figcaption', {}, 'Representation spectrum'), repHost), h('figure', {}, h('figcaption', {}, 'Embedding spectrum'), embHost)),
+    h(
+      'div',
+      { class: 'cards', 'data-testid': 'cards' },
+      ...runs.filter((r) => !state.hidden.includes(r.runId)).map((r) => readingCard(r, runs.indexOf(r), step)),
+    ),
+    h(
+      'div',
+      { class: 'grid' },
+      h('figure', {}, h('figcaption', {}, 'Representation spectrum'), repHost),
+      h('figure', {}, h('figcaption', {}, 'Embedding spectrum'), embHost),
+    ),
     h('figure', {}, h('figcaption', {}, 'Effective rank (RankMe) over time (solid: representation, dashed: embedding)'), rankHost),
   );
   app.replaceChildren(...children);

@@ -41,9 +41,12 @@ export function verdict(s: SpectrumNumbers): { cls: VerdictClass; text: string }
   const dims = m < s.dim ? `${m} dimensions the samples can show` : 'dimensions';
   const num = (x: number) => String(Number(x.toFixed(1)));
   const collapsedBelow = Math.max(Math.min(2, m / 2), m / 10);
-  if (e < collapsedBelow) return { cls: 'bad', text: `collapsed: the variance lies in a few directions (effective rank under ${num(collapsedBelow)})` };
-  if (e < m / 2) return { cls: 'warn', text: `partly collapsed: fewer than half of the ${dims} are in use (effective rank under ${num(m / 2)})` };
-  if (s.dims99 < (3 * m) / 4) return { cls: 'warn', text: `partly collapsed: ${m - s.dims99} of ${m} dimensions hold under 1% of the variance together` };
+  if (e < collapsedBelow)
+    return { cls: 'bad', text: `collapsed: the variance lies in a few directions (effective rank under ${num(collapsedBelow)})` };
+  if (e < m / 2)
+    return { cls: 'warn', text: `partly collapsed: fewer than half of the ${dims} are in use (effective rank under ${num(m / 2)})` };
+  if (s.dims99 < (3 * m) / 4)
+    return { cls: 'warn', text: `partly collapsed: ${m - s.dims99} of ${m} dimensions hold under 1% of the variance together` };
   return { cls: 'ok', text: `spread: the variance uses most of the ${dims} (effective rank ${num(m / 2)} or more)` };
 }
 

@@ -115,7 +115,14 @@ function groupData(group: string): { data: uPlot.AlignedData; series: uPlot.Seri
       col[index.get(st)!] = Number.isFinite(v) && (!state.logY || v > 0) ? v : null;
     });
     data.push(col);
-    series.push({ label: `${c.run.name} · ${c.name}`, stroke: colorOf(c.ri), dash: DASHES[c.ni % DASHES.length], width: 1.75, spanGaps: true, points: { show: x.length < 3 || s.steps.length < 3, size: 7, fill: colorOf(c.ri) } });
+    series.push({
+      label: `${c.run.name} · ${c.name}`,
+      stroke: colorOf(c.ri),
+      dash: DASHES[c.ni % DASHES.length],
+      width: 1.75,
+      spanGaps: true,
+      points: { show: x.length < 3 || s.steps.length < 3, size: 7, fill: colorOf(c.ri) },
+    });
   }
   return { data: data as uPlot.AlignedData, series, keys: cols.map((c) => c.key) };
 }
@@ -164,7 +171,15 @@ function legend(): HTMLElement {
 }
 
 function toolbar(): HTMLElement {
-  const slider = h('input', { type: 'range', min: '0', max: '0.99', step: '0.01', value: String(state.smoothing), 'data-testid': 'smoothing', 'aria-label': 'Smoothing' });
+  const slider = h('input', {
+    type: 'range',
+    min: '0',
+    max: '0.99',
+    step: '0.01',
+    value: String(state.smoothing),
+    'data-testid': 'smoothing',
+    'aria-label': 'Smoothing',
+  });
   const label = h('span', { class: 'smoothing-value', 'data-testid': 'smoothing-value' }, state.smoothing.toFixed(2));
   slider.addEventListener('input', () => {
     state.smoothing = Number(slider.value);
@@ -182,13 +197,22 @@ function toolbar(): HTMLElement {
   csv.addEventListener('click', () => vscode.postMessage({ type: 'saveFile', suggestedName: 'curves.csv', text: toCsv() }));
   const png = ce('vscode-button', { 'data-testid': 'export-png', icon: 'file-media', secondary: '' }, 'PNG');
   png.addEventListener('click', () => void exportPng());
-  return h('div', { class: 'controls' }, h('label', { class: 'smoothing' }, 'Smoothing ', slider, label), log, h('span', { class: 'spacer' }), csv, png);
+  return h(
+    'div',
+    { class: 'controls' },
+    h('label', { class: 'smoothing' }, 'Smoothing ', slider, label),
+    log,
+    h('span', { class: 'spacer' }),
+    csv,
+    png,
+  );
 }
 
 /** Raw values (not smoothed), one row per point: run, name, step, value. */
 export function toCsv(): string {
   const rows = ['run,name,step,value'];
-  for (const r of runs) for (const s of r.series.values()) s.steps.forEach((st, i) => rows.push(`${r.runId},${s.name},${st},${s.values[i]}`));
+  for (const r of runs)
+    for (const s of r.series.values()) s.steps.forEach((st, i) => rows.push(`${r.runId},${s.name},${st},${s.values[i]}`));
   return rows.join('\n') + '\n';
 }
 
@@ -243,7 +267,17 @@ function latestTable(group: string): HTMLElement {
       const i = s.steps.length - 1;
       const sample = h('td', {});
       sample.append(lineSample(colorOf(ri), DASHES[ni % DASHES.length]));
-      rows.push(h('tr', { 'data-name': name, 'data-run': r.runId }, sample, h('td', {}, name), h('td', { class: 'dim' }, r.name), h('td', { class: 'num', 'data-testid': 'latest' }, fmt(s.values[i], 4)), h('td', { class: 'num dim' }, `step ${s.steps[i]}`)));
+      rows.push(
+        h(
+          'tr',
+          { 'data-name': name, 'data-run': r.runId },
+          sample,
+          h('td', {}, name),
+          h('td', { class: 'dim' }, r.name),
+          h('td', { class: 'num', 'data-testid': 'latest' }, fmt(s.values[i], 4)),
+          h('td', { class: 'num dim' }, `step ${s.steps[i]}`),
+        ),
+      );
     });
   });
   return h('table', { class: 'latest', 'data-testid': `latest-${group}` }, h('tbody', {}, ...rows));
@@ -319,7 +353,12 @@ connectPanel<CurvesHostMessage, PanelState>(
         status: r.status,
         differs: r.differs,
         dir: r.dir,
-        series: new Map(r.series.map((s) => [s.name, { name: s.name, steps: Array.from(new Float64Array(s.steps)), values: Array.from(new Float64Array(s.values)) }])),
+        series: new Map(
+          r.series.map((s) => [
+            s.name,
+            { name: s.name, steps: Array.from(new Float64Array(s.steps)), values: Array.from(new Float64Array(s.values)) },
+          ]),
+        ),
       }));
       error = undefined;
       state.dirs = runs.map((r) => r.dir).filter((d): d is string => typeof d === 'string');

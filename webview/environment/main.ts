@@ -64,8 +64,23 @@ function answerSection(r: EnvReport): HTMLElement {
     { class: `answer ${gpu ? 'yes' : 'no'}`, 'data-testid': 'answer', 'aria-live': 'polite' },
     h('div', { class: 'question' }, 'Will this use my GPU?', h('span', { class: 'badge', 'data-testid': 'gpu-badge' }, gpu ? 'Yes' : 'No')),
     h('p', { class: 'gpu-answer', 'data-testid': 'gpu-answer' }, r.gpuAnswer),
-    h('p', { class: 'auto', 'data-testid': 'auto-backend' }, 'Jobs started with ', code('backend: auto'), ' run on ', code(r.auto.backend), ` — ${r.auto.device}.`),
-    r.auto.warning ? h('p', { class: 'warning', 'data-testid': 'warning', role: 'alert' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚠'), r.auto.warning) : null,
+    h(
+      'p',
+      { class: 'auto', 'data-testid': 'auto-backend' },
+      'Jobs started with ',
+      code('backend: auto'),
+      ' run on ',
+      code(r.auto.backend),
+      ` — ${r.auto.device}.`,
+    ),
+    r.auto.warning
+      ? h(
+          'p',
+          { class: 'warning', 'data-testid': 'warning', role: 'alert' },
+          h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚠'),
+          r.auto.warning,
+        )
+      : null,
   );
 }
 
@@ -75,7 +90,12 @@ function backendsSection(r: EnvReport): HTMLElement {
       'tr',
       { 'data-backend': b.name, class: b.available ? 'available' : 'unavailable' },
       h('td', {}, code(b.name), b.name === r.auto.backend ? h('span', { class: 'tag', title: "what 'auto' picks here" }, 'auto') : null),
-      h('td', { class: 'status', 'data-testid': 'available' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), b.available ? 'available' : 'unavailable'),
+      h(
+        'td',
+        { class: 'status', 'data-testid': 'available' },
+        h('span', { class: 'dot', 'aria-hidden': 'true' }),
+        b.available ? 'available' : 'unavailable',
+      ),
       h('td', { class: 'reason', 'data-testid': 'reason' }, b.reason),
     ),
   );
@@ -84,7 +104,12 @@ function backendsSection(r: EnvReport): HTMLElement {
     {},
     h('h2', {}, 'Backends'),
     h('p', { class: 'hint' }, 'In the order ', code('auto'), ' tries them.'),
-    h('table', { 'data-testid': 'backends' }, h('thead', {}, h('tr', {}, h('th', {}, 'Backend'), h('th', {}, 'Status'), h('th', {}, 'Reason'))), h('tbody', {}, ...rows)),
+    h(
+      'table',
+      { 'data-testid': 'backends' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Backend'), h('th', {}, 'Status'), h('th', {}, 'Reason'))),
+      h('tbody', {}, ...rows),
+    ),
   );
 }
 
@@ -96,7 +121,12 @@ function cudaSection(r: EnvReport): HTMLElement {
       { 'data-library': l.name, class: l.foundAt ? 'available' : 'unavailable' },
       h('td', {}, l.name),
       h('td', {}, ...l.candidates.flatMap((c, i) => (i ? [', ', code(c)] : [code(c)]))),
-      h('td', { class: 'status', 'data-testid': 'found' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), l.foundAt ? code(l.foundAt) : 'missing'),
+      h(
+        'td',
+        { class: 'status', 'data-testid': 'found' },
+        h('span', { class: 'dot', 'aria-hidden': 'true' }),
+        l.foundAt ? code(l.foundAt) : 'missing',
+      ),
     ),
   );
   return h(
@@ -109,7 +139,12 @@ function cudaSection(r: EnvReport): HTMLElement {
       `${found} of ${r.cuda.libraries.length} libraries found. GPUs: ${r.cuda.gpus.length ? r.cuda.gpus.join('; ') : 'none visible'}.`,
       r.cuda.nvidiaSmi ? ` nvidia-smi: ${r.cuda.nvidiaSmi}.` : '',
     ),
-    h('table', { 'data-testid': 'cuda' }, h('thead', {}, h('tr', {}, h('th', {}, 'Library'), h('th', {}, 'Looked for'), h('th', {}, 'Found at'))), h('tbody', {}, ...rows)),
+    h(
+      'table',
+      { 'data-testid': 'cuda' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Library'), h('th', {}, 'Looked for'), h('th', {}, 'Found at'))),
+      h('tbody', {}, ...rows),
+    ),
   );
 }
 
@@ -118,14 +153,24 @@ function webgpuSection(r: EnvReport): HTMLElement | null {
   const w = r.webgpu;
   if (!w) return null; // a report from a version without WebGPU
   const a = w.adapter;
-  if (!a) return h('section', {}, h('h2', {}, 'WebGPU'), h('p', { class: 'hint', 'data-testid': 'webgpu' }, `No adapter: ${w.reason ?? 'not probed'}.`));
+  if (!a)
+    return h(
+      'section',
+      {},
+      h('h2', {}, 'WebGPU'),
+      h('p', { class: 'hint', 'data-testid': 'webgpu' }, `No adapter: ${w.reason ?? 'not probed'}.`),
+    );
   const item = (label: string, value: string): Node[] => [h('dt', {}, label), h('dd', {}, value || '(not reported)')];
   const mib = (b: number): string => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${Math.round(b / 2 ** 20)} MiB`);
   return h(
     'section',
     {},
     h('h2', {}, 'WebGPU'),
-    h('p', { class: a.software ? 'hint warn' : 'hint', 'data-testid': 'webgpu-kind' }, a.software ? `Software adapter: ${a.softwareReason}. Never chosen by auto; backend: webgpu uses it.` : 'Hardware adapter.'),
+    h(
+      'p',
+      { class: a.software ? 'hint warn' : 'hint', 'data-testid': 'webgpu-kind' },
+      a.software ? `Software adapter: ${a.softwareReason}. Never chosen by auto; backend: webgpu uses it.` : 'Hardware adapter.',
+    ),
     h(
       'dl',
       { class: 'facts', 'data-testid': 'webgpu' },
@@ -133,13 +178,19 @@ function webgpuSection(r: EnvReport): HTMLElement | null {
       ...item('Vendor', [a.vendor, a.architecture].filter(Boolean).join(' · ')),
       ...item('Driver', a.description),
       ...item('Dawn backend', `${a.dawnBackend} (${a.featureLevel})`),
-      ...item('Limits', `buffer ${mib(a.limits.maxBufferSize)} · storage binding ${mib(a.limits.maxStorageBufferBindingSize)} · ${a.limits.maxStorageBuffersPerShaderStage} storage buffers per stage`),
+      ...item(
+        'Limits',
+        `buffer ${mib(a.limits.maxBufferSize)} · storage binding ${mib(a.limits.maxStorageBufferBindingSize)} · ${a.limits.maxStorageBuffersPerShaderStage} storage buffers per stage`,
+      ),
     ),
   );
 }
 
 function machineSection(r: EnvReport): HTMLElement {
-  const item = (label: string, testid: string, ...value: Child[]): Node[] => [h('dt', {}, label), h('dd', { 'data-testid': testid }, ...value)];
+  const item = (label: string, testid: string, ...value: Child[]): Node[] => [
+    h('dt', {}, label),
+    h('dd', { 'data-testid': testid }, ...value),
+  ];
   const p = r.platform;
   return h(
     'section',
@@ -148,10 +199,20 @@ function machineSection(r: EnvReport): HTMLElement {
     h(
       'dl',
       { class: 'facts', 'data-testid': 'machine' },
-      ...item('Node', 'node', `${r.node.version.startsWith('v') ? '' : 'v'}${r.node.version} `, h('span', { class: 'dim' }, r.node.execPath), r.node.electronAsNode ? h('span', { class: 'tag' }, "VS Code's runtime") : null),
+      ...item(
+        'Node',
+        'node',
+        `${r.node.version.startsWith('v') ? '' : 'v'}${r.node.version} `,
+        h('span', { class: 'dim' }, r.node.execPath),
+        r.node.electronAsNode ? h('span', { class: 'tag' }, "VS Code's runtime") : null,
+      ),
       ...item('System', 'system', `${p.os}, ${p.arch}`),
       ...item('CPU', 'cpu', `${p.cpus} × ${p.cpuModel}`),
-      ...item('Threads', 'threads', `${r.threads.cores} cores · WebAssembly threads usable: ${r.threads.wasmThreadsUsable} · worker threads: ${r.threads.workerThreads}`),
+      ...item(
+        'Threads',
+        'threads',
+        `${r.threads.cores} cores · WebAssembly threads usable: ${r.threads.wasmThreadsUsable} · worker threads: ${r.threads.workerThreads}`,
+      ),
       ...item('Memory', 'memory', `${formatGiB(p.totalMemMiB)} total, ${formatGiB(p.freeMemMiB)} free`),
       ...item('WebAssembly', 'wasm', `SIMD ${r.wasm.simd ? 'yes' : 'no'} · heap limit ${r.wasm.heapLimitMiB} MiB`),
     ),
@@ -165,7 +226,14 @@ function render(): void {
   if (r) {
     const gpu = webgpuSection(r);
     children.push(answerSection(r), backendsSection(r), ...(gpu ? [gpu] : []), cudaSection(r), machineSection(r));
-    if (state.receivedAt) children.push(h('footer', { class: 'dim', 'data-testid': 'checked', 'data-checked-at': String(state.receivedAt) }, `Checked ${new Date(state.receivedAt).toLocaleString()}.`));
+    if (state.receivedAt)
+      children.push(
+        h(
+          'footer',
+          { class: 'dim', 'data-testid': 'checked', 'data-checked-at': String(state.receivedAt) },
+          `Checked ${new Date(state.receivedAt).toLocaleString()}.`,
+        ),
+      );
   } else if (!state.error) {
     children.push(h('p', { class: 'placeholder', 'data-testid': 'placeholder' }, 'Checking the environment…'));
   }

@@ -32,8 +32,22 @@ const app = document.getElementById('app') ?? document.body.appendChild(h('div',
 
 /** Class colours (index 0, background, is never drawn): distinct on a grey image in light and dark themes. */
 export const CLASS_COLORS: [number, number, number][] = [
-  [0, 0, 0], [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48], [145, 30, 180], [70, 240, 240], [240, 50, 230], [210, 245, 60], [250, 190, 212],
-  [0, 128, 128], [220, 190, 255], [170, 110, 40], [255, 250, 200], [128, 0, 0],
+  [0, 0, 0],
+  [230, 25, 75],
+  [60, 180, 75],
+  [255, 225, 25],
+  [0, 130, 200],
+  [245, 130, 48],
+  [145, 30, 180],
+  [70, 240, 240],
+  [240, 50, 230],
+  [210, 245, 60],
+  [250, 190, 212],
+  [0, 128, 128],
+  [220, 190, 255],
+  [170, 110, 40],
+  [255, 250, 200],
+  [128, 0, 0],
 ];
 export const FP_COLOR: [number, number, number] = [255, 64, 64];
 export const FN_COLOR: [number, number, number] = [64, 160, 255];
@@ -120,7 +134,8 @@ let hiddenMask = new Uint8Array(256);
 let frame: ImageData | undefined;
 
 /** RGBA as one little-endian 32-bit word (ImageData's byte order on every platform browsers run on). */
-const rgba = (r: number, g: number, b: number): number => ((255 << 24) | (Math.round(b) << 16) | (Math.round(g) << 8) | Math.round(r)) >>> 0;
+const rgba = (r: number, g: number, b: number): number =>
+  ((255 << 24) | (Math.round(b) << 16) | (Math.round(g) << 8) | Math.round(r)) >>> 0;
 
 function colourLut(): Uint32Array {
   const key = `${state.opacity}|${state.outline}|${state.hidden.join(',')}`;
@@ -129,7 +144,8 @@ function colourLut(): Uint32Array {
   const rows: [number, number, number][] = [...CLASS_COLORS, FP_COLOR, FN_COLOR];
   lut = new Uint32Array(rows.length * 256);
   rows.forEach((col, row) => {
-    for (let v = 0; v < 256; v++) lut![row * 256 + v] = row === 0 ? rgba(v, v, v) : rgba(v * (1 - k) + col[0] * k, v * (1 - k) + col[1] * k, v * (1 - k) + col[2] * k);
+    for (let v = 0; v < 256; v++)
+      lut![row * 256 + v] = row === 0 ? rgba(v, v, v) : rgba(v * (1 - k) + col[0] * k, v * (1 - k) + col[1] * k, v * (1 - k) + col[2] * k);
   });
   hiddenMask = new Uint8Array(256);
   for (const c of state.hidden) if (c >= 0 && c < 256) hiddenMask[c] = 1;
@@ -153,7 +169,9 @@ export function drawSlice(ctx: CanvasRenderingContext2D, i: number): void {
   const outline = state.outline;
   const edge = (lab: Uint8Array, p: number, c: number): boolean => {
     const x = p % w;
-    return (x > 0 && lab[p - 1] !== c) || (x < w - 1 && lab[p + 1] !== c) || (p >= w && lab[p - w] !== c) || (p < plane - w && lab[p + w] !== c);
+    return (
+      (x > 0 && lab[p - 1] !== c) || (x < w - 1 && lab[p + 1] !== c) || (p >= w && lab[p - w] !== c) || (p < plane - w && lab[p + w] !== c)
+    );
   };
   if (state.mode === 'difference') {
     for (let p = 0; p < plane; p++) {
@@ -199,7 +217,11 @@ function paint(i: number): void {
 // ---------------------------------------------------------------------------------------------------------
 function controls(i: number): HTMLElement {
   const s = ov!.slices[i];
-  const picker = h('select', { 'data-testid': 'case', 'aria-label': 'Case' }, ...cases().map((c) => h('option', { value: c, ...(c === s.caseId ? { selected: '' } : {}) }, c)));
+  const picker = h(
+    'select',
+    { 'data-testid': 'case', 'aria-label': 'Case' },
+    ...cases().map((c) => h('option', { value: c, ...(c === s.caseId ? { selected: '' } : {}) }, c)),
+  );
   picker.addEventListener('change', () => {
     state.caseId = picker.value;
     state.z = undefined;
@@ -207,17 +229,41 @@ function controls(i: number): HTMLElement {
     render();
   });
   const list = slicesOf(s.caseId);
-  const slider = h('input', { type: 'range', min: '0', max: String(list.length - 1), step: '1', value: String(list.indexOf(i)), 'data-testid': 'slice', 'aria-label': 'Slice' });
+  const slider = h('input', {
+    type: 'range',
+    min: '0',
+    max: String(list.length - 1),
+    step: '1',
+    value: String(list.indexOf(i)),
+    'data-testid': 'slice',
+    'aria-label': 'Slice',
+  });
   slider.addEventListener('input', () => select(list[Number(slider.value)]));
-  const opacity = h('input', { type: 'range', min: '0', max: '1', step: '0.05', value: String(state.opacity), 'data-testid': 'opacity', 'aria-label': 'Opacity' });
+  const opacity = h('input', {
+    type: 'range',
+    min: '0',
+    max: '1',
+    step: '0.05',
+    value: String(state.opacity),
+    'data-testid': 'opacity',
+    'aria-label': 'Opacity',
+  });
   opacity.addEventListener('input', () => {
     state.opacity = Number(opacity.value);
     save();
     paint(current());
   });
-  const mode = h('select', { 'data-testid': 'mode', 'aria-label': 'Show' }, ...(
-    [['truth', 'Ground truth'], ['prediction', 'Prediction'], ['difference', 'Difference (FP / FN)']] as const
-  ).map(([v, t]) => h('option', { value: v, ...(state.mode === v ? { selected: '' } : {}) }, t)));
+  const mode = h(
+    'select',
+    { 'data-testid': 'mode', 'aria-label': 'Show' },
+    ...(
+      [
+        ['truth', 'Ground truth'],
+        ['prediction', 'Prediction'],
+        ['difference', 'Difference (FP / FN)'],
+      ] as const
+    ).map(([v, t]) => h('option', { value: v, ...(state.mode === v ? { selected: '' } : {}) }, t)),
+  );
   mode.addEventListener('change', () => {
     state.mode = mode.value as Mode;
     save();
@@ -245,14 +291,29 @@ function legend(i: number): HTMLElement {
   const cd = ov!.caseDice.find((c) => c.caseId === s.caseId);
   const rows = ov!.classNames.map((name, c) => {
     if (c === 0) return null;
-    const box = h('input', { type: 'checkbox', 'data-testid': `class-${c}`, 'aria-label': `Show ${name}`, ...(state.hidden.includes(c) ? {} : { checked: '' }) });
+    const box = h('input', {
+      type: 'checkbox',
+      'data-testid': `class-${c}`,
+      'aria-label': `Show ${name}`,
+      ...(state.hidden.includes(c) ? {} : { checked: '' }),
+    });
     box.addEventListener('change', () => {
       state.hidden = box.checked ? state.hidden.filter((x) => x !== c) : [...state.hidden, c];
       save();
       paint(current());
     });
     const worst = ov!.worstSlicePerClass[c];
-    const jump = h('button', { type: 'button', class: 'link', 'data-testid': `worst-${c}`, title: `Jump to the slice where ${name} has its lowest Dice`, ...(worst < 0 ? { disabled: '' } : {}) }, 'worst');
+    const jump = h(
+      'button',
+      {
+        type: 'button',
+        class: 'link',
+        'data-testid': `worst-${c}`,
+        title: `Jump to the slice where ${name} has its lowest Dice`,
+        ...(worst < 0 ? { disabled: '' } : {}),
+      },
+      'worst',
+    );
     jump.addEventListener('click', () => select(worst));
     const d = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmt(v, 3));
     return h(
@@ -269,16 +330,52 @@ function legend(i: number): HTMLElement {
   return h(
     'div',
     { class: 'legend' },
-    h('table', { 'data-testid': 'legend' }, h('thead', {}, h('tr', {}, h('th', {}), h('th', {}), h('th', {}, 'class'), h('th', { class: 'num' }, 'Dice case'), h('th', { class: 'num' }, 'Dice slice'), h('th', {}))), h('tbody', {}, ...rows)),
-    h('p', { class: 'small dim', 'data-testid': 'means' }, `Mean foreground Dice: case ${cd?.meanForeground === null || cd?.meanForeground === undefined ? '—' : fmt(cd.meanForeground, 3)}, slice ${s.meanForeground === null ? '—' : fmt(s.meanForeground, 3)}. — : absent in truth and prediction.`),
+    h(
+      'table',
+      { 'data-testid': 'legend' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}),
+          h('th', {}),
+          h('th', {}, 'class'),
+          h('th', { class: 'num' }, 'Dice case'),
+          h('th', { class: 'num' }, 'Dice slice'),
+          h('th', {}),
+        ),
+      ),
+      h('tbody', {}, ...rows),
+    ),
+    h(
+      'p',
+      { class: 'small dim', 'data-testid': 'means' },
+      `Mean foreground Dice: case ${cd?.meanForeground === null || cd?.meanForeground === undefined ? '—' : fmt(cd.meanForeground, 3)}, slice ${s.meanForeground === null ? '—' : fmt(s.meanForeground, 3)}. — : absent in truth and prediction.`,
+    ),
     state.mode === 'difference'
-      ? h('p', { class: 'small', 'data-testid': 'diff-key' }, h('span', { class: 'swatch', style: `background:${css(FP_COLOR)}` }), ' false positive   ', h('span', { class: 'swatch', style: `background:${css(FN_COLOR)}` }), ' false negative')
+      ? h(
+          'p',
+          { class: 'small', 'data-testid': 'diff-key' },
+          h('span', { class: 'swatch', style: `background:${css(FP_COLOR)}` }),
+          ' false positive   ',
+          h('span', { class: 'swatch', style: `background:${css(FN_COLOR)}` }),
+          ' false negative',
+        )
       : null,
   );
 }
 
 function render(): void {
-  const children: Node[] = [h('header', { class: 'top' }, h('h1', {}, 'Segmentation overlays'), ov ? h('span', { class: 'dim' }, ` ${ov.run.name} · ${ov.tag} evaluation`) : null)];
+  const children: Node[] = [
+    h(
+      'header',
+      { class: 'top' },
+      h('h1', {}, 'Segmentation overlays'),
+      ov ? h('span', { class: 'dim' }, ` ${ov.run.name} · ${ov.tag} evaluation`) : null,
+    ),
+  ];
   if (error) children.push(h('p', { class: 'error', role: 'alert', 'data-testid': 'error' }, error));
   if (!ov || !bytes) {
     if (!error) children.push(h('p', { class: 'placeholder', 'data-testid': 'placeholder' }, 'Loading the overlays…'));
@@ -303,7 +400,7 @@ function render(): void {
 }
 
 window.addEventListener('keydown', (e) => {
-  if (!ov || (e.target instanceof HTMLSelectElement)) return;
+  if (!ov || e.target instanceof HTMLSelectElement) return;
   if (e.target instanceof HTMLInputElement && e.target.type === 'range') return; // the slider handles its own arrows
   if (e.key === 'ArrowUp' || e.key === 'ArrowRight') step(1);
   else if (e.key === 'ArrowDown' || e.key === 'ArrowLeft') step(-1);

@@ -22,7 +22,6 @@ let error: string | undefined;
 const app = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
 const charts: uPlot[] = [];
 
-
 function eta(sec: number): string {
   if (!(sec > 0)) return '—';
   const m = Math.floor(sec / 60);
@@ -45,7 +44,15 @@ function small(host: HTMLElement, name: string, color: string): void {
         scales: { x: stepScale(), y: valueScale() },
         axes: [
           { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 22, font: '10px sans-serif', incrs: STEP_INCRS },
-          { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 36, space: 16, font: '10px sans-serif', values: (_u, v) => v.map((x) => (x === null ? '' : fmt(x, 2))) },
+          {
+            stroke: fg,
+            grid: { stroke: grid, width: 1 },
+            ticks: { show: false },
+            size: 36,
+            space: 16,
+            font: '10px sans-serif',
+            values: (_u, v) => v.map((x) => (x === null ? '' : fmt(x, 2))),
+          },
         ],
         series: [{}, { stroke: color, width: 1.5, points: { show: s.steps.length < 3, size: 5, fill: color } }],
       },
@@ -60,27 +67,64 @@ function render(): void {
   const children: Node[] = [];
   if (error) children.push(h('p', { class: 'error', role: 'alert', 'data-testid': 'error' }, error));
   if (run === null || run === undefined) {
-    children.push(h('p', { class: 'placeholder', 'data-testid': 'placeholder' }, run === null ? 'No run selected. Select a run in Runs, or start one with Train.' : 'Loading…'));
+    children.push(
+      h(
+        'p',
+        { class: 'placeholder', 'data-testid': 'placeholder' },
+        run === null ? 'No run selected. Select a run in Runs, or start one with Train.' : 'Loading…',
+      ),
+    );
     app.replaceChildren(...children);
     return;
   }
   const p = progress;
   const pct = p && p.totalSteps ? Math.min(100, (100 * p.step) / p.totalSteps) : run.status === 'completed' ? 100 : 0;
   const stage = p?.stage ?? 'progress';
-  const stagesDone = p?.stagesDone?.length ? h('div', { class: 'small dim stages', 'data-testid': 'stages-done' }, ...p.stagesDone.map((s) => h('span', { class: 'stage-done' }, `✓ ${s}`))) : null;
+  const stagesDone = p?.stagesDone?.length
+    ? h(
+        'div',
+        { class: 'small dim stages', 'data-testid': 'stages-done' },
+        ...p.stagesDone.map((s) => h('span', { class: 'stage-done' }, `✓ ${s}`)),
+      )
+    : null;
   children.push(
-    h('div', { class: 'title' }, h('strong', { 'data-testid': 'name' }, run.name), h('span', { class: `status status-${run.status}`, 'data-testid': 'status' }, run.status)),
+    h(
+      'div',
+      { class: 'title' },
+      h('strong', { 'data-testid': 'name' }, run.name),
+      h('span', { class: `status status-${run.status}`, 'data-testid': 'status' }, run.status),
+    ),
     h('div', { class: 'dim small', 'data-testid': 'run-id' }, run.runId),
     ...(stagesDone ? [stagesDone] : []),
     h('div', { class: 'small stage', 'data-testid': 'stage' }, stage),
     h('progress', { max: '100', value: String(pct), 'data-testid': 'progress', 'aria-label': `${stage}: ${Math.round(pct)}%` }),
-    h('div', { class: 'small', 'data-testid': 'progress-text' }, p ? `step ${p.step} of ${p.totalSteps}${p.imagesPerSec > 0 ? ` · ${fmt(p.imagesPerSec, 3)} images/s` : ''}${run.status === 'running' ? ` · ETA ${eta(p.etaSec)}` : ''}` : 'no progress yet'),
+    h(
+      'div',
+      { class: 'small', 'data-testid': 'progress-text' },
+      p
+        ? `step ${p.step} of ${p.totalSteps}${p.imagesPerSec > 0 ? ` · ${fmt(p.imagesPerSec, 3)} images/s` : ''}${run.status === 'running' ? ` · ETA ${eta(p.etaSec)}` : ''}`
+        : 'no progress yet',
+    ),
   );
   const hosts: [HTMLElement, string, string][] = [];
   smallCurves(new Set(run.series.keys()), p).forEach((c, i) => {
     const s = run!.series.get(c.name);
     const host = h('div', { class: 'chart', 'data-testid': `small-${i}` });
-    children.push(h('div', { class: 'small-curve' }, h('div', { class: 'small dim' }, c.title, s?.values.length ? h('span', { class: 'latest', 'data-testid': `latest-${i}` }, ` ${fmt(s.values[s.values.length - 1], 4)}`) : ' —'), host));
+    children.push(
+      h(
+        'div',
+        { class: 'small-curve' },
+        h(
+          'div',
+          { class: 'small dim' },
+          c.title,
+          s?.values.length
+            ? h('span', { class: 'latest', 'data-testid': `latest-${i}` }, ` ${fmt(s.values[s.values.length - 1], 4)}`)
+            : ' —',
+        ),
+        host,
+      ),
+    );
     hosts.push([host, c.name, seriesColors()[i]]);
   });
   app.replaceChildren(...children);
@@ -88,7 +132,14 @@ function render(): void {
 }
 
 function fromCurves(r: CurvesRun): NonNullable<typeof run> {
-  return { runId: r.runId, name: r.name, status: r.status, series: new Map(r.series.map((s) => [s.name, { steps: Array.from(new Float64Array(s.steps)), values: Array.from(new Float64Array(s.values)) }])) };
+  return {
+    runId: r.runId,
+    name: r.name,
+    status: r.status,
+    series: new Map(
+      r.series.map((s) => [s.name, { steps: Array.from(new Float64Array(s.steps)), values: Array.from(new Float64Array(s.values)) }]),
+    ),
+  };
 }
 
 connectPanel<RunViewHostMessage, PanelState>(

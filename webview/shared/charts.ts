@@ -19,7 +19,12 @@ export function valueScale(log = false): uPlot.Scale {
   // No finite value shown (every point hidden, or none positive on a log axis): an empty axis of one decade.
   const empty = (min: number | null, max: number | null) => !(Number.isFinite(min) && Number.isFinite(max));
   return log
-    ? { distr: 3, log: 10, range: (_u, min, max) => (empty(min, max) || !(min > 0) ? [1, 10] : min === max ? flatRange(min, true) : uPlot.rangeLog(min, max, 10, true)) }
+    ? {
+        distr: 3,
+        log: 10,
+        range: (_u, min, max) =>
+          empty(min, max) || !(min > 0) ? [1, 10] : min === max ? flatRange(min, true) : uPlot.rangeLog(min, max, 10, true),
+      }
     : { range: (_u, min, max) => (empty(min, max) ? [0, 1] : min === max ? flatRange(min) : uPlot.rangeNum(min, max, 0.1, true)) };
 }
 

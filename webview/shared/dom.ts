@@ -1,7 +1,11 @@
 /** Small DOM helpers shared by the panel apps: text only goes through textContent, never innerHTML. */
 export type Child = Node | string | null | undefined | false;
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | undefined> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   setAttrs(el, attrs);
   for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
@@ -57,7 +61,11 @@ export function fmt(x: number, digits = 3): string {
 export function ensureCodicons(): void {
   if (document.getElementById('vscode-codicon-stylesheet')) return;
   const script = document.currentScript as HTMLScriptElement | null;
-  const src = script?.src ?? Array.from(document.scripts).map((s) => s.src).find((s) => /\/dist\/webview\//.test(s));
+  const src =
+    script?.src ??
+    Array.from(document.scripts)
+      .map((s) => s.src)
+      .find((s) => /\/dist\/webview\//.test(s));
   if (!src) return;
   const link = document.createElement('link');
   link.rel = 'stylesheet';
@@ -69,20 +77,32 @@ export function ensureCodicons(): void {
 /** One chip per run: colour swatch, show/hide checkbox, optional status, and the config values that differ. */
 export function runChips(
   runs: ReadonlyArray<{ runId: string; name: string; differs: string[]; status?: string }>,
-  o: { testid: string; hidden: readonly string[]; color: (i: number) => string; showStatus?: boolean; onToggle: (runId: string, shown: boolean) => void },
+  o: {
+    testid: string;
+    hidden: readonly string[];
+    color: (i: number) => string;
+    showStatus?: boolean;
+    onToggle: (runId: string, shown: boolean) => void;
+  },
 ): HTMLElement {
   return h(
     'div',
     { class: 'runs', 'data-testid': o.testid },
     ...runs.map((r, i) => {
-      const box = ce('vscode-checkbox', { 'data-testid': `show-${r.runId}`, label: r.name, ...(o.hidden.includes(r.runId) ? {} : { checked: '' }) });
+      const box = ce('vscode-checkbox', {
+        'data-testid': `show-${r.runId}`,
+        label: r.name,
+        ...(o.hidden.includes(r.runId) ? {} : { checked: '' }),
+      });
       box.addEventListener('change', () => o.onToggle(r.runId, (box as HTMLElement & { checked: boolean }).checked));
       return h(
         'div',
         { class: 'run-chip', 'data-run': r.runId },
         h('span', { class: 'swatch', style: `background:${o.color(i)}`, 'aria-hidden': 'true' }),
         box,
-        o.showStatus && r.status !== undefined ? h('span', { class: `status status-${r.status}`, 'data-testid': `status-${r.runId}` }, r.status) : null,
+        o.showStatus && r.status !== undefined
+          ? h('span', { class: `status status-${r.status}`, 'data-testid': `status-${r.runId}` }, r.status)
+          : null,
         h('span', { class: 'differs dim', 'data-testid': `differs-${r.runId}` }, r.differs.length ? r.differs.join(' · ') : r.runId),
       );
     }),

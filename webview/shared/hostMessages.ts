@@ -13,7 +13,11 @@ export function isHostMessage<M extends { type: string }>(m: unknown): m is M {
 }
 
 /** Listens for host messages, renders the first time, and posts 'ready'. */
-export function connectPanel<M extends { type: string }, S>(vscode: VsCodeApi<S>, handlers: HostHandlers<M>, firstRender: () => void): void {
+export function connectPanel<M extends { type: string }, S>(
+  vscode: VsCodeApi<S>,
+  handlers: HostHandlers<M>,
+  firstRender: () => void,
+): void {
   window.addEventListener('message', (event: MessageEvent<unknown>) => {
     const m = event.data;
     if (!isHostMessage<M>(m)) return;

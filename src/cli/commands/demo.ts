@@ -41,12 +41,31 @@ export function demoConfigs(size: DemoSize = 'small', backend: ExperimentConfig[
     const c = defaultConfig(name);
     c.seed = 0;
     c.backend = backend;
-    c.data = { ...c.data, source: 'phantom', phantom: { cases: 12, slices: 24, seed: 0 }, size: 48, window: 'abdomen', heldOutFraction: 0.25 };
-    c.model = { ...c.model, arch: 'resnet18', widths: undefined, widthMultiplier: 0.25, stem: 'small', whitening: { ...c.model.whitening, enabled: method, method: 'iternorm', groupSize: 64, iterations: 5 } };
+    c.data = {
+      ...c.data,
+      source: 'phantom',
+      phantom: { cases: 12, slices: 24, seed: 0 },
+      size: 48,
+      window: 'abdomen',
+      heldOutFraction: 0.25,
+    };
+    c.model = {
+      ...c.model,
+      arch: 'resnet18',
+      widths: undefined,
+      widthMultiplier: 0.25,
+      stem: 'small',
+      whitening: { ...c.model.whitening, enabled: method, method: 'iternorm', groupSize: 64, iterations: 5 },
+    };
     c.ssl = { ...c.ssl, queueSize: 64, local: { ...c.ssl.local, enabled: method, stage: 4, grid: 3 } };
     c.pretrain = { ...c.pretrain, epochs: 5, batchSize: 32, lr: 0.05, warmupEpochs: 1, checkpointEvery: 0, workers: 'auto' };
     c.diagnostics = { everyEpochs: 2, slices: 128 }; // all 72 held-out slices
-    c.evaluation = { ...c.evaluation, linear: { enabled: true, epochs: 25, batchSize: 32, lr: 0.05, diceWeight: 1 }, finetune: { ...c.evaluation.finetune, enabled: false }, overlaySlices: 24 };
+    c.evaluation = {
+      ...c.evaluation,
+      linear: { enabled: true, epochs: 25, batchSize: 32, lr: 0.05, diceWeight: 1 },
+      finetune: { ...c.evaluation.finetune, enabled: false },
+      overlaySlices: 24,
+    };
     if (size === 'tiny') {
       c.data = { ...c.data, phantom: { cases: 4, slices: 4, seed: 0 }, size: 16 };
       c.model = { ...c.model, widths: [4, 8, 16, 16], whitening: { ...c.model.whitening, groupSize: 16 } };
@@ -75,7 +94,9 @@ export async function demoCommand(args: DemoArgs, out: Out, err: Out): Promise<n
     err(`medssl demo: backend: ${(e as Error).message}`);
     return EXIT.failed;
   }
-  err(`medssl demo: MoCo v2 vs MoCo v2 + local loss + whitening on the built-in phantom (${configs[0].data.phantom.cases} cases × ${configs[0].data.phantom.slices} slices, ${configs[0].data.size}×${configs[0].data.size}), backend ${backend.backend}; runs in ${runsDir}`);
+  err(
+    `medssl demo: MoCo v2 vs MoCo v2 + local loss + whitening on the built-in phantom (${configs[0].data.phantom.cases} cases × ${configs[0].data.phantom.slices} slices, ${configs[0].data.size}×${configs[0].data.size}), backend ${backend.backend}; runs in ${runsDir}`,
+  );
   const rows: RunSummary[] = [];
   const ac = new AbortController();
   const onSignal = () => ac.abort();
@@ -90,7 +111,10 @@ export async function demoCommand(args: DemoArgs, out: Out, err: Out): Promise<n
         const now = Date.now();
         if (now - lastPrint < 4000 && e.step !== e.totalSteps) return;
         lastPrint = now;
-        const what = e.imagesPerSec > 0 ? `pretraining step ${e.step}/${e.totalSteps} (epoch ${e.epoch + 1}/${c.pretrain.epochs}), ${e.imagesPerSec.toFixed(1)} images/s` : `linear evaluation step ${e.step}/${e.totalSteps}`;
+        const what =
+          e.imagesPerSec > 0
+            ? `pretraining step ${e.step}/${e.totalSteps} (epoch ${e.epoch + 1}/${c.pretrain.epochs}), ${e.imagesPerSec.toFixed(1)} images/s`
+            : `linear evaluation step ${e.step}/${e.totalSteps}`;
         err(`${tag} ${what}, ~${mmss(e.etaSec)} left in this stage; ${mmss((now - t0) / 1000)} elapsed`);
       };
       let writer;
@@ -106,7 +130,9 @@ export async function demoCommand(args: DemoArgs, out: Out, err: Out): Promise<n
         err(`medssl demo: ${c.name} ended ${r.pretrain.status}`);
         return r.pretrain.status === 'cancelled' ? EXIT.interrupted : EXIT.failed;
       }
-      err(`${tag} done: linear-evaluation mean Dice ${r.linear?.summary.meanForeground?.toFixed(3) ?? 'n/a'}, RankMe ${r.pretrain.diagnostics?.representation.rankMe.toFixed(2) ?? 'n/a'}`);
+      err(
+        `${tag} done: linear-evaluation mean Dice ${r.linear?.summary.meanForeground?.toFixed(3) ?? 'n/a'}, RankMe ${r.pretrain.diagnostics?.representation.rankMe.toFixed(2) ?? 'n/a'}`,
+      );
       rows.push(summarizeRun(writer.dir));
     }
   } catch (e) {
@@ -117,12 +143,18 @@ export async function demoCommand(args: DemoArgs, out: Out, err: Out): Promise<n
     process.off('SIGINT', onSignal);
   }
   const secs = (Date.now() - t0) / 1000;
-  const stamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
   const file = path.join(runsDir, `demo-${stamp}.html`);
   const html = htmlReport(rows, {
     title: 'MedSSL Studio demo: MoCo v2 vs. the method (local loss + whitening)',
     subtitle: `Built-in phantom, ${configs[0].data.size}×${configs[0].data.size} slices, ResNet-18 (16-32-64-128), ${configs[0].pretrain.epochs} pretraining epochs; linear evaluation on ${rows[0]?.heldOutCases ?? '?'} held-out cases.`,
-    notes: [`Wall time ${mmss(secs)} on backend ${backend.backend}. Dice: per class per volume, mean over the foreground classes present; effective rank of the pooled representation on held-out slices (RankMe).`, 'A demo-sized run: the numbers show the pipeline, not the paper\'s effect sizes.'],
+    notes: [
+      `Wall time ${mmss(secs)} on backend ${backend.backend}. Dice: per class per volume, mean over the foreground classes present; effective rank of the pooled representation on held-out slices (RankMe).`,
+      "A demo-sized run: the numbers show the pipeline, not the paper's effect sizes.",
+    ],
   });
   writeFileAtomic(file, html);
   out(reportMarkdown(rows));

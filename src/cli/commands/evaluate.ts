@@ -22,7 +22,16 @@ import { loadSegmentationData } from '../../core/eval/data';
 import { finetuneEvaluation } from '../../core/eval/finetune';
 import { linearEvaluation } from '../../core/eval/linear';
 import { loadPretrainedEncoder, type EvalMetrics } from '../../core/eval/segment';
-import { CONFIG_YAML, RUN_RESERVE_BYTES, createRun, readRun, runLiveness, type EvaluationSource, type FolderRunWriter, type RunJson } from '../../core/runs';
+import {
+  CONFIG_YAML,
+  RUN_RESERVE_BYTES,
+  createRun,
+  readRun,
+  runLiveness,
+  type EvaluationSource,
+  type FolderRunWriter,
+  type RunJson,
+} from '../../core/runs';
 import { latestCheckpoint } from '../../core/train/checkpoint';
 import { DataConfigError } from '../../core/train/data';
 import { DiskFullError } from '../../core/runs/diskFull';
@@ -49,7 +58,10 @@ export type { EvaluationSource };
 type Out = (s: string) => void;
 
 /** Why this folder cannot be evaluated (names the folder), or its run.json and checkpoint (broken newer ones through `onBroken`). */
-export async function checkEvaluable(runDir: string, onBroken?: (warning: string) => void): Promise<{ error: string } | { run: RunJson; checkpoint: string }> {
+export async function checkEvaluable(
+  runDir: string,
+  onBroken?: (warning: string) => void,
+): Promise<{ error: string } | { run: RunJson; checkpoint: string }> {
   const dir = path.resolve(runDir);
   if (!fs.existsSync(dir)) return { error: `${dir}: no such folder` };
   if (!fs.statSync(dir).isDirectory()) return { error: `${dir}: not a run folder (a file, not a folder)` };
@@ -61,7 +73,9 @@ export async function checkEvaluable(runDir: string, onBroken?: (warning: string
   }
   if (!fs.existsSync(path.join(dir, CONFIG_YAML))) return { error: `${dir}: not a run folder (no ${CONFIG_YAML})` };
   if ((run.status === 'running' || run.status === 'queued') && runLiveness(run) !== 'dead') {
-    return { error: `${dir}: run ${run.id} is still ${run.status}${run.pid ? ` (pid ${run.pid})` : ''}; evaluate it after it ends (or stop it first)` };
+    return {
+      error: `${dir}: run ${run.id} is still ${run.status}${run.pid ? ` (pid ${run.pid})` : ''}; evaluate it after it ends (or stop it first)`,
+    };
   }
   if (run.stage === 'linear' || run.stage === 'finetune') {
     return { error: `${dir}: run ${run.id} is itself a ${run.stage} evaluation; evaluate its source pretraining run instead` };
@@ -88,13 +102,22 @@ export async function evaluateCommand(args: EvaluateArgs, out: Out, err: Out): P
     return EXIT.badInput;
   }
   const { run: src, checkpoint } = checked;
-  if (src.status !== 'completed') err(`warning: ${srcDir}: run ${src.id} is ${src.status}; evaluating its last checkpoint ${path.basename(checkpoint)} (a partial pretraining)`);
+  if (src.status !== 'completed')
+    err(
+      `warning: ${srcDir}: run ${src.id} is ${src.status}; evaluating its last checkpoint ${path.basename(checkpoint)} (a partial pretraining)`,
+    );
 
   // 1. the source run's resolved config, this evaluation switched on (the checkpoint is what is evaluated)
   let config: ExperimentConfig;
   const configFile = path.join(srcDir, CONFIG_YAML);
   try {
-    const r = await loadConfig(configFile, { overrides: [...args.set, `evaluation.${args.mode}.enabled=true`, ...(args.mode === 'finetune' ? ['evaluation.finetune.init=pretrained'] : [])] });
+    const r = await loadConfig(configFile, {
+      overrides: [
+        ...args.set,
+        `evaluation.${args.mode}.enabled=true`,
+        ...(args.mode === 'finetune' ? ['evaluation.finetune.init=pretrained'] : []),
+      ],
+    });
     config = r.config;
     for (const w of r.warnings) err(formatProblem(w));
   } catch (e) {
@@ -117,7 +140,13 @@ export async function evaluateCommand(args: EvaluateArgs, out: Out, err: Out): P
   const source: EvaluationSource = { runId: src.id, dir: srcDir, checkpoint };
   let writer: FolderRunWriter;
   try {
-    writer = createRun(runsDir, config, args.mode, { onEvent, backend, configPath: configFile, diskNeedBytes: pre.needBytes, reserveBytes: RUN_RESERVE_BYTES });
+    writer = createRun(runsDir, config, args.mode, {
+      onEvent,
+      backend,
+      configPath: configFile,
+      diskNeedBytes: pre.needBytes,
+      reserveBytes: RUN_RESERVE_BYTES,
+    });
     // run.json names the evaluated run (an extra field; readers that do not know it ignore it).
     const fields = { stage: args.mode, source };
     writer.update(fields);
@@ -155,7 +184,9 @@ export async function evaluateCommand(args: EvaluateArgs, out: Out, err: Out): P
     writer.complete();
     if (!args.json) {
       const dice = m.summary.meanForeground;
-      out(`${where} of ${src.id}: mean foreground Dice ${dice === null || dice === undefined ? 'n/a' : dice.toFixed(4)} on ${m.cases.length} held-out cases (${path.join(writer.dir, 'metrics.json')})`);
+      out(
+        `${where} of ${src.id}: mean foreground Dice ${dice === null || dice === undefined ? 'n/a' : dice.toFixed(4)} on ${m.cases.length} held-out cases (${path.join(writer.dir, 'metrics.json')})`,
+      );
     }
     return EXIT.ok;
   } catch (e) {

@@ -37,7 +37,9 @@ async function checkExportable(dir: string, err: Out): Promise<{ error: string }
   }
   if (!fs.existsSync(path.join(dir, CONFIG_YAML))) return { error: `${dir}: not a run folder (no ${CONFIG_YAML})` };
   if (run.stage === 'linear' || run.stage === 'finetune') {
-    return { error: `${dir}: run ${run.id} is a ${run.stage} evaluation; export its source pretraining run (its encoder is the one evaluated)` };
+    return {
+      error: `${dir}: run ${run.id} is a ${run.stage} evaluation; export its source pretraining run (its encoder is the one evaluated)`,
+    };
   }
   let checkpoint: string | null;
   try {
@@ -61,7 +63,8 @@ export async function exportCommand(args: ExportArgs, out: Out, err: Out): Promi
     return EXIT.badInput;
   }
   const { run, checkpoint } = checked;
-  if (run.status !== 'completed') err(`warning: ${dir}: run ${run.id} is ${run.status}; exporting its checkpoint ${path.basename(checkpoint)}`);
+  if (run.status !== 'completed')
+    err(`warning: ${dir}: run ${run.id} is ${run.status}; exporting its checkpoint ${path.basename(checkpoint)}`);
   const configFile = path.join(dir, CONFIG_YAML);
   let config;
   try {
@@ -92,11 +95,19 @@ export async function exportCommand(args: ExportArgs, out: Out, err: Out): Promi
     written = await writeExport(file, bytes);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the device' : code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR' ? 'a file or folder is in the way' : (e as Error).message;
+    const reason =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'ENOSPC'
+          ? 'no space left on the device'
+          : code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR'
+            ? 'a file or folder is in the way'
+            : (e as Error).message;
     err(`medssl export: cannot write ${file}: ${reason}`);
     return EXIT.badInput;
   }
-  if (args.json) out(JSON.stringify({ type: 'export', file: written.file, loader: written.loader, runId: run.id, checkpoint, bytes: bytes.byteLength }));
+  if (args.json)
+    out(JSON.stringify({ type: 'export', file: written.file, loader: written.loader, runId: run.id, checkpoint, bytes: bytes.byteLength }));
   else {
     out(written.file);
     out(written.loader);

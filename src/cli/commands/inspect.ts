@@ -8,7 +8,11 @@ import { EXIT } from '../errors';
  * there are problems (each names the case and file) or the path cannot be read (docs/EXIT-CODES.md:
  * no run is involved, so nothing here is a "failed run").
  */
-export async function inspectCommand(args: { path: string; json: boolean }, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function inspectCommand(
+  args: { path: string; json: boolean },
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   let report: InspectReport;
   try {
     report = await inspectDataset(args.path);
@@ -33,15 +37,20 @@ const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(Math.abs
 export function formatInspectReport(r: InspectReport): string {
   const lines: string[] = [];
   lines.push(`${r.root}`);
-  lines.push(`  layout: ${r.layout} (${r.unit === 'volume' ? 'volumes' : 'PNG slices'}), ${r.caseCount} case${r.caseCount === 1 ? '' : 's'}, ${r.labelled ? 'labelled' : 'unlabelled'}`);
+  lines.push(
+    `  layout: ${r.layout} (${r.unit === 'volume' ? 'volumes' : 'PNG slices'}), ${r.caseCount} case${r.caseCount === 1 ? '' : 's'}, ${r.labelled ? 'labelled' : 'unlabelled'}`,
+  );
   if (r.summary.shapes.length) lines.push(`  shapes: ${r.summary.shapes.join(', ')}`);
   if (r.summary.spacingMin && r.summary.spacingMax) {
     lines.push(`  spacing (mm): ${r.summary.spacingMin.map(fmt).join(' × ')} … ${r.summary.spacingMax.map(fmt).join(' × ')}`);
   }
-  if (r.summary.intensityMin !== null && r.summary.intensityMax !== null) lines.push(`  intensity: ${fmt(r.summary.intensityMin)} … ${fmt(r.summary.intensityMax)}`);
+  if (r.summary.intensityMin !== null && r.summary.intensityMax !== null)
+    lines.push(`  intensity: ${fmt(r.summary.intensityMin)} … ${fmt(r.summary.intensityMax)}`);
   if (r.labelled) {
     const names = r.labelNames;
-    lines.push(`  label values: ${r.summary.labelValues.map((v) => (names && names[v] !== undefined ? `${v} ${names[v]}` : String(v))).join(', ') || '(none read)'}`);
+    lines.push(
+      `  label values: ${r.summary.labelValues.map((v) => (names && names[v] !== undefined ? `${v} ${names[v]}` : String(v))).join(', ') || '(none read)'}`,
+    );
   }
   lines.push('  cases:');
   for (const c of r.cases) {

@@ -19,7 +19,11 @@ export interface PreflightOutcome {
  * Runs the checks; prints each problem as `<who>: <problem>` and a closing count line. `runsDir`:
  * where the run folder goes (checked for being a writable folder with room); undefined skips that.
  */
-export async function preflightRun(config: ExperimentConfig, o: { who: string; source: string; runsDir?: string; data?: boolean }, err: Out): Promise<PreflightOutcome> {
+export async function preflightRun(
+  config: ExperimentConfig,
+  o: { who: string; source: string; runsDir?: string; data?: boolean },
+  err: Out,
+): Promise<PreflightOutcome> {
   const problems: string[] = [];
   let needBytes = 0;
   try {
@@ -38,7 +42,9 @@ export async function preflightRun(config: ExperimentConfig, o: { who: string; s
   }
   for (const p of problems) err(`${o.who}: ${p}`);
   if (problems.length > 0) {
-    err(`${o.who}: ${o.source}: ${problems.length} problem${problems.length === 1 ? '' : 's'} found before the start; nothing was started${o.runsDir !== undefined ? ` and no run folder was created in ${path.resolve(o.runsDir)}` : ''}`);
+    err(
+      `${o.who}: ${o.source}: ${problems.length} problem${problems.length === 1 ? '' : 's'} found before the start; nothing was started${o.runsDir !== undefined ? ` and no run folder was created in ${path.resolve(o.runsDir)}` : ''}`,
+    );
   }
   return { ok: problems.length === 0, needBytes };
 }

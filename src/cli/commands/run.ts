@@ -85,19 +85,29 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
     let worst: number = EXIT.ok;
     const dirs: string[] = [];
     for (const v of runs) {
-      err(`medssl run: variant '${v.name}' (${Object.entries(v.set).map(([k, x]) => `${k}=${String(x)}`).join(', ') || 'no overrides'})`);
+      err(
+        `medssl run: variant '${v.name}' (${
+          Object.entries(v.set)
+            .map(([k, x]) => `${k}=${String(x)}`)
+            .join(', ') || 'no overrides'
+        })`,
+      );
       let first = true;
-      const code = await runCommand({ ...args, set: [...args.set, ...variantOverrides(v, config.name, Boolean(config.seeds?.length))] }, (line) => {
-        if (first) {
-          first = false;
-          try {
-            dirs.push(args.json ? (JSON.parse(line) as { dir: string }).dir : line);
-          } catch {
-            /* not the run line */
+      const code = await runCommand(
+        { ...args, set: [...args.set, ...variantOverrides(v, config.name, Boolean(config.seeds?.length))] },
+        (line) => {
+          if (first) {
+            first = false;
+            try {
+              dirs.push(args.json ? (JSON.parse(line) as { dir: string }).dir : line);
+            } catch {
+              /* not the run line */
+            }
           }
-        }
-        out(line);
-      }, err);
+          out(line);
+        },
+        err,
+      );
       worst = Math.max(worst, code);
       if (code === EXIT.badInput || code === EXIT.interrupted) break;
     }
@@ -123,7 +133,11 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
       const dir = path.resolve(args.resume);
       const prev = readRun(dir);
       if (prev.status === 'completed') {
-        out(args.json ? workerLine({ type: 'run', id: prev.id, dir, status: 'completed', message: 'nothing to resume' }) : `${dir}: run already completed; nothing to resume`);
+        out(
+          args.json
+            ? workerLine({ type: 'run', id: prev.id, dir, status: 'completed', message: 'nothing to resume' })
+            : `${dir}: run already completed; nothing to resume`,
+        );
         return EXIT.ok;
       }
       // What a crash or a full disk half-wrote goes first (it may be what keeps the disk full), unless
@@ -131,10 +145,18 @@ export async function runCommand(args: RunArgs, out: Out, err: Out): Promise<num
       if (prev.status !== 'running' || runLiveness(prev) === 'dead') await cleanPartialCheckpoints(dir);
       writer = reopenRun(dir, { onEvent, backend, diskNeedBytes: pre.needBytes, reserveBytes: RUN_RESERVE_BYTES }); // cancelled | failed (or killed) → running, with a status event
     } else {
-      writer = createRun(runsDir, config, 'pretrain', { onEvent, backend, configPath: args.config, diskNeedBytes: pre.needBytes, reserveBytes: RUN_RESERVE_BYTES });
+      writer = createRun(runsDir, config, 'pretrain', {
+        onEvent,
+        backend,
+        configPath: args.config,
+        diskNeedBytes: pre.needBytes,
+        reserveBytes: RUN_RESERVE_BYTES,
+      });
     }
   } catch (e) {
-    err(`medssl run: ${runFolderError(e, args.resume ? path.resolve(args.resume) : path.resolve(runsDir), args.resume ? 'reopen' : 'create')}`);
+    err(
+      `medssl run: ${runFolderError(e, args.resume ? path.resolve(args.resume) : path.resolve(runsDir), args.resume ? 'reopen' : 'create')}`,
+    );
     return EXIT.badInput;
   }
   if (args.json) out(workerLine({ type: 'run', id: writer.id, dir: writer.dir }));
@@ -173,15 +195,25 @@ export async function trainInFolder(
   process.on('SIGINT', onSignal);
   const retention = keepingLastCheckpoints(writer);
   try {
-    const x = await runExperiment(config, { writer: retention.writer, configHash: configHash(config), signal: ac.signal, resume: o.resume });
+    const x = await runExperiment(config, {
+      writer: retention.writer,
+      configHash: configHash(config),
+      signal: ac.signal,
+      resume: o.resume,
+    });
     const r = x.pretrain;
     if (!o.json) {
       const d = r.diagnostics;
       const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
       // A resume of a finished pretraining (cancelled during its evaluation) trains no step: no loss to show.
-      const losses = Number.isFinite(r.losses.total) ? `: loss ${f(r.losses.total)} (global ${f(r.losses.global)}, local ${localLossText(config.ssl.local.enabled, r.losses.local)})` : ' (no pretraining step in this session)';
+      const losses = Number.isFinite(r.losses.total)
+        ? `: loss ${f(r.losses.total)} (global ${f(r.losses.global)}, local ${localLossText(config.ssl.local.enabled, r.losses.local)})`
+        : ' (no pretraining step in this session)';
       out(`${r.status} at step ${r.step}/${r.totalSteps}${losses}` + (d ? `; ${rankSummary(d)}` : ''));
-      if (x.linear) out(`linear evaluation: mean foreground Dice ${f(x.linear.summary.meanForeground ?? Number.NaN)} on ${x.linear.cases.length} held-out cases (metrics.json)`);
+      if (x.linear)
+        out(
+          `linear evaluation: mean foreground Dice ${f(x.linear.summary.meanForeground ?? Number.NaN)} on ${x.linear.cases.length} held-out cases (metrics.json)`,
+        );
     }
     if (r.status === 'cancelled') return EXIT.interrupted;
     return r.status === 'completed' ? EXIT.ok : EXIT.failed;
@@ -212,8 +244,12 @@ export async function trainInFolder(
 function keepingLastCheckpoints(w: FolderRunWriter): { writer: RunWriter; settled: () => Promise<void> } {
   let chain: Promise<unknown> = Promise.resolve();
   const writer: RunWriter = {
-    get id() { return w.id; },
-    get dir() { return w.dir; },
+    get id() {
+      return w.id;
+    },
+    get dir() {
+      return w.dir;
+    },
     event: (e) => {
       w.event(e);
       if (e.type === 'artifact' && e.kind === 'checkpoint') chain = chain.then(() => pruneCheckpoints(w.dir)).catch(() => undefined);

@@ -21,5 +21,7 @@ export function rankSummary(d: Pick<Diagnostics, 'representation' | 'embedding'>
 
 /** The table printed after a config's runs: one row per run, then, with seeds, the rows aggregated over seeds. */
 export function summaryTables(rows: readonly RunSummary[]): string {
-  return hasSeedGroups(rows) ? `${reportMarkdown(rows)}\n\n${aggregateMarkdown(aggregateSeeds(rows.map(seedRunOf)))}` : reportMarkdown(rows);
+  return hasSeedGroups(rows)
+    ? `${reportMarkdown(rows)}\n\n${aggregateMarkdown(aggregateSeeds(rows.map(seedRunOf)))}`
+    : reportMarkdown(rows);
 }

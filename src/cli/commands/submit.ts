@@ -71,7 +71,11 @@ export async function submitCommand(args: SubmitArgs, out: Out, err: Out): Promi
         err(`medssl submit: ${args.config}: ${bad}`);
         return EXIT.badInput;
       }
-      for (const v of variants) configs.push({ config: await load(args.config, [...args.set, ...variantOverrides(v, base.name, Boolean(base.seeds?.length))], () => undefined), configPath: args.config });
+      for (const v of variants)
+        configs.push({
+          config: await load(args.config, [...args.set, ...variantOverrides(v, base.name, Boolean(base.seeds?.length))], () => undefined),
+          configPath: args.config,
+        });
     } else {
       configs.push({ config: base, configPath: args.config });
     }
@@ -88,7 +92,16 @@ export async function submitCommand(args: SubmitArgs, out: Out, err: Out): Promi
     const key = JSON.stringify(config.data) + JSON.stringify(config.evaluation) + config.model.stem;
     const data = !checkedData.has(key);
     checkedData.add(key);
-    const pre = await preflightRun(config, { who: 'medssl submit', source: configs.length > 1 ? `${args.config} (variant ${i + 1}, ${config.name})` : args.config, runsDir: i === 0 ? runsDir : undefined, data }, err);
+    const pre = await preflightRun(
+      config,
+      {
+        who: 'medssl submit',
+        source: configs.length > 1 ? `${args.config} (variant ${i + 1}, ${config.name})` : args.config,
+        runsDir: i === 0 ? runsDir : undefined,
+        data,
+      },
+      err,
+    );
     if (!pre.ok) refused = true;
   }
   if (refused) return EXIT.badInput;
@@ -127,7 +140,14 @@ export async function submitCommand(args: SubmitArgs, out: Out, err: Out): Promi
 }
 
 /** Follows the runs until every run.json is final; brings them in line with the scheduler meanwhile. */
-async function follow(executor: Executor, dirs: string[], ids: string[], args: Pick<SubmitArgs, 'json' | 'pollMs'>, out: Out, err: Out): Promise<number> {
+async function follow(
+  executor: Executor,
+  dirs: string[],
+  ids: string[],
+  args: Pick<SubmitArgs, 'json' | 'pollMs'>,
+  out: Out,
+  err: Out,
+): Promise<number> {
   const last = new Map<string, string>();
   let lost = 0; // consecutive polls in which an unfinished run's job is unknown to squeue and sacct
   for (;;) {
@@ -147,7 +167,18 @@ async function follow(executor: Executor, dirs: string[], ids: string[], args: P
       const line = `${run.status} (${s?.raw ?? '?'})`;
       if (last.get(dir) !== line) {
         last.set(dir, line);
-        if (args.json) out(workerLine({ type: 'state', id: run.id, dir, clusterJobId: ids[i], status: run.status, cluster: s?.raw, ...(run.error ? { error: run.error.message } : {}) }));
+        if (args.json)
+          out(
+            workerLine({
+              type: 'state',
+              id: run.id,
+              dir,
+              clusterJobId: ids[i],
+              status: run.status,
+              cluster: s?.raw,
+              ...(run.error ? { error: run.error.message } : {}),
+            }),
+          );
         else out(`${run.id}: ${line}${run.error ? `: ${run.error.message}` : ''}`);
       }
       // A run that says cancelled while its job is back in the queue (requeued) is not over.
@@ -157,7 +188,9 @@ async function follow(executor: Executor, dirs: string[], ids: string[], args: P
     if (!open) break;
     lost = unknown ? lost + 1 : 0;
     if (lost >= 30) {
-      err(`medssl submit --wait: the scheduler no longer knows ${unknown} unfinished run${unknown === 1 ? "'s" : "s'"} job (squeue forgets finished jobs after MinJobAge; sacct needs accounting): stopped following; the run folders still say what they last wrote`);
+      err(
+        `medssl submit --wait: the scheduler no longer knows ${unknown} unfinished run${unknown === 1 ? "'s" : "s'"} job (squeue forgets finished jobs after MinJobAge; sacct needs accounting): stopped following; the run folders still say what they last wrote`,
+      );
       return EXIT.failed;
     }
     await new Promise((r) => setTimeout(r, args.pollMs ?? 2000));
@@ -198,7 +231,9 @@ export async function cancelCommand(dirs: string[], cli: string, out: Out, err: 
         await new Promise((r) => setTimeout(r, 1000));
       }
       const now = readRun(dir);
-      out(`${dir}: ${now.status}${isTerminal(now.status) ? '' : ` (job ${run.clusterJobId} was cancelled; the run has not marked itself yet)`}`);
+      out(
+        `${dir}: ${now.status}${isTerminal(now.status) ? '' : ` (job ${run.clusterJobId} was cancelled; the run has not marked itself yet)`}`,
+      );
     } catch (e) {
       err(`medssl submit --cancel: ${dir}: ${(e as Error).message}`);
       worst = EXIT.failed;
@@ -233,7 +268,10 @@ export async function taskCommand(dir: string, out: Out, err: Out, env: NodeJS.P
   }
   if (run.status === 'running') {
     // The earlier attempt of this job ended without marking the run (node failure, SIGKILL): say so, then resume.
-    markAttemptLost(dir, `the attempt on ${run.host}${run.pid ? ` (process ${run.pid})` : ''} ended without marking the run (node failure or kill); job ${jobId ?? '?'} was requeued (restart ${restarts})`);
+    markAttemptLost(
+      dir,
+      `the attempt on ${run.host}${run.pid ? ` (process ${run.pid})` : ''} ended without marking the run (node failure or kill); job ${jobId ?? '?'} was requeued (restart ${restarts})`,
+    );
   }
   err(`medssl task: job ${jobId ?? '?'} restart ${restarts}: resuming ${dir} from its latest checkpoint`);
   return runCommand({ config: '', set: [], json: false, resume: dir }, out, err);
@@ -249,7 +287,12 @@ async function startTask(dir: string, jobId: string | undefined, out: Out, err: 
   }
   const backend = await backendForJob(config, 'medssl task', err);
   if (!backend) return EXIT.failed;
-  const writer = startQueuedRun(dir, { backend, clusterJobId: jobId, reserveBytes: RUN_RESERVE_BYTES, onEvent: (e: RunEvent) => e.type === 'status' && out(eventToJsonLine(e)) });
+  const writer = startQueuedRun(dir, {
+    backend,
+    clusterJobId: jobId,
+    reserveBytes: RUN_RESERVE_BYTES,
+    onEvent: (e: RunEvent) => e.type === 'status' && out(eventToJsonLine(e)),
+  });
   out(writer.dir);
   return trainInFolder(config, writer, { resume: false, json: false, who: 'medssl task' }, out, err);
 }

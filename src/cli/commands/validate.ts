@@ -9,7 +9,11 @@ import { preflightRun } from './preflight';
  * first step (the dataset's checks, labels for the configured evaluations, the slice size), so a
  * problem that would stop the run after hours is found now; `--no-data` skips that (no file is read).
  */
-export async function validateCommand(args: { path: string; set?: string[]; data?: boolean }, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function validateCommand(
+  args: { path: string; set?: string[]; data?: boolean },
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   const r = await validateConfigFile(args.path, { overrides: args.set });
   for (const p of r.problems) err(formatProblem(p));
   if (!r.ok) {

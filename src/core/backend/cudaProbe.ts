@@ -90,7 +90,10 @@ export function probeCudaLibraries(
 export function detectNvidiaGpus(run: (cmd: string, args: string[]) => string = defaultRun): { gpus: string[]; nvidiaSmi?: string } {
   try {
     const text = run('nvidia-smi', ['-L']);
-    const gpus = text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('GPU '));
+    const gpus = text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('GPU '));
     return { gpus, nvidiaSmi: 'nvidia-smi' };
   } catch {
     // No nvidia-smi: look at the driver's proc entries, which exist whenever the kernel module sees a GPU.

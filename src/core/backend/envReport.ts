@@ -8,7 +8,13 @@ import type { BackendChoice, BackendProbe, EnvReport, LibraryProbe } from './typ
 export const WASM_HEAP_LIMIT_MIB = WASM_HEAP_LIMIT_BYTES / 2 ** 20;
 
 /** "Will this use my GPU?" in one sentence, from the probes. */
-export function answerGpuQuestion(probes: BackendProbe[], auto: BackendChoice, libs: LibraryProbe[], gpus: string[], webgpu: EnvReport['webgpu'] = {}): string {
+export function answerGpuQuestion(
+  probes: BackendProbe[],
+  auto: BackendChoice,
+  libs: LibraryProbe[],
+  gpus: string[],
+  webgpu: EnvReport['webgpu'] = {},
+): string {
   if (auto.backend === 'tfjs-node-gpu') return `Yes: jobs will train on the GPU — ${auto.device}.`;
   if (auto.backend === 'webgpu') return `Yes: jobs will train on the GPU through WebGPU — ${auto.device}.`;
   const gpu = probes.find((p) => p.name === 'tfjs-node-gpu');
@@ -16,7 +22,12 @@ export function answerGpuQuestion(probes: BackendProbe[], auto: BackendChoice, l
   const parts: string[] = [];
   if (gpus.length === 0) parts.push('no NVIDIA GPU is visible on this machine');
   else parts.push(`${gpus.length} GPU${gpus.length > 1 ? 's' : ''} visible (${gpus[0]})`);
-  if (missing.length) parts.push(missing.length <= 2 ? `CUDA/cuDNN libraries missing: ${missing.join(', ')}` : `${missing.length} of ${libs.length} CUDA 11.2/cuDNN 8.1 libraries are missing`);
+  if (missing.length)
+    parts.push(
+      missing.length <= 2
+        ? `CUDA/cuDNN libraries missing: ${missing.join(', ')}`
+        : `${missing.length} of ${libs.length} CUDA 11.2/cuDNN 8.1 libraries are missing`,
+    );
   if (gpu && !gpu.available) parts.push(shortReason(gpu.reason));
   if (webgpu.adapter?.software) parts.push(`the only WebGPU adapter is a software one (${webgpu.adapter.softwareReason})`);
   else if (webgpu.reason) parts.push(`WebGPU: ${webgpu.reason}`);
@@ -54,7 +65,11 @@ export async function collectEnvReport(host: BackendHost): Promise<EnvReport> {
     cuda: { libraries, nvidiaSmi, gpus },
     threads: { cores, wasmThreadsUsable: wasmThreads ? Number(wasmThreads[1]) : 0, workerThreads: cores },
     wasm: { heapLimitMiB: WASM_HEAP_LIMIT_MIB, simd: /SIMD/.test(wasm?.reason ?? '') },
-    nativeKernels: wasm?.native ?? { kernels: 'wasm', native: [], detail: wasm?.available ? NO_NATIVE_REPORT : `the wasm backend cannot run: ${wasm?.reason ?? 'not probed'}` },
+    nativeKernels: wasm?.native ?? {
+      kernels: 'wasm',
+      native: [],
+      detail: wasm?.available ? NO_NATIVE_REPORT : `the wasm backend cannot run: ${wasm?.reason ?? 'not probed'}`,
+    },
     webgpu,
     gpuAnswer: answerGpuQuestion(backends, auto, libraries, gpus, webgpu),
   };

@@ -21,7 +21,9 @@ export function formatEnvReport(r: EnvReport): string {
   lines.push(`Will this use my GPU? ${r.gpuAnswer}`);
   lines.push('');
   lines.push(`Node ${r.node.version} (${r.node.execPath})${r.node.electronAsNode ? ' — VS Code runtime as Node' : ''}`);
-  lines.push(`${r.platform.os} ${r.platform.arch}, ${r.platform.cpus} cores (${r.platform.cpuModel}), memory ${r.platform.freeMemMiB} MiB free of ${r.platform.totalMemMiB} MiB`);
+  lines.push(
+    `${r.platform.os} ${r.platform.arch}, ${r.platform.cpus} cores (${r.platform.cpuModel}), memory ${r.platform.freeMemMiB} MiB free of ${r.platform.totalMemMiB} MiB`,
+  );
   lines.push('');
   lines.push('Backends (auto tries them in this order):');
   for (const b of r.backends) lines.push(`  ${b.available ? 'yes' : 'no '}  ${b.name.padEnd(14)} ${b.reason}`);
@@ -33,13 +35,19 @@ export function formatEnvReport(r: EnvReport): string {
   lines.push('');
   lines.push(...formatWebGPU(r.webgpu));
   lines.push('');
-  lines.push(`Threads: ${r.threads.cores} cores; wasm threads per backend: ${r.threads.wasmThreadsUsable}; worker threads: ${r.threads.workerThreads}`);
+  lines.push(
+    `Threads: ${r.threads.cores} cores; wasm threads per backend: ${r.threads.wasmThreadsUsable}; worker threads: ${r.threads.workerThreads}`,
+  );
   lines.push(`WebAssembly: ${r.wasm.simd ? 'SIMD' : 'no SIMD'}, heap limit ${r.wasm.heapLimitMiB} MiB per worker`);
   const n = r.nativeKernels;
   if (n) {
     if (n.kernels === 'native' && n.oneDnn) {
-      const impls = Object.entries(n.oneDnn.impls).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ');
-      lines.push(`Native kernels under wasm: ${n.native.join(', ')} on oneDNN ${n.oneDnn.version}, ISA ${n.oneDnn.isa}, ${n.oneDnn.threads} thread${n.oneDnn.threads > 1 ? 's' : ''}${impls ? ` (${impls})` : ''}`);
+      const impls = Object.entries(n.oneDnn.impls)
+        .map(([k, v]) => `${k}: ${v.join(', ')}`)
+        .join('; ');
+      lines.push(
+        `Native kernels under wasm: ${n.native.join(', ')} on oneDNN ${n.oneDnn.version}, ISA ${n.oneDnn.isa}, ${n.oneDnn.threads} thread${n.oneDnn.threads > 1 ? 's' : ''}${impls ? ` (${impls})` : ''}`,
+      );
       lines.push(`  addon: ${n.detail}`);
     } else {
       lines.push(`Native kernels under wasm: none, every kernel is WebAssembly — ${n.detail}`);

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUAdapterReport } from './webgpu/adapter';
-import { BACKEND_ORDER, type BackendChoice, type BackendName, type BackendProbe, type BackendRequest, type LibraryProbe, type NativeKernelStatus } from './types';
+import {
+  BACKEND_ORDER,
+  type BackendChoice,
+  type BackendName,
+  type BackendProbe,
+  type BackendRequest,
+  type LibraryProbe,
+  type NativeKernelStatus,
+} from './types';
 
 /** Everything backend selection touches outside itself; tests pass stand-ins. */
 export interface BackendHost {
@@ -51,7 +59,10 @@ function isNotInstalled(e: unknown, pkg: string): boolean {
 }
 
 function missingCuda(host: BackendHost): string[] {
-  return host.cudaLibraries().filter((l) => !l.foundAt).map((l) => l.candidates[0]);
+  return host
+    .cudaLibraries()
+    .filter((l) => !l.foundAt)
+    .map((l) => l.candidates[0]);
 }
 
 /**
@@ -109,11 +120,16 @@ async function activate(name: BackendName, host: BackendHost, request: BackendRe
       return { device: 'CPU (native libtensorflow)' };
     }
     case 'wasm': {
-      if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'object') throw new Error('this JavaScript runtime has no WebAssembly');
+      if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'object')
+        throw new Error('this JavaScript runtime has no WebAssembly');
       const { simd, threads, native } = await host.initWasm();
       const wasm = `WebAssembly${simd ? ' SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'} per worker`;
       if (native?.kernels === 'native' && native.oneDnn) {
-        return { device: `CPU (${wasm}; convolutions and matmuls native: oneDNN ${native.oneDnn.version}, ${native.oneDnn.isa})`, kernels: 'native', native };
+        return {
+          device: `CPU (${wasm}; convolutions and matmuls native: oneDNN ${native.oneDnn.version}, ${native.oneDnn.isa})`,
+          kernels: 'native',
+          native,
+        };
       }
       return { device: `CPU (${wasm})`, kernels: 'wasm', ...(native ? { native } : {}) };
     }

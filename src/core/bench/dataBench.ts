@@ -63,16 +63,28 @@ function upsample2(v: Volume, shape: [number, number, number]): Volume {
   const [nx, ny, nz] = shape;
   const [sx, sy] = v.shape;
   const data = new Float32Array(nx * ny * nz);
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
-    data[x + nx * (y + ny * z)] = v.data[Math.min(sx - 1, x >> 1) + sx * (Math.min(sy - 1, y >> 1) + sy * z)];
-  }
+  for (let z = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++) {
+        data[x + nx * (y + ny * z)] = v.data[Math.min(sx - 1, x >> 1) + sx * (Math.min(sy - 1, y >> 1) + sy * z)];
+      }
   const affine = v.affine.map((row, r) => (r < 3 ? [row[0] / 2, row[1] / 2, row[2], row[3]] : row.slice()));
   return { data, shape: [nx, ny, nz], spacing: [v.spacing[0] / 2, v.spacing[1] / 2, v.spacing[2]], affine };
 }
 
 /** Augmentation as the default config draws it (METHOD.md views). */
 function benchAugment(size: number): AugmentConfig {
-  return { size: [size, size], scale: [0.2, 1], flipH: 0.5, rotationDeg: 10, brightness: 0.4, contrast: 0.4, gamma: [0.8, 1.25], blurProb: 0.5, noiseStd: 0.02 };
+  return {
+    size: [size, size],
+    scale: [0.2, 1],
+    flipH: 0.5,
+    rotationDeg: 10,
+    brightness: 0.4,
+    contrast: 0.4,
+    gamma: [0.8, 1.25],
+    blurProb: 0.5,
+    noiseStd: 0.02,
+  };
 }
 
 export async function runDataBench(opts: DataBenchOptions = {}): Promise<DataBenchResult> {
@@ -154,7 +166,12 @@ export async function runDataBench(opts: DataBenchOptions = {}): Promise<DataBen
 }
 
 /** Per-slice cost of each stage of the loader on one case (see `stages_ms_per_slice`). */
-async function stageProfile(root: string, caseId: string, size: number, aug: AugmentConfig): Promise<{ read: number; prepare: number; views: number }> {
+async function stageProfile(
+  root: string,
+  caseId: string,
+  size: number,
+  aug: AugmentConfig,
+): Promise<{ read: number; prepare: number; views: number }> {
   const file = path.join(root, `${caseId}.nii.gz`);
   const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
   const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];

@@ -59,7 +59,18 @@ export class TorchPeer {
     const script = findTorchScript();
     if (!script) return 'bench/torch_step.py not found next to the program';
     if (!fs.existsSync(o.python)) return `${o.python} not found (PyTorch peer needs Debian's python3-torch)`;
-    const args = [script, '--serve', '--batch', String(o.batch), '--size', String(o.size), '--widths', o.widths.join(','), '--threads', String(o.threads)];
+    const args = [
+      script,
+      '--serve',
+      '--batch',
+      String(o.batch),
+      '--size',
+      String(o.size),
+      '--widths',
+      o.widths.join(','),
+      '--threads',
+      String(o.threads),
+    ];
     const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(o.threads) };
     // Debian's OpenBLAS takes AVX-512 CPUs for Haswell (half speed); forcing SkylakeX on a CPU
     // without AVX-512 kills OpenBLAS calls with an illegal instruction (numpy matmul, measured on a

@@ -154,8 +154,11 @@ class Replica {
     if (avg !== list) tf.dispose(avg);
     const t4 = performance.now();
     this.lastPhases = {
-      forward_backward: t1 - t0, exchange: t2 - t1, exchange_wait: this.exchange ? this.exchange.lastWaitMs : 0,
-      update: t3 - t2, readback: t4 - t3,
+      forward_backward: t1 - t0,
+      exchange: t2 - t1,
+      exchange_wait: this.exchange ? this.exchange.lastWaitMs : 0,
+      update: t3 - t2,
+      readback: t4 - t3,
     };
     return loss;
   }
@@ -176,7 +179,13 @@ function median(a: number[]): number {
 /** Field-wise median of step phases. */
 export function medianPhases(list: StepPhases[]): StepPhases {
   const m = (k: keyof StepPhases): number => (list.length ? median(list.map((p) => p[k])) : 0);
-  return { forward_backward: m('forward_backward'), exchange: m('exchange'), exchange_wait: m('exchange_wait'), update: m('update'), readback: m('readback') };
+  return {
+    forward_backward: m('forward_backward'),
+    exchange: m('exchange'),
+    exchange_wait: m('exchange_wait'),
+    update: m('update'),
+    readback: m('readback'),
+  };
 }
 
 function profileRows(t: KernelTiming[], steps: number): NonNullable<BenchResult['profile']> {
@@ -269,7 +278,15 @@ async function startOurs(o: Required<Omit<BenchOptions, 'onProgress' | 'python' 
   const numParams = countParams(o.widths);
   const sab = createExchangeBuffer(numParams, world);
   const pool = new WorkerPool(__filename, world, (rank): WorkerInit => ({
-    kind: 'medssl-bench-worker', rank, world, batch: o.batch, size: o.size, widths: o.widths, sab, numParams, profile: o.profile && rank === 0,
+    kind: 'medssl-bench-worker',
+    rank,
+    world,
+    batch: o.batch,
+    size: o.size,
+    widths: o.widths,
+    sab,
+    numParams,
+    profile: o.profile && rank === 0,
   }));
   try {
     const ready = await pool.receive();
@@ -363,10 +380,16 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   }
   const med = median(steps);
   const ips = o.batch / med;
-  const peer: BenchPeer | null = torch && peerSteps.length ? {
-    name: torch.name, images_per_s: o.batch / median(peerSteps), best_images_per_s: o.batch / Math.min(...peerSteps),
-    threads: torch.threads, step_s: peerSteps,
-  } : null;
+  const peer: BenchPeer | null =
+    torch && peerSteps.length
+      ? {
+          name: torch.name,
+          images_per_s: o.batch / median(peerSteps),
+          best_images_per_s: o.batch / Math.min(...peerSteps),
+          threads: torch.threads,
+          step_s: peerSteps,
+        }
+      : null;
   const perReplica = phases.length ? phases[0].map((_, rank) => medianPhases(phases.map((p) => p[rank]))) : [];
   const oursR = { mode: ours.mode, threads: ours.threads, steps, phases: perReplica, profile: timings };
   const native = nativeKernelStatus();
@@ -393,11 +416,14 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
   const maxLoad = Math.max(...result.load_avg);
   if (maxLoad > cores * 0.75) {
-    result.warnings.push(`the machine was busy (1-minute load average up to ${maxLoad.toFixed(1)} on ${cores} cores): ` +
-      'both sides are slowed, PyTorch with 2 threads often much more; rerun on an idle machine for a fair ratio');
+    result.warnings.push(
+      `the machine was busy (1-minute load average up to ${maxLoad.toFixed(1)} on ${cores} cores): ` +
+        'both sides are slowed, PyTorch with 2 threads often much more; rerun on an idle machine for a fair ratio',
+    );
   }
   if (reason) result.peer_reason = reason;
-  if (opts.data !== false) result.data = await runDataBench({ size: o.size, batch: o.batch, trainingImagesPerS: ips, onProgress: progress });
+  if (opts.data !== false)
+    result.data = await runDataBench({ size: o.size, batch: o.batch, trainingImagesPerS: ips, onProgress: progress });
   if (oursR.profile) result.profile = profileRows(oursR.profile, o.steps);
   return result;
 }

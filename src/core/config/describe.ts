@@ -33,7 +33,7 @@ export function describeAt(text: string, offset: number): FieldDoc | undefined {
   while (path.length && typeof path[path.length - 1] === 'number') path = path.slice(0, -1);
   const doc = describePath(path);
   if (!doc) return undefined;
-  const range = nodeRange(src, at.onKey ? at.keyNode : at.valueNode ?? at.keyNode);
+  const range = nodeRange(src, at.onKey ? at.keyNode : (at.valueNode ?? at.keyNode));
   return range ? { ...doc, range } : doc;
 }
 
@@ -95,6 +95,6 @@ function typeSummary(n: JsonSchemaNode): string {
       return items ? `list of ${typeSummary(items)}` : 'list';
     }
     default:
-      return Array.isArray(n.type) ? n.type.join(' | ') : n.type ?? 'value';
+      return Array.isArray(n.type) ? n.type.join(' | ') : (n.type ?? 'value');
   }
 }

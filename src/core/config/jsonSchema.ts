@@ -27,8 +27,6 @@ export interface JsonSchemaNode {
   [k: string]: unknown;
 }
 
-
-
 let cached: JsonSchemaNode | undefined;
 
 /** The JSON Schema of a config file (input side: defaults are optional). Cached; do not mutate. */

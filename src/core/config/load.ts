@@ -28,7 +28,14 @@ export async function validateConfigFile(file: string, opts: Omit<ValidateOption
     text = await fs.promises.readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a config file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a folder, not a config file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (e as Error).message;
     const p: ConfigProblem = {
       file,
       severity: 'error',
@@ -45,7 +52,10 @@ export async function validateConfigFile(file: string, opts: Omit<ValidateOption
 }
 
 /** The resolved config of a file, or a ConfigError with every problem. Warnings are returned alongside. */
-export async function loadConfig(file: string, opts: Omit<ValidateOptions, 'file'> = {}): Promise<{ config: ExperimentConfig; warnings: ConfigProblem[] }> {
+export async function loadConfig(
+  file: string,
+  opts: Omit<ValidateOptions, 'file'> = {},
+): Promise<{ config: ExperimentConfig; warnings: ConfigProblem[] }> {
   const r = await validateConfigFile(file, opts);
   if (!r.ok || !r.config) throw new ConfigError(file, r.problems);
   return { config: r.config, warnings: r.problems.filter((p) => p.severity === 'warning') };
@@ -85,6 +95,11 @@ export function configHash(config: ExperimentConfig): string {
 /** The resolved config as YAML (config.yaml of a run): every default, in schema order, with a header. */
 export function stringifyConfig(config: ExperimentConfig, header?: string): string {
   const body = stringify(config, { lineWidth: 0 });
-  const head = header ? header.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n') + '\n' : '';
+  const head = header
+    ? header
+        .split('\n')
+        .map((l) => `# ${l}`.trimEnd())
+        .join('\n') + '\n'
+    : '';
   return head + body;
 }

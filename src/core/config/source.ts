@@ -80,12 +80,16 @@ export function nodeRange(src: ParsedSource, node: Node | null | undefined): Off
  * The range to mark for a problem at `path`: the value (or, with `on: 'key'`, the key) when present;
  * otherwise the key of the deepest enclosing mapping that is present; otherwise the first line.
  */
-export function rangeOfPath(src: ParsedSource, path: readonly (string | number)[], on: 'key' | 'value' = 'value'): { range: OffsetRange; exact: boolean } {
+export function rangeOfPath(
+  src: ParsedSource,
+  path: readonly (string | number)[],
+  on: 'key' | 'value' = 'value',
+): { range: OffsetRange; exact: boolean } {
   const loc = locate(src, path);
   if (loc.depth === path.length) {
     const valueRange = on === 'value' && loc.value && !isAlias(loc.value) ? nodeRange(src, loc.value) : undefined;
     const useValue = valueRange && valueRange.end > valueRange.start;
-    const r = useValue ? valueRange : nodeRange(src, loc.key) ?? nodeRange(src, loc.value);
+    const r = useValue ? valueRange : (nodeRange(src, loc.key) ?? nodeRange(src, loc.value));
     if (r) return { range: r, exact: true };
   }
   const keyRange = nodeRange(src, loc.key);
@@ -100,7 +104,10 @@ export function firstLineRange(src: ParsedSource): OffsetRange {
 }
 
 /** The path of the innermost key or value at an offset, and whether the offset is on the key. */
-export function pathAt(src: ParsedSource, offset: number): { path: ConfigPath; onKey: boolean; keyNode?: Node; valueNode?: Node | null } | undefined {
+export function pathAt(
+  src: ParsedSource,
+  offset: number,
+): { path: ConfigPath; onKey: boolean; keyNode?: Node; valueNode?: Node | null } | undefined {
   const inside = (n: Node | null | undefined) => !!n?.range && offset >= n.range[0] && offset <= n.range[1];
   let cur: unknown = src.doc.contents;
   const path: ConfigPath = [];

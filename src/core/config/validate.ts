@@ -13,7 +13,17 @@ import { allKeyPaths, knownKeysAt, schemaAtPath } from './jsonSchema';
 import { initFromProblems } from './initFrom';
 import { crossFieldChecks } from './crossField';
 import { closest } from './suggest';
-import { lineColAt, locate, parseSource, quoteStyle, rangeOfPath, type ConfigPath, type LineCol, type OffsetRange, type ParsedSource } from './source';
+import {
+  lineColAt,
+  locate,
+  parseSource,
+  quoteStyle,
+  rangeOfPath,
+  type ConfigPath,
+  type LineCol,
+  type OffsetRange,
+  type ParsedSource,
+} from './source';
 import type { ExperimentConfig } from './types';
 
 export type ConfigFormat = 'yaml' | 'json';
@@ -88,7 +98,15 @@ export function validateConfigText(text: string, opts: ValidateOptions = {}): Va
   const format = opts.format ?? formatFor(opts.file);
   const src = parseSource(text);
   const problems: ConfigProblem[] = [];
-  const make = (severity: ProblemSeverity, code: ProblemCode, path: ConfigPath, message: string, range: OffsetRange, suggestion?: ConfigSuggestion, override?: string): ConfigProblem => ({
+  const make = (
+    severity: ProblemSeverity,
+    code: ProblemCode,
+    path: ConfigPath,
+    message: string,
+    range: OffsetRange,
+    suggestion?: ConfigSuggestion,
+    override?: string,
+  ): ConfigProblem => ({
     file,
     severity,
     code,
@@ -108,10 +126,20 @@ export function validateConfigText(text: string, opts: ValidateOptions = {}): Va
 
   // 1. Syntax.
   for (const e of src.doc.errors) {
-    problems.push(make('error', 'syntax', [], `${format === 'json' ? 'JSON' : 'YAML'} syntax: ${e.message}`, { start: e.pos[0], end: Math.max(e.pos[0], e.pos[1]) }));
+    problems.push(
+      make('error', 'syntax', [], `${format === 'json' ? 'JSON' : 'YAML'} syntax: ${e.message}`, {
+        start: e.pos[0],
+        end: Math.max(e.pos[0], e.pos[1]),
+      }),
+    );
   }
   for (const w of src.doc.warnings) {
-    problems.push(make('warning', 'syntax', [], `${format === 'json' ? 'JSON' : 'YAML'}: ${w.message}`, { start: w.pos[0], end: Math.max(w.pos[0], w.pos[1]) }));
+    problems.push(
+      make('warning', 'syntax', [], `${format === 'json' ? 'JSON' : 'YAML'}: ${w.message}`, {
+        start: w.pos[0],
+        end: Math.max(w.pos[0], w.pos[1]),
+      }),
+    );
   }
   if (src.doc.errors.length) return done();
   if (!isMap(src.doc.contents)) {
@@ -204,14 +232,37 @@ export function validateConfigText(text: string, opts: ValidateOptions = {}): Va
       }
       const rel = nodePath.isAbsolute(config.data.path) ? '' : ` (relative paths are relative to the config file's folder ${baseDir})`;
       const { range } = rangeOfPath(src, ['data', 'path']);
-      if (!st) problems.push(make('error', 'data-path', ['data', 'path'], `data.path: the folder ${abs} does not exist${rel}`, range, undefined, overrideOf(['data', 'path'])));
-      else if (!st.isDirectory()) problems.push(make('error', 'data-path', ['data', 'path'], `data.path: ${abs} is not a folder; give the dataset folder (run \`medssl inspect\` on it to check its layout)`, range, undefined, overrideOf(['data', 'path'])));
+      if (!st)
+        problems.push(
+          make(
+            'error',
+            'data-path',
+            ['data', 'path'],
+            `data.path: the folder ${abs} does not exist${rel}`,
+            range,
+            undefined,
+            overrideOf(['data', 'path']),
+          ),
+        );
+      else if (!st.isDirectory())
+        problems.push(
+          make(
+            'error',
+            'data-path',
+            ['data', 'path'],
+            `data.path: ${abs} is not a folder; give the dataset folder (run \`medssl inspect\` on it to check its layout)`,
+            range,
+            undefined,
+            overrideOf(['data', 'path']),
+          ),
+        );
     }
     config.data.path = abs;
   }
   if (!schemaFailed && config.model.init) {
     const { range } = rangeOfPath(src, ['model', 'init', 'from']);
-    for (const m of initFromProblems(config, baseDir, opts.checkFiles !== false)) problems.push(make('error', 'data-path', ['model', 'init', 'from'], m, range, undefined, overrideOf(['model', 'init', 'from'])));
+    for (const m of initFromProblems(config, baseDir, opts.checkFiles !== false))
+      problems.push(make('error', 'data-path', ['model', 'init', 'from'], m, range, undefined, overrideOf(['model', 'init', 'from'])));
   }
   return done(schemaFailed ? undefined : config);
 }
@@ -228,7 +279,8 @@ function setAt(obj: Record<string, unknown>, path: ConfigPath, value: unknown): 
 
 function deleteAt(obj: unknown, path: ConfigPath): void {
   const parent = getAt(obj, path.slice(0, -1));
-  if (parent.found && typeof parent.value === 'object' && parent.value !== null) delete (parent.value as Record<string | number, unknown>)[path[path.length - 1]];
+  if (parent.found && typeof parent.value === 'object' && parent.value !== null)
+    delete (parent.value as Record<string | number, unknown>)[path[path.length - 1]];
 }
 
 function getAt(obj: unknown, path: ConfigPath): { found: boolean; value?: unknown } {
@@ -268,7 +320,8 @@ interface ProtoProblem {
   suggestion?: ConfigSuggestion;
 }
 
-const quoteFor = (format: ConfigFormat, style: string, s: string): string => (format === 'json' ? JSON.stringify(s) : style === '"' ? JSON.stringify(s) : style === "'" ? `'${s.replace(/'/g, "''")}'` : s);
+const quoteFor = (format: ConfigFormat, style: string, s: string): string =>
+  format === 'json' ? JSON.stringify(s) : style === '"' ? JSON.stringify(s) : style === "'" ? `'${s.replace(/'/g, "''")}'` : s;
 
 function issueToProblems(issue: z.core.$ZodIssue, src: ParsedSource, raw: unknown, format: ConfigFormat): ProtoProblem[] {
   const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
@@ -307,8 +360,11 @@ function issueToProblems(issue: z.core.$ZodIssue, src: ParsedSource, raw: unknow
         const { range } = rangeOfPath(src, parent, 'key');
         return [{ code: 'missing-key', path, message: `missing required key '${name}'${parent.length ? '' : ' (top level)'}`, range }];
       }
-      const exp = schemaAtPath(path)?.type === 'integer' ? EXPECTED.int : EXPECTED[issue.expected] ?? issue.expected;
-      const extra = issue.expected === 'tuple' || (issue.expected === 'array' && Array.isArray(schemaAtPath(path)?.items)) ? ` of ${(schemaAtPath(path)?.items as unknown[]).length} numbers` : '';
+      const exp = schemaAtPath(path)?.type === 'integer' ? EXPECTED.int : (EXPECTED[issue.expected] ?? issue.expected);
+      const extra =
+        issue.expected === 'tuple' || (issue.expected === 'array' && Array.isArray(schemaAtPath(path)?.items))
+          ? ` of ${(schemaAtPath(path)?.items as unknown[]).length} numbers`
+          : '';
       return [{ code: 'type', path, message: `${name}: must be ${exp}${extra}, got ${describeValue(got.value)}`, range: valueRange() }];
     }
     case 'invalid_value': {
@@ -320,13 +376,28 @@ function issueToProblems(issue: z.core.$ZodIssue, src: ParsedSource, raw: unknow
       const message = `${name}: ${describeValue(got.value)} is not ${values.length === 1 ? list : `one of ${list}`}${s ? `; did you mean '${s}'?` : ''}`;
       if (!s) return [{ code: 'value', path, message, range }];
       const node = locate(src, path).value;
-      return [{ code: 'value', path, message, range, suggestion: { title: `Change to '${s}'`, range, newText: quoteFor(format, quoteStyle(node), s) } }];
+      return [
+        {
+          code: 'value',
+          path,
+          message,
+          range,
+          suggestion: { title: `Change to '${s}'`, range, newText: quoteFor(format, quoteStyle(node), s) },
+        },
+      ];
     }
     case 'invalid_union': {
       const alts = issue.errors.flat();
       if (alts.length && alts.every((a) => a.code === 'invalid_value')) {
         const values = alts.flatMap((a) => (a.code === 'invalid_value' ? a.values : []));
-        return [{ code: 'value', path, message: `${name}: ${describeValue(got.value)} is not one of ${values.map(String).join(', ')}`, range: valueRange() }];
+        return [
+          {
+            code: 'value',
+            path,
+            message: `${name}: ${describeValue(got.value)} is not one of ${values.map(String).join(', ')}`,
+            range: valueRange(),
+          },
+        ];
       }
       return [{ code: 'value', path, message: `${name}: ${issue.message}, got ${describeValue(got.value)}`, range: valueRange() }];
     }
@@ -335,11 +406,20 @@ function issueToProblems(issue: z.core.$ZodIssue, src: ParsedSource, raw: unknow
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       if (issue.origin === 'array') {
         const exact = schemaAtPath(path)?.minItems !== undefined && schemaAtPath(path)?.minItems === schemaAtPath(path)?.maxItems;
-        return [{ code: 'value', path, message: `${name}: must be a list of ${exact ? 'exactly' : issue.code === 'too_small' ? 'at least' : 'at most'} ${String(bound)} items, got ${describeValue(got.value)}`, range: valueRange() }];
+        return [
+          {
+            code: 'value',
+            path,
+            message: `${name}: must be a list of ${exact ? 'exactly' : issue.code === 'too_small' ? 'at least' : 'at most'} ${String(bound)} items, got ${describeValue(got.value)}`,
+            range: valueRange(),
+          },
+        ];
       }
       if (issue.origin === 'string') return [{ code: 'value', path, message: `${name}: must not be empty`, range: valueRange() }];
       const op = issue.code === 'too_small' ? (issue.inclusive ? '≥' : '>') : issue.inclusive ? '≤' : '<';
-      return [{ code: 'value', path, message: `${name}: must be ${op} ${String(bound)}, got ${describeValue(got.value)}`, range: valueRange() }];
+      return [
+        { code: 'value', path, message: `${name}: must be ${op} ${String(bound)}, got ${describeValue(got.value)}`, range: valueRange() },
+      ];
     }
     case 'invalid_format':
       return [{ code: 'value', path, message: `${name}: ${issue.message}, got ${describeValue(got.value)}`, range: valueRange() }];

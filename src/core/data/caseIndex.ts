@@ -50,7 +50,13 @@ export function indexLayout(layout: DatasetLayout, opts: { needLabels: boolean; 
   const problems: DataProblem[] = layout.problems.filter((p) => opts.needLabels || !isLabelProblem(p));
   const cases: IndexedCase[] = [];
   if (opts.needLabels) {
-    for (const c of layout.cases) if (!c.labels) problems.push({ caseId: c.id, file: c.images[0], message: 'has no label, and labels are needed (labels or foreground-slice filtering)' });
+    for (const c of layout.cases)
+      if (!c.labels)
+        problems.push({
+          caseId: c.id,
+          file: c.images[0],
+          message: 'has no label, and labels are needed (labels or foreground-slice filtering)',
+        });
   }
   for (const c of layout.cases) {
     try {
@@ -62,7 +68,16 @@ export function indexLayout(layout: DatasetLayout, opts: { needLabels: boolean; 
         cases.push({ id: c.id, kind: 'nifti', images: c.images, labels: c.labels, depth, width, height, slices: allSlices(depth) });
       } else {
         const [width, height] = pngSize(c.images[0], c.id);
-        cases.push({ id: c.id, kind: 'png', images: c.images, labels: c.labels, depth: c.images.length, width, height, slices: c.images.map((_, z) => z) });
+        cases.push({
+          id: c.id,
+          kind: 'png',
+          images: c.images,
+          labels: c.labels,
+          depth: c.images.length,
+          width,
+          height,
+          slices: c.images.map((_, z) => z),
+        });
       }
     } catch (e) {
       if (e instanceof DataError) problems.push({ caseId: e.caseId ?? c.id, file: e.file, message: e.reason });
@@ -71,7 +86,10 @@ export function indexLayout(layout: DatasetLayout, opts: { needLabels: boolean; 
   }
   if (problems.length > 0 && !opts.ignoreProblems) {
     const p = problems[0];
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}; 'medssl inspect ${layout.root}' lists them all)` : '';
+    const more =
+      problems.length > 1
+        ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}; 'medssl inspect ${layout.root}' lists them all)`
+        : '';
     throw new DataError(p.file ?? layout.root, p.message + more, p.caseId);
   }
   const bad = new Set(problems.map((p) => p.caseId));
@@ -97,7 +115,10 @@ export function phantomIndex(count: number, phantom: PhantomOptions & { shape: V
 
 /** A layout problem about a label or mask file only (a missing or orphan label). */
 function isLabelProblem(p: DataProblem): boolean {
-  return /^(label|mask)\b|has no 'label'/i.test(p.message) || (p.file !== undefined && /(^|[\\/])(labelsTr|labels|label|Mask)[\\/][^\\/]+$/.test(p.file));
+  return (
+    /^(label|mask)\b|has no 'label'/i.test(p.message) ||
+    (p.file !== undefined && /(^|[\\/])(labelsTr|labels|label|Mask)[\\/][^\\/]+$/.test(p.file))
+  );
 }
 
 /** Bytes of the prepared slices of one case at the target size (for cache sizing). */

@@ -31,7 +31,12 @@ export function readCaseSync(c: IndexedCase, withLabel: boolean): RawCase {
     return { volume: { image: rd(c.images[0]), label: withLabel && c.labels ? rd(c.labels[0]) : undefined } };
   }
   const dec = (f: string) => decodeGrayPng(readFileBytesSync(f, c.id), basename(f), c.id);
-  return { png: { images: c.slices.map((z) => dec(c.images[z])), labels: withLabel && c.labels ? c.slices.map((z) => dec(c.labels![z])) : undefined } };
+  return {
+    png: {
+      images: c.slices.map((z) => dec(c.images[z])),
+      labels: withLabel && c.labels ? c.slices.map((z) => dec(c.labels![z])) : undefined,
+    },
+  };
 }
 
 /** Reads a case with file reads and gunzip on libuv's thread pool, so that they overlap a training step. */

@@ -59,7 +59,12 @@ export class SliceDataset {
   static open(root: string | DatasetLayout, opts: DatasetOptions & { ignoreProblems?: boolean }): SliceDataset {
     const layout = typeof root === 'string' ? detectLayout(root) : root;
     const needLabels = Boolean(opts.labels) || (opts.minForegroundPixels ?? 0) > 0;
-    return SliceDataset.fromIndex(indexLayout(layout, { needLabels, ignoreProblems: opts.ignoreProblems }), opts, layout.kind, layout.labelNames);
+    return SliceDataset.fromIndex(
+      indexLayout(layout, { needLabels, ignoreProblems: opts.ignoreProblems }),
+      opts,
+      layout.kind,
+      layout.labelNames,
+    );
   }
 
   /** The built-in phantom as a dataset: cases generated on demand (seeded), never all at once. */
@@ -67,11 +72,21 @@ export class SliceDataset {
     return SliceDataset.fromIndex(phantomIndex(count, phantom), opts, 'phantom', undefined);
   }
 
-  private static fromIndex(cases: IndexedCase[], opts: DatasetOptions, layout: LayoutKind | 'phantom', labelNames: Record<number, string> | undefined): SliceDataset {
+  private static fromIndex(
+    cases: IndexedCase[],
+    opts: DatasetOptions,
+    layout: LayoutKind | 'phantom',
+    labelNames: Record<number, string> | undefined,
+  ): SliceDataset {
     const cache = new PreparedCache(cases, opts, Math.max(1, opts.cacheCases ?? 8));
     const minFg = opts.minForegroundPixels ?? 0;
     if (minFg > 0) filterForeground(cache, minFg);
-    return new SliceDataset(cache, cases.map((_, i) => i).filter((i) => cases[i].slices.length > 0), layout, labelNames);
+    return new SliceDataset(
+      cache,
+      cases.map((_, i) => i).filter((i) => cases[i].slices.length > 0),
+      layout,
+      labelNames,
+    );
   }
 
   get cases(): IndexedCase[] {
@@ -95,7 +110,12 @@ export class SliceDataset {
   /** The cases with these ids (sharing this dataset's index and cache). */
   subset(ids: readonly string[]): SliceDataset {
     const want = new Set(ids);
-    return new SliceDataset(this.cache, this.caseIndices.filter((ci) => want.has(this.cache.cases[ci].id)), this.layout, this.labelNames);
+    return new SliceDataset(
+      this.cache,
+      this.caseIndices.filter((ci) => want.has(this.cache.cases[ci].id)),
+      this.layout,
+      this.labelNames,
+    );
   }
 
   /** Split by case, never by slice (`splitByCase`, seeded). */

@@ -71,7 +71,7 @@ function parse(bytes: Uint8Array, file: string, caseId: string | undefined, unti
   try {
     return parseDicom(bytes, untilTag ? { untilTag } : undefined);
   } catch (e) {
-    const msg = typeof e === 'string' ? e : (e as Error).message ?? String(e);
+    const msg = typeof e === 'string' ? e : ((e as Error).message ?? String(e));
     throw new DataError(file, `not a readable DICOM file (${msg})`, caseId);
   }
 }
@@ -80,7 +80,11 @@ function parse(bytes: Uint8Array, file: string, caseId: string | undefined, unti
 function infoOf(ds: DataSet, file: string, caseId?: string): DicomSliceInfo & { ts: string } {
   const ts = (ds.string('x00020010') ?? '1.2.840.10008.1.2').replace(/\0/g, '').trim();
   if (!UNCOMPRESSED.has(ts)) {
-    throw new DataError(file, `compressed transfer syntax ${ts}${TS_NAMES[ts] ? ` (${TS_NAMES[ts]})` : ''} is not supported; decompress the series first (e.g. 'gdcmconv --raw' or 'dcmdjpeg')`, caseId);
+    throw new DataError(
+      file,
+      `compressed transfer syntax ${ts}${TS_NAMES[ts] ? ` (${TS_NAMES[ts]})` : ''} is not supported; decompress the series first (e.g. 'gdcmconv --raw' or 'dcmdjpeg')`,
+      caseId,
+    );
   }
   const rows = ds.uint16('x00280010');
   const columns = ds.uint16('x00280011');
@@ -120,7 +124,12 @@ export function parseDicomSlice(bytes: Uint8Array, file: string, caseId?: string
   const signed = (ds.uint16('x00280103') ?? 0) === 1;
   const n = rows * columns;
   const bytesPer = bits <= 8 ? 1 : bits <= 16 ? 2 : 4;
-  if (pixel.length < n * bytesPer || pixel.dataOffset + n * bytesPer > bytes.length) throw new DataError(file, `truncated pixel data: ${Math.min(pixel.length, bytes.length - pixel.dataOffset)} bytes for ${rows}×${columns}×${bits}-bit`, caseId);
+  if (pixel.length < n * bytesPer || pixel.dataOffset + n * bytesPer > bytes.length)
+    throw new DataError(
+      file,
+      `truncated pixel data: ${Math.min(pixel.length, bytes.length - pixel.dataOffset)} bytes for ${rows}×${columns}×${bits}-bit`,
+      caseId,
+    );
   const le = ts !== '1.2.840.10008.1.2.2';
   const slope = nums(ds, 'x00281053')?.[0] ?? 1;
   const inter = nums(ds, 'x00281052')?.[0] ?? 0;
@@ -134,7 +143,18 @@ export function parseDicomSlice(bytes: Uint8Array, file: string, caseId?: string
   } else {
     const dv = new DataView(bytes.buffer, at, n * bytesPer);
     for (let i = 0; i < n; i++) {
-      const raw = bytesPer === 1 ? (signed ? dv.getInt8(i) : dv.getUint8(i)) : bytesPer === 2 ? (signed ? dv.getInt16(2 * i, le) : dv.getUint16(2 * i, le)) : signed ? dv.getInt32(4 * i, le) : dv.getUint32(4 * i, le);
+      const raw =
+        bytesPer === 1
+          ? signed
+            ? dv.getInt8(i)
+            : dv.getUint8(i)
+          : bytesPer === 2
+            ? signed
+              ? dv.getInt16(2 * i, le)
+              : dv.getUint16(2 * i, le)
+            : signed
+              ? dv.getInt32(4 * i, le)
+              : dv.getUint32(4 * i, le);
       data[i] = raw * slope + inter;
     }
   }
@@ -172,7 +192,8 @@ export function readDicomHeader(file: string, caseId?: string): DicomSliceInfo {
   try {
     ds = parseDicom(head, { untilTag: 'x7fe00010' });
   } catch (e) {
-    if (head.length >= size) throw new DataError(file, `not a readable DICOM file (${typeof e === 'string' ? e : (e as Error).message})`, caseId);
+    if (head.length >= size)
+      throw new DataError(file, `not a readable DICOM file (${typeof e === 'string' ? e : (e as Error).message})`, caseId);
     ds = parse(readFileSync(file), file, caseId, 'x7fe00010'); // a header longer than HEADER_BYTES
   }
   const { ts: _ts, ...info } = infoOf(ds, file, caseId);
@@ -218,13 +239,27 @@ export function planSeries(slices: DicomSliceInfo[], caseId?: string): SeriesPla
   const uids = new Set(slices.map((s) => s.seriesUid ?? ''));
   if (uids.size > 1) {
     const other = slices.find((s) => (s.seriesUid ?? '') !== (slices[0].seriesUid ?? ''))!;
-    throw new DataError(folder, `holds ${uids.size} different series (Series Instance UID differs between ${path.basename(slices[0].file)} and ${path.basename(other.file)}); put each series in its own folder`, caseId);
+    throw new DataError(
+      folder,
+      `holds ${uids.size} different series (Series Instance UID differs between ${path.basename(slices[0].file)} and ${path.basename(other.file)}); put each series in its own folder`,
+      caseId,
+    );
   }
   const notCt = slices.find((s) => s.modality !== null && s.modality.trim() !== '' && s.modality.trim().toUpperCase() !== 'CT');
-  if (notCt) throw new DataError(notCt.file, `modality is ${notCt.modality!.trim()}, not CT: the loader reads CT series (HU values and windows); remove it from the dataset`, caseId);
+  if (notCt)
+    throw new DataError(
+      notCt.file,
+      `modality is ${notCt.modality!.trim()}, not CT: the loader reads CT series (HU values and windows); remove it from the dataset`,
+      caseId,
+    );
   const first = slices[0];
   for (const s of slices) {
-    if (s.rows !== first.rows || s.columns !== first.columns) throw new DataError(s.file, `slice is ${s.columns}×${s.rows}, ${path.basename(first.file)} is ${first.columns}×${first.rows}`, caseId);
+    if (s.rows !== first.rows || s.columns !== first.columns)
+      throw new DataError(
+        s.file,
+        `slice is ${s.columns}×${s.rows}, ${path.basename(first.file)} is ${first.columns}×${first.rows}`,
+        caseId,
+      );
   }
   const [rowDir, colDir] = first.orientation ?? [
     [1, 0, 0],
@@ -241,16 +276,31 @@ export function planSeries(slices: DicomSliceInfo[], caseId?: string): SeriesPla
     const z = order.map((i) => zOf[i]);
     const gaps = z.slice(1).map((v, i) => v - z[i]);
     const dup = gaps.findIndex((g) => Math.abs(g) < 1e-3);
-    if (dup >= 0) throw new DataError(slices[order[dup + 1]].file, `same position as ${path.basename(slices[order[dup]].file)} (duplicate slice)`, caseId);
+    if (dup >= 0)
+      throw new DataError(
+        slices[order[dup + 1]].file,
+        `same position as ${path.basename(slices[order[dup]].file)} (duplicate slice)`,
+        caseId,
+      );
     step = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)]; // median
     const bad = gaps.findIndex((g) => Math.abs(g - step) > Math.max(0.05 * step, 0.01));
-    if (bad >= 0) throw new DataError(slices[order[bad + 1]].file, `uneven slice spacing: ${gaps[bad].toFixed(3)} mm from ${path.basename(slices[order[bad]].file)}, ${step.toFixed(3)} mm elsewhere (a missing slice?)`, caseId);
+    if (bad >= 0)
+      throw new DataError(
+        slices[order[bad + 1]].file,
+        `uneven slice spacing: ${gaps[bad].toFixed(3)} mm from ${path.basename(slices[order[bad]].file)}, ${step.toFixed(3)} mm elsewhere (a missing slice?)`,
+        caseId,
+      );
   }
   const [dr, dc] = first.pixelSpacing; // between rows, between columns
   const p0 = slices[order[0]].position ?? [0, 0, 0];
   // LPS: x = p0 + i·dc·rowDir + j·dr·colDir + k·step·normal ; RAS = diag(−1, −1, 1)·LPS
   const flip = [-1, -1, 1];
-  const affine: Affine = [0, 1, 2].map((a) => [flip[a] * rowDir[a] * dc, flip[a] * colDir[a] * dr, flip[a] * normal[a] * step, flip[a] * p0[a]]);
+  const affine: Affine = [0, 1, 2].map((a) => [
+    flip[a] * rowDir[a] * dc,
+    flip[a] * colDir[a] * dr,
+    flip[a] * normal[a] * step,
+    flip[a] * p0[a],
+  ]);
   affine.push([0, 0, 0, 1]);
   return { order, shape: [first.columns, first.rows, slices.length], affine };
 }
@@ -264,7 +314,13 @@ export function assembleSeries(slices: DicomSlice[], caseId?: string): DicomVolu
   const [nx, ny, nz] = plan.shape;
   const data = new Float32Array(nx * ny * nz);
   plan.order.forEach((i, k) => data.set(slices[i].data, k * nx * ny));
-  return { data, shape: plan.shape, spacing: affineSpacing(plan.affine), affine: plan.affine, files: plan.order.map((i) => slices[i].file) };
+  return {
+    data,
+    shape: plan.shape,
+    spacing: affineSpacing(plan.affine),
+    affine: plan.affine,
+    files: plan.order.map((i) => slices[i].file),
+  };
 }
 
 /** Reads and assembles the given files of one series (the loader's and inspect's path). */

@@ -18,21 +18,31 @@ export function niftiVolumeShape(file: string, caseId: string): Vec3 {
   const name = basename(file);
   const dims = h.dims.slice(1, h.ndim + 1);
   const spatial: Vec3 = [dims[0] ?? 1, dims[1] ?? 1, dims[2] ?? 1];
-  if (h.ndim < 3 || spatial.filter((d) => d > 1).length < 2) throw new DataError(name, `${Math.min(h.ndim, spatial.filter((d) => d > 1).length)}-D image with shape [${dims.join(', ')}]; a volume needs 3 spatial dimensions`, caseId);
+  if (h.ndim < 3 || spatial.filter((d) => d > 1).length < 2)
+    throw new DataError(
+      name,
+      `${Math.min(h.ndim, spatial.filter((d) => d > 1).length)}-D image with shape [${dims.join(', ')}]; a volume needs 3 spatial dimensions`,
+      caseId,
+    );
   const frames = dims.slice(3).reduce((a, b) => a * b, 1);
-  if (frames > 1) throw new DataError(name, `${h.ndim}-D image with shape [${dims.join(', ')}] (${frames} frames); a CT volume must be 3-D`, caseId);
+  if (frames > 1)
+    throw new DataError(name, `${h.ndim}-D image with shape [${dims.join(', ')}] (${frames} frames); a CT volume must be 3-D`, caseId);
   return rasIndexing(spatial, niftiAffine(h).affine).shape;
 }
 
 /** Shape of a DICOM series after reorientation to RAS, from its files' headers (every file checked: one series, CT, even spacing). */
 export function dicomSeriesShape(files: string[], caseId: string): Vec3 {
-  const plan = planSeries(files.map((f) => readDicomHeader(f, caseId)), caseId);
+  const plan = planSeries(
+    files.map((f) => readDicomHeader(f, caseId)),
+    caseId,
+  );
   return rasIndexing(plan.shape, plan.affine).shape;
 }
 
 /** PNG width and height from the IHDR chunk (no decoding). */
 export function pngSize(file: string, caseId: string): [number, number] {
   const b = readFileHead(file, 24, caseId);
-  if (b.length < 24 || b.readUInt32BE(0) !== 0x89504e47 || b.toString('latin1', 12, 16) !== 'IHDR') throw new DataError(basename(file), 'not a PNG file (no PNG signature)', caseId);
+  if (b.length < 24 || b.readUInt32BE(0) !== 0x89504e47 || b.toString('latin1', 12, 16) !== 'IHDR')
+    throw new DataError(basename(file), 'not a PNG file (no PNG signature)', caseId);
   return [b.readUInt32BE(16), b.readUInt32BE(20)];
 }

@@ -72,11 +72,20 @@ export async function inspectDataset(root: string, opts: InspectOptions = {}): P
     }
     const before = problems.length;
     const add = (file: string | undefined, message: string) => problems.push({ caseId: c.id, file: file ? rel(file) : undefined, message });
-    const report = layout.kind === 'dicom' ? await inspectDicomCase(c.id, c.images, add, rel) : layout.unit === 'volume' ? await inspectVolumeCase(c.id, c.images[0], c.labels?.[0], add, rel) : await inspectSliceCase(c.id, c.images, c.labels, add, rel);
+    const report =
+      layout.kind === 'dicom'
+        ? await inspectDicomCase(c.id, c.images, add, rel)
+        : layout.unit === 'volume'
+          ? await inspectVolumeCase(c.id, c.images[0], c.labels?.[0], add, rel)
+          : await inspectSliceCase(c.id, c.images, c.labels, add, rel);
     if (report) {
       if (report.labelValues && declared) {
         const unexpected = report.labelValues.filter((v) => v >= 0 && !declared.has(v)); // negatives are reported on their own
-        if (unexpected.length > 0) add(c.labels?.[0], `unexpected label values [${unexpected.join(', ')}]; the dataset declares ${[...declared].sort((a, b) => a - b).join(', ')}`);
+        if (unexpected.length > 0)
+          add(
+            c.labels?.[0],
+            `unexpected label values [${unexpected.join(', ')}]; the dataset declares ${[...declared].sort((a, b) => a - b).join(', ')}`,
+          );
       }
       report.ok = problems.length === before;
       cases.push(report);
@@ -141,7 +150,13 @@ function labelValueCheck(data: ArrayLike<number>, file: string, add: Add): numbe
   return sorted;
 }
 
-async function inspectVolumeCase(id: string, image: string, label: string | undefined, add: Add, rel: (f: string) => string): Promise<CaseReport | null> {
+async function inspectVolumeCase(
+  id: string,
+  image: string,
+  label: string | undefined,
+  add: Add,
+  rel: (f: string) => string,
+): Promise<CaseReport | null> {
   let img: NiftiVolume;
   try {
     img = await readNiftiFile(image, { caseId: id });
@@ -161,7 +176,8 @@ async function inspectVolumeCase(id: string, image: string, label: string | unde
   };
   if (img.nanCount > 0) add(image, `${img.nanCount} NaN voxels`);
   const inf = countInfinite(img.data);
-  if (inf > 0) add(image, `${inf} infinite voxels (±Inf): intensity windowing and normalisation would turn them into NaN; re-export the volume`);
+  if (inf > 0)
+    add(image, `${inf} infinite voxels (±Inf): intensity windowing and normalisation would turn them into NaN; re-export the volume`);
   for (const g of geometryProblems(img)) add(image, g);
   if (label === undefined) return report;
   report.label = rel(label);
@@ -225,7 +241,8 @@ export function geometryProblems(img: NiftiVolume): string[] {
     for (let c = 0; c < 3; c++) {
       const col = [0, 1, 2].map((r) => h.srow[r][c]);
       if (col.some((x) => !Number.isFinite(x))) out.push(`sform column ${c} holds a non-finite value`);
-      else if (col.every((x) => x === 0)) out.push(`sform column ${c} is all zero: the affine is degenerate (the file has no valid orientation)`);
+      else if (col.every((x) => x === 0))
+        out.push(`sform column ${c} is all zero: the affine is degenerate (the file has no valid orientation)`);
     }
   }
   return out;
@@ -236,7 +253,13 @@ function sameAffine(a: number[][], b: number[][]): boolean {
   return true;
 }
 
-async function inspectSliceCase(id: string, images: string[], labels: string[] | undefined, add: Add, rel: (f: string) => string): Promise<CaseReport | null> {
+async function inspectSliceCase(
+  id: string,
+  images: string[],
+  labels: string[] | undefined,
+  add: Add,
+  rel: (f: string) => string,
+): Promise<CaseReport | null> {
   let shape: number[] | null = null;
   let min = Infinity;
   let max = -Infinity;
@@ -247,7 +270,8 @@ async function inspectSliceCase(id: string, images: string[], labels: string[] |
   for (let s = 0; s < images.length; s++) {
     try {
       const png = decodeGrayPng(await readFile(images[s]), rel(images[s]), id);
-      if (shape && (png.width !== shape[0] || png.height !== shape[1])) add(images[s], `slice is ${png.width}×${png.height}, other slices of the case are ${shape[0]}×${shape[1]}`);
+      if (shape && (png.width !== shape[0] || png.height !== shape[1]))
+        add(images[s], `slice is ${png.width}×${png.height}, other slices of the case are ${shape[0]}×${shape[1]}`);
       shape ??= [png.width, png.height];
       const st = stats(png.data);
       min = Math.min(min, st.min);
@@ -256,7 +280,8 @@ async function inspectSliceCase(id: string, images: string[], labels: string[] |
       n += png.data.length;
       if (labels && labels[s] && existsSync(labels[s])) {
         const lp = decodeGrayPng(await readFile(labels[s]), rel(labels[s]), id);
-        if (lp.width !== png.width || lp.height !== png.height) add(labels[s], `label is ${lp.width}×${lp.height}, its image is ${png.width}×${png.height}`);
+        if (lp.width !== png.width || lp.height !== png.height)
+          add(labels[s], `label is ${lp.width}×${lp.height}, its image is ${png.width}×${png.height}`);
         for (const v of lp.data) {
           values.add(v);
           if (v !== 0) allZero = false;

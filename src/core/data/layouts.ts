@@ -107,10 +107,18 @@ function readJson(file: string, problems: DataProblem[]): Record<string, unknown
 export function detectLayout(rootIn: string): DatasetLayout {
   const root = path.resolve(rootIn);
   const problems: DataProblem[] = [];
-  if (!existsSync(root)) return { kind: 'unlabelled', root, unit: 'volume', cases: [], problems: [{ file: root, message: 'does not exist' }] };
+  if (!existsSync(root))
+    return { kind: 'unlabelled', root, unit: 'volume', cases: [], problems: [{ file: root, message: 'does not exist' }] };
   if (!isDir(root)) {
-    if (NII.test(root)) return { kind: 'unlabelled', root, unit: 'volume', cases: [{ id: stripNii(path.basename(root)), images: [root] }], problems };
-    return { kind: 'unlabelled', root, unit: 'volume', cases: [], problems: [{ file: root, message: 'is neither a folder nor a .nii/.nii.gz file' }] };
+    if (NII.test(root))
+      return { kind: 'unlabelled', root, unit: 'volume', cases: [{ id: stripNii(path.basename(root)), images: [root] }], problems };
+    return {
+      kind: 'unlabelled',
+      root,
+      unit: 'volume',
+      cases: [],
+      problems: [{ file: root, message: 'is neither a folder nor a .nii/.nii.gz file' }],
+    };
   }
   const dsJson = path.join(root, 'dataset.json');
   if (existsSync(dsJson)) {
@@ -120,7 +128,8 @@ export function detectLayout(rootIn: string): DatasetLayout {
   }
   for (const sub of ['', 'Training', 'RawData/Training', 'Abdomen/RawData/Training']) {
     const base = path.join(root, sub);
-    if (isDir(path.join(base, 'img')) && listFiles(path.join(base, 'img'), /^img\d+\.nii(\.gz)?$/i).length > 0) return btcv(root, base, problems);
+    if (isDir(path.join(base, 'img')) && listFiles(path.join(base, 'img'), /^img\d+\.nii(\.gz)?$/i).length > 0)
+      return btcv(root, base, problems);
   }
   if (isDir(path.join(root, 'Mask')) || findAbdomenCt1kImages(root).length > 0) {
     const imgs = findAbdomenCt1kImages(root);
@@ -159,14 +168,21 @@ function msd(root: string, ds: Record<string, unknown>, problems: DataProblem[])
       const image = path.resolve(root, e.image);
       const id = stripNii(path.basename(image));
       const label = typeof e.label === 'string' ? path.resolve(root, e.label) : undefined;
-      if (!existsSync(image)) problems.push({ caseId: id, file: image, message: `listed in dataset.json (training[${i}].image) but missing` });
+      if (!existsSync(image))
+        problems.push({ caseId: id, file: image, message: `listed in dataset.json (training[${i}].image) but missing` });
       if (label === undefined) problems.push({ caseId: id, file: dsFile, message: `training[${i}] has no 'label'` });
-      else if (!existsSync(label)) problems.push({ caseId: id, file: label, message: `label listed in dataset.json (training[${i}].label) but missing` });
+      else if (!existsSync(label))
+        problems.push({ caseId: id, file: label, message: `label listed in dataset.json (training[${i}].label) but missing` });
       cases.push({ id, images: [image], labels: label && existsSync(label) ? [label] : undefined });
     });
     const listed = new Set(cases.map((c) => path.basename(c.images[0])));
     for (const f of listFiles(path.join(root, 'imagesTr'), NII)) {
-      if (!listed.has(f)) problems.push({ caseId: stripNii(f), file: path.join(root, 'imagesTr', f), message: 'in imagesTr/ but not listed in dataset.json training' });
+      if (!listed.has(f))
+        problems.push({
+          caseId: stripNii(f),
+          file: path.join(root, 'imagesTr', f),
+          message: 'in imagesTr/ but not listed in dataset.json training',
+        });
     }
     if (typeof ds.numTraining === 'number' && ds.numTraining !== training.length) {
       problems.push({ file: dsFile, message: `numTraining is ${ds.numTraining} but 'training' lists ${training.length} cases` });
@@ -184,7 +200,11 @@ function nnunet(root: string, ds: Record<string, unknown>, problems: DataProblem
   for (const f of listFiles(imgDir, /./)) {
     const m = re.exec(f);
     if (!m) {
-      if (f.endsWith(ending)) problems.push({ file: path.join(imgDir, f), message: `has no channel suffix (_0000) before '${ending}' (nnU-Net v2 naming: CASE_0000${ending})` });
+      if (f.endsWith(ending))
+        problems.push({
+          file: path.join(imgDir, f),
+          message: `has no channel suffix (_0000) before '${ending}' (nnU-Net v2 naming: CASE_0000${ending})`,
+        });
       continue;
     }
     if (!byCase.has(m[1])) byCase.set(m[1], []);
@@ -194,17 +214,26 @@ function nnunet(root: string, ds: Record<string, unknown>, problems: DataProblem
   const cases: CaseEntry[] = [];
   for (const [id, files] of [...byCase.entries()].sort()) {
     files.sort();
-    if (files.length !== nChannels) problems.push({ caseId: id, file: path.join(imgDir, files[0]), message: `has ${files.length} channel file(s), dataset.json declares ${nChannels}` });
+    if (files.length !== nChannels)
+      problems.push({
+        caseId: id,
+        file: path.join(imgDir, files[0]),
+        message: `has ${files.length} channel file(s), dataset.json declares ${nChannels}`,
+      });
     const label = path.join(labDir, id + ending);
     const hasLabel = existsSync(label);
     if (!hasLabel) problems.push({ caseId: id, file: label, message: 'label missing (every case in imagesTr/ needs one in labelsTr/)' });
     cases.push({ id, images: [path.join(imgDir, files[0])], labels: hasLabel ? [label] : undefined });
   }
   for (const f of listFiles(labDir, /./)) {
-    if (f.endsWith(ending) && !byCase.has(f.slice(0, -ending.length))) problems.push({ caseId: f.slice(0, -ending.length), file: path.join(labDir, f), message: 'label without an image in imagesTr/' });
+    if (f.endsWith(ending) && !byCase.has(f.slice(0, -ending.length)))
+      problems.push({ caseId: f.slice(0, -ending.length), file: path.join(labDir, f), message: 'label without an image in imagesTr/' });
   }
   if (typeof ds.numTraining === 'number' && ds.numTraining !== cases.length) {
-    problems.push({ file: path.join(root, 'dataset.json'), message: `numTraining is ${ds.numTraining} but imagesTr/ holds ${cases.length} cases` });
+    problems.push({
+      file: path.join(root, 'dataset.json'),
+      message: `numTraining is ${ds.numTraining} but imagesTr/ holds ${cases.length} cases`,
+    });
   }
   return { kind: 'nnunet-v2', root, unit: 'volume', cases, labelNames: labelNamesOf(ds.labels, true), problems };
 }
@@ -270,7 +299,9 @@ function abdomenCt1k(root: string, images: string[], problems: DataProblem[]): D
     if (hasMasks && !label) problems.push({ caseId: id, file: path.join(maskDir, `${id}.nii.gz`), message: 'mask missing' });
     cases.push({ id, images: [img], labels: label ? [label] : undefined });
   }
-  for (const f of listFiles(maskDir, NII)) if (!ids.has(stripNii(f))) problems.push({ caseId: stripNii(f), file: path.join(maskDir, f), message: 'mask without an image (Case_NNNNN_0000.nii.gz)' });
+  for (const f of listFiles(maskDir, NII))
+    if (!ids.has(stripNii(f)))
+      problems.push({ caseId: stripNii(f), file: path.join(maskDir, f), message: 'mask without an image (Case_NNNNN_0000.nii.gz)' });
   return { kind: 'abdomenct-1k', root, unit: 'volume', cases, labelNames: hasMasks ? ABDOMENCT1K_LABELS : undefined, problems };
 }
 
@@ -312,7 +343,8 @@ function sliceFolders(root: string, problems: DataProblem[]): DatasetLayout {
     }
     cases.push({ id, images: files.map((f) => path.join(imgDir, f)), labels: labs });
   }
-  for (const f of labels) problems.push({ caseId: sliceCaseId(f), file: path.join(labDir, f), message: 'label slice without an image in images/' });
+  for (const f of labels)
+    problems.push({ caseId: sliceCaseId(f), file: path.join(labDir, f), message: 'label slice without an image in images/' });
   return { kind: 'slice-folders', root, unit: 'slices', cases, problems };
 }
 
@@ -336,9 +368,19 @@ function unlabelled(root: string, problems: DataProblem[]): DatasetLayout {
   if (series.length > 0) return { kind: 'dicom', root, unit: 'volume', cases: series, problems };
   const slices = groupSlices(root);
   if (slices.size > 0) {
-    return { kind: 'unlabelled', root, unit: 'slices', cases: [...slices.entries()].sort().map(([id, files]) => ({ id, images: files.map((f) => path.join(root, f)) })), problems };
+    return {
+      kind: 'unlabelled',
+      root,
+      unit: 'slices',
+      cases: [...slices.entries()].sort().map(([id, files]) => ({ id, images: files.map((f) => path.join(root, f)) })),
+      problems,
+    };
   }
-  problems.push({ file: root, message: 'no images found: expected .nii/.nii.gz volumes, DICOM series folders or .png slices (or a dataset.json, img/+label/, images/+labels/)' });
+  problems.push({
+    file: root,
+    message:
+      'no images found: expected .nii/.nii.gz volumes, DICOM series folders or .png slices (or a dataset.json, img/+label/, images/+labels/)',
+  });
   return { kind: 'unlabelled', root, unit: 'volume', cases: [], problems };
 }
 

@@ -104,7 +104,8 @@ function decodeNifti(buf: Uint8Array, opts: ReadNiftiOptions): NiftiVolume {
     if (e instanceof DataError) throw new DataError(e.file, e.reason, caseId);
     throw e;
   }
-  if (h.magic === 'ni1' || h.magic === 'ni2') throw new DataError(file, 'a .hdr/.img pair (magic ni1/ni2) is not supported; save it as a single .nii or .nii.gz', caseId);
+  if (h.magic === 'ni1' || h.magic === 'ni2')
+    throw new DataError(file, 'a .hdr/.img pair (magic ni1/ni2) is not supported; save it as a single .nii or .nii.gz', caseId);
   const nd = h.ndim;
   if (!(nd >= 1 && nd <= 7)) throw new DataError(file, `invalid dim[0] = ${nd} (must be 1..7)`, caseId);
   const dims = h.dims.slice(1, nd + 1);
@@ -112,24 +113,39 @@ function decodeNifti(buf: Uint8Array, opts: ReadNiftiOptions): NiftiVolume {
   const spatial: Vec3 = [dims[0], dims[1] ?? 1, dims[2] ?? 1];
   const extent = spatial.filter((d) => d > 1).length;
   if (nd < 3 || extent < 2)
-    throw new DataError(file, `${Math.min(nd, extent)}-D image with shape [${dims.join(', ')}]; a volume needs 3 spatial dimensions`, caseId);
+    throw new DataError(
+      file,
+      `${Math.min(nd, extent)}-D image with shape [${dims.join(', ')}]; a volume needs 3 spatial dimensions`,
+      caseId,
+    );
   const frames = dims.slice(3).reduce((a, b) => a * b, 1);
   let frame = 0;
   if (frames > 1) {
-    if (opts.frame === undefined) throw new DataError(file, `${nd}-D image with shape [${dims.join(', ')}] (${frames} frames); a CT volume must be 3-D`, caseId);
-    if (!(Number.isInteger(opts.frame) && opts.frame >= 0 && opts.frame < frames)) throw new DataError(file, `frame ${opts.frame} requested, the file has ${frames} frames`, caseId);
+    if (opts.frame === undefined)
+      throw new DataError(file, `${nd}-D image with shape [${dims.join(', ')}] (${frames} frames); a CT volume must be 3-D`, caseId);
+    if (!(Number.isInteger(opts.frame) && opts.frame >= 0 && opts.frame < frames))
+      throw new DataError(file, `frame ${opts.frame} requested, the file has ${frames} frames`, caseId);
     frame = opts.frame;
   }
   const dt = NIFTI_DATATYPES[h.datatype];
   if (!dt) {
     const name = UNSUPPORTED_TYPES[h.datatype];
-    throw new DataError(file, `unsupported datatype ${h.datatype}${name ? ` (${name})` : ''}; scalar integer or float data is needed`, caseId);
+    throw new DataError(
+      file,
+      `unsupported datatype ${h.datatype}${name ? ` (${name})` : ''}; scalar integer or float data is needed`,
+      caseId,
+    );
   }
   const n = spatial[0] * spatial[1] * spatial[2];
   const offset = h.voxOffset + frame * n * dt.bytes;
   const need = h.voxOffset + frames * n * dt.bytes;
   if (h.voxOffset < (h.version === 1 ? 348 : 540)) throw new DataError(file, `invalid vox_offset ${h.voxOffset}`, caseId);
-  if (buf.length < need) throw new DataError(file, `truncated: the header announces ${need} bytes (${spatial.join('×')}${frames > 1 ? `×${frames}` : ''} ${dt.name} from offset ${h.voxOffset}), the file has ${buf.length}`, caseId);
+  if (buf.length < need)
+    throw new DataError(
+      file,
+      `truncated: the header announces ${need} bytes (${spatial.join('×')}${frames > 1 ? `×${frames}` : ''} ${dt.name} from offset ${h.voxOffset}), the file has ${buf.length}`,
+      caseId,
+    );
   const data = convert(buf, offset, n, h.datatype, h.littleEndian);
   const slope = h.sclSlope;
   const inter = h.sclInter;
@@ -154,7 +170,16 @@ function convert(buf: Uint8Array, offset: number, n: number, datatype: number, l
   // Fast path: native (little-endian) byte order and an aligned offset → a typed-array view, converted by set().
   const at = buf.byteOffset + offset;
   if (le && NATIVE_LE) {
-    const View = { 2: Uint8Array, 256: Int8Array, 4: Int16Array, 512: Uint16Array, 8: Int32Array, 768: Uint32Array, 16: Float32Array, 64: Float64Array }[datatype as 2];
+    const View = {
+      2: Uint8Array,
+      256: Int8Array,
+      4: Int16Array,
+      512: Uint16Array,
+      8: Int32Array,
+      768: Uint32Array,
+      16: Float32Array,
+      64: Float64Array,
+    }[datatype as 2];
     if (View && at % View.BYTES_PER_ELEMENT === 0) {
       out.set(new View(buf.buffer, at, n));
       return out;
@@ -227,7 +252,10 @@ export function encodeNifti(vol: Volume, opts: WriteNiftiOptions = {}): Uint8Arr
   const zooms = affineSpacing(a);
   // qform: R = A[:3,:3] / zooms with a flip of the third column when det < 0 (qfac = −1).
   const R = [0, 1, 2].map((r) => [0, 1, 2].map((c) => a[r][c] / zooms[c]));
-  const det = R[0][0] * (R[1][1] * R[2][2] - R[1][2] * R[2][1]) - R[0][1] * (R[1][0] * R[2][2] - R[1][2] * R[2][0]) + R[0][2] * (R[1][0] * R[2][1] - R[1][1] * R[2][0]);
+  const det =
+    R[0][0] * (R[1][1] * R[2][2] - R[1][2] * R[2][1]) -
+    R[0][1] * (R[1][0] * R[2][2] - R[1][2] * R[2][0]) +
+    R[0][2] * (R[1][0] * R[2][1] - R[1][1] * R[2][0]);
   const qfac = det < 0 ? -1 : 1;
   if (qfac < 0) for (let r = 0; r < 3; r++) R[r][2] = -R[r][2];
   const [qb, qc, qd] = quaternionOf(R);

@@ -48,7 +48,15 @@ export const NIFTI_DATATYPES: Record<number, { name: string; bytes: number }> = 
   1024: { name: 'int64', bytes: 8 },
   1280: { name: 'uint64', bytes: 8 },
 };
-export const UNSUPPORTED_TYPES: Record<number, string> = { 1: 'binary', 32: 'complex64', 128: 'RGB24', 1536: 'float128', 1792: 'complex128', 2048: 'complex256', 2304: 'RGBA32' };
+export const UNSUPPORTED_TYPES: Record<number, string> = {
+  1: 'binary',
+  32: 'complex64',
+  128: 'RGB24',
+  1536: 'float128',
+  1792: 'complex128',
+  2048: 'complex256',
+  2304: 'RGBA32',
+};
 
 export function isGzip(buf: Uint8Array): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
@@ -79,7 +87,8 @@ export function parseNiftiHeader(buf: Uint8Array, file = 'input'): NiftiHeader {
   const i64 = (o: number) => Number(dv.getBigInt64(o, littleEndian));
   if (version === 1) {
     const magic = ascii(344, 4);
-    if (magic !== 'n+1' && magic !== 'ni1') throw new DataError(file, `not a NIfTI-1 file: magic is '${magic}', expected 'n+1' (Analyze 7.5 files are not supported)`);
+    if (magic !== 'n+1' && magic !== 'ni1')
+      throw new DataError(file, `not a NIfTI-1 file: magic is '${magic}', expected 'n+1' (Analyze 7.5 files are not supported)`);
     const dims = Array.from({ length: 8 }, (_, i) => i16(40 + 2 * i));
     const pixdim = Array.from({ length: 8 }, (_, i) => f32(76 + 4 * i));
     return {
@@ -105,7 +114,8 @@ export function parseNiftiHeader(buf: Uint8Array, file = 'input'): NiftiHeader {
   }
   if (buf.length < 540) throw new DataError(file, `truncated NIfTI-2 header: ${buf.length} of 540 bytes`);
   const magic = ascii(4, 8);
-  if (!magic.startsWith('n+2') && !magic.startsWith('ni2')) throw new DataError(file, `not a NIfTI-2 file: magic is '${magic}', expected 'n+2'`);
+  if (!magic.startsWith('n+2') && !magic.startsWith('ni2'))
+    throw new DataError(file, `not a NIfTI-2 file: magic is '${magic}', expected 'n+2'`);
   const dims = Array.from({ length: 8 }, (_, i) => i64(16 + 8 * i));
   const pixdim = Array.from({ length: 8 }, (_, i) => f64(104 + 8 * i));
   return {

@@ -24,7 +24,8 @@ export function decodeGrayPng(bytes: Uint8Array, file = 'input', caseId?: string
     throw new DataError(file, `not a readable PNG (${(e as Error).message})`, caseId);
   }
   const { width, height, channels, depth } = png;
-  if (depth !== 8 && depth !== 16) throw new DataError(file, `PNG bit depth ${depth} is not supported; 8- or 16-bit grayscale is needed`, caseId);
+  if (depth !== 8 && depth !== 16)
+    throw new DataError(file, `PNG bit depth ${depth} is not supported; 8- or 16-bit grayscale is needed`, caseId);
   if (png.palette) throw new DataError(file, 'palette (indexed-colour) PNG; save slices as grayscale', caseId);
   const src = png.data as Uint8Array | Uint16Array;
   if (channels === 1 || channels === 2) {
@@ -37,7 +38,11 @@ export function decodeGrayPng(bytes: Uint8Array, file = 'input', caseId?: string
   for (let i = 0; i < out.length; i++) {
     const r = src[channels * i];
     if (src[channels * i + 1] !== r || src[channels * i + 2] !== r) {
-      throw new DataError(file, `colour PNG (pixel ${i % width},${Math.floor(i / width)} is not gray); CT slices must be grayscale`, caseId);
+      throw new DataError(
+        file,
+        `colour PNG (pixel ${i % width},${Math.floor(i / width)} is not gray); CT slices must be grayscale`,
+        caseId,
+      );
     }
     out[i] = r;
   }
@@ -81,17 +86,27 @@ export function montagePng(tiles: Array<{ image: Slice; label?: Slice }>, cols: 
     const ox = (n % cols) * (w + gap);
     const oy = Math.floor(n / cols) * (h + gap);
     const g = windowTo8Bit(t.image, window[0], window[1]);
-    for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) {
-      const o = ((oy + r) * W + ox + c) * ch;
-      const v = g[c + w * r];
-      let rgb: [number, number, number] = [v, v, v];
-      if (t.label) {
-        const l = t.label.data[c + w * r];
-        const edge = l > 0 && (c === 0 || r === 0 || c === w - 1 || r === h - 1 || t.label.data[c - 1 + w * r] !== l || t.label.data[c + 1 + w * r] !== l || t.label.data[c + w * (r - 1)] !== l || t.label.data[c + w * (r + 1)] !== l);
-        if (edge) rgb = LABEL_COLOURS[(l - 1) % LABEL_COLOURS.length];
+    for (let r = 0; r < h; r++)
+      for (let c = 0; c < w; c++) {
+        const o = ((oy + r) * W + ox + c) * ch;
+        const v = g[c + w * r];
+        let rgb: [number, number, number] = [v, v, v];
+        if (t.label) {
+          const l = t.label.data[c + w * r];
+          const edge =
+            l > 0 &&
+            (c === 0 ||
+              r === 0 ||
+              c === w - 1 ||
+              r === h - 1 ||
+              t.label.data[c - 1 + w * r] !== l ||
+              t.label.data[c + 1 + w * r] !== l ||
+              t.label.data[c + w * (r - 1)] !== l ||
+              t.label.data[c + w * (r + 1)] !== l);
+          if (edge) rgb = LABEL_COLOURS[(l - 1) % LABEL_COLOURS.length];
+        }
+        for (let q = 0; q < ch; q++) out[o + q] = rgb[q];
       }
-      for (let q = 0; q < ch; q++) out[o + q] = rgb[q];
-    }
   });
   return encode({ width: W, height: H, data: out, depth: 8, channels: ch });
 }

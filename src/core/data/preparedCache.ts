@@ -27,7 +27,11 @@ export class PreparedCache {
   /** Case reads so far (tests, bench). */
   reads = 0;
 
-  constructor(readonly cases: IndexedCase[], readonly opts: DatasetOptions, readonly capacity: number) {}
+  constructor(
+    readonly cases: IndexedCase[],
+    readonly opts: DatasetOptions,
+    readonly capacity: number,
+  ) {}
 
   get size(): number {
     return this.lru.size;
@@ -84,7 +88,12 @@ export function prepareCase(c: IndexedCase, raw: RawCase, o: DatasetOptions): Pr
 
 function prepareVolumeCase(c: IndexedCase, image: Volume | NiftiVolume, label: Volume | undefined, o: DatasetOptions): PreparedCase {
   const nan = (image as Partial<NiftiVolume>).nanCount ?? 0;
-  if (nan > 0) throw new DataError(basename(c.images[0] ?? c.id), `${nan} NaN voxels; the image must be finite everywhere (fix or mask them before training)`, c.id);
+  if (nan > 0)
+    throw new DataError(
+      basename(c.images[0] ?? c.id),
+      `${nan} NaN voxels; the image must be finite everywhere (fix or mask them before training)`,
+      c.id,
+    );
   // Volumes stay in their stored voxel order: the RAS reorientation is folded into the indexing.
   let img: Volume = image;
   let lab: Volume | undefined = label;
@@ -92,11 +101,20 @@ function prepareVolumeCase(c: IndexedCase, image: Volume | NiftiVolume, label: V
     img = reorientToRAS(img); // stored differently: compare (and read) both in RAS
     lab = reorientToRAS(lab);
     if (lab.shape.some((n, i) => n !== img.shape[i]) || !sameGrid(img.affine, lab.affine)) {
-      throw new DataError(basename(c.labels?.[0] ?? 'label'), `image grid ${img.shape.join('×')} and label grid ${lab.shape.join('×')} differ (shape or position); they must match voxel for voxel`, c.id);
+      throw new DataError(
+        basename(c.labels?.[0] ?? 'label'),
+        `image grid ${img.shape.join('×')} and label grid ${lab.shape.join('×')} differ (shape or position); they must match voxel for voxel`,
+        c.id,
+      );
     }
   }
   const depth = rasIndexing(img.shape, img.affine).shape[2];
-  if (depth !== c.depth) throw new DataError(basename(c.images[0] ?? c.id), `has ${depth} axial slices, its header announced ${c.depth} when the dataset was opened (the file changed?)`, c.id);
+  if (depth !== c.depth)
+    throw new DataError(
+      basename(c.images[0] ?? c.id),
+      `has ${depth} axial slices, its header announced ${c.depth} when the dataset was opened (the file changed?)`,
+      c.id,
+    );
   const images = prepareVolumeSlices(img, o.intensity, o.size, c.slices);
   const labels = o.labels && lab ? prepareLabelSlices(lab, o.size, c.slices) : undefined;
   return {
@@ -114,7 +132,8 @@ function preparePngCase(c: IndexedCase, png: NonNullable<RawCase['png']>, o: Dat
     images.set(z, resizeSlice(pngToIntensity(img, o.intensity), w, h, 'linear'));
     if (labels && png.labels) {
       const l = png.labels[i];
-      if (l.width !== img.width || l.height !== img.height) throw new DataError(basename(c.labels![z]), `label is ${l.width}×${l.height}, its image is ${img.width}×${img.height}`, c.id);
+      if (l.width !== img.width || l.height !== img.height)
+        throw new DataError(basename(c.labels![z]), `label is ${l.width}×${l.height}, its image is ${img.width}×${img.height}`, c.id);
       labels.set(z, resizeSlice({ data: Float32Array.from(l.data), width: l.width, height: l.height }, w, h, 'nearest'));
     }
   });

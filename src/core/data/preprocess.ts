@@ -130,7 +130,11 @@ export function caseToSlices(caseId: string, image: Volume, label: Volume | unde
   const img = reorientToRAS(image);
   const lab = label ? reorientToRAS(label) : undefined;
   if (lab && (lab.shape.some((n, i) => n !== img.shape[i]) || !sameGrid(img.affine, lab.affine))) {
-    throw new DataError('label', `image grid ${img.shape.join('×')} and label grid ${lab.shape.join('×')} differ (shape or position); they must match voxel for voxel`, caseId);
+    throw new DataError(
+      'label',
+      `image grid ${img.shape.join('×')} and label grid ${lab.shape.join('×')} differ (shape or position); they must match voxel for voxel`,
+      caseId,
+    );
   }
   const norm = normalizeIntensity(img.data, opts.intensity);
   const [nx, ny, nz] = img.shape;
@@ -181,7 +185,8 @@ export function splitByCase(caseIds: readonly string[], fractions: SplitFraction
   const ids = [...new Set(caseIds)].sort();
   if (ids.length !== caseIds.length) throw new Error('splitByCase: case identifiers must be unique');
   const f = [fractions.train, fractions.val ?? 0, fractions.test ?? 0];
-  if (f.some((x) => !(x >= 0)) || f[0] + f[1] + f[2] <= 0) throw new Error(`splitByCase: fractions must be ≥ 0 and not all 0, got ${JSON.stringify(fractions)}`);
+  if (f.some((x) => !(x >= 0)) || f[0] + f[1] + f[2] <= 0)
+    throw new Error(`splitByCase: fractions must be ≥ 0 and not all 0, got ${JSON.stringify(fractions)}`);
   const total = f[0] + f[1] + f[2];
   const n = ids.length;
   const counts = f.map((x) => Math.round((x / total) * n));

@@ -98,7 +98,15 @@ interface SamplePlan {
  * One axis of a plan: for each of `m` output pixels, the two flipped source offsets (n − 1 − i) × stride
  * and the weight of the second; nearest (one offset) without `linear`, the identity at equal size.
  */
-function axisTaps(n: number, m: number, stride: number, linear: boolean, i0: Int32Array, i1: Int32Array, wt: Float32Array | Float64Array): void {
+function axisTaps(
+  n: number,
+  m: number,
+  stride: number,
+  linear: boolean,
+  i0: Int32Array,
+  i1: Int32Array,
+  wt: Float32Array | Float64Array,
+): void {
   const f = n / m;
   for (let k = 0; k < m; k++) {
     if (m === n) {

@@ -26,7 +26,9 @@ export class DatasetWalker {
   entries(dir: string, ancestors: readonly string[] = [this.rootReal]): { dirs: string[]; files: string[] } {
     let names: string[];
     try {
-      names = readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+      names = readdirSync(dir)
+        .filter((f) => !f.startsWith('.'))
+        .sort();
     } catch {
       return { dirs: [], files: [] };
     }
@@ -49,7 +51,10 @@ export class DatasetWalker {
         if (ancestors.includes(real)) {
           this.problems.push({ file: p, message: `symlink loop: it leads back to ${real}, a folder that contains it; not walked` });
         } else if (!isInside(real, this.rootReal)) {
-          this.problems.push({ file: p, message: `symlinked folder leads outside the dataset folder (to ${real}); not followed — move the folder in, or link its files` });
+          this.problems.push({
+            file: p,
+            message: `symlinked folder leads outside the dataset folder (to ${real}); not followed — move the folder in, or link its files`,
+          });
         } else if (!this.seenDirs.has(real)) {
           this.seenDirs.add(real);
           dirs.push(p);

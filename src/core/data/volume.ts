@@ -27,11 +27,12 @@ export interface Slice {
 
 export function matMul4(a: Affine, b: Affine): Affine {
   const out: Affine = [[], [], [], []];
-  for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) {
-    let s = 0;
-    for (let k = 0; k < 4; k++) s += a[r][k] * b[k][c];
-    out[r][c] = s;
-  }
+  for (let r = 0; r < 4; r++)
+    for (let c = 0; c < 4; c++) {
+      let s = 0;
+      for (let k = 0; k < 4; k++) s += a[r][k] * b[k][c];
+      out[r][c] = s;
+    }
   return out;
 }
 
@@ -191,7 +192,12 @@ export function invertAffine(a: Affine): Affine {
     [a10 * a21 - a11 * a20, a01 * a20 - a00 * a21, a00 * a11 - a01 * a10],
   ].map((row) => row.map((v) => v / det));
   const t = [0, 1, 2].map((r) => -(m[r][0] * a[0][3] + m[r][1] * a[1][3] + m[r][2] * a[2][3]));
-  return [[...m[0], t[0]], [...m[1], t[1]], [...m[2], t[2]], [0, 0, 0, 1]];
+  return [
+    [...m[0], t[0]],
+    [...m[1], t[1]],
+    [...m[2], t[2]],
+    [0, 0, 0, 1],
+  ];
 }
 
 /** The nearest voxel index of a world point (mm, RAS+). */

@@ -42,20 +42,30 @@ export function loadSegmentationData(c: ExperimentConfig): SegmentationData {
   const root = c.data.path;
   if (folder && (root === undefined || root === '')) throw new DataConfigError('data.path', "is required when data.source is 'folder'");
   const f = c.data.heldOutFraction;
-  if (!(f > 0)) throw new DataConfigError('data.heldOutFraction', 'is 0: the evaluations need held-out cases to report Dice on; set it to e.g. 0.2');
+  if (!(f > 0))
+    throw new DataConfigError('data.heldOutFraction', 'is 0: the evaluations need held-out cases to report Dice on; set it to e.g. 0.2');
   const n = c.data.size;
-  const opts = { intensity: intensityPreset(c), size: [n, n] as [number, number], labels: true, minForegroundPixels: c.data.foregroundOnly ? 1 : 0, cacheCases: 1 };
+  const opts = {
+    intensity: intensityPreset(c),
+    size: [n, n] as [number, number],
+    labels: true,
+    minForegroundPixels: c.data.foregroundOnly ? 1 : 0,
+    cacheCases: 1,
+  };
   try {
     const p = c.data.phantom;
     const grid = Math.max(64, n);
-    const ds = folder ? SliceDataset.open(root!, opts) : SliceDataset.phantom(p.cases, { seed: p.seed, shape: [grid, grid, p.slices] }, opts);
+    const ds = folder
+      ? SliceDataset.open(root!, opts)
+      : SliceDataset.phantom(p.cases, { seed: p.seed, shape: [grid, grid, p.slices] }, opts);
     const split = splitByCase(ds.caseIds, { train: 1 - f, val: f }, c.seed);
     const load = (ids: string[]): LabelledSlice[] => {
       const sub = ds.subset(ids);
       const out: LabelledSlice[] = [];
       for (let i = 0; i < sub.length; i++) {
         const s = sub.getSync(i);
-        if (!s.label) throw new DataConfigError('data.path', `${root}: case '${s.caseId}' has no label; the evaluations need a labelled dataset`);
+        if (!s.label)
+          throw new DataConfigError('data.path', `${root}: case '${s.caseId}' has no label; the evaluations need a labelled dataset`);
         out.push({ caseId: s.caseId, z: s.z, image: s.image, label: s.label });
       }
       return out;
@@ -67,7 +77,16 @@ export function loadSegmentationData(c: ExperimentConfig): SegmentationData {
     const named: Record<number, string> = folder ? (ds.labelNames ?? {}) : { ...PHANTOM_LABELS };
     const numClasses = Math.max(maxLabel, ...Object.keys(named).map(Number)) + 1;
     const classNames = Array.from({ length: numClasses }, (_, k) => named[k] ?? (k === 0 ? 'background' : `class_${k}`));
-    return { train, heldOut, trainCases: split.train, heldOutCases: split.val, numClasses, classNames, size: n, displayRange: displayRangeOf(c, [...train, ...heldOut]) };
+    return {
+      train,
+      heldOut,
+      trainCases: split.train,
+      heldOutCases: split.val,
+      numClasses,
+      classNames,
+      size: n,
+      displayRange: displayRangeOf(c, [...train, ...heldOut]),
+    };
   } catch (e) {
     if (folder && e instanceof DataError) throw new DataConfigError('data.path', e.message);
     throw e;
@@ -98,6 +117,10 @@ function displayRangeOf(c: ExperimentConfig, all: Iterable<LabelledSlice>): [num
   if (c.data.window !== 'zscore' && c.data.window !== 'none') return [0, 1];
   let lo = Infinity;
   let hi = -Infinity;
-  for (const x of all) for (const v of x.image.data) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  for (const x of all)
+    for (const v of x.image.data) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
   return [lo, hi];
 }

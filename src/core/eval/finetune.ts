@@ -32,7 +32,9 @@ export interface FinetuneOptions {
 
 export function buildDecoder(kind: 'unet' | 'deeplabv3plus', encoder: ResNetEncoder, numClasses: number, store: ParamStore): SegDecoder {
   const ch = encoder.config.stageChannels;
-  return kind === 'unet' ? new UNetDecoder(store.scope('decoder'), ch, numClasses) : new DeepLabV3PlusDecoder(store.scope('decoder'), ch, numClasses);
+  return kind === 'unet'
+    ? new UNetDecoder(store.scope('decoder'), ch, numClasses)
+    : new DeepLabV3PlusDecoder(store.scope('decoder'), ch, numClasses);
 }
 
 export async function finetuneEvaluation(c: ExperimentConfig, o: FinetuneOptions): Promise<EvalMetrics> {
@@ -54,8 +56,11 @@ export async function finetuneEvaluation(c: ExperimentConfig, o: FinetuneOptions
     const vars = [...encoder.trainableVariables(), ...decoder.trainableVariables()];
     const stepsPerEpoch = Math.ceil(n / cfg.batchSize);
     const total = stepsPerEpoch * cfg.epochs;
-    w.log('info', `fine-tuning: ${cfg.decoder} decoder, encoder ${o.init}, ${cases.length}/${data.trainCases.length} training cases (label fraction ${cfg.labelFraction}, ${n} slices), ` +
-      `${data.heldOutCases.length} held-out cases; ${cfg.epochs} epochs × ${stepsPerEpoch} steps, Adam lr ${cfg.lr}; ${encoder.numParameters() + decoder.numParameters()} parameters`);
+    w.log(
+      'info',
+      `fine-tuning: ${cfg.decoder} decoder, encoder ${o.init}, ${cases.length}/${data.trainCases.length} training cases (label fraction ${cfg.labelFraction}, ${n} slices), ` +
+        `${data.heldOutCases.length} held-out cases; ${cfg.epochs} epochs × ${stepsPerEpoch} steps, Adam lr ${cfg.lr}; ${encoder.numParameters() + decoder.numParameters()} parameters`,
+    );
     let step = 0;
     let lastLoss = Number.NaN;
     const P = S * S;
@@ -67,18 +72,25 @@ export async function finetuneEvaluation(c: ExperimentConfig, o: FinetuneOptions
         const yb = new Int32Array(idx.length * P);
         idx.forEach((k, j) => {
           const flip = rng.next() < 0.5;
-          for (let r = 0; r < S; r++) for (let q = 0; q < S; q++) {
-            const src = k * P + r * S + (flip ? S - 1 - q : q);
-            xb[j * P + r * S + q] = tr.x[src];
-            yb[j * P + r * S + q] = tr.y[src];
-          }
+          for (let r = 0; r < S; r++)
+            for (let q = 0; q < S; q++) {
+              const src = k * P + r * S + (flip ? S - 1 - q : q);
+              xb[j * P + r * S + q] = tr.x[src];
+              yb[j * P + r * S + q] = tr.y[src];
+            }
         });
         encoder.train(true);
         decoder.train(true);
         const loss = tf.tidy(() => {
           const xt = tf.tensor4d(xb, [idx.length, S, S, 1]);
           const yt = tf.tensor3d(yb, [idx.length, S, S], 'int32');
-          return optimizer.minimize(() => segmentationLoss(decoder.forward(encoder.forward(xt).stages, [S, S]), yt, cfg.diceWeight).total, true, vars) ?? tf.scalar(Number.NaN);
+          return (
+            optimizer.minimize(
+              () => segmentationLoss(decoder.forward(encoder.forward(xt).stages, [S, S]), yt, cfg.diceWeight).total,
+              true,
+              vars,
+            ) ?? tf.scalar(Number.NaN)
+          );
         });
         try {
           lastLoss = (await loss.data())[0];
@@ -88,14 +100,27 @@ export async function finetuneEvaluation(c: ExperimentConfig, o: FinetuneOptions
         step++;
         if (!Number.isFinite(lastLoss)) throw new Error(`fine-tuning: loss is ${lastLoss} at step ${step}; lower evaluation.finetune.lr`);
         w.scalar(step, e, 'finetune/loss', lastLoss);
-        w.event({ type: 'progress', step, epoch: e, totalSteps: total, imagesPerSec: 0, etaSec: ((Date.now() - t0) / 1000 / step) * (total - step), stage: 'finetune' });
+        w.event({
+          type: 'progress',
+          step,
+          epoch: e,
+          totalSteps: total,
+          imagesPerSec: 0,
+          etaSec: ((Date.now() - t0) / 1000 / step) * (total - step),
+          stage: 'finetune',
+        });
         o.onStep?.(step, total, lastLoss);
         await new Promise<void>((res) => setImmediate(res));
       }
     }
     encoder.eval();
     decoder.eval();
-    const ev = await evaluateHeldOut((x) => decoder.forward(encoder.forward(x).stages, [S, S]), data, { writer: w, tag: 'finetune', overlaySlices: c.evaluation.overlaySlices, chunk: o.chunk ?? 16 });
+    const ev = await evaluateHeldOut((x) => decoder.forward(encoder.forward(x).stages, [S, S]), data, {
+      writer: w,
+      tag: 'finetune',
+      overlaySlices: c.evaluation.overlaySlices,
+      chunk: o.chunk ?? 16,
+    });
     const m: EvalMetrics = {
       kind: 'finetune',
       numClasses: data.numClasses,
@@ -110,7 +135,10 @@ export async function finetuneEvaluation(c: ExperimentConfig, o: FinetuneOptions
     };
     if (ev.summary.meanForeground !== null) w.scalar(step, cfg.epochs, 'finetune/dice/meanForeground', ev.summary.meanForeground);
     writeMetrics(w, 'finetune', m);
-    w.log('info', `fine-tuning: mean foreground Dice ${ev.summary.meanForeground?.toFixed(4) ?? 'n/a'} over ${ev.cases.length} held-out cases (${m.seconds.toFixed(1)} s)`);
+    w.log(
+      'info',
+      `fine-tuning: mean foreground Dice ${ev.summary.meanForeground?.toFixed(4) ?? 'n/a'} over ${ev.cases.length} held-out cases (${m.seconds.toFixed(1)} s)`,
+    );
     return m;
   } finally {
     optimizer.dispose();

@@ -31,9 +31,17 @@ export interface LinearEvalOptions {
 }
 
 /** Last-stage features [N, h, w, C] of slices, encoder in evaluation mode. */
-async function encodeAll(encoder: ResNetEncoder, x: Float32Array, n: number, size: number, chunk: number): Promise<{ feats: Float32Array; h: number; w: number; c: number }> {
+async function encodeAll(
+  encoder: ResNetEncoder,
+  x: Float32Array,
+  n: number,
+  size: number,
+  chunk: number,
+): Promise<{ feats: Float32Array; h: number; w: number; c: number }> {
   let out: Float32Array | null = null;
-  let fh = 0, fw = 0, fc = 0;
+  let fh = 0,
+    fw = 0,
+    fc = 0;
   for (let i = 0; i < n; i += chunk) {
     const m = Math.min(chunk, n - i);
     const f = tf.tidy(() => {
@@ -70,8 +78,11 @@ export async function linearEvaluation(c: ExperimentConfig, o: LinearEvalOptions
     const rng = new Rng(Rng.hashSeed(`${c.seed}/linear-order`));
     const stepsPerEpoch = Math.ceil(n / cfg.batchSize);
     const total = stepsPerEpoch * cfg.epochs;
-    w.log('info', `linear evaluation: ${n} training slices (${data.trainCases.length} cases), ${data.heldOut.length} held-out (${data.heldOutCases.length} cases); ` +
-      `frozen encoder in evaluation mode, features ${h}×${fw}×${C} cached; 1×1 conv → ${data.numClasses} classes, upsampled to ${S}×${S}; ${cfg.epochs} epochs × ${stepsPerEpoch} steps, Adam lr ${cfg.lr}`);
+    w.log(
+      'info',
+      `linear evaluation: ${n} training slices (${data.trainCases.length} cases), ${data.heldOut.length} held-out (${data.heldOutCases.length} cases); ` +
+        `frozen encoder in evaluation mode, features ${h}×${fw}×${C} cached; 1×1 conv → ${data.numClasses} classes, upsampled to ${S}×${S}; ${cfg.epochs} epochs × ${stepsPerEpoch} steps, Adam lr ${cfg.lr}`,
+    );
     let step = 0;
     let lastLoss = Number.NaN;
     const fsz = h * fw * C;
@@ -88,7 +99,10 @@ export async function linearEvaluation(c: ExperimentConfig, o: LinearEvalOptions
         const loss = tf.tidy(() => {
           const xt = tf.tensor4d(xb, [idx.length, h, fw, C]);
           const yt = tf.tensor3d(yb, [idx.length, S, S], 'int32');
-          return optimizer.minimize(() => segmentationLoss(head.forward(xt, [S, S]), yt, cfg.diceWeight).total, true, vars) ?? tf.scalar(Number.NaN);
+          return (
+            optimizer.minimize(() => segmentationLoss(head.forward(xt, [S, S]), yt, cfg.diceWeight).total, true, vars) ??
+            tf.scalar(Number.NaN)
+          );
         });
         try {
           lastLoss = (await loss.data())[0];
@@ -96,14 +110,28 @@ export async function linearEvaluation(c: ExperimentConfig, o: LinearEvalOptions
           loss.dispose();
         }
         step++;
-        if (!Number.isFinite(lastLoss)) throw new Error(`linear evaluation: loss is ${lastLoss} at step ${step}; lower evaluation.linear.lr`);
+        if (!Number.isFinite(lastLoss))
+          throw new Error(`linear evaluation: loss is ${lastLoss} at step ${step}; lower evaluation.linear.lr`);
         w.scalar(step, e, 'linear/loss', lastLoss);
-        w.event({ type: 'progress', step, epoch: e, totalSteps: total, imagesPerSec: 0, etaSec: ((Date.now() - tTrain) / 1000 / step) * (total - step), stage: 'linear' });
+        w.event({
+          type: 'progress',
+          step,
+          epoch: e,
+          totalSteps: total,
+          imagesPerSec: 0,
+          etaSec: ((Date.now() - tTrain) / 1000 / step) * (total - step),
+          stage: 'linear',
+        });
         o.onStep?.(step, total, lastLoss);
         await new Promise<void>((res) => setImmediate(res));
       }
     }
-    const ev = await evaluateHeldOut((x) => head.forward(encoder.forward(x).stages[3], [S, S]), data, { writer: w, tag: 'linear', overlaySlices: c.evaluation.overlaySlices, chunk });
+    const ev = await evaluateHeldOut((x) => head.forward(encoder.forward(x).stages[3], [S, S]), data, {
+      writer: w,
+      tag: 'linear',
+      overlaySlices: c.evaluation.overlaySlices,
+      chunk,
+    });
     const m: EvalMetrics = {
       kind: 'linear',
       numClasses: data.numClasses,
@@ -118,7 +146,10 @@ export async function linearEvaluation(c: ExperimentConfig, o: LinearEvalOptions
     };
     if (ev.summary.meanForeground !== null) w.scalar(step, cfg.epochs, 'linear/dice/meanForeground', ev.summary.meanForeground);
     writeMetrics(w, 'linear', m);
-    w.log('info', `linear evaluation: mean foreground Dice ${ev.summary.meanForeground?.toFixed(4) ?? 'n/a'} over ${ev.cases.length} held-out cases (${m.seconds.toFixed(1)} s)`);
+    w.log(
+      'info',
+      `linear evaluation: mean foreground Dice ${ev.summary.meanForeground?.toFixed(4) ?? 'n/a'} over ${ev.cases.length} held-out cases (${m.seconds.toFixed(1)} s)`,
+    );
     return m;
   } finally {
     optimizer.dispose();

@@ -72,7 +72,10 @@ export function encodeOverlays(
   const data = new Uint8Array(sources.length * 3 * plane);
   const [lo, hi] = meta.displayRange;
   const scale = hi > lo ? 255 / (hi - lo) : 0;
-  const worst = worstSlicePerClass(sources.map((s) => s.dice), meta.numClasses);
+  const worst = worstSlicePerClass(
+    sources.map((s) => s.dice),
+    meta.numClasses,
+  );
   const slices: OverlayEntry[] = sources.map((s, i) => {
     if (s.image.length !== plane || s.truth.length !== plane || s.pred.length !== plane) {
       throw new Error(`overlays: slice ${s.caseId}/${s.z} is not ${width}×${height}`);
@@ -112,9 +115,17 @@ export function encodeOverlays(
 }
 
 /** The three planes of slice i (views into `data`). */
-export function overlayPlanes(index: OverlayIndex, data: Uint8Array, i: number): { image: Uint8Array; truth: Uint8Array; prediction: Uint8Array } {
+export function overlayPlanes(
+  index: OverlayIndex,
+  data: Uint8Array,
+  i: number,
+): { image: Uint8Array; truth: Uint8Array; prediction: Uint8Array } {
   const plane = index.width * index.height;
   const o = index.slices[i].offset;
   if (o + 3 * plane > data.byteLength) throw new Error(`overlays: ${index.dataFile} is shorter than index.json says (slice ${i})`);
-  return { image: data.subarray(o, o + plane), truth: data.subarray(o + plane, o + 2 * plane), prediction: data.subarray(o + 2 * plane, o + 3 * plane) };
+  return {
+    image: data.subarray(o, o + plane),
+    truth: data.subarray(o + plane, o + 2 * plane),
+    prediction: data.subarray(o + 2 * plane, o + 3 * plane),
+  };
 }

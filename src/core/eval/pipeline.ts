@@ -23,15 +23,21 @@ export interface ExperimentResult {
 function holdCompletion(w: RunWriter): { writer: RunWriter; completed: () => boolean } {
   let held = false;
   const writer: RunWriter = {
-    get id() { return w.id; },
-    get dir() { return w.dir; },
+    get id() {
+      return w.id;
+    },
+    get dir() {
+      return w.dir;
+    },
     event: (e) => w.event(e),
     scalar: (s, e, n, v) => w.scalar(s, e, n, v),
     log: (l, m, s, e) => w.log(l, m, s, e),
     writeJson: (p, v, k, s, e) => w.writeJson(p, v, k, s, e),
     writeBytes: (p, d, k, s, e) => w.writeBytes(p, d, k, s, e),
     update: (f) => w.update(f),
-    complete: () => { held = true; },
+    complete: () => {
+      held = true;
+    },
     fail: (m, where) => w.fail(m, where),
     cancel: (m) => w.cancel(m),
   };
@@ -54,11 +60,17 @@ export async function runExperiment(c: ExperimentConfig, o: ExperimentOptions): 
   if (d) {
     // DESIGN.md: metrics.json holds the effective rank beside the Dice tables.
     writeMetrics(inner, 'representation', {
-      step: d.step, samples: d.samples,
-      rankMe: d.representation.rankMe, embeddingRankMe: d.embedding.rankMe,
-      effectiveRank: d.representation.effectiveRank, dims99: d.representation.dims99, stdSqrtD: d.representation.stdSqrtD,
-      embeddingEffectiveRank: d.embedding.effectiveRank, embeddingDims99: d.embedding.dims99,
-      alignment: d.alignment, uniformity: d.uniformity,
+      step: d.step,
+      samples: d.samples,
+      rankMe: d.representation.rankMe,
+      embeddingRankMe: d.embedding.rankMe,
+      effectiveRank: d.representation.effectiveRank,
+      dims99: d.representation.dims99,
+      stdSqrtD: d.representation.stdSqrtD,
+      embeddingEffectiveRank: d.embedding.effectiveRank,
+      embeddingDims99: d.embedding.dims99,
+      alignment: d.alignment,
+      uniformity: d.uniformity,
     });
   }
   const ev = c.evaluation;
@@ -73,7 +85,13 @@ export async function runExperiment(c: ExperimentConfig, o: ExperimentOptions): 
       where = 'linear evaluation';
       const { encoder } = await loadPretrainedEncoder(c, inner.dir);
       try {
-        out.linear = await linearEvaluation(c, { writer: inner, encoder, data, signal: o.signal, onStep: (s, t, l) => onEvalStep?.('linear', s, t, l) });
+        out.linear = await linearEvaluation(c, {
+          writer: inner,
+          encoder,
+          data,
+          signal: o.signal,
+          onStep: (s, t, l) => onEvalStep?.('linear', s, t, l),
+        });
       } finally {
         encoder.dispose();
       }
@@ -83,7 +101,14 @@ export async function runExperiment(c: ExperimentConfig, o: ExperimentOptions): 
       const init = ev.finetune.init;
       const encoder = init === 'pretrained' ? (await loadPretrainedEncoder(c, inner.dir)).encoder : buildEncoder(c);
       try {
-        out.finetune = await finetuneEvaluation(c, { writer: inner, encoder, data, init, signal: o.signal, onStep: (s, t, l) => onEvalStep?.('finetune', s, t, l) });
+        out.finetune = await finetuneEvaluation(c, {
+          writer: inner,
+          encoder,
+          data,
+          init,
+          signal: o.signal,
+          onStep: (s, t, l) => onEvalStep?.('finetune', s, t, l),
+        });
       } finally {
         encoder.dispose();
       }

@@ -94,8 +94,21 @@ export async function evaluateHeldOut(
   let overlayDir: string | null = null;
   if (o.writer && o.overlaySlices > 0 && slices.length > 0) {
     const keep = chooseOverlaySlices(perSlice, K, o.overlaySlices);
-    const sources: OverlaySource[] = keep.map((i) => ({ caseId: slices[i].caseId, z: slices[i].z, image: slices[i].image.data, truth: slices[i].label.data, pred: preds[i], dice: perSlice[i] }));
-    const { index, data: bytes } = encodeOverlays(sources, { width: data.size, height: data.size, numClasses: K, classNames: data.classNames, displayRange: data.displayRange });
+    const sources: OverlaySource[] = keep.map((i) => ({
+      caseId: slices[i].caseId,
+      z: slices[i].z,
+      image: slices[i].image.data,
+      truth: slices[i].label.data,
+      pred: preds[i],
+      dice: perSlice[i],
+    }));
+    const { index, data: bytes } = encodeOverlays(sources, {
+      width: data.size,
+      height: data.size,
+      numClasses: K,
+      classNames: data.classNames,
+      displayRange: data.displayRange,
+    });
     o.writer.writeBytes(`overlays/${o.tag}/slices.bin`, bytes, 'overlays-data');
     o.writer.writeJson(`overlays/${o.tag}/index.json`, index, 'overlays');
     overlayDir = `overlays/${o.tag}`;

@@ -11,7 +11,12 @@ import type { ExperimentConfig, VariantConfig } from '../config/types';
  * seed list when the variants came from {@link expandVariants} with seeds, so a variant never expands again).
  */
 export function variantOverrides(v: VariantConfig, baseName: string, clearSeeds = false): string[] {
-  return [...Object.entries(v.set).map(([k, val]) => `${k}=${typeof val === 'string' ? val : JSON.stringify(val)}`), `name=${baseName}-${v.name}`, 'variants=[]', ...(clearSeeds ? ['seeds=[]'] : [])];
+  return [
+    ...Object.entries(v.set).map(([k, val]) => `${k}=${typeof val === 'string' ? val : JSON.stringify(val)}`),
+    `name=${baseName}-${v.name}`,
+    'variants=[]',
+    ...(clearSeeds ? ['seeds=[]'] : []),
+  ];
 }
 
 /** The run-name suffix of a seed's run: <name>-<variant>-seed<N>. The report groups runs by what precedes it. */
@@ -42,8 +47,11 @@ export const ABLATION_VARIANTS: VariantConfig[] = [
 export function checkVariants(c: ExperimentConfig): string | null {
   const seeds = c.seeds ?? [];
   const dupSeeds = seeds.filter((s, i) => seeds.indexOf(s) !== i);
-  if (dupSeeds.length) return `seeds: ${[...new Set(dupSeeds)].join(', ')} appear${dupSeeds.length > 1 ? '' : 's'} more than once (each seed becomes a run named ${c.name}-<variant>-seed<N>)`;
+  if (dupSeeds.length)
+    return `seeds: ${[...new Set(dupSeeds)].join(', ')} appear${dupSeeds.length > 1 ? '' : 's'} more than once (each seed becomes a run named ${c.name}-<variant>-seed<N>)`;
   const names = (c.variants ?? []).map((v) => v.name);
   const dup = names.filter((n, i) => names.indexOf(n) !== i);
-  return dup.length ? `variants: the name${dup.length > 1 ? 's' : ''} ${[...new Set(dup)].join(', ')} appear${dup.length > 1 ? '' : 's'} more than once (each variant becomes a run named ${c.name}-<name>)` : null;
+  return dup.length
+    ? `variants: the name${dup.length > 1 ? 's' : ''} ${[...new Set(dup)].join(', ')} appear${dup.length > 1 ? '' : 's'} more than once (each variant becomes a run named ${c.name}-<name>)`
+    : null;
 }

@@ -29,7 +29,10 @@ export class LocalExecutor implements Executor {
 
   submit(batch: PreparedBatch, beforeStart: (ids: string[]) => void): Promise<string[]> {
     // The shell waits on stdin until the ids are recorded, then runs the tasks in order.
-    const script = ['read -r go || exit 1', ...batch.runDirs.map((d) => `${shellQuote(this.paths.node)} ${shellQuote(this.paths.cli)} task ${shellQuote(d)}`)].join('\n');
+    const script = [
+      'read -r go || exit 1',
+      ...batch.runDirs.map((d) => `${shellQuote(this.paths.node)} ${shellQuote(this.paths.cli)} task ${shellQuote(d)}`),
+    ].join('\n');
     return new Promise((resolve, reject) => {
       const child = spawn('/bin/sh', ['-c', script], { cwd: batch.cwd, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
       child.on('error', (e) => reject(new ExecutorError(`could not start the local tasks: ${e.message}`)));
@@ -53,7 +56,12 @@ export class LocalExecutor implements Executor {
     const out = new Map<string, ClusterJobState>();
     for (const id of ids) {
       const pid = pidOf(id);
-      out.set(id, pid !== null && alive(pid) ? { status: 'running', raw: 'ALIVE' } : { status: 'cancelled', raw: 'ENDED', reason: 'the local task shell ended (stopped) before this run finished' });
+      out.set(
+        id,
+        pid !== null && alive(pid)
+          ? { status: 'running', raw: 'ALIVE' }
+          : { status: 'cancelled', raw: 'ENDED', reason: 'the local task shell ended (stopped) before this run finished' },
+      );
     }
     return out;
   }

@@ -9,30 +9,63 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { BackendChoice } from '../backend/types';
 import type { ExperimentConfig } from '../config/types';
-import { canTransition, createRun, EVENTS_JSONL, eventToJsonLine, FolderRunWriter, isTerminal, readRun, RUN_JSON, runLiveness, writeJsonAtomic, type CreateRunOptions, type RunEvent, type RunJson } from '../runs';
+import {
+  canTransition,
+  createRun,
+  EVENTS_JSONL,
+  eventToJsonLine,
+  FolderRunWriter,
+  isTerminal,
+  readRun,
+  RUN_JSON,
+  runLiveness,
+  writeJsonAtomic,
+  type CreateRunOptions,
+  type RunEvent,
+  type RunJson,
+} from '../runs';
 import type { ClusterJobState, PreparedBatch } from './types';
 
 /** Creates one queued run folder per config (no pid: nothing runs yet). */
-export function createQueuedRuns(runsDir: string, configs: { config: ExperimentConfig; configPath: string }[], cwd: string, now: () => Date = () => new Date()): PreparedBatch {
+export function createQueuedRuns(
+  runsDir: string,
+  configs: { config: ExperimentConfig; configPath: string }[],
+  cwd: string,
+  now: () => Date = () => new Date(),
+): PreparedBatch {
   const abs = path.resolve(runsDir);
   const runDirs: string[] = [];
   try {
     for (const c of configs) {
-      const w = createRun(abs, c.config, 'pretrain', { status: 'queued', pid: null, configPath: c.configPath, markFailedOnExit: false, now });
+      const w = createRun(abs, c.config, 'pretrain', {
+        status: 'queued',
+        pid: null,
+        configPath: c.configPath,
+        markFailedOnExit: false,
+        now,
+      });
       runDirs.push(w.dir);
     }
   } catch (e) {
     for (const d of runDirs) fs.rmSync(d, { recursive: true, force: true });
     throw e;
   }
-  const stamp = now().toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const stamp = now()
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
   return { name: configs[0]?.config.name ?? 'medssl', runDirs, runsDir: abs, tag: `${stamp}-${randomBytes(3).toString('hex')}`, cwd };
 }
 
 /** Appends one event line and rewrites run.json, as the run writer would (for a run no process owns). */
 function setStatus(dir: string, run: RunJson, to: 'cancelled' | 'failed', message: string, now: Date): void {
   if (!canTransition(run.status, to)) return;
-  const next: RunJson = { ...run, status: to, ended: now.toISOString(), ...(to === 'failed' ? { error: { message, where: 'cluster' } } : {}) };
+  const next: RunJson = {
+    ...run,
+    status: to,
+    ended: now.toISOString(),
+    ...(to === 'failed' ? { error: { message, where: 'cluster' } } : {}),
+  };
   writeJsonAtomic(path.join(dir, RUN_JSON), next);
   const e: RunEvent = { t: now.toISOString(), step: 0, epoch: 0, type: 'status', status: to, message };
   fs.appendFileSync(path.join(dir, EVENTS_JSONL), eventToJsonLine(e) + '\n');
@@ -51,7 +84,12 @@ export function recordJobIds(runDirs: string[], ids: string[]): void {
  * cancelled or failed while queued; a job that ended (killed, node failure, time limit) while run.json
  * still says running and its process is not alive here. Returns the new status when it changed it.
  */
-export function reconcileRun(dir: string, state: ClusterJobState, now: Date = new Date(), host: string = os.hostname()): 'cancelled' | 'failed' | null {
+export function reconcileRun(
+  dir: string,
+  state: ClusterJobState,
+  now: Date = new Date(),
+  host: string = os.hostname(),
+): 'cancelled' | 'failed' | null {
   const run = readRun(dir);
   if (isTerminal(run.status) || state.status === 'queued' || state.status === 'running' || state.status === 'unknown') return null;
   const job = run.clusterJobId ? `job ${run.clusterJobId}` : 'job';
@@ -63,7 +101,13 @@ export function reconcileRun(dir: string, state: ClusterJobState, now: Date = ne
   // running: the job is over; only if its process is not alive here (a live one marks the run itself)
   if (runLiveness(run, host) === 'alive') return null;
   if (state.status === 'completed') {
-    setStatus(dir, run, 'failed', `${job} completed but the run never marked itself finished (killed?): Resume Run continues from the last checkpoint`, now);
+    setStatus(
+      dir,
+      run,
+      'failed',
+      `${job} completed but the run never marked itself finished (killed?): Resume Run continues from the last checkpoint`,
+      now,
+    );
     return 'failed';
   }
   const to = state.status === 'cancelled' ? 'cancelled' : 'failed';
@@ -75,13 +119,33 @@ export function reconcileRun(dir: string, state: ClusterJobState, now: Date = ne
  * The writer of a queued run whose job has started: status running, this host and process, the cluster
  * job id from Slurm's environment when there is one.
  */
-export function startQueuedRun(dir: string, opts: Pick<CreateRunOptions, 'onEvent' | 'now' | 'reserveBytes' | 'diskNeedBytes'> & { backend?: BackendChoice; clusterJobId?: string; host?: string } = {}): FolderRunWriter {
+export function startQueuedRun(
+  dir: string,
+  opts: Pick<CreateRunOptions, 'onEvent' | 'now' | 'reserveBytes' | 'diskNeedBytes'> & {
+    backend?: BackendChoice;
+    clusterJobId?: string;
+    host?: string;
+  } = {},
+): FolderRunWriter {
   const prev = readRun(dir);
   if (prev.status !== 'queued') throw new Error(`run ${prev.id} is ${prev.status}, not queued`);
   const host = opts.host ?? os.hostname();
   const jobId = opts.clusterJobId ?? prev.clusterJobId;
-  const run: RunJson = { ...prev, status: 'running', host, pid: process.pid, ...(opts.backend ? { backend: opts.backend } : {}), ...(jobId ? { clusterJobId: jobId } : {}) };
-  const w = new FolderRunWriter(dir, run, opts.now ?? (() => new Date()), { onEvent: opts.onEvent, reserveBytes: opts.reserveBytes, diskNeedBytes: opts.diskNeedBytes }, `started${jobId ? ` by job ${jobId}` : ''} on ${host}`);
+  const run: RunJson = {
+    ...prev,
+    status: 'running',
+    host,
+    pid: process.pid,
+    ...(opts.backend ? { backend: opts.backend } : {}),
+    ...(jobId ? { clusterJobId: jobId } : {}),
+  };
+  const w = new FolderRunWriter(
+    dir,
+    run,
+    opts.now ?? (() => new Date()),
+    { onEvent: opts.onEvent, reserveBytes: opts.reserveBytes, diskNeedBytes: opts.diskNeedBytes },
+    `started${jobId ? ` by job ${jobId}` : ''} on ${host}`,
+  );
   w.update({});
   return w;
 }

@@ -28,7 +28,10 @@ export function sbatchOptions(batch: PreparedBatch, slurm: SlurmConfig): string[
   if (batch.runDirs.length === 0) throw new ExecutorError('nothing to submit: no run folders');
   const out = path.join(submissionDir(batch), '%a', 'slurm-%A_%a.out');
   // #SBATCH lines are not parsed by a shell: a path with blanks or quotes cannot be written there.
-  if (/[\s"'\\]/.test(out)) throw new ExecutorError(`the runs folder '${batch.runsDir}' has a blank or a quote in its path; Slurm's #SBATCH --output cannot hold it: use a runs folder without them`);
+  if (/[\s"'\\]/.test(out))
+    throw new ExecutorError(
+      `the runs folder '${batch.runsDir}' has a blank or a quote in its path; Slurm's #SBATCH --output cannot hold it: use a runs folder without them`,
+    );
   const opts = [
     `--job-name=medssl-${batch.name}`,
     `--array=0-${batch.runDirs.length - 1}`,

@@ -46,7 +46,11 @@ export function fromSlurmState(stateWord: string): ClusterJobState {
     case 'TIMEOUT':
       return { status: 'failed', raw, reason: 'the Slurm time limit was reached (executor.slurm.time) and the job was not requeued' };
     case 'NODE_FAIL':
-      return { status: 'failed', raw, reason: 'the compute node failed; the job was not requeued (Resume Run continues from the last checkpoint)' };
+      return {
+        status: 'failed',
+        raw,
+        reason: 'the compute node failed; the job was not requeued (Resume Run continues from the last checkpoint)',
+      };
     case 'BOOT_FAIL':
       return { status: 'failed', raw, reason: 'the compute node failed to boot' };
     case 'OUT_OF_MEMORY':

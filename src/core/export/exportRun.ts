@@ -26,7 +26,13 @@ export const EXPORT_FORMAT = 'medssl-torchvision-resnet';
 export function normalisationOf(c: ExperimentConfig): Record<string, unknown> {
   const p = intensityPreset(c);
   const w = presetWindow(p);
-  if (w) return { window: c.data.window, clip_hu: w, then: 'scale linearly to [0, 1]', formula: `(clip(HU, ${w[0]}, ${w[1]}) - ${w[0]}) / ${w[1] - w[0]}` };
+  if (w)
+    return {
+      window: c.data.window,
+      clip_hu: w,
+      then: 'scale linearly to [0, 1]',
+      formula: `(clip(HU, ${w[0]}, ${w[1]}) - ${w[0]}) / ${w[1] - w[0]}`,
+    };
   const z = p as Extract<typeof p, { kind: 'zscore' }>;
   const off = z.offset ?? 0;
   return { window: c.data.window, formula: `(HU + ${off} - ${z.mean}) / ${z.std}`, offset: off, mean: z.mean, std: z.std };
@@ -37,7 +43,10 @@ export function buildExportModels(c: ExperimentConfig): { store: ParamStore; enc
   const o = mocoOptions(c);
   const store = new ParamStore(new Rng(0));
   const encoder = new ResNetEncoder(o.encoder, store.scope('encoder'));
-  const projector = new Projector({ inDim: encoder.featureDim, hiddenDim: o.projector.hiddenDim, outDim: o.projector.outDim }, store.scope('projector'));
+  const projector = new Projector(
+    { inDim: encoder.featureDim, hiddenDim: o.projector.hiddenDim, outDim: o.projector.outDim },
+    store.scope('projector'),
+  );
   return { store, encoder, projector };
 }
 
@@ -72,7 +81,10 @@ export async function writeExport(file: string, bytes: Buffer): Promise<{ file: 
 }
 
 /** Loads a checkpoint's query side (encoder + projector) for export; the caller disposes the store. */
-export async function loadForExport(c: ExperimentConfig, checkpointDir: string): Promise<{ store: ParamStore; encoder: ResNetEncoder; projector: Projector }> {
+export async function loadForExport(
+  c: ExperimentConfig,
+  checkpointDir: string,
+): Promise<{ store: ParamStore; encoder: ResNetEncoder; projector: Projector }> {
   const m = buildExportModels(c);
   try {
     // strict false: the checkpoint may also hold the local-loss projector, which is not exported.

@@ -64,14 +64,16 @@ export function decodeSafetensors(buf: Uint8Array, file: string): SafetensorsFil
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b.byteLength < 8) throw new Error(`${file}: not a safetensors file (${b.byteLength} bytes, shorter than its 8-byte header length)`);
   const n = b.readBigUInt64LE(0);
-  if (n > BigInt(b.byteLength - 8)) throw new Error(`${file}: truncated or not a safetensors file (header length ${n} exceeds the file's ${b.byteLength} bytes)`);
+  if (n > BigInt(b.byteLength - 8))
+    throw new Error(`${file}: truncated or not a safetensors file (header length ${n} exceeds the file's ${b.byteLength} bytes)`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(b.subarray(8, 8 + Number(n)).toString('utf8')) as Record<string, unknown>;
   } catch (e) {
     throw new Error(`${file}: not a safetensors file (its header is not JSON: ${(e as Error).message})`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Error(`${file}: not a safetensors file (its header is not a JSON object)`);
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw new Error(`${file}: not a safetensors file (its header is not a JSON object)`);
   const dataStart = 8 + Number(n);
   const dataLen = b.byteLength - dataStart;
   const metadata: Record<string, string> = {};
@@ -90,10 +92,13 @@ export function decodeSafetensors(buf: Uint8Array, file: string): SafetensorsFil
       throw new Error(`${file}: tensor '${name}' has an invalid shape or data_offsets`);
     }
     const [begin, end] = off as number[];
-    if (!(Number.isInteger(begin) && Number.isInteger(end) && begin >= 0 && end >= begin)) throw new Error(`${file}: tensor '${name}' has invalid data_offsets [${off.join(', ')}]`);
+    if (!(Number.isInteger(begin) && Number.isInteger(end) && begin >= 0 && end >= begin))
+      throw new Error(`${file}: tensor '${name}' has invalid data_offsets [${off.join(', ')}]`);
     if (end > dataLen) throw new Error(`${file}: truncated (tensor '${name}' ends at byte ${end} of the data, which has ${dataLen})`);
     if (end - begin !== product(shape as number[]) * BYTES[dtype]) {
-      throw new Error(`${file}: tensor '${name}' holds ${end - begin} bytes, but ${dtype} [${shape.join(', ')}] needs ${product(shape as number[]) * BYTES[dtype]}`);
+      throw new Error(
+        `${file}: tensor '${name}' holds ${end - begin} bytes, but ${dtype} [${shape.join(', ')}] needs ${product(shape as number[]) * BYTES[dtype]}`,
+      );
     }
     tensors.set(name, { dtype, shape: shape as number[], bytes: new Uint8Array(b.buffer, b.byteOffset + dataStart + begin, end - begin) });
   }
@@ -137,7 +142,8 @@ export function readSafetensorsHeader(file: string): Map<string, { dtype: string
     const len = Buffer.alloc(8);
     if (size < 8 || fs.readSync(fd, len, 0, 8, 0) !== 8) throw new Error(`${file}: not a safetensors file (${size} bytes)`);
     const n = len.readBigUInt64LE(0);
-    if (n > BigInt(Math.min(size - 8, 100 * 1024 * 1024))) throw new Error(`${file}: truncated or not a safetensors file (header length ${n}, file ${size} bytes)`);
+    if (n > BigInt(Math.min(size - 8, 100 * 1024 * 1024)))
+      throw new Error(`${file}: truncated or not a safetensors file (header length ${n}, file ${size} bytes)`);
     const head = Buffer.alloc(Number(n));
     fs.readSync(fd, head, 0, head.byteLength, 8);
     // The data part is not read: decode a header-only copy whose offsets are checked against the real size.
@@ -150,8 +156,12 @@ export function readSafetensorsHeader(file: string): Map<string, { dtype: string
     }
     for (const [name, e] of Object.entries(parsed)) {
       if (name === '__metadata__') continue;
-      if (!Array.isArray(e?.shape) || !Array.isArray(e.data_offsets)) throw new Error(`${file}: tensor '${name}' has an invalid shape or data_offsets`);
-      if (e.data_offsets[1] > size - 8 - Number(n)) throw new Error(`${file}: truncated (tensor '${name}' ends at byte ${e.data_offsets[1]} of the data, which has ${size - 8 - Number(n)})`);
+      if (!Array.isArray(e?.shape) || !Array.isArray(e.data_offsets))
+        throw new Error(`${file}: tensor '${name}' has an invalid shape or data_offsets`);
+      if (e.data_offsets[1] > size - 8 - Number(n))
+        throw new Error(
+          `${file}: truncated (tensor '${name}' ends at byte ${e.data_offsets[1]} of the data, which has ${size - 8 - Number(n)})`,
+        );
       out.set(name, { dtype: String(e.dtype), shape: e.shape });
     }
     return out;

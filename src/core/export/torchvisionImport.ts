@@ -19,7 +19,14 @@ const FIELD: Record<string, string> = { gamma: 'weight', beta: 'bias', running_m
 
 export function specOfEncoder(e: ResNetEncoder): EncoderShapeSpec {
   const c = e.config;
-  return { depth: c.depth, widths: c.widths, stemWidth: c.stemWidth, stem: c.stem, conv1In: c.repeatToThreeChannels ? 3 : c.inChannels, whitening: c.lastNorm !== 'batchnorm' };
+  return {
+    depth: c.depth,
+    widths: c.widths,
+    stemWidth: c.stemWidth,
+    stem: c.stem,
+    conv1In: c.repeatToThreeChannels ? 3 : c.inChannels,
+    whitening: c.lastNorm !== 'batchnorm',
+  };
 }
 
 /** OIHW [co, ci, kh, kw] → HWIO, summing the input channels to `ciOut` (1) when the file has more. */

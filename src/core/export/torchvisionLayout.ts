@@ -29,8 +29,7 @@ export function hwioToOihw(v: ArrayLike<number>, shape: number[]): { data: Float
   const out = new Float32Array(v.length);
   for (let y = 0; y < kh; y++)
     for (let x = 0; x < kw; x++)
-      for (let i = 0; i < ci; i++)
-        for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = v[((y * kw + x) * ci + i) * co + o];
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = v[((y * kw + x) * ci + i) * co + o];
   return { data: out, shape: [co, ci, kh, kw] };
 }
 
@@ -113,8 +112,15 @@ export function whiteningModule(encoder: ResNetEncoder): string | null {
 /** The projector's linear layers as nn.Linear tensors under `prefix` (default 'projector'). */
 export function projectorToTorch(p: Projector, prefix = 'projector'): SafeTensorIn[] {
   const out: SafeTensorIn[] = [];
-  for (const [name, fc] of [['fc1', p.fc1], ['fc2', p.fc2]] as const) {
-    out.push({ name: `${prefix}.${name}.weight`, shape: [fc.outFeatures, fc.inFeatures], data: transpose2d(fc.weight.dataSync(), fc.inFeatures, fc.outFeatures) });
+  for (const [name, fc] of [
+    ['fc1', p.fc1],
+    ['fc2', p.fc2],
+  ] as const) {
+    out.push({
+      name: `${prefix}.${name}.weight`,
+      shape: [fc.outFeatures, fc.inFeatures],
+      data: transpose2d(fc.weight.dataSync(), fc.inFeatures, fc.outFeatures),
+    });
     if (fc.bias) out.push({ name: `${prefix}.${name}.bias`, shape: [fc.outFeatures], data: Float32Array.from(fc.bias.dataSync()) });
   }
   return out;

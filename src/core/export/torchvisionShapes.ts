@@ -22,7 +22,14 @@ const BLOCKS = { 18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3] } as const
 export function specFromModelConfig(m: ModelConfig): EncoderShapeSpec {
   const depth = ({ resnet18: 18, resnet34: 34, resnet50: 50 } as const)[m.arch];
   const widths = m.widths ?? ([64, 128, 256, 512].map((w) => Math.max(1, Math.round(w * m.widthMultiplier))) as EncoderShapeSpec['widths']);
-  return { depth, widths: [...widths] as EncoderShapeSpec['widths'], stemWidth: widths[0], stem: m.stem, conv1In: m.repeatToThreeChannels ? 3 : 1, whitening: m.whitening.enabled };
+  return {
+    depth,
+    widths: [...widths] as EncoderShapeSpec['widths'],
+    stemWidth: widths[0],
+    stem: m.stem,
+    conv1In: m.repeatToThreeChannels ? 3 : 1,
+    whitening: m.whitening.enabled,
+  };
 }
 
 /** torchvision module name of the norm the whitening layer replaces. */
@@ -90,11 +97,21 @@ export function initShapeProblems(expected: Map<string, number[]>, file: Map<str
       missing.push(name);
       continue;
     }
-    const summable = name === 'conv1.weight' && shape[1] === 1 && got.length === 4 && got[1] === 3 && got[0] === shape[0] && got[2] === shape[2] && got[3] === shape[3];
-    if (!summable && fmt(got) !== fmt(shape)) problems.push(`tensor '${name}' has shape ${fmt(got)} in ${fileName}, the model needs ${fmt(shape)}`);
+    const summable =
+      name === 'conv1.weight' &&
+      shape[1] === 1 &&
+      got.length === 4 &&
+      got[1] === 3 &&
+      got[0] === shape[0] &&
+      got[2] === shape[2] &&
+      got[3] === shape[3];
+    if (!summable && fmt(got) !== fmt(shape))
+      problems.push(`tensor '${name}' has shape ${fmt(got)} in ${fileName}, the model needs ${fmt(shape)}`);
   }
   if (missing.length > 0) {
-    problems.unshift(`${fileName} lacks ${missing.length} tensor(s) of a torchvision ResNet encoder: ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''} (is it a torchvision ResNet state_dict saved as safetensors?)`);
+    problems.unshift(
+      `${fileName} lacks ${missing.length} tensor(s) of a torchvision ResNet encoder: ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''} (is it a torchvision ResNet state_dict saved as safetensors?)`,
+    );
   }
   return problems;
 }

@@ -36,7 +36,10 @@ export function quantileSorted(s: readonly number[], q: number): number {
 }
 
 /** Percentile bootstrap interval of the mean of `x` (units resampled with replacement). */
-export function bootstrapMeanInterval(x: readonly number[], o: { resamples?: number; level?: number; seed?: number } = {}): BootstrapInterval | null {
+export function bootstrapMeanInterval(
+  x: readonly number[],
+  o: { resamples?: number; level?: number; seed?: number } = {},
+): BootstrapInterval | null {
   if (!x.length) return null;
   const B = o.resamples ?? 4000;
   const level = o.level ?? 0.95;
@@ -50,5 +53,11 @@ export function bootstrapMeanInterval(x: readonly number[], o: { resamples?: num
   }
   const sorted = Array.from(means).sort((a, b) => a - b);
   const a = (1 - level) / 2;
-  return { mean: x.reduce((acc, v) => acc + v, 0) / n, lo: quantileSorted(sorted, a), hi: quantileSorted(sorted, 1 - a), level, resamples: B };
+  return {
+    mean: x.reduce((acc, v) => acc + v, 0) / n,
+    lo: quantileSorted(sorted, a),
+    hi: quantileSorted(sorted, 1 - a),
+    level,
+    resamples: B,
+  };
 }

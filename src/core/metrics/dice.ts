@@ -29,7 +29,8 @@ export interface ClassDice {
 
 /** Counts per class (index = class) of one pair of label maps of equal length. */
 export function confusionCounts(truth: ArrayLike<number>, pred: ArrayLike<number>, numClasses: number): ClassCounts[] {
-  if (truth.length !== pred.length) throw new Error(`dice: truth has ${truth.length} voxels, prediction ${pred.length}; they must be the same grid`);
+  if (truth.length !== pred.length)
+    throw new Error(`dice: truth has ${truth.length} voxels, prediction ${pred.length}; they must be the same grid`);
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`dice: numClasses ${numClasses} is not a positive integer`);
   const tp = new Float64Array(numClasses);
   const t = new Float64Array(numClasses);
@@ -37,8 +38,10 @@ export function confusionCounts(truth: ArrayLike<number>, pred: ArrayLike<number
   for (let i = 0; i < truth.length; i++) {
     const a = truth[i];
     const b = pred[i];
-    if (!(a >= 0 && a < numClasses && Number.isInteger(a))) throw new Error(`dice: truth voxel ${i} has label ${a}, outside 0..${numClasses - 1}`);
-    if (!(b >= 0 && b < numClasses && Number.isInteger(b))) throw new Error(`dice: prediction voxel ${i} has label ${b}, outside 0..${numClasses - 1}`);
+    if (!(a >= 0 && a < numClasses && Number.isInteger(a)))
+      throw new Error(`dice: truth voxel ${i} has label ${a}, outside 0..${numClasses - 1}`);
+    if (!(b >= 0 && b < numClasses && Number.isInteger(b)))
+      throw new Error(`dice: prediction voxel ${i} has label ${b}, outside 0..${numClasses - 1}`);
     t[a]++;
     p[b]++;
     if (a === b) tp[a]++;
@@ -71,7 +74,10 @@ export function dicePerClass(truth: ArrayLike<number>, pred: ArrayLike<number>, 
 
 /** Mean Dice over foreground classes (1..K−1) that are not absent; null when every one is absent. */
 export function meanForegroundDice(perClass: readonly ClassDice[]): number | null {
-  const v = perClass.slice(1).filter((d) => d.dice !== null).map((d) => d.dice as number);
+  const v = perClass
+    .slice(1)
+    .filter((d) => d.dice !== null)
+    .map((d) => d.dice as number);
   return v.length ? v.reduce((s, x) => s + x, 0) / v.length : null;
 }
 
@@ -111,7 +117,11 @@ export class VolumeDice {
     const k = confusionCounts(truth, pred, this.numClasses);
     const acc = this.counts.get(caseId);
     if (acc) addCounts(acc, k);
-    else this.counts.set(caseId, k.map((x) => ({ ...x })));
+    else
+      this.counts.set(
+        caseId,
+        k.map((x) => ({ ...x })),
+      );
     const list = this.slices.get(caseId) ?? [];
     const per = k.map(diceFromCounts);
     const s: SliceDice = { z: z ?? list.length, perClass: per.map((d) => d.dice), meanForeground: meanForegroundDice(per) };
@@ -164,7 +174,10 @@ export function summarizeDice(cases: readonly CaseDice[], numClasses: number): D
     const v = cases.map((k) => k.perClass[c]).filter((d): d is number => d !== null && d !== undefined);
     return { mean: v.length ? v.reduce((s, x) => s + x, 0) / v.length : null, cases: v.length, absentIn: cases.length - v.length };
   });
-  const fg = perClass.slice(1).filter((p) => p.mean !== null).map((p) => p.mean as number);
+  const fg = perClass
+    .slice(1)
+    .filter((p) => p.mean !== null)
+    .map((p) => p.mean as number);
   const cm = cases.map((k) => k.meanForeground).filter((d): d is number => d !== null);
   return {
     perClass,

@@ -41,20 +41,22 @@ export function covarianceEigenvalues(x: ArrayLike<number>, n: number, d: number
   let ev: number[];
   if (n < d) {
     const g: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-    for (let a = 0; a < n; a++) for (let b = a; b < n; b++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += xc[a * d + j] * xc[b * d + j];
-      g[a][b] = g[b][a] = s / n;
-    }
+    for (let a = 0; a < n; a++)
+      for (let b = a; b < n; b++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += xc[a * d + j] * xc[b * d + j];
+        g[a][b] = g[b][a] = s / n;
+      }
     ev = symmetricEigenvalues(g);
     while (ev.length < d) ev.push(0);
   } else {
     const c: number[][] = Array.from({ length: d }, () => new Array<number>(d).fill(0));
-    for (let a = 0; a < d; a++) for (let b = a; b < d; b++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += xc[i * d + a] * xc[i * d + b];
-      c[a][b] = c[b][a] = s / n;
-    }
+    for (let a = 0; a < d; a++)
+      for (let b = a; b < d; b++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += xc[i * d + a] * xc[i * d + b];
+        c[a][b] = c[b][a] = s / n;
+      }
     ev = symmetricEigenvalues(c);
   }
   return ev.map((v) => (v > 0 ? v : 0));
@@ -150,11 +152,12 @@ export function uniformity(x: ArrayLike<number>, n: number, d: number, t = 2): n
   if (n < 2) return Number.NaN;
   // log-mean-exp, stable
   const vals: number[] = [];
-  for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) {
-    let q = 0;
-    for (let j = 0; j < d; j++) q += (z[a * d + j] - z[b * d + j]) ** 2;
-    vals.push(-t * q);
-  }
+  for (let a = 0; a < n; a++)
+    for (let b = a + 1; b < n; b++) {
+      let q = 0;
+      for (let j = 0; j < d; j++) q += (z[a * d + j] - z[b * d + j]) ** 2;
+      vals.push(-t * q);
+    }
   const mx = Math.max(...vals);
   let s = 0;
   for (const v of vals) s += Math.exp(v - mx);
@@ -167,7 +170,11 @@ export function infoNceTop1(logits: ArrayLike<number>, n: number, m: number): nu
   for (let i = 0; i < n; i++) {
     const p = logits[i * m];
     let ok = true;
-    for (let j = 1; j < m; j++) if (logits[i * m + j] > p) { ok = false; break; }
+    for (let j = 1; j < m; j++)
+      if (logits[i * m + j] > p) {
+        ok = false;
+        break;
+      }
     if (ok) hit++;
   }
   return n ? hit / n : 0;
@@ -190,5 +197,13 @@ export interface SpectrumReport {
 export function spectrumReport(x: ArrayLike<number>, n: number, d: number): SpectrumReport {
   const z = l2NormalizeRows(x, n, d);
   const ev = covarianceEigenvalues(z, n, d);
-  return { eigenvalues: ev, rankMe: rankMe(ev), effectiveRank: effectiveRank(ev), dims99: dimsForVariance(ev, 0.99), stdSqrtD: normalizedStdTimesSqrtD(x, n, d), dim: d, samples: n };
+  return {
+    eigenvalues: ev,
+    rankMe: rankMe(ev),
+    effectiveRank: effectiveRank(ev),
+    dims99: dimsForVariance(ev, 0.99),
+    stdSqrtD: normalizedStdTimesSqrtD(x, n, d),
+    dim: d,
+    samples: n,
+  };
 }

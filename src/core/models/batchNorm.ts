@@ -85,19 +85,20 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
       value: tf.reshape(y, xi.shape),
       // A tidy: tfjs does not scope a customGrad's gradFunc, so without it every temporary below would
       // live until the whole backward pass ends (≈ 6 activation-sized maps per BatchNorm).
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-        const [sxhat, sinvstd, sg] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor];
-        const dy2 = tf.reshape(dy, [M, C]) as tf.Tensor2D;
-        const meanDy = columnMeans(dy2, rows, cols); // [1, C]
-        const meanDyXhat = columnMeans(tf.mul(dy2, sxhat) as tf.Tensor2D, rows, cols); // [1, C]
-        // dx = γ·invstd · (dy − mean(dy) − x̂·mean(dy·x̂)) = a·dy + x̂·b + c
-        const k = tf.mul(tf.reshape(sg, [1, C]), sinvstd); // [1, C]
-        const a = k;
-        const bcoef = tf.neg(tf.mul(k, meanDyXhat));
-        const c = tf.neg(tf.mul(k, meanDy));
-        const dx = tf.reshape(tf.add(tf.add(tf.mul(dy2, a), tf.mul(sxhat, bcoef)), c), dy.shape);
-        return [dx, tf.reshape(tf.mul(meanDyXhat, M), [C]), tf.reshape(tf.mul(meanDy, M), [C])];
-      }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sxhat, sinvstd, sg] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor];
+          const dy2 = tf.reshape(dy, [M, C]) as tf.Tensor2D;
+          const meanDy = columnMeans(dy2, rows, cols); // [1, C]
+          const meanDyXhat = columnMeans(tf.mul(dy2, sxhat) as tf.Tensor2D, rows, cols); // [1, C]
+          // dx = γ·invstd · (dy − mean(dy) − x̂·mean(dy·x̂)) = a·dy + x̂·b + c
+          const k = tf.mul(tf.reshape(sg, [1, C]), sinvstd); // [1, C]
+          const a = k;
+          const bcoef = tf.neg(tf.mul(k, meanDyXhat));
+          const c = tf.neg(tf.mul(k, meanDy));
+          const dx = tf.reshape(tf.add(tf.add(tf.mul(dy2, a), tf.mul(sxhat, bcoef)), c), dy.shape);
+          return [dx, tf.reshape(tf.mul(meanDyXhat, M), [C]), tf.reshape(tf.mul(meanDy, M), [C])];
+        }),
     };
   });
   const y = op(x, gamma, beta);
@@ -137,7 +138,11 @@ export class BatchNorm {
   readonly momentum: number;
   readonly epsilon: number;
 
-  constructor(scope: ParamScope, readonly channels: number, options: BatchNormOptions = {}) {
+  constructor(
+    scope: ParamScope,
+    readonly channels: number,
+    options: BatchNormOptions = {},
+  ) {
     this.momentum = options.momentum ?? 0.1;
     this.epsilon = options.epsilon ?? 1e-5;
     this.gamma = scope.param('gamma', tf.fill([channels], options.gammaInit ?? 1));

@@ -12,5 +12,12 @@ export function kaimingNormalConv(rng: Rng, shape: [number, number, number, numb
 /** PyTorch's default nn.Linear init: U(−1/√fanIn, 1/√fanIn) for weight [in, out] and bias [out]. */
 export function linearUniform(rng: Rng, fanIn: number, shape: number[]): tf.Tensor {
   const b = 1 / Math.sqrt(fanIn);
-  return tf.tensor(rng.uniformArray(shape.reduce((a, c) => a * c, 1), -b, b), shape);
+  return tf.tensor(
+    rng.uniformArray(
+      shape.reduce((a, c) => a * c, 1),
+      -b,
+      b,
+    ),
+    shape,
+  );
 }

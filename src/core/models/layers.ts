@@ -35,7 +35,12 @@ export class Linear {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable | null;
 
-  constructor(scope: ParamScope, readonly inFeatures: number, readonly outFeatures: number, bias = true) {
+  constructor(
+    scope: ParamScope,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    bias = true,
+  ) {
     this.weight = scope.param('weight', linearUniform(scope.rng, inFeatures, [inFeatures, outFeatures]));
     this.bias = bias ? scope.param('bias', linearUniform(scope.rng, inFeatures, [outFeatures])) : null;
   }

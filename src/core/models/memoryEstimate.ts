@@ -113,7 +113,10 @@ function isResolved(c: Partial<ResNetConfig> | ResolvedResNetConfig): c is Resol
 }
 
 /** Walks the architecture: elements kept per sample, largest map, parameter count. */
-export function activationElements(config: Partial<ResNetConfig> | ResolvedResNetConfig, inputSize: number | [number, number]): ActivationCount {
+export function activationElements(
+  config: Partial<ResNetConfig> | ResolvedResNetConfig,
+  inputSize: number | [number, number],
+): ActivationCount {
   const cfg = isResolved(config) ? config : resolveResNetConfig(config);
   let [h, w] = toSize(inputSize);
   const cin0 = cfg.repeatToThreeChannels ? 3 : cfg.inChannels;
@@ -256,7 +259,11 @@ export function checkBatchFits(
     (workers > 1 ? ` (${estimate.batchPerWorker} per worker, ${workers} workers)` : '');
   const perWorkerNote = workers > 1 ? ' per worker' : '';
   if (estimate.totalBytes <= limitBytes) {
-    return { ok: true, estimate, message: `${what} needs about ${formatBytes(estimate.totalBytes)}${perWorkerNote} of ${formatBytes(limitBytes)}` };
+    return {
+      ok: true,
+      estimate,
+      message: `${what} needs about ${formatBytes(estimate.totalBytes)}${perWorkerNote} of ${formatBytes(limitBytes)}`,
+    };
   }
   const maxPerWorker = Math.max(0, Math.floor((limitBytes - estimate.fixedBytes) / estimate.perSampleBytes));
   const maxBatch = maxPerWorker * workers;
@@ -299,7 +306,11 @@ export function checkGpuBufferLimits(
   const largest = perSample * batch;
   const what = `a training step of ${describe(cfg)} at batch ${batch}, ${h}×${w}`;
   if (largest <= limit) {
-    return { ok: true, estimate, message: `${what}: largest GPU buffer about ${formatBytes(largest)} of the device's ${formatBytes(limit)} per-buffer limit` };
+    return {
+      ok: true,
+      estimate,
+      message: `${what}: largest GPU buffer about ${formatBytes(largest)} of the device's ${formatBytes(limit)} per-buffer limit`,
+    };
   }
   const maxBatch = Math.floor(limit / perSample);
   const maxPowerOfTwo = maxBatch >= 1 ? 2 ** Math.floor(Math.log2(maxBatch)) : 0;

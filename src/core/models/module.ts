@@ -102,7 +102,10 @@ export class ParamStore {
 
 /** A view of a store that prefixes names ("layer1.0." + "conv1.weight"). */
 export class ParamScope {
-  constructor(readonly store: ParamStore, readonly prefix: string) {}
+  constructor(
+    readonly store: ParamStore,
+    readonly prefix: string,
+  ) {}
 
   get rng(): Rng {
     return this.store.rng;

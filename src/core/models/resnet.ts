@@ -100,8 +100,7 @@ export function resolveResNetConfig(c: Partial<ResNetConfig> = {}): ResolvedResN
   const depth = c.depth ?? RESNET_DEFAULTS.depth;
   if (!(depth in BLOCKS)) throw new Error(`resnet.depth: ${String(depth)} is not supported (18, 34 or 50)`);
   const mult = c.widthMultiplier ?? RESNET_DEFAULTS.widthMultiplier;
-  const widths =
-    c.widths ?? ([64, 128, 256, 512].map((w) => Math.max(1, Math.round(w * mult))) as [number, number, number, number]);
+  const widths = c.widths ?? ([64, 128, 256, 512].map((w) => Math.max(1, Math.round(w * mult))) as [number, number, number, number]);
   if (widths.length !== 4 || widths.some((w) => !Number.isInteger(w) || w < 1)) {
     throw new Error(`resnet.widths: expected 4 positive integers, got [${widths.join(', ')}]`);
   }
@@ -275,9 +274,10 @@ export class ResNetEncoder extends Module {
     this.config = cfg;
     const firstIn = cfg.repeatToThreeChannels ? 3 : cfg.inChannels;
     const bn = { momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon };
-    this.stemConv = cfg.stem === 'imagenet'
-      ? new Conv2d(sc.scope('conv1'), 7, firstIn, cfg.stemWidth, 2, 3)
-      : new Conv2d(sc.scope('conv1'), 3, firstIn, cfg.stemWidth, 1, 1);
+    this.stemConv =
+      cfg.stem === 'imagenet'
+        ? new Conv2d(sc.scope('conv1'), 7, firstIn, cfg.stemWidth, 2, 3)
+        : new Conv2d(sc.scope('conv1'), 3, firstIn, cfg.stemWidth, 1, 1);
     this.stemBn = new BatchNorm(sc.scope('bn1'), cfg.stemWidth, bn);
     let cin = cfg.stemWidth;
     let whitening: Whitening | null = null;
@@ -289,9 +289,10 @@ export class ResNetEncoder extends Module {
         const isLast = s === 3 && b === cfg.blocks[s] - 1;
         const whiten = isLast && cfg.lastNorm !== 'batchnorm' && cfg.whiteningPosition === 'lastNorm';
         const bscope = sc.scope(`layer${s + 1}.${b}`);
-        const block = cfg.block === 'basic'
-          ? new BasicBlock(bscope, cin, cfg.widths[s], stride, cfg, whiten)
-          : new Bottleneck(bscope, cin, cfg.widths[s], stride, cfg, whiten);
+        const block =
+          cfg.block === 'basic'
+            ? new BasicBlock(bscope, cin, cfg.widths[s], stride, cfg, whiten)
+            : new Bottleneck(bscope, cin, cfg.widths[s], stride, cfg, whiten);
         if (whiten) {
           const n = block instanceof BasicBlock ? block.norm2 : (block as Bottleneck).norm3;
           whitening = n as Whitening;
@@ -301,9 +302,10 @@ export class ResNetEncoder extends Module {
       }
       this.stages.push(blocks);
     }
-    this.poolWhitening = cfg.lastNorm !== 'batchnorm' && cfg.whiteningPosition === 'beforePool'
-      ? new Whitening(sc.scope('whiten_pool'), cfg.featureDim, { ...cfg.whitening, method: cfg.lastNorm })
-      : null;
+    this.poolWhitening =
+      cfg.lastNorm !== 'batchnorm' && cfg.whiteningPosition === 'beforePool'
+        ? new Whitening(sc.scope('whiten_pool'), cfg.featureDim, { ...cfg.whitening, method: cfg.lastNorm })
+        : null;
     this.whitening = whitening ?? this.poolWhitening;
   }
 
@@ -314,7 +316,9 @@ export class ResNetEncoder extends Module {
   private prepareInput(x: tf.Tensor4D): tf.Tensor4D {
     const c = x.shape[3];
     if (c !== this.config.inChannels) {
-      throw new Error(`ResNetEncoder: input has ${c} channels but the encoder was configured with inChannels ${this.config.inChannels} (NHWC expected)`);
+      throw new Error(
+        `ResNetEncoder: input has ${c} channels but the encoder was configured with inChannels ${this.config.inChannels} (NHWC expected)`,
+      );
     }
     return this.config.repeatToThreeChannels ? tf.concat([x, x, x], 3) : x;
   }

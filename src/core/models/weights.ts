@@ -71,12 +71,21 @@ export interface NamedTensor {
 }
 
 /** Serialises variables in memory: manifest (with hash) and one byte buffer. */
-export function serializeVariables(vars: NamedVariable[], metadata?: Record<string, unknown>): Promise<{ manifest: WeightsManifest; data: Buffer }> {
-  return serializeTensors(vars.map((v) => ({ name: v.name, kind: v.kind, tensor: v.variable })), metadata);
+export function serializeVariables(
+  vars: NamedVariable[],
+  metadata?: Record<string, unknown>,
+): Promise<{ manifest: WeightsManifest; data: Buffer }> {
+  return serializeTensors(
+    vars.map((v) => ({ name: v.name, kind: v.kind, tensor: v.variable })),
+    metadata,
+  );
 }
 
 /** Serialises named tensors in memory: manifest (with hash) and one byte buffer. */
-export async function serializeTensors(list: NamedTensor[], metadata?: Record<string, unknown>): Promise<{ manifest: WeightsManifest; data: Buffer }> {
+export async function serializeTensors(
+  list: NamedTensor[],
+  metadata?: Record<string, unknown>,
+): Promise<{ manifest: WeightsManifest; data: Buffer }> {
   const entries: WeightsEntry[] = [];
   const chunks: Buffer[] = [];
   const seen = new Set<string>();
@@ -135,7 +144,12 @@ export async function saveWeights(target: Module | ParamStore, dir: string, meta
  * Saves arbitrary named tensors (optimizer slots, the MoCo queue ...) as `<dir>/<baseName>.json` +
  * `<dir>/<baseName>.bin`, same format and atomicity as the weights. `baseName` must not be 'weights'.
  */
-export async function saveTensors(dir: string, baseName: string, list: NamedTensor[], metadata?: Record<string, unknown>): Promise<WeightsManifest> {
+export async function saveTensors(
+  dir: string,
+  baseName: string,
+  list: NamedTensor[],
+  metadata?: Record<string, unknown>,
+): Promise<WeightsManifest> {
   if (!/^[A-Za-z0-9_-]+$/.test(baseName) || baseName === 'weights' || baseName === 'manifest') {
     throw new Error(`saveTensors: base name '${baseName}' must be letters, digits, '-' or '_', and not 'weights' or 'manifest'`);
   }
@@ -154,7 +168,12 @@ export async function loadTensors(dir: string, baseName: string): Promise<{ tens
 
 function tensorFromEntry(data: Buffer, e: WeightsEntry, file: string): tf.Tensor {
   const expected = tf.util.sizeFromShape(e.shape) * 4;
-  if (e.byteLength !== expected || e.offset < 0 || e.offset + e.byteLength > data.byteLength || (e.dtype !== 'float32' && e.dtype !== 'int32')) {
+  if (
+    e.byteLength !== expected ||
+    e.offset < 0 ||
+    e.offset + e.byteLength > data.byteLength ||
+    (e.dtype !== 'float32' && e.dtype !== 'int32')
+  ) {
     throw new Error(`weights: '${e.name}': byte range ${e.offset}+${e.byteLength} or dtype ${e.dtype} is invalid in ${file}`);
   }
   // Copy into an aligned buffer (offsets in a Node Buffer need not be 4-byte aligned).
@@ -168,10 +187,13 @@ async function readVerifiedData(dir: string, manifest: WeightsManifest): Promise
   const dataFile = path.join(dir, manifest.dataFile || WEIGHTS_DATA);
   const data = await fs.readFile(dataFile);
   if (data.byteLength !== manifest.byteLength) {
-    throw new Error(`weights: ${dataFile} has ${data.byteLength} bytes, the manifest expects ${manifest.byteLength} (incomplete or mismatched save)`);
+    throw new Error(
+      `weights: ${dataFile} has ${data.byteLength} bytes, the manifest expects ${manifest.byteLength} (incomplete or mismatched save)`,
+    );
   }
   const sha = createHash('sha256').update(data).digest('hex');
-  if (sha !== manifest.sha256) throw new Error(`weights: ${dataFile} does not match its manifest (SHA-256 differs): corrupted or from another save`);
+  if (sha !== manifest.sha256)
+    throw new Error(`weights: ${dataFile} does not match its manifest (SHA-256 differs): corrupted or from another save`);
   return data;
 }
 
@@ -236,11 +258,15 @@ export async function loadWeights(target: Module | ParamStore, dir: string, opti
   const known = new Set(vars.map((v) => v.name));
   const unused = manifest.entries.map((e) => e.name).filter((n) => !known.has(n) && (withBuffers || byName.get(n)?.kind === 'param'));
   if (strict && unused.length > 0) {
-    problems.push(`the checkpoint has ${unused.length} variable(s) the model lacks: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', …' : ''}`);
+    problems.push(
+      `the checkpoint has ${unused.length} variable(s) the model lacks: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', …' : ''}`,
+    );
   }
   if (problems.length > 0) {
     const shown = problems.slice(0, 8).join('\n  ');
-    throw new Error(`weights: cannot load ${dir} into this model (architecture or config differs?):\n  ${shown}${problems.length > 8 ? `\n  … and ${problems.length - 8} more` : ''}`);
+    throw new Error(
+      `weights: cannot load ${dir} into this model (architecture or config differs?):\n  ${shown}${problems.length > 8 ? `\n  … and ${problems.length - 8} more` : ''}`,
+    );
   }
   for (const [v, e] of plan) {
     const t = tensorFromEntry(data, e, dataFile);

@@ -76,7 +76,8 @@ export function resolveWhiteningOptions(o: WhiteningOptions = {}): ResolvedWhite
     affine: o.affine ?? true,
   };
   if (!Number.isInteger(r.groupSize) || r.groupSize < 1) throw new Error(`whitening.groupSize: ${r.groupSize} is not a positive integer`);
-  if (!Number.isInteger(r.iterations) || r.iterations < 1) throw new Error(`whitening.iterations: ${r.iterations} is not a positive integer`);
+  if (!Number.isInteger(r.iterations) || r.iterations < 1)
+    throw new Error(`whitening.iterations: ${r.iterations} is not a positive integer`);
   if (method === 'iternorm' && r.iterations > ITERNORM_MAX_STABLE_ITERATIONS) {
     throw new Error(
       `whitening.iterations: ${r.iterations} steps of 'iternorm' diverge in float32 (the uncoupled Newton recursion ` +
@@ -93,7 +94,9 @@ export function resolveWhiteningOptions(o: WhiteningOptions = {}): ResolvedWhite
 export function effectiveGroupSize(channels: number, groupSize: number): number {
   const c = Math.min(groupSize, channels);
   if (c < 1 || channels % c !== 0) {
-    throw new Error(`whitening: group size ${groupSize} does not divide the ${channels} channels; choose a divisor of ${channels} (e.g. 16, 32 or 64)`);
+    throw new Error(
+      `whitening: group size ${groupSize} does not divide the ${channels} channels; choose a divisor of ${channels} (e.g. 16, 32 or 64)`,
+    );
   }
   return c;
 }
@@ -287,7 +290,11 @@ export class Whitening {
   lastIterations = 0;
   lastResidual = Number.NaN;
 
-  constructor(scope: ParamScope, readonly channels: number, options: WhiteningOptions = {}) {
+  constructor(
+    scope: ParamScope,
+    readonly channels: number,
+    options: WhiteningOptions = {},
+  ) {
     this.options = resolveWhiteningOptions(options);
     this.groupSize = effectiveGroupSize(channels, this.options.groupSize);
     this.groups = channels / this.groupSize;

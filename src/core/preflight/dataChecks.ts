@@ -22,9 +22,13 @@ export function sizeProblems(c: ExperimentConfig): string[] {
   const stride = encoderStride(c);
   const n = c.data.size;
   if (n < stride) {
-    out.push(`data.size: ${n} is smaller than the encoder's downsampling (${stride}× with model.stem '${c.model.stem}'): its last feature map would be empty; use at least ${stride * 4} (64–128 for small CPU runs)`);
+    out.push(
+      `data.size: ${n} is smaller than the encoder's downsampling (${stride}× with model.stem '${c.model.stem}'): its last feature map would be empty; use at least ${stride * 4} (64–128 for small CPU runs)`,
+    );
   } else if (n > MAX_DATA_SIZE) {
-    out.push(`data.size: ${n} is larger than ${MAX_DATA_SIZE} pixels: no CT or MR slice is that large and one batch would not fit in memory; use 512 or less`);
+    out.push(
+      `data.size: ${n} is larger than ${MAX_DATA_SIZE} pixels: no CT or MR slice is that large and one batch would not fit in memory; use 512 or less`,
+    );
   }
   return out;
 }
@@ -55,7 +59,8 @@ export async function preflightData(c: ExperimentConfig): Promise<DataPreflight>
     problems.push(`data.path: ${c.data.path}: ${(e as Error).message}`);
     return { problems };
   }
-  for (const p of report.problems) problems.push(`data.path: ${p.caseId !== undefined ? `case '${p.caseId}': ` : ''}${p.file ? `${p.file}: ` : ''}${p.message}`);
+  for (const p of report.problems)
+    problems.push(`data.path: ${p.caseId !== undefined ? `case '${p.caseId}': ` : ''}${p.file ? `${p.file}: ` : ''}${p.message}`);
   const needs = labelNeeds(c);
   if (report.caseCount > 0 && needs.length > 0) {
     if (!report.labelled) {

@@ -26,7 +26,12 @@ export function estimateFootprint(c: ExperimentConfig): Footprint {
   const queue = c.ssl.queueSize * c.ssl.embeddingDim;
   // query + key sides, SGD momentum (one slot), the queue, manifests and state.json
   const checkpointBytes = 4 * (3 * params + queue) + 64 * 1024;
-  const overlays = (c.evaluation.overlaySlices ?? 0) * c.data.size * c.data.size * 3 * (Number(c.evaluation.linear.enabled) + Number(c.evaluation.finetune.enabled));
+  const overlays =
+    (c.evaluation.overlaySlices ?? 0) *
+    c.data.size *
+    c.data.size *
+    3 *
+    (Number(c.evaluation.linear.enabled) + Number(c.evaluation.finetune.enabled));
   const logs = 8 * MB;
   return { checkpointBytes, totalBytes: (KEEP_CHECKPOINTS + 1) * checkpointBytes + overlays + logs };
 }
@@ -69,7 +74,8 @@ export function runsDirProblem(runsDir: string): string | null {
   const abs = path.resolve(runsDir);
   const at = existingAncestor(abs);
   try {
-    if (!fs.statSync(at).isDirectory()) return `--runs-dir ${abs}: ${at === abs ? 'is a file, not a folder' : `${at} is a file, not a folder`}`;
+    if (!fs.statSync(at).isDirectory())
+      return `--runs-dir ${abs}: ${at === abs ? 'is a file, not a folder' : `${at} is a file, not a folder`}`;
     fs.accessSync(at, fs.constants.W_OK | fs.constants.X_OK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

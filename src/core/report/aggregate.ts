@@ -45,17 +45,29 @@ export function seedRunOf(r: RunSummary, index: number): SeedRun {
   const { variant, seed } = splitSeed(r.name);
   const cases = new Map<string, number>();
   for (const c of m?.cases ?? []) if (c.meanForeground !== null) cases.set(c.caseId, c.meanForeground);
-  return { variant, seed: seed ?? index, linearDice: r.linearDice, rankMe: r.rankMe, perClass: (m?.summary.perClass ?? []).map((p) => p.mean), classNames: m?.classNames ?? [], cases };
+  return {
+    variant,
+    seed: seed ?? index,
+    linearDice: r.linearDice,
+    rankMe: r.rankMe,
+    perClass: (m?.summary.perClass ?? []).map((p) => p.mean),
+    classNames: m?.classNames ?? [],
+    cases,
+  };
 }
 
-const present = (x: Array<number | null | undefined>): number[] => x.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+const present = (x: Array<number | null | undefined>): number[] =>
+  x.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
 
 /** Rows in the order their variants first appear; the first is the baseline of the differences. */
 export function aggregateSeeds(runs: readonly SeedRun[], o: { resamples?: number; seed?: number } = {}): VariantAggregate[] {
   const order: string[] = [];
   const groups = new Map<string, SeedRun[]>();
   for (const r of runs) {
-    if (!groups.has(r.variant)) { groups.set(r.variant, []); order.push(r.variant); }
+    if (!groups.has(r.variant)) {
+      groups.set(r.variant, []);
+      order.push(r.variant);
+    }
     groups.get(r.variant)!.push(r);
   }
   const base = groups.get(order[0]) ?? [];
@@ -91,13 +103,34 @@ const pm = (x: MeanSd | null, d = 3) => (x ? `${x.mean.toFixed(d)} ± ${Number.i
 /** The cells of one aggregated row (shared by the Markdown and HTML tables). */
 function cells(r: VariantAggregate, i: number): string[] {
   const perClass = r.perClassDice.map((x, k) => `${r.classNames[k] ?? `class ${k + 1}`} ${pm(x)}`).join('; ') || '–';
-  const diff = i === 0 ? '(baseline)' : r.diffVsFirst ? `${r.diffVsFirst.mean >= 0 ? '+' : ''}${r.diffVsFirst.mean.toFixed(3)} [${r.diffVsFirst.lo.toFixed(3)}, ${r.diffVsFirst.hi.toFixed(3)}]` : '–';
-  return [r.variant, r.seeds.join(', '), pm(r.linearDice), perClass, pm(r.rankMe, 2), diff, i === 0 ? '' : String(r.diffVsFirst?.pairs ?? 0)];
+  const diff =
+    i === 0
+      ? '(baseline)'
+      : r.diffVsFirst
+        ? `${r.diffVsFirst.mean >= 0 ? '+' : ''}${r.diffVsFirst.mean.toFixed(3)} [${r.diffVsFirst.lo.toFixed(3)}, ${r.diffVsFirst.hi.toFixed(3)}]`
+        : '–';
+  return [
+    r.variant,
+    r.seeds.join(', '),
+    pm(r.linearDice),
+    perClass,
+    pm(r.rankMe, 2),
+    diff,
+    i === 0 ? '' : String(r.diffVsFirst?.pairs ?? 0),
+  ];
 }
 
 /** Column titles of the aggregated table. */
 export function aggregateHeader(rows: readonly VariantAggregate[]): string[] {
-  return ['variant', 'seeds', 'mean Dice (linear)', 'Dice per class', 'RankMe (repr.)', `Δ mean Dice vs ${rows[0]?.variant ?? ''} [95% CI]`, 'case × seed pairs'];
+  return [
+    'variant',
+    'seeds',
+    'mean Dice (linear)',
+    'Dice per class',
+    'RankMe (repr.)',
+    `Δ mean Dice vs ${rows[0]?.variant ?? ''} [95% CI]`,
+    'case × seed pairs',
+  ];
 }
 
 /** The rows' cells as text (the HTML report escapes and lays them out). */
@@ -114,6 +147,9 @@ export function aggregateMarkdown(rows: readonly VariantAggregate[]): string {
 
 /** True when some variant has more than one run (seeds): the report then adds the aggregated table. */
 export function hasSeedGroups(rows: readonly RunSummary[]): boolean {
-  const names = rows.map((r) => splitSeed(r.name)).filter((s) => s.seed !== null).map((s) => s.variant);
+  const names = rows
+    .map((r) => splitSeed(r.name))
+    .filter((s) => s.seed !== null)
+    .map((s) => s.variant);
   return names.some((n, i) => names.indexOf(n) !== i);
 }

@@ -12,9 +12,21 @@ import { latestDiagnostics, scalarSeries, spectrumRankMe, type RunSummary } from
 
 /** Class colours (index = class; background transparent). */
 export const CLASS_COLORS: Array<[number, number, number]> = [
-  [0, 0, 0], [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48],
-  [145, 30, 180], [70, 240, 240], [240, 50, 230], [210, 245, 60], [250, 190, 212],
-  [0, 128, 128], [170, 110, 40], [128, 0, 0], [170, 255, 195],
+  [0, 0, 0],
+  [230, 25, 75],
+  [60, 180, 75],
+  [255, 225, 25],
+  [0, 130, 200],
+  [245, 130, 48],
+  [145, 30, 180],
+  [70, 240, 240],
+  [240, 50, 230],
+  [210, 245, 60],
+  [250, 190, 212],
+  [0, 128, 128],
+  [170, 110, 40],
+  [128, 0, 0],
+  [170, 255, 195],
 ];
 const RUN_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
@@ -28,47 +40,80 @@ export interface Series {
 }
 
 /** A line chart as an SVG string. */
-export function svgLineChart(series: readonly Series[], o: { title: string; xLabel: string; yLabel: string; width?: number; height?: number; logY?: boolean }): string {
+export function svgLineChart(
+  series: readonly Series[],
+  o: { title: string; xLabel: string; yLabel: string; width?: number; height?: number; logY?: boolean },
+): string {
   const W = o.width ?? 520;
   const H = o.height ?? 260;
   const m = { l: 56, r: 12, t: 26, b: 40 };
   const tr = (y: number) => (o.logY ? Math.log10(Math.max(y, 1e-12)) : y);
   const pts = series.flatMap((s) => s.points.filter(([, y]) => Number.isFinite(y)));
-  if (!pts.length) return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><text x="10" y="20">${esc(o.title)}: no data</text></svg>`;
+  if (!pts.length)
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><text x="10" y="20">${esc(o.title)}: no data</text></svg>`;
   let x0 = Math.min(...pts.map((p) => p[0]));
   let x1 = Math.max(...pts.map((p) => p[0]));
   let y0 = Math.min(...pts.map((p) => tr(p[1])));
   let y1 = Math.max(...pts.map((p) => tr(p[1])));
-  if (x1 === x0) { x0 -= 1; x1 += 1; }
-  if (y1 === y0) { y0 -= 1; y1 += 1; }
+  if (x1 === x0) {
+    x0 -= 1;
+    x1 += 1;
+  }
+  if (y1 === y0) {
+    y0 -= 1;
+    y1 += 1;
+  }
   const pad = (y1 - y0) * 0.05;
-  y0 -= pad; y1 += pad;
+  y0 -= pad;
+  y1 += pad;
   const X = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
   const Y = (y: number) => H - m.b - ((tr(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
   const ticks = (a: number, b: number, n = 5) => Array.from({ length: n + 1 }, (_, i) => a + ((b - a) * i) / n);
-  const yt = ticks(y0, y1).map((v) => {
-    const yy = H - m.b - ((v - y0) / (y1 - y0)) * (H - m.t - m.b);
-    const lab = o.logY ? `1e${v.toFixed(1)}` : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3);
-    return `<line x1="${m.l}" x2="${W - m.r}" y1="${yy.toFixed(1)}" y2="${yy.toFixed(1)}" stroke="#eee"/><text x="${m.l - 4}" y="${(yy + 4).toFixed(1)}" text-anchor="end">${lab}</text>`;
-  }).join('');
+  const yt = ticks(y0, y1)
+    .map((v) => {
+      const yy = H - m.b - ((v - y0) / (y1 - y0)) * (H - m.t - m.b);
+      const lab = o.logY ? `1e${v.toFixed(1)}` : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3);
+      return `<line x1="${m.l}" x2="${W - m.r}" y1="${yy.toFixed(1)}" y2="${yy.toFixed(1)}" stroke="#eee"/><text x="${m.l - 4}" y="${(yy + 4).toFixed(1)}" text-anchor="end">${lab}</text>`;
+    })
+    .join('');
   const xs = [...new Set(ticks(x0, x1).map((v) => (x1 - x0 >= 10 ? Math.round(v) : Number(v.toPrecision(3)))))];
   const xt = xs.map((v) => `<text x="${X(v).toFixed(1)}" y="${H - m.b + 14}" text-anchor="middle">${v}</text>`).join('');
-  const lines = series.map((s) => {
-    const p = s.points.filter(([, y]) => Number.isFinite(y)).map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(' ');
-    const fin = s.points.filter(([, y]) => Number.isFinite(y));
-    const dots = fin.length <= 40 ? fin.map(([x, y]) => `<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.5" fill="${s.color}"/>`).join('') : '';
-    return `<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${p}"/>${dots}`;
-  }).join('');
-  const legend = series.map((s, i) => `<rect x="${m.l + 8}" y="${m.t + 4 + i * 15}" width="10" height="10" fill="${s.color}"/><text x="${m.l + 22}" y="${m.t + 13 + i * 15}">${esc(s.label)}</text>`).join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">` +
+  const lines = series
+    .map((s) => {
+      const p = s.points
+        .filter(([, y]) => Number.isFinite(y))
+        .map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`)
+        .join(' ');
+      const fin = s.points.filter(([, y]) => Number.isFinite(y));
+      const dots =
+        fin.length <= 40
+          ? fin.map(([x, y]) => `<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.5" fill="${s.color}"/>`).join('')
+          : '';
+      return `<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${p}"/>${dots}`;
+    })
+    .join('');
+  const legend = series
+    .map(
+      (s, i) =>
+        `<rect x="${m.l + 8}" y="${m.t + 4 + i * 15}" width="10" height="10" fill="${s.color}"/><text x="${m.l + 22}" y="${m.t + 13 + i * 15}">${esc(s.label)}</text>`,
+    )
+    .join('');
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">` +
     `<text x="${W / 2}" y="15" text-anchor="middle" font-weight="bold">${esc(o.title)}</text>${yt}${xt}` +
     `<line x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${H - m.b}" stroke="#888"/><line x1="${m.l}" x2="${W - m.r}" y1="${H - m.b}" y2="${H - m.b}" stroke="#888"/>` +
     `${lines}${legend}<text x="${W / 2}" y="${H - 6}" text-anchor="middle">${esc(o.xLabel)}</text>` +
-    `<text transform="translate(12 ${H / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text></svg>`;
+    `<text transform="translate(12 ${H / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text></svg>`
+  );
 }
 
 /** RGB PNG (data URL) of one overlay slice: image | truth | prediction, scaled by `zoom` (nearest). */
-export function overlayPngDataUrl(index: OverlayIndex, data: Uint8Array, i: number, zoom = Math.max(1, Math.min(4, Math.round(128 / index.width)))): string {
+export function overlayPngDataUrl(
+  index: OverlayIndex,
+  data: Uint8Array,
+  i: number,
+  zoom = Math.max(1, Math.min(4, Math.round(128 / index.width))),
+): string {
   const { width: w, height: h } = index;
   const p = overlayPlanes(index, data, i);
   const W = 3 * w * zoom + 2 * 4;
@@ -82,7 +127,9 @@ export function overlayPngDataUrl(index: OverlayIndex, data: Uint8Array, i: numb
       if (px >= w * zoom || panel > 2) continue;
       const j = Math.floor(y / zoom) * w + Math.floor(px / zoom);
       const g = p.image[j];
-      let r = g, gg = g, b = g;
+      let r = g,
+        gg = g,
+        b = g;
       const cls = panel === 1 ? p.truth[j] : panel === 2 ? p.prediction[j] : 0;
       if (cls > 0) {
         const c = CLASS_COLORS[cls % CLASS_COLORS.length];
@@ -91,7 +138,9 @@ export function overlayPngDataUrl(index: OverlayIndex, data: Uint8Array, i: numb
         b = Math.round((1 - alpha) * g + alpha * c[2]);
       }
       const o = (y * W + x) * 3;
-      rgb[o] = r; rgb[o + 1] = gg; rgb[o + 2] = b;
+      rgb[o] = r;
+      rgb[o + 1] = gg;
+      rgb[o + 2] = b;
     }
   }
   const png = encode({ width: W, height: H, data: rgb, channels: 3, depth: 8 });
@@ -129,37 +178,69 @@ export interface HtmlReportOptions {
 
 export function htmlReport(rows: readonly RunSummary[], o: HtmlReportOptions): string {
   const color = (i: number) => RUN_COLORS[i % RUN_COLORS.length];
-  const table = `<table><thead><tr><th>run</th><th>local loss</th><th>whitening</th><th>mean Dice (linear)</th><th>mean Dice (fine-tune)</th><th>RankMe (representation)</th><th>eff. rank, eigenvalue form (representation)</th><th>dims for 99%</th><th>RankMe (embedding)</th><th>status</th></tr></thead><tbody>` +
-    rows.map((r, i) => `<tr><td><span class="sw" style="background:${color(i)}"></span>${esc(r.name)}</td><td>${r.local === null ? '–' : r.local ? 'on' : 'off'}</td><td>${esc(r.whitening ?? '–')}</td><td class="n">${fmt(r.linearDice)}</td><td class="n">${fmt(r.finetuneDice)}</td><td class="n">${fmt(r.rankMe, 2)}</td><td class="n">${fmt(r.effectiveRank, 2)}</td><td class="n">${r.dims99 ?? '–'}</td><td class="n">${fmt(r.embeddingRankMe, 2)}</td><td>${esc(r.status)}</td></tr>`).join('') +
+  const table =
+    `<table><thead><tr><th>run</th><th>local loss</th><th>whitening</th><th>mean Dice (linear)</th><th>mean Dice (fine-tune)</th><th>RankMe (representation)</th><th>eff. rank, eigenvalue form (representation)</th><th>dims for 99%</th><th>RankMe (embedding)</th><th>status</th></tr></thead><tbody>` +
+    rows
+      .map(
+        (r, i) =>
+          `<tr><td><span class="sw" style="background:${color(i)}"></span>${esc(r.name)}</td><td>${r.local === null ? '–' : r.local ? 'on' : 'off'}</td><td>${esc(r.whitening ?? '–')}</td><td class="n">${fmt(r.linearDice)}</td><td class="n">${fmt(r.finetuneDice)}</td><td class="n">${fmt(r.rankMe, 2)}</td><td class="n">${fmt(r.effectiveRank, 2)}</td><td class="n">${r.dims99 ?? '–'}</td><td class="n">${fmt(r.embeddingRankMe, 2)}</td><td>${esc(r.status)}</td></tr>`,
+      )
+      .join('') +
     `</tbody></table>`;
   const agg = hasSeedGroups(rows) ? aggregateSeeds(rows.map(seedRunOf)) : null;
   const seedsTable = agg
-    ? `<h2>Over seeds</h2><table><thead><tr>${aggregateHeader(agg).map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${aggregateCells(agg).map((r) => `<tr>${r.map((c, k) => `<td${k === 2 || k === 4 ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>` +
+    ? `<h2>Over seeds</h2><table><thead><tr>${aggregateHeader(agg)
+        .map((h) => `<th>${esc(h)}</th>`)
+        .join('')}</tr></thead><tbody>${aggregateCells(agg)
+        .map((r) => `<tr>${r.map((c, k) => `<td${k === 2 || k === 4 ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`)
+        .join('')}</tbody></table>` +
       '<p class="note">mean ± sd over seeds; Δ: mean over held-out cases × seeds of the paired difference of mean Dice against the first row, with a 95% percentile bootstrap interval over those pairs.</p>'
     : '';
   const series = rows.map((r) => scalarSeries(r.dir));
   const curve = (name: string, title: string, y: string) =>
-    svgLineChart(rows.map((r, i) => ({ label: r.name, color: color(i), points: series[i].get(name) ?? [] })), { title, xLabel: 'step', yLabel: y });
+    svgLineChart(
+      rows.map((r, i) => ({ label: r.name, color: color(i), points: series[i].get(name) ?? [] })),
+      { title, xLabel: 'step', yLabel: y },
+    );
   const diags = rows.map((r) => latestDiagnostics(r.dir));
-  const rankOf = (i: number, kind: 'representation' | 'embedding') => { const d = diags[i]; return d ? spectrumRankMe(d[kind]) : null; };
+  const rankOf = (i: number, kind: 'representation' | 'embedding') => {
+    const d = diags[i];
+    return d ? spectrumRankMe(d[kind]) : null;
+  };
   // runs recorded before RankMe was logged have no such curve; their eigenvalue form is not mixed in
   const rankCurve = () => curve('diag/representation/rankMe', 'Effective rank (RankMe) of the representation', 'RankMe');
   const spectrum = (kind: 'representation' | 'embedding') =>
-    svgLineChart(rows.map((r, i) => ({ label: `${r.name} (RankMe ${fmt(rankOf(i, kind), 1)})`, color: color(i), points: (diags[i]?.[kind].eigenvalues ?? []).map((v, k) => [k + 1, v] as [number, number]).filter(([, v]) => v > 0) })),
-      { title: `Spectrum of the ${kind} (held-out slices, L2-normalised)`, xLabel: 'index', yLabel: 'eigenvalue (log)', logY: true });
-  const overlays = rows.map((r, i) => {
-    const ov = readOverlays(r.dir, 'linear');
-    if (!ov) return `<p>${esc(r.name)}: no overlays.</p>`;
-    const shown = pickShown(ov.index, o.overlaysPerRun ?? 3);
-    const figs = shown.map((k) => {
-      const s = ov.index.slices[k];
-      const worst = s.worstFor.length ? ` · worst slice for ${s.worstFor.map((c) => esc(ov.index.classNames[c])).join(', ')}` : '';
-      return `<figure><img alt="overlay ${esc(s.caseId)} z${s.z}" src="${overlayPngDataUrl(ov.index, ov.data, k)}"><figcaption>${esc(s.caseId)}, slice ${s.z}: mean foreground Dice ${fmt(s.meanForeground)}${worst}</figcaption></figure>`;
-    }).join('');
-    return `<h3><span class="sw" style="background:${color(i)}"></span>${esc(r.name)} — linear evaluation (image | truth | prediction)</h3><div class="ov">${figs}</div>`;
-  }).join('');
-  const names = rows.length ? readOverlays(rows[0].dir, 'linear')?.index.classNames ?? [] : [];
-  const legend = names.slice(1).map((n, k) => { const c = CLASS_COLORS[(k + 1) % CLASS_COLORS.length]; return `<span class="lg"><span class="sw" style="background:rgb(${c.join(',')})"></span>${esc(n)}</span>`; }).join(' ');
+    svgLineChart(
+      rows.map((r, i) => ({
+        label: `${r.name} (RankMe ${fmt(rankOf(i, kind), 1)})`,
+        color: color(i),
+        points: (diags[i]?.[kind].eigenvalues ?? []).map((v, k) => [k + 1, v] as [number, number]).filter(([, v]) => v > 0),
+      })),
+      { title: `Spectrum of the ${kind} (held-out slices, L2-normalised)`, xLabel: 'index', yLabel: 'eigenvalue (log)', logY: true },
+    );
+  const overlays = rows
+    .map((r, i) => {
+      const ov = readOverlays(r.dir, 'linear');
+      if (!ov) return `<p>${esc(r.name)}: no overlays.</p>`;
+      const shown = pickShown(ov.index, o.overlaysPerRun ?? 3);
+      const figs = shown
+        .map((k) => {
+          const s = ov.index.slices[k];
+          const worst = s.worstFor.length ? ` · worst slice for ${s.worstFor.map((c) => esc(ov.index.classNames[c])).join(', ')}` : '';
+          return `<figure><img alt="overlay ${esc(s.caseId)} z${s.z}" src="${overlayPngDataUrl(ov.index, ov.data, k)}"><figcaption>${esc(s.caseId)}, slice ${s.z}: mean foreground Dice ${fmt(s.meanForeground)}${worst}</figcaption></figure>`;
+        })
+        .join('');
+      return `<h3><span class="sw" style="background:${color(i)}"></span>${esc(r.name)} — linear evaluation (image | truth | prediction)</h3><div class="ov">${figs}</div>`;
+    })
+    .join('');
+  const names = rows.length ? (readOverlays(rows[0].dir, 'linear')?.index.classNames ?? []) : [];
+  const legend = names
+    .slice(1)
+    .map((n, k) => {
+      const c = CLASS_COLORS[(k + 1) % CLASS_COLORS.length];
+      return `<span class="lg"><span class="sw" style="background:rgb(${c.join(',')})"></span>${esc(n)}</span>`;
+    })
+    .join(' ');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(o.title)}</title><style>
 body{font-family:sans-serif;margin:24px;max-width:1150px;color:#222}h1{font-size:22px;margin-bottom:2px}h2{font-size:17px;margin-top:26px;border-bottom:1px solid #ddd}h3{font-size:14px}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:4px 8px}th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}

@@ -50,7 +50,12 @@ export interface DiagnosticsFile {
 }
 
 /** `rankMe` is absent from diagnostics written before it was recorded (it follows from the eigenvalues). */
-interface DiagnosticsSpectrum { eigenvalues: number[]; rankMe?: number; effectiveRank: number; dims99: number }
+interface DiagnosticsSpectrum {
+  eigenvalues: number[];
+  rankMe?: number;
+  effectiveRank: number;
+  dims99: number;
+}
 
 /** RankMe of a stored spectrum, derived from its eigenvalues when the file predates the field. */
 export function spectrumRankMe(s: DiagnosticsSpectrum): number {
@@ -62,7 +67,11 @@ export function latestDiagnostics(dir: string): DiagnosticsFile | null {
   const d = path.join(dir, 'diagnostics');
   let steps: number[] = [];
   try {
-    steps = fs.readdirSync(d).map((f) => /^(\d+)\.json$/.exec(f)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1]));
+    steps = fs
+      .readdirSync(d)
+      .map((f) => /^(\d+)\.json$/.exec(f))
+      .filter((m): m is RegExpExecArray => !!m)
+      .map((m) => Number(m[1]));
   } catch {
     return null;
   }
@@ -87,10 +96,13 @@ export function summarizeRun(dir: string): RunSummary {
   let local: boolean | null = null;
   let whitening: string | null = null;
   try {
-    const c = parse(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8')) as { ssl?: { local?: { enabled?: boolean } }; model?: { whitening?: { enabled?: boolean; method?: string } } };
+    const c = parse(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8')) as {
+      ssl?: { local?: { enabled?: boolean } };
+      model?: { whitening?: { enabled?: boolean; method?: string } };
+    };
     local = c.ssl?.local?.enabled ?? null;
     const w = c.model?.whitening;
-    whitening = w ? (w.enabled ? w.method ?? 'on' : 'off') : null;
+    whitening = w ? (w.enabled ? (w.method ?? 'on') : 'off') : null;
   } catch {
     /* no config.yaml */
   }
@@ -119,9 +131,13 @@ const fmt = (x: number | null, digits = 3) => (x === null || !Number.isFinite(x)
 
 /** The table as Markdown (the ablation's columns). */
 export function reportMarkdown(rows: readonly RunSummary[]): string {
-  const head = '| run | local loss | whitening | mean Dice (linear) | mean Dice (fine-tune) | RankMe (repr.) | eff. rank, eigenvalue form (repr.) | dims 99% | status |';
+  const head =
+    '| run | local loss | whitening | mean Dice (linear) | mean Dice (fine-tune) | RankMe (repr.) | eff. rank, eigenvalue form (repr.) | dims 99% | status |';
   const sep = '|---|---|---|---:|---:|---:|---:|---:|---|';
-  const body = rows.map((r) => `| ${r.name} | ${r.local === null ? '–' : r.local ? 'on' : 'off'} | ${r.whitening ?? '–'} | ${fmt(r.linearDice)} | ${fmt(r.finetuneDice)} | ${fmt(r.rankMe, 2)} | ${fmt(r.effectiveRank, 2)} | ${r.dims99 ?? '–'} | ${r.status} |`);
+  const body = rows.map(
+    (r) =>
+      `| ${r.name} | ${r.local === null ? '–' : r.local ? 'on' : 'off'} | ${r.whitening ?? '–'} | ${fmt(r.linearDice)} | ${fmt(r.finetuneDice)} | ${fmt(r.rankMe, 2)} | ${fmt(r.effectiveRank, 2)} | ${r.dims99 ?? '–'} | ${r.status} |`,
+  );
   return [head, sep, ...body].join('\n');
 }
 

@@ -65,9 +65,20 @@ export function numbersRow(n: ReplicaNumbers): number[] {
  */
 export function combineReplicaNumbers(rows: number[][], own: ReplicaNumbers, localWeight: number): MocoStepResult & { finite: boolean } {
   if (rows.length === 1) {
-    return { total: own.total, global: own.global, local: own.local, top1: own.top1, localSkipped: own.localSkipped, finite: Number.isFinite(own.total) };
+    return {
+      total: own.total,
+      global: own.global,
+      local: own.local,
+      top1: own.top1,
+      localSkipped: own.localSkipped,
+      finite: Number.isFinite(own.total),
+    };
   }
-  let gSum = 0, tSum = 0, lSum = 0, vSum = 0, skSum = 0;
+  let gSum = 0,
+    tSum = 0,
+    lSum = 0,
+    vSum = 0,
+    skSum = 0;
   let finite = true;
   for (const row of rows) {
     gSum += row[1];

@@ -43,7 +43,11 @@ export async function top1Class0(logits: tf.Tensor2D): Promise<number> {
   for (let i = 0; i < n; i++) {
     const p = v[i * m];
     let best = true;
-    for (let j = 1; j < m; j++) if (v[i * m + j] > p) { best = false; break; }
+    for (let j = 1; j < m; j++)
+      if (v[i * m + j] > p) {
+        best = false;
+        break;
+      }
     if (best) hit++;
   }
   return n ? hit / n : 0;

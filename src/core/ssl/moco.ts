@@ -67,7 +67,10 @@ export class MocoSide {
   constructor(o: MocoOptions, rng: Rng) {
     this.store = new ParamStore(rng);
     this.encoder = new ResNetEncoder(o.encoder, this.store.scope('encoder'));
-    this.projector = new Projector({ inDim: this.encoder.featureDim, hiddenDim: o.projector.hiddenDim, outDim: o.projector.outDim }, this.store.scope('projector'));
+    this.projector = new Projector(
+      { inDim: this.encoder.featureDim, hiddenDim: o.projector.hiddenDim, outDim: o.projector.outDim },
+      this.store.scope('projector'),
+    );
     if (o.local.enabled) {
       const c = this.encoder.config.stageChannels[o.local.stage - 1];
       this.localProjector = new Projector({ inDim: c, hiddenDim: c, outDim: o.local.projectorDim }, this.store.scope('localProjector'));
@@ -124,7 +127,10 @@ export class Moco {
   readonly featureSize: [number, number];
 
   /** `rng` draws the initialisation (query side, key side, queue) and nothing after. */
-  constructor(readonly options: MocoOptions, rng: Rng) {
+  constructor(
+    readonly options: MocoOptions,
+    rng: Rng,
+  ) {
     if (!(options.momentum >= 0 && options.momentum <= 1)) throw new Error(`ssl.momentum: ${options.momentum} must be in [0, 1]`);
     this.query = new MocoSide(options, rng);
     this.key = new MocoSide(options, rng);
@@ -159,7 +165,9 @@ export class Moco {
     this.query.train(true);
     this.key.train(true);
     this.momentumUpdate();
-    const plan = o.local.enabled ? planLocal(batch.geometry, this.featureSize[0], this.featureSize[1], o.local.grid, o.local.minOverlap) : null;
+    const plan = o.local.enabled
+      ? planLocal(batch.geometry, this.featureSize[0], this.featureSize[1], o.local.grid, o.local.minOverlap)
+      : null;
     const V = plan ? plan.valid.length : 0;
     const keys = this.keys(batch.xk, inv, comm, plan);
     const params = this.trainableParams();
@@ -187,7 +195,16 @@ export class Moco {
       this.queue.enqueue(keys.all);
       comm.meanBuffers([...this.query.store.list('buffer'), ...this.key.store.list('buffer')].map((e) => e.variable));
     }
-    tf.dispose([value, ...gradList, keys.all, keys.own, ...(keys.localT ? [keys.localT] : []), ...(gScalar ? [gScalar] : []), ...(lScalar ? [lScalar] : []), ...(logits ? [logits] : [])]);
+    tf.dispose([
+      value,
+      ...gradList,
+      keys.all,
+      keys.own,
+      ...(keys.localT ? [keys.localT] : []),
+      ...(gScalar ? [gScalar] : []),
+      ...(lScalar ? [lScalar] : []),
+      ...(logits ? [logits] : []),
+    ]);
     if (plan) disposePlan(plan);
     return { total: r.total, global: r.global, local: r.local, top1: r.top1, localSkipped: r.localSkipped };
   }
@@ -206,10 +223,24 @@ export class Moco {
     tf.tidy(() => {
       const groups = keyGroups(o.shuffleBn, h, comm.world);
       const cut = Math.floor(h / 2);
-      const parts = groups === 1 ? [xk] : [tf.slice(xk, [0, 0, 0, 0], [cut, -1, -1, -1]), tf.slice(xk, [cut, 0, 0, 0], [h - cut, -1, -1, -1])];
+      const parts =
+        groups === 1 ? [xk] : [tf.slice(xk, [0, 0, 0, 0], [cut, -1, -1, -1]), tf.slice(xk, [cut, 0, 0, 0], [h - cut, -1, -1, -1])];
       const outs = parts.map((p) => enc.forward(p as tf.Tensor4D));
-      const pooled = groups === 1 ? outs[0].pooled : tf.concat(outs.map((x) => x.pooled), 0);
-      const local = o.local.enabled ? (groups === 1 ? outs[0].stages[stageIdx] : tf.concat(outs.map((x) => x.stages[stageIdx]), 0)) : null;
+      const pooled =
+        groups === 1
+          ? outs[0].pooled
+          : tf.concat(
+              outs.map((x) => x.pooled),
+              0,
+            );
+      const local = o.local.enabled
+        ? groups === 1
+          ? outs[0].stages[stageIdx]
+          : tf.concat(
+              outs.map((x) => x.stages[stageIdx]),
+              0,
+            )
+        : null;
       const gathered = comm.gather(local ? [pooled, local] : [pooled]); // rank order = permuted batch order
       const invT = tf.tensor1d(inv, 'int32');
       const all = tf.keep(l2Normalize(this.key.projector.forward(tf.gather(gathered[0], invT) as tf.Tensor2D)));
@@ -241,23 +272,26 @@ export class Moco {
     let gScalar: tf.Scalar | null = null;
     let lScalar: tf.Scalar | null = null;
     let logits: tf.Tensor2D | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const out = this.query.encoder.forward(xq);
-      const q = l2Normalize(this.query.projector.forward(out.pooled));
-      const g = infoNce(q, keys, this.queue.keys as tf.Tensor as tf.Tensor2D, o.temperature);
-      gScalar = tf.keep(g.loss);
-      logits = tf.keep(g.logits);
-      let total: tf.Scalar = g.loss;
-      if (plan && V > 0 && kLocalT && this.query.localProjector) {
-        const pooledQ = poolRegions(out.stages[o.local.stage - 1], plan.valid, plan.weightsQ!);
-        const ql = l2Normalize(this.query.localProjector.forward(pooledQ));
-        const l = localInfoNce(ql, kLocalT, V, plan.regions, o.local.temperature, o.local.crossImageNegatives);
-        lScalar = tf.keep(l);
-        total = tf.add(total, tf.mul(l, o.local.weight)) as tf.Scalar;
-      }
-      disposeEncoderOutput(out);
-      return total;
-    }, params.map((p) => p.variable));
+    const { value, grads } = tf.variableGrads(
+      () => {
+        const out = this.query.encoder.forward(xq);
+        const q = l2Normalize(this.query.projector.forward(out.pooled));
+        const g = infoNce(q, keys, this.queue.keys as tf.Tensor as tf.Tensor2D, o.temperature);
+        gScalar = tf.keep(g.loss);
+        logits = tf.keep(g.logits);
+        let total: tf.Scalar = g.loss;
+        if (plan && V > 0 && kLocalT && this.query.localProjector) {
+          const pooledQ = poolRegions(out.stages[o.local.stage - 1], plan.valid, plan.weightsQ!);
+          const ql = l2Normalize(this.query.localProjector.forward(pooledQ));
+          const l = localInfoNce(ql, kLocalT, V, plan.regions, o.local.temperature, o.local.crossImageNegatives);
+          lScalar = tf.keep(l);
+          total = tf.add(total, tf.mul(l, o.local.weight)) as tf.Scalar;
+        }
+        disposeEncoderOutput(out);
+        return total;
+      },
+      params.map((p) => p.variable),
+    );
     return { value, grads, gScalar, lScalar, logits };
   }
 

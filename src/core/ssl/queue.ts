@@ -16,7 +16,9 @@ export class KeyQueue {
   constructor(size: number, dim: number, rng: Rng, batchSize?: number) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`ssl.queueSize: ${size} is not a positive integer`);
     if (batchSize !== undefined && size % batchSize !== 0) {
-      throw new Error(`ssl.queueSize: ${size} is not a multiple of the batch size ${batchSize} (MoCo enqueues whole batches); use e.g. ${Math.max(1, Math.round(size / batchSize)) * batchSize}`);
+      throw new Error(
+        `ssl.queueSize: ${size} is not a multiple of the batch size ${batchSize} (MoCo enqueues whole batches); use e.g. ${Math.max(1, Math.round(size / batchSize)) * batchSize}`,
+      );
     }
     this.size = size;
     this.dim = dim;

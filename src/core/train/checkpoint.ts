@@ -17,7 +17,14 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadWeights, saveWeights, writeFileAtomic } from '../models/weights';
 import { asDiskFull, checkWriteFault } from '../runs/diskFull';
-import { brokenCheckpointWarning, buildManifest, CHECKPOINT_MANIFEST, CHECKPOINTS_DIR, findCheckpoint, LATEST } from './checkpointIntegrity';
+import {
+  brokenCheckpointWarning,
+  buildManifest,
+  CHECKPOINT_MANIFEST,
+  CHECKPOINTS_DIR,
+  findCheckpoint,
+  LATEST,
+} from './checkpointIntegrity';
 import type { Moco } from '../ssl/moco';
 import type { RngState } from '../util/rng';
 import type { LrSchedule } from './schedule';
@@ -100,9 +107,12 @@ export async function readCheckpointState(dir: string): Promise<TrainState> {
     state = JSON.parse(await fs.readFile(file, 'utf8')) as TrainState;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`checkpoint: ${file} ${code === 'ENOENT' ? 'is missing' : code ? `cannot be read (${code})` : 'is truncated or not JSON'}`);
+    throw new Error(
+      `checkpoint: ${file} ${code === 'ENOENT' ? 'is missing' : code ? `cannot be read (${code})` : 'is truncated or not JSON'}`,
+    );
   }
-  if (state.format !== 'medssl-pretrain-checkpoint' || state.version !== 1) throw new Error(`checkpoint: ${dir}/state.json is not a medssl pretraining checkpoint`);
+  if (state.format !== 'medssl-pretrain-checkpoint' || state.version !== 1)
+    throw new Error(`checkpoint: ${dir}/state.json is not a medssl pretraining checkpoint`);
   return state;
 }
 
@@ -114,7 +124,8 @@ export async function loadCheckpoint(dir: string, moco: Moco, opt: SgdMomentum):
   await loadWeights(opt.state, path.join(dir, 'optimizer'));
   const bytes = await fs.readFile(path.join(dir, 'queue.bin'));
   const [D, K] = moco.queue.keys.shape;
-  if (bytes.byteLength !== D * K * 4) throw new Error(`checkpoint: ${dir}/queue.bin has ${bytes.byteLength} bytes, expected ${D * K * 4} (queue ${D}×${K}); config differs?`);
+  if (bytes.byteLength !== D * K * 4)
+    throw new Error(`checkpoint: ${dir}/queue.bin has ${bytes.byteLength} bytes, expected ${D * K * 4} (queue ${D}×${K}); config differs?`);
   const aligned = new Uint8Array(bytes.byteLength);
   aligned.set(bytes);
   const t = tf.tensor2d(new Float32Array(aligned.buffer), [D, K]);

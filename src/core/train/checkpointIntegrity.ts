@@ -62,7 +62,8 @@ export async function verifyCheckpoint(dir: string): Promise<string | null> {
   let m: CheckpointManifest;
   try {
     m = JSON.parse(text) as CheckpointManifest;
-    if (m.format !== 'medssl-checkpoint-manifest' || typeof m.files !== 'object' || m.files === null) return `${manifestFile} is not a checkpoint manifest`;
+    if (m.format !== 'medssl-checkpoint-manifest' || typeof m.files !== 'object' || m.files === null)
+      return `${manifestFile} is not a checkpoint manifest`;
   } catch {
     return `${manifestFile} is truncated or not JSON`;
   }
@@ -123,7 +124,8 @@ export async function findCheckpoint(runDir: string): Promise<{ dir: string | nu
     named = null;
   }
   const names = await checkpointNames(runDir);
-  if (named !== null && !names.includes(named)) broken.push({ dir: path.join(root, named), reason: `${latestFile} names '${named}', which is not a checkpoint folder` });
+  if (named !== null && !names.includes(named))
+    broken.push({ dir: path.join(root, named), reason: `${latestFile} names '${named}', which is not a checkpoint folder` });
   const order = named !== null && names.includes(named) ? [named, ...names.filter((n) => n !== named)] : names;
   for (const n of order) {
     const dir = path.join(root, n);

@@ -17,7 +17,10 @@ import type { ExperimentConfig } from '../config/types';
 import type { MocoBatch } from '../ssl/moco';
 
 export class DataConfigError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
     this.name = 'DataConfigError';
   }
@@ -32,11 +35,16 @@ export interface PretrainData {
 
 export function intensityPreset(c: ExperimentConfig): IntensityPreset {
   switch (c.data.window) {
-    case 'abdomen': return { kind: 'abdomen' };
-    case 'transunet': return { kind: 'transunet' };
-    case 'w400l40': return { kind: 'w400l40' };
-    case 'zscore': return { kind: 'zscore', offset: 1024, mean: c.data.zscore.mean, std: c.data.zscore.std };
-    case 'none': return { kind: 'zscore', offset: 0, mean: 0, std: 1 };
+    case 'abdomen':
+      return { kind: 'abdomen' };
+    case 'transunet':
+      return { kind: 'transunet' };
+    case 'w400l40':
+      return { kind: 'w400l40' };
+    case 'zscore':
+      return { kind: 'zscore', offset: 1024, mean: c.data.zscore.mean, std: c.data.zscore.std };
+    case 'none':
+      return { kind: 'zscore', offset: 0, mean: 0, std: 1 };
   }
 }
 
@@ -79,12 +87,16 @@ export function loadPretrainData(c: ExperimentConfig, o: { cacheBytes?: number }
   const n = c.data.size;
   const grid = Math.max(64, n);
   const perCase = Math.max(1, p.slices * n * n * 4);
-  const ds = SliceDataset.phantom(p.cases, { seed: p.seed, shape: [grid, grid, p.slices] }, {
-    intensity: intensityPreset(c),
-    size: [n, n],
-    minForegroundPixels: c.data.foregroundOnly ? 1 : 0,
-    cacheCases: Math.max(2, Math.floor(cacheBytes / perCase)),
-  });
+  const ds = SliceDataset.phantom(
+    p.cases,
+    { seed: p.seed, shape: [grid, grid, p.slices] },
+    {
+      intensity: intensityPreset(c),
+      size: [n, n],
+      minForegroundPixels: c.data.foregroundOnly ? 1 : 0,
+      cacheCases: Math.max(2, Math.floor(cacheBytes / perCase)),
+    },
+  );
   return splitForPretraining(c, ds, (e) => e, '');
 }
 
@@ -114,9 +126,17 @@ function splitForPretraining(c: ExperimentConfig, ds: SliceDataset, onError: (e:
   const split = f > 0 ? splitByCase(ids, { train: 1 - f, val: f }, c.seed) : { train: [...ids].sort(), val: [], test: [] };
   const trainDs = ds.subset(split.train);
   if (trainDs.length < c.pretrain.batchSize) {
-    throw new DataConfigError('pretrain.batchSize', `${c.pretrain.batchSize} is larger than the ${trainDs.length} training slices (${split.train.length} cases${where}); lower it or add cases`);
+    throw new DataConfigError(
+      'pretrain.batchSize',
+      `${c.pretrain.batchSize} is larger than the ${trainDs.length} training slices (${split.train.length} cases${where}); lower it or add cases`,
+    );
   }
-  return { train: datasetSource(trainDs, onError), heldOut: datasetSource(ds.subset(split.val), onError), trainCases: split.train, heldOutCases: split.val };
+  return {
+    train: datasetSource(trainDs, onError),
+    heldOut: datasetSource(ds.subset(split.val), onError),
+    trainCases: split.train,
+    heldOutCases: split.val,
+  };
 }
 
 /** Two views of each slice as plain arrays ([N, H, W, 1] row-major each) plus each pair's geometry. */

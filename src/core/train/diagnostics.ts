@@ -43,8 +43,17 @@ async function embed(side: MocoSide, x: tf.Tensor4D): Promise<{ rep: Float32Arra
   }
 }
 
-export async function computeDiagnostics(moco: Moco, slices: Slice[], aug: ViewAugmentConfig, seed: number, chunk: number, step: number, epoch: number): Promise<Diagnostics> {
-  if (slices.length < 2) throw new Error(`diagnostics: ${slices.length} held-out slice(s); need at least 2 (raise data.heldOutFraction or phantom cases)`);
+export async function computeDiagnostics(
+  moco: Moco,
+  slices: Slice[],
+  aug: ViewAugmentConfig,
+  seed: number,
+  chunk: number,
+  step: number,
+  epoch: number,
+): Promise<Diagnostics> {
+  if (slices.length < 2)
+    throw new Error(`diagnostics: ${slices.length} held-out slice(s); need at least 2 (raise data.heldOutFraction or phantom cases)`);
   const r = new Rng(Rng.hashSeed(`${seed}/diagnostics`));
   moco.query.train(false);
   moco.key.train(false);

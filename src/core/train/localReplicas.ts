@@ -12,7 +12,10 @@ export class LocalReplicas implements Replicas {
   readonly world = 1;
   private readonly replica: Replica;
 
-  constructor(c: ExperimentConfig, private readonly diagSlices: Slice[]) {
+  constructor(
+    c: ExperimentConfig,
+    private readonly diagSlices: Slice[],
+  ) {
     this.replica = new Replica(c, SOLO);
   }
 

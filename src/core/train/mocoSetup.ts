@@ -44,4 +44,3 @@ export async function firstNonFinite(moco: Moco): Promise<string | null> {
     flags.dispose();
   }
 }
-

@@ -12,7 +12,11 @@ export class SgdMomentum {
   readonly state: ParamStore;
   private readonly bufs: tf.Variable[];
 
-  constructor(readonly params: NamedVariable[], readonly momentum: number, readonly weightDecay: number) {
+  constructor(
+    readonly params: NamedVariable[],
+    readonly momentum: number,
+    readonly weightDecay: number,
+  ) {
     this.state = new ParamStore(new Rng(0));
     this.bufs = params.map((p) => this.state.buffer(p.name, tf.zerosLike(p.variable)));
   }

@@ -35,7 +35,11 @@ import { WorkerReplicas, type WorkerFault } from './workerReplicas';
 export { mocoOptions };
 
 export class TrainingError extends Error {
-  constructor(message: string, readonly step: number, readonly where: string) {
+  constructor(
+    message: string,
+    readonly step: number,
+    readonly where: string,
+  ) {
     super(message);
     this.name = 'TrainingError';
   }
@@ -107,7 +111,15 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
     let imagesPerSec = 0;
     const t0 = Date.now();
     let stepsThisSession = 0;
-    const result = (status: PretrainResult['status']): PretrainResult => ({ status, step: state.step, totalSteps, losses: last, diagnostics: lastDiag, localSkipped: skippedTotal, imagesPerSec });
+    const result = (status: PretrainResult['status']): PretrainResult => ({
+      status,
+      step: state.step,
+      totalSteps,
+      losses: last,
+      diagnostics: lastDiag,
+      localSkipped: skippedTotal,
+      imagesPerSec,
+    });
     while (state.step < totalSteps) {
       if (o.signal?.aborted) {
         await saveCheckpoint(last);
@@ -170,15 +182,28 @@ async function planRun(c: ExperimentConfig, w: RunWriter): Promise<RunPlan> {
   const stepsPerEpoch = Math.floor(data.train.count / B);
   const totalSteps = stepsPerEpoch * c.pretrain.epochs;
   const base = c.pretrain.lr === 'auto' ? (0.03 * B) / 256 : c.pretrain.lr;
-  const schedule: LrSchedule = { base, totalSteps, warmupSteps: Math.round(c.pretrain.warmupEpochs * stepsPerEpoch), kind: c.pretrain.schedule };
-  const diagSlices = await data.heldOut.read(pickSlices(Array.from({ length: data.heldOut.count }, (_, i) => i), c.diagnostics.slices));
+  const schedule: LrSchedule = {
+    base,
+    totalSteps,
+    warmupSteps: Math.round(c.pretrain.warmupEpochs * stepsPerEpoch),
+    kind: c.pretrain.schedule,
+  };
+  const diagSlices = await data.heldOut.read(
+    pickSlices(
+      Array.from({ length: data.heldOut.count }, (_, i) => i),
+      c.diagnostics.slices,
+    ),
+  );
   const backend = tf.getBackend();
   const { workers, note } = resolveWorkers(c, backend);
   if (c.ssl.queueSize >= data.train.count) {
     // Then the queue holds older keys of the very slices in the batch: "negatives" that are the
     // positive's own image, which drives the InfoNCE accuracy to 0 and the loss towards log(K+1).
-    w.log('warn', `ssl.queueSize (${c.ssl.queueSize}) is not smaller than the ${data.train.count} training slices: the queue will hold ` +
-      `keys of the same slices as negatives. Use a queue well below the dataset size (e.g. ${suggestQueue(data.train.count, B)}).`);
+    w.log(
+      'warn',
+      `ssl.queueSize (${c.ssl.queueSize}) is not smaller than the ${data.train.count} training slices: the queue will hold ` +
+        `keys of the same slices as negatives. Use a queue well below the dataset size (e.g. ${suggestQueue(data.train.count, B)}).`,
+    );
   }
   if (backend === 'wasm') {
     // Each wasm instance dies without a JavaScript error past 4 GiB: refuse a batch that will not fit
@@ -199,22 +224,36 @@ async function planRun(c: ExperimentConfig, w: RunWriter): Promise<RunPlan> {
 /** One replica in this process, or the worker-thread replicas. */
 async function startReplicas(c: ExperimentConfig, p: RunPlan, o: PretrainOptions): Promise<Replicas> {
   if (p.workers === 1) return new LocalReplicas(c, p.diagSlices);
-  return WorkerReplicas.start(c, p.workers, p.backend, p.diagSlices.length < 2 ? [] : p.diagSlices, { timeoutMs: o.workerTimeoutMs, fault: o.workerFault });
+  return WorkerReplicas.start(c, p.workers, p.backend, p.diagSlices.length < 2 ? [] : p.diagSlices, {
+    timeoutMs: o.workerTimeoutMs,
+    fault: o.workerFault,
+  });
 }
 
 function logStart(w: RunWriter, c: ExperimentConfig, p: RunPlan, info: Replicas['info']): void {
   const { data } = p;
-  w.log('info', `pretrain: ${data.train.count} training slices (${data.trainCases.length} cases), ${data.heldOut.count} held-out (${data.heldOutCases.length} cases); ` +
-    `${p.stepsPerEpoch} steps/epoch × ${c.pretrain.epochs} epochs; encoder ${info.featureDim}-d, ${info.params} parameters (query side); ` +
-    `local loss ${c.ssl.local.enabled ? `on (stage ${c.ssl.local.stage}, ${info.featureSize.join('×')} map, ${c.ssl.local.grid}×${c.ssl.local.grid} regions)` : 'off'}; ` +
-    `whitening ${c.model.whitening.enabled ? c.model.whitening.method : 'off'}; key BN: ${c.ssl.shuffleBn}${p.workers > 1 ? ' (per worker share, permuted)' : ''}; ${p.note} (${p.backend})`);
+  w.log(
+    'info',
+    `pretrain: ${data.train.count} training slices (${data.trainCases.length} cases), ${data.heldOut.count} held-out (${data.heldOutCases.length} cases); ` +
+      `${p.stepsPerEpoch} steps/epoch × ${c.pretrain.epochs} epochs; encoder ${info.featureDim}-d, ${info.params} parameters (query side); ` +
+      `local loss ${c.ssl.local.enabled ? `on (stage ${c.ssl.local.stage}, ${info.featureSize.join('×')} map, ${c.ssl.local.grid}×${c.ssl.local.grid} regions)` : 'off'}; ` +
+      `whitening ${c.model.whitening.enabled ? c.model.whitening.method : 'off'}; key BN: ${c.ssl.shuffleBn}${p.workers > 1 ? ' (per worker share, permuted)' : ''}; ${p.note} (${p.backend})`,
+  );
 }
 
 /** Step 0, or the newest complete checkpoint's state (the replicas load its weights, `rng` its state) on resume. */
 async function startState(w: RunWriter, replicas: Replicas, schedule: LrSchedule, rng: Rng, o: PretrainOptions): Promise<TrainState> {
   const fresh: TrainState = {
-    format: 'medssl-pretrain-checkpoint', version: 1, step: 0, epoch: 0, stepInEpoch: 0, order: [], queuePtr: 0,
-    schedule, rng: rng.getState(), configHash: o.configHash,
+    format: 'medssl-pretrain-checkpoint',
+    version: 1,
+    step: 0,
+    epoch: 0,
+    stepInEpoch: 0,
+    order: [],
+    queuePtr: 0,
+    schedule,
+    rng: rng.getState(),
+    configHash: o.configHash,
   };
   if (!o.resume) return fresh;
   const dir = await latestCheckpoint(w.dir);
@@ -230,16 +269,37 @@ async function startState(w: RunWriter, replicas: Replicas, schedule: LrSchedule
 
 /** Guard: a non-finite loss term or weight stops the run, naming the step and the term. */
 function guardFinite(c: ExperimentConfig, r: ReplicasStepResult, at: { step: number; epoch: number }, lr: number): void {
-  const terms: Array<[string, number]> = [['loss/global', r.global], ...(c.ssl.local.enabled && !Number.isNaN(r.local) ? [['loss/local', r.local] as [string, number]] : []), ['loss/total', r.total]];
+  const terms: Array<[string, number]> = [
+    ['loss/global', r.global],
+    ...(c.ssl.local.enabled && !Number.isNaN(r.local) ? [['loss/local', r.local] as [string, number]] : []),
+    ['loss/total', r.total],
+  ];
   for (const [name, v] of terms) {
     if (!Number.isFinite(v)) {
-      throw new TrainingError(`step ${at.step} (epoch ${at.epoch + 1}): ${name} is ${v} (lr ${lr.toPrecision(3)}); the run was stopped before the update. Lower pretrain.lr, check the data window, or enable whitening.epsilon larger.`, at.step, name);
+      throw new TrainingError(
+        `step ${at.step} (epoch ${at.epoch + 1}): ${name} is ${v} (lr ${lr.toPrecision(3)}); the run was stopped before the update. Lower pretrain.lr, check the data window, or enable whitening.epsilon larger.`,
+        at.step,
+        name,
+      );
     }
   }
-  if (r.badWeight) throw new TrainingError(`step ${at.step} (epoch ${at.epoch + 1}): weight '${r.badWeight}' became NaN/Inf after the update (lr ${lr.toPrecision(3)}); lower pretrain.lr`, at.step, r.badWeight);
+  if (r.badWeight)
+    throw new TrainingError(
+      `step ${at.step} (epoch ${at.epoch + 1}): weight '${r.badWeight}' became NaN/Inf after the update (lr ${lr.toPrecision(3)}); lower pretrain.lr`,
+      at.step,
+      r.badWeight,
+    );
 }
 
-function reportStep(w: RunWriter, c: ExperimentConfig, step: number, epoch: number, r: ReplicasStepResult, lr: number, imagesPerSec: number): void {
+function reportStep(
+  w: RunWriter,
+  c: ExperimentConfig,
+  step: number,
+  epoch: number,
+  r: ReplicasStepResult,
+  lr: number,
+  imagesPerSec: number,
+): void {
   w.scalar(step, epoch, 'loss/total', r.total);
   w.scalar(step, epoch, 'loss/global', r.global);
   if (c.ssl.local.enabled) {

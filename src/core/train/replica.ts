@@ -26,7 +26,10 @@ export class Replica {
   private comm: ReplicaComm;
 
   /** Every replica draws the same initialisation from Rng(seed), as a single-process run does. */
-  constructor(private readonly c: ExperimentConfig, comm: ReplicaComm) {
+  constructor(
+    private readonly c: ExperimentConfig,
+    comm: ReplicaComm,
+  ) {
     const rng = new Rng(c.seed);
     this.moco = new Moco(mocoOptions(c), rng);
     if (c.model.init) {
@@ -45,7 +48,11 @@ export class Replica {
   }
 
   get info(): ReplicaModelInfo {
-    return { featureDim: this.moco.query.encoder.featureDim, params: this.moco.query.store.numElements('param'), featureSize: this.moco.featureSize };
+    return {
+      featureDim: this.moco.query.encoder.featureDim,
+      params: this.moco.query.store.numElements('param'),
+      featureSize: this.moco.featureSize,
+    };
   }
 
   /** Floats of this replica's key encoder outputs that the all-gather carries (pooled features, and the stage map with the local loss). */
@@ -53,7 +60,11 @@ export class Replica {
     const enc = this.moco.query.encoder;
     const local = this.c.ssl.local;
     const h = this.c.pretrain.batchSize / this.comm.world;
-    return h * (enc.featureDim + (local.enabled ? this.moco.featureSize[0] * this.moco.featureSize[1] * enc.config.stageChannels[local.stage - 1] : 0));
+    return (
+      h *
+      (enc.featureDim +
+        (local.enabled ? this.moco.featureSize[0] * this.moco.featureSize[1] * enc.config.stageChannels[local.stage - 1] : 0))
+    );
   }
 
   /** One step on this replica's share; replica 0 checks the weights for NaN/Inf after a finite update. */
@@ -87,7 +98,9 @@ export class Replica {
   /** FNV-1a over the bytes of every variable (both sides, optimizer state, queue) in store order: bit-exact. */
   async checksum(): Promise<string> {
     let h = 0x811c9dc5;
-    const all = [...this.moco.query.store.list(), ...this.moco.key.store.list(), ...this.opt.state.list()].map((e) => e.variable as tf.Tensor);
+    const all = [...this.moco.query.store.list(), ...this.moco.key.store.list(), ...this.opt.state.list()].map(
+      (e) => e.variable as tf.Tensor,
+    );
     all.push(this.moco.queue.keys);
     for (const v of all) {
       const f = (await v.data()) as Float32Array;

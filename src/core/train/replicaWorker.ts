@@ -39,7 +39,13 @@ export interface WorkerFault {
  * tensor of a call packed side by side, so one pair of barriers), gradients and running statistics
  * averaged by the all-reduce.
  */
-function sharedMemoryComm(b: ReplicaBuffers, rank: number, world: number, sizes: { params: number; buffers: number; gatherFloats: number }, timeoutMs: number): ReplicaComm {
+function sharedMemoryComm(
+  b: ReplicaBuffers,
+  rank: number,
+  world: number,
+  sizes: { params: number; buffers: number; gatherFloats: number },
+  timeoutMs: number,
+): ReplicaComm {
   const grads = new GradientExchange(b.grads, rank, world, sizes.params);
   const bufs = new GradientExchange(b.buffers, rank, world, sizes.buffers);
   const all = new AllGather(b.gather, rank, world, sizes.gatherFloats);
@@ -47,18 +53,19 @@ function sharedMemoryComm(b: ReplicaBuffers, rank: number, world: number, sizes:
   return {
     rank,
     world,
-    gather: (ts) => tf.tidy(() => {
-      const rows = ts[0].shape[0];
-      const flat = ts.map((t) => tf.reshape(t, [rows, -1]));
-      const widths = flat.map((t) => t.shape[1]!);
-      const got = all.gather(flat.length === 1 ? flat[0] : tf.concat(flat, 1));
-      let at = 0;
-      return ts.map((t, i) => {
-        const part = flat.length === 1 ? got : tf.slice(got, [0, at], [-1, widths[i]]);
-        at += widths[i];
-        return tf.reshape(part, [rows * world, ...t.shape.slice(1)]);
-      });
-    }),
+    gather: (ts) =>
+      tf.tidy(() => {
+        const rows = ts[0].shape[0];
+        const flat = ts.map((t) => tf.reshape(t, [rows, -1]));
+        const widths = flat.map((t) => t.shape[1]!);
+        const got = all.gather(flat.length === 1 ? flat[0] : tf.concat(flat, 1));
+        let at = 0;
+        return ts.map((t, i) => {
+          const part = flat.length === 1 ? got : tf.slice(got, [0, at], [-1, widths[i]]);
+          at += widths[i];
+          return tf.reshape(part, [rows * world, ...t.shape.slice(1)]);
+        });
+      }),
     gatherNumbers: (row) => {
       const t = tf.tensor2d([row], [1, row.length]);
       const got = all.gather(t);
@@ -92,7 +99,11 @@ export async function runReplicaWorker(init: ReplicaWorkerInit): Promise<void> {
     const rep = replica!;
     switch (msg.cmd) {
       case 'init': {
-        const sizes = { params: rep.moco.query.store.numElements('param'), buffers: rep.moco.query.store.numElements('buffer') + rep.moco.key.store.numElements('buffer'), gatherFloats: msg.gatherFloats };
+        const sizes = {
+          params: rep.moco.query.store.numElements('param'),
+          buffers: rep.moco.query.store.numElements('buffer') + rep.moco.key.store.numElements('buffer'),
+          gatherFloats: msg.gatherFloats,
+        };
         rep.connect(sharedMemoryComm(msg.buffers, init.rank, init.world, sizes, init.timeoutMs));
         return { type: 'ok' };
       }

@@ -38,22 +38,31 @@ export interface Replicas {
 }
 
 /** How many replicas a run uses, and why (for the log). */
-export function resolveWorkers(c: ExperimentConfig, backend: string, cores = os.availableParallelism?.() ?? os.cpus().length): { workers: number; note: string } {
+export function resolveWorkers(
+  c: ExperimentConfig,
+  backend: string,
+  cores = os.availableParallelism?.() ?? os.cpus().length,
+): { workers: number; note: string } {
   const req = c.pretrain.workers;
   const B = c.pretrain.batchSize;
   if (req === 1) return { workers: 1, note: 'single worker' };
   if (backend !== 'wasm' && backend !== 'cpu') {
-    return { workers: 1, note: `single worker: pretrain.workers = ${String(req)} applies to the wasm backend; '${backend}' uses its own threads` };
+    return {
+      workers: 1,
+      note: `single worker: pretrain.workers = ${String(req)} applies to the wasm backend; '${backend}' uses its own threads`,
+    };
   }
   if (req === 'auto') {
-    if (backend !== 'wasm') return { workers: 1, note: `single worker: 'auto' uses worker threads on the wasm backend only (backend '${backend}')` };
+    if (backend !== 'wasm')
+      return { workers: 1, note: `single worker: 'auto' uses worker threads on the wasm backend only (backend '${backend}')` };
     const n = Math.max(1, Math.min(2, cores));
     if (n === 1) return { workers: 1, note: 'single worker: one core' };
     if (B % n !== 0) return { workers: 1, note: `single worker: batch ${B} does not split into ${n} equal shares` };
     return { workers: n, note: `${n} workers ('auto', ${cores} cores)` };
   }
   if (!Number.isInteger(req) || req < 1) throw new Error(`pretrain.workers: ${String(req)} is not a positive integer or 'auto'`);
-  if (B % req !== 0) throw new Error(`pretrain.workers: batch ${B} does not split into ${req} equal shares; use a batch size divisible by ${req}`);
+  if (B % req !== 0)
+    throw new Error(`pretrain.workers: batch ${B} does not split into ${req} equal shares; use a batch size divisible by ${req}`);
   return { workers: req, note: `${req} workers` };
 }
 
@@ -85,7 +94,15 @@ export function cutShares(views: BatchViews, perm: number[], world: number): Rep
       const src = perm[r * h + j];
       k.set(views.k.subarray(src * px, (src + 1) * px), j * px);
     }
-    shares.push({ q: q.buffer, k: k.buffer, h, height: views.height, width: views.width, geometry: views.geometry.slice(r * h, (r + 1) * h), inv });
+    shares.push({
+      q: q.buffer,
+      k: k.buffer,
+      h,
+      height: views.height,
+      width: views.width,
+      geometry: views.geometry.slice(r * h, (r + 1) * h),
+      inv,
+    });
   }
   return shares;
 }

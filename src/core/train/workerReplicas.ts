@@ -22,8 +22,22 @@ import { isMainThread, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../config/types';
 import type { Slice } from '../data/volume';
-import { REPLY_TYPE, type ReplicaBuffers, type ReplicaCommand, type ReplicaModelInfo, type ReplicaReplies, type ReplicaReply, type ReplicaReplyTo } from '../../protocol/replicas';
-import { abortExchange, createAllGatherBuffer, createExchangeBuffer, DEFAULT_BARRIER_TIMEOUT_MS, WorkerPool } from '../backend/wasm/dataParallel';
+import {
+  REPLY_TYPE,
+  type ReplicaBuffers,
+  type ReplicaCommand,
+  type ReplicaModelInfo,
+  type ReplicaReplies,
+  type ReplicaReply,
+  type ReplicaReplyTo,
+} from '../../protocol/replicas';
+import {
+  abortExchange,
+  createAllGatherBuffer,
+  createExchangeBuffer,
+  DEFAULT_BARRIER_TIMEOUT_MS,
+  WorkerPool,
+} from '../backend/wasm/dataParallel';
 import type { RngState } from '../util/rng';
 import { readCheckpointState, type TrainState } from './checkpoint';
 import type { BatchViews } from './data';
@@ -51,13 +65,33 @@ export class WorkerReplicas implements Replicas {
    * Starts `world` replicas of config `c` on `backend` ('wasm' or 'cpu'), each initialised exactly
    * like the single-process model; replica 0 computes diagnostics on `diagSlices` (plain objects).
    */
-  static async start(c: ExperimentConfig, world: number, backend: string, diagSlices: Slice[], opts: { timeoutMs?: number; fault?: WorkerFault } = {}): Promise<WorkerReplicas> {
+  static async start(
+    c: ExperimentConfig,
+    world: number,
+    backend: string,
+    diagSlices: Slice[],
+    opts: { timeoutMs?: number; fault?: WorkerFault } = {},
+  ): Promise<WorkerReplicas> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_BARRIER_TIMEOUT_MS;
     const buffers: Partial<ReplicaBuffers> = {};
     const abort = () => {
       for (const s of Object.values(buffers)) if (s) abortExchange(s);
     };
-    const pool = new WorkerPool<ReplicaCommand, ReplicaReply>(__filename, world, (rank): ReplicaWorkerInit => ({ kind: REPLICA_WORKER_KIND, rank, world, config: c, backend, diagSlices, timeoutMs, fault: opts.fault }), { onFailure: abort });
+    const pool = new WorkerPool<ReplicaCommand, ReplicaReply>(
+      __filename,
+      world,
+      (rank): ReplicaWorkerInit => ({
+        kind: REPLICA_WORKER_KIND,
+        rank,
+        world,
+        config: c,
+        backend,
+        diagSlices,
+        timeoutMs,
+        fault: opts.fault,
+      }),
+      { onFailure: abort },
+    );
     try {
       const r0 = (await pool.receive(timeoutMs))[0];
       if (r0.type !== 'ready') throw new Error(`data-parallel worker 0: '${r0.type}' instead of 'ready'`);
@@ -77,7 +111,8 @@ export class WorkerReplicas implements Replicas {
 
   /** Sends a command to every replica (or to `rank`); each must answer with the reply the command names. */
   private async ask<C extends ReplicaCommand>(cmd: C, rank?: number): Promise<ReplicaReplyTo<C>[]> {
-    const replies = rank === undefined ? await this.pool.request(cmd, this.timeoutMs) : [await this.pool.requestOne(rank, cmd, this.timeoutMs)];
+    const replies =
+      rank === undefined ? await this.pool.request(cmd, this.timeoutMs) : [await this.pool.requestOne(rank, cmd, this.timeoutMs)];
     return expectReplies<C['cmd']>(cmd.cmd, replies);
   }
 
@@ -91,7 +126,14 @@ export class WorkerReplicas implements Replicas {
   async step(views: BatchViews, perm: number[], lr: number): Promise<ReplicasStepResult> {
     const shares = cutShares(views, perm, this.world);
     const cmds = shares.map((share) => ({ cmd: 'step' as const, share, lr }));
-    const replies = expectReplies('step', await this.pool.requestEach(cmds, shares.map((s) => [s.q, s.k]), this.timeoutMs));
+    const replies = expectReplies(
+      'step',
+      await this.pool.requestEach(
+        cmds,
+        shares.map((s) => [s.q, s.k]),
+        this.timeoutMs,
+      ),
+    );
     return { ...replies[0].r, badWeight: replies[0].badWeight, workerTensors: replies.map((x) => x.numTensors) };
   }
 
@@ -114,7 +156,8 @@ export class WorkerReplicas implements Replicas {
   /** Throws when the replicas are no longer identical. */
   async assertIdentical(step: number): Promise<void> {
     const s = await this.checksums();
-    if (s.some((x) => x !== s[0])) throw new Error(`data-parallel replicas diverged at step ${step} (checksums ${s.join(', ')}); this is a bug`);
+    if (s.some((x) => x !== s[0]))
+      throw new Error(`data-parallel replicas diverged at step ${step} (checksums ${s.join(', ')}); this is a bug`);
   }
 
   async close(): Promise<void> {
@@ -130,6 +173,7 @@ export class WorkerReplicas implements Replicas {
 /** The replies to `cmd`, each checked to be the reply the protocol names for it. */
 export function expectReplies<K extends ReplicaCommand['cmd']>(cmd: K, replies: ReplicaReply[]): ReplicaReplies[K][] {
   const want = REPLY_TYPE[cmd];
-  for (const r of replies) if (r.type !== want) throw new Error(`data-parallel worker: '${r.type}' in answer to '${cmd}' (expected '${want}')`);
+  for (const r of replies)
+    if (r.type !== want) throw new Error(`data-parallel worker: '${r.type}' in answer to '${cmd}' (expected '${want}')`);
   return replies as ReplicaReplies[K][];
 }

@@ -17,7 +17,12 @@ export interface CompareResult {
   collapse?: RunPanel;
 }
 
-export async function compareRuns(context: vscode.ExtensionContext, runs: () => RunSummary[], clicked?: RunsNode | string, selection?: readonly (RunsNode | string)[]): Promise<CompareResult | undefined> {
+export async function compareRuns(
+  context: vscode.ExtensionContext,
+  runs: () => RunSummary[],
+  clicked?: RunsNode | string,
+  selection?: readonly (RunsNode | string)[],
+): Promise<CompareResult | undefined> {
   let dirs = selectedRunDirs(clicked, selection);
   if (dirs.length < 2) {
     const all = runs().filter((r) => r.run);
@@ -26,7 +31,12 @@ export async function compareRuns(context: vscode.ExtensionContext, runs: () => 
       return undefined;
     }
     const picks = await vscode.window.showQuickPick(
-      all.map((r) => ({ label: r.id, description: [r.run?.stage !== 'pretrain' ? r.run?.stage : undefined, r.shownStatus, keyMetric(r)].filter(Boolean).join(' · '), dir: r.dir, picked: dirs.includes(r.dir) })),
+      all.map((r) => ({
+        label: r.id,
+        description: [r.run?.stage !== 'pretrain' ? r.run?.stage : undefined, r.shownStatus, keyMetric(r)].filter(Boolean).join(' · '),
+        dir: r.dir,
+        picked: dirs.includes(r.dir),
+      })),
       { canPickMany: true, placeHolder: 'Runs to compare (two or more)' },
     );
     if (!picks) return undefined;
@@ -42,7 +52,9 @@ export async function compareRuns(context: vscode.ExtensionContext, runs: () => 
   if (diag.length) result.collapse = openCollapsePanel(context, diag);
   if (diag.length < dirs.length) {
     const missing = dirs.length - diag.length;
-    void vscode.window.showInformationMessage(`MedSSL: ${missing} of the ${dirs.length} runs ha${missing === 1 ? 's' : 've'} no collapse diagnostics (evaluation runs, or stopped before the first); the Collapse panel shows ${diag.length ? 'the others' : 'none'}.`);
+    void vscode.window.showInformationMessage(
+      `MedSSL: ${missing} of the ${dirs.length} runs ha${missing === 1 ? 's' : 've'} no collapse diagnostics (evaluation runs, or stopped before the first); the Collapse panel shows ${diag.length ? 'the others' : 'none'}.`,
+    );
   }
   return result;
 }

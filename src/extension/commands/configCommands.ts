@@ -5,7 +5,10 @@ import type { Studio } from '../studio';
 import { configUri } from './jobCommands';
 import { newExperiment, type NewExperimentOptions } from './newExperiment';
 
-export async function validateConfig(studio: Studio, uri?: vscode.Uri): Promise<{ ok: boolean; errors: number; warnings: number } | undefined> {
+export async function validateConfig(
+  studio: Studio,
+  uri?: vscode.Uri,
+): Promise<{ ok: boolean; errors: number; warnings: number } | undefined> {
   const target = configUri(uri);
   if (!target) {
     void vscode.window.showWarningMessage('MedSSL: open a *.medssl.yaml or *.medssl.json config to validate.');
@@ -20,7 +23,10 @@ export async function validateConfig(studio: Studio, uri?: vscode.Uri): Promise<
   if (v.problems.length === 0) void vscode.window.showInformationMessage(`MedSSL: ${name} is valid.`);
   else
     void vscode.window
-      .showWarningMessage(`MedSSL: ${name}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}.`, 'Show Problems')
+      .showWarningMessage(
+        `MedSSL: ${name}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}.`,
+        'Show Problems',
+      )
       .then((a) => a && vscode.commands.executeCommand('workbench.actions.view.problems'));
   return { ok: v.ok, errors, warnings };
 }

@@ -17,8 +17,16 @@ import { evaluableRuns } from '../runs/runSelection';
 export type EvalMode = 'linear' | 'finetune';
 
 export const EVAL_MODE_ITEMS: readonly { mode: EvalMode; label: string; detail: string }[] = [
-  { mode: 'linear', label: 'Linear evaluation', detail: 'Frozen encoder (evaluation mode) + a 1×1 convolution on its last feature map: how linearly separable the organs are.' },
-  { mode: 'finetune', label: 'Fine-tuning', detail: 'Encoder from the checkpoint + a decoder, trained end to end (evaluation.finetune of the run\'s config).' },
+  {
+    mode: 'linear',
+    label: 'Linear evaluation',
+    detail: 'Frozen encoder (evaluation mode) + a 1×1 convolution on its last feature map: how linearly separable the organs are.',
+  },
+  {
+    mode: 'finetune',
+    label: 'Fine-tuning',
+    detail: "Encoder from the checkpoint + a decoder, trained end to end (evaluation.finetune of the run's config).",
+  },
 ];
 
 /** What the command needs from the Studio. */
@@ -26,7 +34,12 @@ export interface EvaluateHost {
   runs(): RunSummary[];
   backend(): string;
   /** Trust, worker runtime, queue, output channel; `refused` says why nothing started. */
-  startJob(spec: { label: string; args: string[]; cwd: string; runsDir: string }): Promise<{ refused?: string; job?: Job; done?: Promise<Job> }>;
+  startJob(spec: {
+    label: string;
+    args: string[];
+    cwd: string;
+    runsDir: string;
+  }): Promise<{ refused?: string; job?: Job; done?: Promise<Job> }>;
   jobChanged: vscode.Event<Job>;
   stop(job: Job): void;
 }
@@ -53,7 +66,10 @@ export async function evaluateCheckpoint(
   }
   let mode = opts.mode;
   if (!mode) {
-    const pick = await vscode.window.showQuickPick(EVAL_MODE_ITEMS.map((m) => ({ ...m })), { placeHolder: `Evaluate ${path.basename(dir)}: linear evaluation or fine-tuning` });
+    const pick = await vscode.window.showQuickPick(
+      EVAL_MODE_ITEMS.map((m) => ({ ...m })),
+      { placeHolder: `Evaluate ${path.basename(dir)}: linear evaluation or fine-tuning` },
+    );
     if (!pick) return { refused: 'cancelled' };
     mode = pick.mode;
   }
@@ -66,10 +82,20 @@ export async function evaluateCheckpoint(
   } catch {
     /* not a run folder: the worker says so (exit 2, in the notification) */
   }
-  const res = await host.startJob({ label: `${name} ${mode}`, args: evaluateArgs(dir, mode, runsDir, host.backend()), cwd: runsDir, runsDir });
+  const res = await host.startJob({
+    label: `${name} ${mode}`,
+    args: evaluateArgs(dir, mode, runsDir, host.backend()),
+    cwd: runsDir,
+    runsDir,
+  });
   if (res.job) {
     const job = res.job;
-    void showJobProgress(job, { title: `MedSSL: ${item.label} of ${path.basename(dir)}`, phase: wholeJobPhase, changed: host.jobChanged, stop: (j) => host.stop(j) });
+    void showJobProgress(job, {
+      title: `MedSSL: ${item.label} of ${path.basename(dir)}`,
+      phase: wholeJobPhase,
+      changed: host.jobChanged,
+      stop: (j) => host.stop(j),
+    });
   }
   return res;
 }

@@ -27,7 +27,12 @@ export function exportOutcome(code: number, stdout: string, stderr: string): Exp
     }
     return { ok: false, reason: `the worker answered without a result line: ${line.slice(0, 200)}` };
   }
-  const last = stderr.trim().split('\n').filter((l) => !l.startsWith('warning:')).pop() ?? '';
+  const last =
+    stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('warning:'))
+      .pop() ?? '';
   return { ok: false, reason: (last.replace(/^medssl( export)?: /, '') || `exit ${code}`).slice(0, 400) };
 }
 

@@ -32,7 +32,13 @@ export async function train(studio: Studio, uri?: vscode.Uri): Promise<TrainResu
       void vscode.window.showWarningMessage(msg, 'New Experiment').then((a) => a && vscode.commands.executeCommand('medssl.newExperiment'));
       return { refused: msg };
     }
-    const pick = found.length === 1 ? { uri: found[0] } : await vscode.window.showQuickPick(found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })), { placeHolder: 'Config to train' });
+    const pick =
+      found.length === 1
+        ? { uri: found[0] }
+        : await vscode.window.showQuickPick(
+            found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
+            { placeHolder: 'Config to train' },
+          );
     if (!pick) return { refused: 'cancelled' };
     target = pick.uri;
   }
@@ -43,15 +49,25 @@ export async function train(studio: Studio, uri?: vscode.Uri): Promise<TrainResu
   if (v && !v.ok) {
     const n = v.problems.filter((p) => p.severity === 'error').length;
     const msg = `MedSSL: ${path.basename(target.fsPath)} has ${n} error${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} before training.`;
-    void vscode.window.showErrorMessage(msg, 'Show Problems').then((a) => a && vscode.commands.executeCommand('workbench.actions.view.problems'));
+    void vscode.window
+      .showErrorMessage(msg, 'Show Problems')
+      .then((a) => a && vscode.commands.executeCommand('workbench.actions.view.problems'));
     return { refused: msg };
   }
   const file = target.fsPath;
   const runsDir = studio.runsDir(file)!;
-  const queued = await studio.jobs.enqueue({ label: v?.config?.name ?? path.basename(file), args: trainArgs(file, runsDir, settings.backend()), cwd: path.dirname(file), runsDir });
+  const queued = await studio.jobs.enqueue({
+    label: v?.config?.name ?? path.basename(file),
+    args: trainArgs(file, runsDir, settings.backend()),
+    cwd: path.dirname(file),
+    runsDir,
+  });
   if ('refused' in queued) return queued;
   const job = queued.job;
-  if (job.state === 'queued') void vscode.window.showInformationMessage(`MedSSL: ${job.spec.label} is queued (medssl.maxConcurrentJobs = ${settings.maxConcurrentJobs()}).`);
+  if (job.state === 'queued')
+    void vscode.window.showInformationMessage(
+      `MedSSL: ${job.spec.label} is queued (medssl.maxConcurrentJobs = ${settings.maxConcurrentJobs()}).`,
+    );
   studio.jobs.showStartProgress(job);
   return { job, done: studio.jobs.whenDone(job) };
 }
@@ -59,7 +75,12 @@ export async function train(studio: Studio, uri?: vscode.Uri): Promise<TrainResu
 export async function resumeRun(studio: Studio, node?: RunArg): Promise<TrainResult> {
   const blocked = studio.trust.refusal();
   if (blocked) return { refused: blocked };
-  const dir = await pickRun(() => studio.tree.refresh(), node, (s) => s === 'cancelled' || s === 'failed' || s === 'stale', 'Run to resume');
+  const dir = await pickRun(
+    () => studio.tree.refresh(),
+    node,
+    (s) => s === 'cancelled' || s === 'failed' || s === 'stale',
+    'Run to resume',
+  );
   if (!dir) return { refused: 'no run chosen' };
   let label = path.basename(dir);
   try {
@@ -67,7 +88,12 @@ export async function resumeRun(studio: Studio, node?: RunArg): Promise<TrainRes
   } catch {
     /* keep the folder name */
   }
-  const queued = await studio.jobs.enqueue({ label, args: resumeArgs(dir, path.dirname(dir), settings.backend()), cwd: path.dirname(dir), runsDir: path.dirname(dir) });
+  const queued = await studio.jobs.enqueue({
+    label,
+    args: resumeArgs(dir, path.dirname(dir), settings.backend()),
+    cwd: path.dirname(dir),
+    runsDir: path.dirname(dir),
+  });
   if ('refused' in queued) return queued;
   const job = queued.job;
   studio.jobs.showStartProgress(job);
@@ -95,7 +121,9 @@ export function registerJobCommands(studio: Studio): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('medssl.train', (uri?: vscode.Uri) => train(studio, uri)),
     vscode.commands.registerCommand('medssl.resumeRun', (node?: RunArg) => resumeRun(studio, node)),
-    vscode.commands.registerCommand('medssl.evaluateCheckpoint', (node?: RunArg, opts?: { mode?: EvalMode }) => evaluateCheckpoint(evaluateHost(studio), node, opts)),
+    vscode.commands.registerCommand('medssl.evaluateCheckpoint', (node?: RunArg, opts?: { mode?: EvalMode }) =>
+      evaluateCheckpoint(evaluateHost(studio), node, opts),
+    ),
     vscode.commands.registerCommand('medssl.trainOnSlurm', (uri?: vscode.Uri) => studio.slurm.train(uri)),
   ];
 }

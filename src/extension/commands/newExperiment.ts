@@ -11,10 +11,30 @@ import { summarizeInspect } from '../worker/inspectSummary';
 import type { WorkerRuntime } from '../worker/workerRuntime';
 
 export const TEMPLATES = [
-  { id: 'smoke', label: 'Smoke test', detail: 'The full method on the built-in phantom with a tiny ResNet-18: finishes in about a minute on a CPU.', file: 'smoke.medssl.yaml' },
-  { id: 'phantom-demo', label: 'Phantom demo', detail: 'Pretraining and linear evaluation on the built-in abdominal phantom.', file: 'phantom-demo.medssl.yaml' },
-  { id: 'ablation', label: 'Ablation', detail: 'MoCo v2 vs + local loss vs + whitening: one run per variant, then a table.', file: 'ablation.medssl.yaml' },
-  { id: 'nifti', label: 'My NIfTI dataset…', detail: 'Pick a dataset folder; `medssl inspect` checks it and the config points at it.', file: undefined },
+  {
+    id: 'smoke',
+    label: 'Smoke test',
+    detail: 'The full method on the built-in phantom with a tiny ResNet-18: finishes in about a minute on a CPU.',
+    file: 'smoke.medssl.yaml',
+  },
+  {
+    id: 'phantom-demo',
+    label: 'Phantom demo',
+    detail: 'Pretraining and linear evaluation on the built-in abdominal phantom.',
+    file: 'phantom-demo.medssl.yaml',
+  },
+  {
+    id: 'ablation',
+    label: 'Ablation',
+    detail: 'MoCo v2 vs + local loss vs + whitening: one run per variant, then a table.',
+    file: 'ablation.medssl.yaml',
+  },
+  {
+    id: 'nifti',
+    label: 'My NIfTI dataset…',
+    detail: 'Pick a dataset folder; `medssl inspect` checks it and the config points at it.',
+    file: undefined,
+  },
 ] as const;
 
 /** Arguments tests pass instead of answering the quick pick, input box and folder dialog. */
@@ -35,7 +55,10 @@ export interface NewExperimentHost {
 export async function newExperiment(host: NewExperimentHost, opts: NewExperimentOptions = {}): Promise<vscode.Uri | undefined> {
   const tpl = opts.template
     ? TEMPLATES.find((t) => t.id === opts.template)
-    : await vscode.window.showQuickPick(TEMPLATES.map((t) => ({ ...t, label: t.label, detail: t.detail })), { placeHolder: 'Template for the new experiment' });
+    : await vscode.window.showQuickPick(
+        TEMPLATES.map((t) => ({ ...t, label: t.label, detail: t.detail })),
+        { placeHolder: 'Template for the new experiment' },
+      );
   if (!tpl) return undefined;
   const name =
     opts.name ??
@@ -58,7 +81,12 @@ export async function newExperiment(host: NewExperimentHost, opts: NewExperiment
   } else {
     let data = opts.dataFolder;
     if (!data) {
-      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this dataset', title: 'MedSSL: the NIfTI dataset folder (MSD, nnU-Net, or images/ + labels/)' });
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        openLabel: 'Use this dataset',
+        title: 'MedSSL: the NIfTI dataset folder (MSD, nnU-Net, or images/ + labels/)',
+      });
       data = picked?.[0]?.fsPath;
     }
     if (!data) return undefined;
@@ -87,10 +115,13 @@ async function inspect(host: NewExperimentHost, dataFolder: string): Promise<str
     return `medssl inspect not run: ${(e as Error).message}`;
   }
   const ac = new AbortController();
-  const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MedSSL: inspecting ${path.basename(dataFolder)}…`, cancellable: true }, (_p, token) => {
-    token.onCancellationRequested(() => ac.abort());
-    return runCli(rt, host.runtime.cliPath, ['inspect', dataFolder, '--json'], { signal: ac.signal });
-  });
+  const r = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `MedSSL: inspecting ${path.basename(dataFolder)}…`, cancellable: true },
+    (_p, token) => {
+      token.onCancellationRequested(() => ac.abort());
+      return runCli(rt, host.runtime.cliPath, ['inspect', dataFolder, '--json'], { signal: ac.signal });
+    },
+  );
   if (ac.signal.aborted) {
     output.appendLine(`medssl inspect ${dataFolder}: cancelled`);
     return undefined;
@@ -105,7 +136,9 @@ async function inspect(host: NewExperimentHost, dataFolder: string): Promise<str
   output.appendLine(summary.line);
   if (summary.problems) {
     output.appendLine(r.stdout);
-    void vscode.window.showWarningMessage(`MedSSL: ${summary.problems} problem(s) in ${dataFolder}; see the MedSSL output.`, 'Show').then((a) => a && output.show());
+    void vscode.window
+      .showWarningMessage(`MedSSL: ${summary.problems} problem(s) in ${dataFolder}; see the MedSSL output.`, 'Show')
+      .then((a) => a && output.show());
   }
   return summary.line;
 }

@@ -13,5 +13,10 @@ import { registerTestCommands } from './testCommands';
 declare const MEDSSL_TEST_COMMANDS: boolean;
 
 export function registerCommands(studio: Studio): vscode.Disposable[] {
-  return [...registerJobCommands(studio), ...registerConfigCommands(studio), ...registerRunCommands(studio), ...(MEDSSL_TEST_COMMANDS ? registerTestCommands(studio) : [])];
+  return [
+    ...registerJobCommands(studio),
+    ...registerConfigCommands(studio),
+    ...registerRunCommands(studio),
+    ...(MEDSSL_TEST_COMMANDS ? registerTestCommands(studio) : []),
+  ];
 }

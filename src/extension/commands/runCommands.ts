@@ -51,7 +51,11 @@ export async function deleteRun(studio: Studio, node?: RunArg, opts: { confirm?:
     return false;
   }
   if (opts.confirm !== false) {
-    const a = await vscode.window.showWarningMessage(`Delete the run folder ${path.basename(dir)} and everything in it (checkpoints, metrics)?`, { modal: true }, 'Delete');
+    const a = await vscode.window.showWarningMessage(
+      `Delete the run folder ${path.basename(dir)} and everything in it (checkpoints, metrics)?`,
+      { modal: true },
+      'Delete',
+    );
     if (a !== 'Delete') return false;
   }
   fs.rmSync(dir, { recursive: true, force: true });
@@ -62,7 +66,12 @@ export async function deleteRun(studio: Studio, node?: RunArg, opts: { confirm?:
 /** The job's output channel when this window ran it, else the run's events.jsonl. */
 export function showRunLog(studio: Studio, node?: RunArg): void {
   const dir = runDirOf(node);
-  const job = dir ? studio.jobs.manager.all().filter((j) => j.runDirs.includes(dir)).pop() : undefined;
+  const job = dir
+    ? studio.jobs.manager
+        .all()
+        .filter((j) => j.runDirs.includes(dir))
+        .pop()
+    : undefined;
   if (job) studio.jobs.channel(job).show(true);
   else if (dir) void vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, 'events.jsonl')));
 }
@@ -89,6 +98,8 @@ export function registerRunCommands(studio: Studio): vscode.Disposable[] {
     reg('medssl.openOverlays', (node?: RunArg) => openPanel(studio, node, 'overlays')),
     reg('medssl.exportWeights', (node?: RunArg, opts?: { out?: string }) => exportWeights(studio, node, opts)),
     // From the palette or the view's title bar (no arguments): the Runs view's current selection, else a quick pick.
-    reg('medssl.compareRuns', (node?: RunArg, selection?: (RunsNode | string)[]) => compareRuns(studio.context, () => studio.refresh(), node, selection ?? (node ? undefined : studio.runsView.selection))),
+    reg('medssl.compareRuns', (node?: RunArg, selection?: (RunsNode | string)[]) =>
+      compareRuns(studio.context, () => studio.refresh(), node, selection ?? (node ? undefined : studio.runsView.selection)),
+    ),
   ];
 }

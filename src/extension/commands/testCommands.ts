@@ -13,7 +13,9 @@ export function registerTestCommands(studio: Studio): vscode.Disposable[] {
     // code-server runs with --disable-workspace-trust, so an untrusted workspace is simulated.
     vscode.commands.registerCommand('medssl.test.simulateUntrusted', (on: boolean) => (studio.trust.simulateUntrusted = on)),
     vscode.commands.registerCommand('medssl.test.jobs', () =>
-      studio.jobs.manager.all().map((j) => ({ key: j.key, state: j.state, result: j.result, runDirs: j.runDirs, pid: j.pid, attached: !!j.attached })),
+      studio.jobs.manager
+        .all()
+        .map((j) => ({ key: j.key, state: j.state, result: j.result, runDirs: j.runDirs, pid: j.pid, attached: !!j.attached })),
     ),
     // Which run folder the side view follows.
     vscode.commands.registerCommand('medssl.test.followedRun', () => followedRun()),

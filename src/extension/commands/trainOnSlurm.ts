@@ -39,7 +39,13 @@ export class SlurmCommands implements vscode.Disposable {
     let target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
     if (!target || !/\.medssl\.(yaml|yml|json)$/.test(target.fsPath)) {
       const found = await vscode.workspace.findFiles('**/*.medssl.{yaml,yml,json}', '**/node_modules/**', 50);
-      const pick = found.length === 1 ? { uri: found[0] } : await vscode.window.showQuickPick(found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })), { placeHolder: 'Config to train on Slurm' });
+      const pick =
+        found.length === 1
+          ? { uri: found[0] }
+          : await vscode.window.showQuickPick(
+              found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
+              { placeHolder: 'Config to train on Slurm' },
+            );
       if (!pick) return { refused: 'no config chosen' };
       target = pick.uri;
     }
@@ -51,8 +57,9 @@ export class SlurmCommands implements vscode.Disposable {
     const rt = await this.host.runtime();
     const args = submitArgs(file, runsDir, settings.slurm(), settings.backend());
     this.host.output.appendLine(`medssl ${args.join(' ')}`);
-    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MedSSL: submitting ${path.basename(file)} to Slurm…` }, () =>
-      runCli(rt, this.host.cliPath(), args, { cwd: path.dirname(file) }),
+    const r = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `MedSSL: submitting ${path.basename(file)} to Slurm…` },
+      () => runCli(rt, this.host.cliPath(), args, { cwd: path.dirname(file) }),
     );
     if (r.stderr.trim()) this.host.output.appendLine(r.stderr.trimEnd());
     const runs = parseSubmitOutput(r.stdout);
@@ -66,7 +73,9 @@ export class SlurmCommands implements vscode.Disposable {
     }
     const array = runs[0].clusterJobId.split('_')[0];
     this.host.output.appendLine(runs.map((x) => `${x.dir}  job ${x.clusterJobId}`).join('\n'));
-    void vscode.window.showInformationMessage(`MedSSL: submitted Slurm job ${array} (${runs.length} task${runs.length === 1 ? '' : 's'}); the runs are in the Runs view.`);
+    void vscode.window.showInformationMessage(
+      `MedSSL: submitted Slurm job ${array} (${runs.length} task${runs.length === 1 ? '' : 's'}); the runs are in the Runs view.`,
+    );
     this.host.refresh();
     return { runs };
   }
@@ -81,8 +90,9 @@ export class SlurmCommands implements vscode.Disposable {
     }
     if (!isClusterRun(run)) return false;
     const rt = await this.host.runtime();
-    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MedSSL: cancelling Slurm job ${run.clusterJobId}…` }, () =>
-      runCli(rt, this.host.cliPath(), ['submit', '--cancel', dir]),
+    const r = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `MedSSL: cancelling Slurm job ${run.clusterJobId}…` },
+      () => runCli(rt, this.host.cliPath(), ['submit', '--cancel', dir]),
     );
     this.host.output.appendLine(`medssl submit --cancel ${dir} (exit ${r.code})\n${r.stdout}${r.stderr}`.trimEnd());
     if (r.code !== 0) void vscode.window.showErrorMessage(`MedSSL: could not cancel Slurm job ${run.clusterJobId}: ${lastError(r.stderr)}`);
@@ -103,7 +113,7 @@ export class SlurmCommands implements vscode.Disposable {
     this.following = true;
     try {
       const r = await followClusterRuns(dirs, this.host.cliPath());
-      for (const e of r.errors) if (!this.said.has(e)) this.said.add(e), this.host.output.appendLine(`Slurm: ${e}`);
+      for (const e of r.errors) if (!this.said.has(e)) (this.said.add(e), this.host.output.appendLine(`Slurm: ${e}`));
       if (r.changed) this.host.refresh();
     } finally {
       this.following = false;

@@ -37,7 +37,11 @@ export class ConfigAuthoring implements vscode.Disposable {
         this.problems.delete(d.uri.toString());
       }),
       vscode.languages.registerHoverProvider(SELECTOR, { provideHover: (d, p) => this.hover(d, p) }),
-      vscode.languages.registerCodeActionsProvider(SELECTOR, { provideCodeActions: (d, r, c) => this.codeActions(d, r, c) }, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+      vscode.languages.registerCodeActionsProvider(
+        SELECTOR,
+        { provideCodeActions: (d, r, c) => this.codeActions(d, r, c) },
+        { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
+      ),
     );
     for (const d of vscode.workspace.textDocuments) this.validate(d);
   }
@@ -46,7 +50,10 @@ export class ConfigAuthoring implements vscode.Disposable {
     if (!isConfigDocument(doc)) return;
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => this.validate(doc), 150));
+    this.timers.set(
+      key,
+      setTimeout(() => this.validate(doc), 150),
+    );
   }
 
   /** Validates a document and publishes its problems; undefined when it is not a MedSSL config. */
@@ -61,7 +68,10 @@ export class ConfigAuthoring implements vscode.Disposable {
     });
     const problems = result.problems.filter((p) => !p.override);
     this.problems.set(doc.uri.toString(), problems);
-    this.diagnostics.set(doc.uri, problems.map((p) => toDiagnostic(doc, p)));
+    this.diagnostics.set(
+      doc.uri,
+      problems.map((p) => toDiagnostic(doc, p)),
+    );
     return result;
   }
 
@@ -73,7 +83,11 @@ export class ConfigAuthoring implements vscode.Disposable {
     return new vscode.Hover(md, range);
   }
 
-  private codeActions(doc: vscode.TextDocument, range: vscode.Range | vscode.Selection, ctx: vscode.CodeActionContext): vscode.CodeAction[] {
+  private codeActions(
+    doc: vscode.TextDocument,
+    range: vscode.Range | vscode.Selection,
+    ctx: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     const out: vscode.CodeAction[] = [];
     const problems = this.problems.get(doc.uri.toString()) ?? [];
     for (const diag of ctx.diagnostics) {
@@ -82,7 +96,11 @@ export class ConfigAuthoring implements vscode.Disposable {
       if (!p?.suggestion) continue;
       const a = new vscode.CodeAction(p.suggestion.title, vscode.CodeActionKind.QuickFix);
       a.edit = new vscode.WorkspaceEdit();
-      a.edit.replace(doc.uri, new vscode.Range(doc.positionAt(p.suggestion.range.start), doc.positionAt(p.suggestion.range.end)), p.suggestion.newText);
+      a.edit.replace(
+        doc.uri,
+        new vscode.Range(doc.positionAt(p.suggestion.range.start), doc.positionAt(p.suggestion.range.end)),
+        p.suggestion.newText,
+      );
       a.diagnostics = [diag];
       a.isPreferred = true;
       out.push(a);
@@ -100,7 +118,11 @@ export class ConfigAuthoring implements vscode.Disposable {
 export function toDiagnostic(doc: vscode.TextDocument, p: ConfigProblem): vscode.Diagnostic {
   let range = new vscode.Range(doc.positionAt(p.range.start), doc.positionAt(p.range.end));
   if (range.isEmpty) range = doc.getWordRangeAtPosition(range.start) ?? new vscode.Range(range.start, range.start.translate(0, 1));
-  const d = new vscode.Diagnostic(range, p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+  const d = new vscode.Diagnostic(
+    range,
+    p.message,
+    p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+  );
   d.source = DIAGNOSTIC_SOURCE;
   d.code = p.code;
   return d;

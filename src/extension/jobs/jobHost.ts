@@ -78,7 +78,12 @@ export class JobHost implements vscode.Disposable {
       out = fs.openSync(logFile, 'a');
     }
     try {
-      const child = spawn(rt.command, [this.runtime.cliPath, ...args], { cwd, env: { ...process.env, ...rt.env }, stdio: ['ignore', out, out], detached: true });
+      const child = spawn(rt.command, [this.runtime.cliPath, ...args], {
+        cwd,
+        env: { ...process.env, ...rt.env },
+        stdio: ['ignore', out, out],
+        detached: true,
+      });
       child.unref();
       return child;
     } finally {
@@ -107,17 +112,29 @@ export class JobHost implements vscode.Disposable {
       description = (await this.runtime.get()).description;
     } catch (e) {
       const msg = `MedSSL: ${(e as Error).message}`;
-      void vscode.window.showErrorMessage(msg, 'Open Settings').then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', 'medssl.nodePath'));
+      void vscode.window
+        .showErrorMessage(msg, 'Open Settings')
+        .then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', 'medssl.nodePath'));
       return { refused: msg };
     }
-    const job = this.manager.enqueue({ label: request.label, args: request.args, cwd: request.cwd, logFile: this.logFile(request.runsDir) });
+    const job = this.manager.enqueue({
+      label: request.label,
+      args: request.args,
+      cwd: request.cwd,
+      logFile: this.logFile(request.runsDir),
+    });
     this.channel(job).appendLine(`Worker runtime: ${description}`);
     return { job };
   }
 
   /** A cancellable notification from spawn to the job's first progress event (Cancel = Stop). */
   showStartProgress(job: Job): void {
-    void showJobProgress(job, { title: `MedSSL: starting ${job.spec.label}`, phase: startPhase, changed: this.jobChanged.event, stop: (j) => this.manager.stop(j) });
+    void showJobProgress(job, {
+      title: `MedSSL: starting ${job.spec.label}`,
+      phase: startPhase,
+      changed: this.jobChanged.event,
+      stop: (j) => this.manager.stop(j),
+    });
   }
 
   whenDone(job: Job): Promise<Job> {

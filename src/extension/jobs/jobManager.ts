@@ -170,7 +170,12 @@ export class JobManager {
       tail?.();
       if (buf.trim()) this.onStdoutLine(job, buf.trim());
       const status = this.statusAfterExit(job, code);
-      this.finish(job, status, code ?? (signal ? 128 : 1), code === 0 ? undefined : this.lastError(job) ?? job.lastOutput ?? `exit ${code ?? signal}`);
+      this.finish(
+        job,
+        status,
+        code ?? (signal ? 128 : 1),
+        code === 0 ? undefined : (this.lastError(job) ?? job.lastOutput ?? `exit ${code ?? signal}`),
+      );
     });
   }
 
@@ -206,7 +211,8 @@ export class JobManager {
         this.host.log(job, `status: ${e.status}${e.message ? ` — ${e.message}` : ''}`);
         break;
       case 'scalar':
-        if (e.name === 'loss' || e.name === 'loss/total') this.host.log(job, `step ${e.step} epoch ${e.epoch}: ${e.name} ${Number(e.value).toFixed(4)}`);
+        if (e.name === 'loss' || e.name === 'loss/total')
+          this.host.log(job, `step ${e.step} epoch ${e.epoch}: ${e.name} ${Number(e.value).toFixed(4)}`);
         break;
       case 'artifact':
         this.host.log(job, `artifact: ${e.path} (${e.kind})`);
@@ -241,10 +247,13 @@ export class JobManager {
     job.result = result;
     job.exitCode = exitCode;
     job.error = error;
-    for (const t of this.timers.get(job.key) ?? []) clearTimeout(t), clearInterval(t);
+    for (const t of this.timers.get(job.key) ?? []) (clearTimeout(t), clearInterval(t));
     this.timers.delete(job.key);
     this.children.delete(job.key);
-    this.host.log(job, `finished: ${result}${exitCode !== null ? ` (exit ${exitCode})` : ''}${error && result !== 'completed' ? ` — ${error}` : ''}`);
+    this.host.log(
+      job,
+      `finished: ${result}${exitCode !== null ? ` (exit ${exitCode})` : ''}${error && result !== 'completed' ? ` — ${error}` : ''}`,
+    );
     this.host.changed(job);
     this.host.finished(job);
     this.pump();
@@ -301,11 +310,20 @@ export class JobManager {
       return undefined;
     }
     if (run.status !== 'running' || runLiveness(run) !== 'alive') return undefined;
-    const job: Job = { key: this.nextKey++, spec: { label, args: [], cwd: runDir }, state: 'running', runDirs: [runDir], runId: run.id, pid: run.pid, attached: true };
+    const job: Job = {
+      key: this.nextKey++,
+      spec: { label, args: [], cwd: runDir },
+      state: 'running',
+      runDirs: [runDir],
+      runId: run.id,
+      pid: run.pid,
+      attached: true,
+    };
     this.jobs.push(job);
     this.host.log(job, `re-attached to ${runDir} (pid ${run.pid} still running): following events.jsonl`);
     let offset = 0;
-    const alive = (pid: number) => (this.host.isAlive ? this.host.isAlive(pid) : runLiveness({ ...run, status: 'running', pid }) === 'alive');
+    const alive = (pid: number) =>
+      this.host.isAlive ? this.host.isAlive(pid) : runLiveness({ ...run, status: 'running', pid }) === 'alive';
     const poll = () => {
       if (job.state === 'finished') return;
       try {
@@ -322,20 +340,27 @@ export class JobManager {
         now = undefined;
       }
       if (now && TERMINAL.includes(now.status)) this.finish(job, now.status, null, now.error?.message);
-      else if (job.pid === undefined || !alive(job.pid)) this.finish(job, job.stopping ? 'cancelled' : 'failed', null, 'the process ended without marking the run');
+      else if (job.pid === undefined || !alive(job.pid))
+        this.finish(job, job.stopping ? 'cancelled' : 'failed', null, 'the process ended without marking the run');
     };
     // Catch up at once (history), then follow.
     const chunk = readEvents(runDir, 0);
     offset = chunk.nextByte;
     const lastProgress = [...chunk.events].reverse().find((e) => e.type === 'progress');
-    if (lastProgress && lastProgress.type === 'progress') job.progress = { step: lastProgress.step, totalSteps: lastProgress.totalSteps, etaSec: lastProgress.etaSec, imagesPerSec: lastProgress.imagesPerSec };
+    if (lastProgress && lastProgress.type === 'progress')
+      job.progress = {
+        step: lastProgress.step,
+        totalSteps: lastProgress.totalSteps,
+        etaSec: lastProgress.etaSec,
+        imagesPerSec: lastProgress.imagesPerSec,
+      };
     this.addTimer(job, setInterval(poll, this.host.pollMs ?? 1000));
     this.host.changed(job);
     return job;
   }
 
   dispose(): void {
-    for (const list of this.timers.values()) for (const t of list) clearTimeout(t), clearInterval(t);
+    for (const list of this.timers.values()) for (const t of list) (clearTimeout(t), clearInterval(t));
     this.timers.clear();
   }
 }

@@ -17,8 +17,16 @@ export function notifyJobFinished(job: Job, showLog: (job: Job) => void): void {
   if (job.result === 'completed') {
     void vscode.window.showInformationMessage(`MedSSL: ${label} completed.`, 'Open Curves', 'Reveal Run Folder', 'Show Log').then(after);
   } else if (job.result === 'cancelled') {
-    void vscode.window.showInformationMessage(`MedSSL: ${label} stopped (cancelled; a checkpoint was saved — Resume Run continues it).`, 'Resume Run', 'Show Log').then(after);
+    void vscode.window
+      .showInformationMessage(
+        `MedSSL: ${label} stopped (cancelled; a checkpoint was saved — Resume Run continues it).`,
+        'Resume Run',
+        'Show Log',
+      )
+      .then(after);
   } else {
-    void vscode.window.showErrorMessage(`MedSSL: ${label} failed${job.error ? `: ${job.error}` : ''}.`, 'Show Log', 'Reveal Run Folder').then(after);
+    void vscode.window
+      .showErrorMessage(`MedSSL: ${label} failed${job.error ? `: ${job.error}` : ''}.`, 'Show Log', 'Reveal Run Folder')
+      .then(after);
   }
 }

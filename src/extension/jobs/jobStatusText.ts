@@ -11,6 +11,11 @@ export function jobStatusText(active: readonly Pick<Job, 'state' | 'spec' | 'pro
   const p = j?.progress;
   const pct = p && p.totalSteps ? Math.floor((100 * p.step) / p.totalSteps) : undefined;
   const text = `$(sync~spin) MedSSL ${j ? j.spec.label : ''}${pct !== undefined ? ` ${pct}% · ETA ${formatDuration(p!.etaSec)}` : ''}${running.length > 1 ? ` (+${running.length - 1})` : ''}${queued ? ` · ${queued} queued` : ''}`;
-  const tooltip = active.map((x) => `${x.spec.label}: ${x.state}${x.progress ? ` step ${x.progress.step}/${x.progress.totalSteps}, ${x.progress.imagesPerSec.toFixed(1)} img/s` : ''}`).join('\n');
+  const tooltip = active
+    .map(
+      (x) =>
+        `${x.spec.label}: ${x.state}${x.progress ? ` step ${x.progress.step}/${x.progress.totalSteps}, ${x.progress.imagesPerSec.toFixed(1)} img/s` : ''}`,
+    )
+    .join('\n');
   return { text, tooltip };
 }

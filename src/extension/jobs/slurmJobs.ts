@@ -36,7 +36,15 @@ export function slurmSetArgs(s: Partial<SlurmSettings>): string[] {
 }
 
 export function submitArgs(configFile: string, runsDir: string, settings: Partial<SlurmSettings>, backend?: string): string[] {
-  return ['submit', configFile, '--runs-dir', runsDir, '--json', ...slurmSetArgs(settings), ...(backend && backend !== 'auto' ? ['--set', `backend=${backend}`] : [])];
+  return [
+    'submit',
+    configFile,
+    '--runs-dir',
+    runsDir,
+    '--json',
+    ...slurmSetArgs(settings),
+    ...(backend && backend !== 'auto' ? ['--set', `backend=${backend}`] : []),
+  ];
 }
 
 export interface SubmittedRun {
@@ -57,7 +65,10 @@ export function parseSubmitOutput(stdout: string): SubmittedRun[] {
 
 /** The last line of stderr that says something (what the CLI's error is). */
 export function lastError(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('warning:'));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('warning:'));
   return (lines.pop() ?? '').replace(/^medssl: /, '');
 }
 

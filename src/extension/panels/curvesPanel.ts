@@ -14,7 +14,12 @@ export const TAIL_MS = 150;
  * Tails events.jsonl from `fromByte` (a truncated last line waits for its newline): every new chunk of
  * events goes to `onEvents` with the run id.
  */
-export function tailRunEvents(dir: string, fromByte: number, onEvents: (runId: string, events: RunEvent[]) => void, everyMs = TAIL_MS): vscode.Disposable {
+export function tailRunEvents(
+  dir: string,
+  fromByte: number,
+  onEvents: (runId: string, events: RunEvent[]) => void,
+  everyMs = TAIL_MS,
+): vscode.Disposable {
   let next = fromByte;
   let runId: string | undefined;
   const timer = setInterval(() => {

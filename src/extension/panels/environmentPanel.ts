@@ -30,7 +30,12 @@ export class EnvironmentPanel implements vscode.Disposable {
     if (p) {
       p.panel.reveal(undefined, true);
     } else {
-      const panel = vscode.window.createWebviewPanel(ENVIRONMENT_VIEW_TYPE, 'MedSSL: Environment', { viewColumn: vscode.ViewColumn.Active, preserveFocus: true }, panelOptions(context));
+      const panel = vscode.window.createWebviewPanel(
+        ENVIRONMENT_VIEW_TYPE,
+        'MedSSL: Environment',
+        { viewColumn: vscode.ViewColumn.Active, preserveFocus: true },
+        panelOptions(context),
+      );
       p = new EnvironmentPanel(context, panel, check);
     }
     if (report) p.update(report);
@@ -74,7 +79,8 @@ export class EnvironmentPanel implements vscode.Disposable {
     this.checking = this.check()
       .then(
         (report) => this.update(report),
-        (e: unknown) => void this.post({ type: 'envError', message: `Check Environment failed: ${e instanceof Error ? e.message : String(e)}` }),
+        (e: unknown) =>
+          void this.post({ type: 'envError', message: `Check Environment failed: ${e instanceof Error ? e.message : String(e)}` }),
       )
       .finally(() => (this.checking = undefined));
     return this.checking;

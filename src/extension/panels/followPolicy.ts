@@ -29,7 +29,8 @@ export class FollowPolicy {
     this.running = [...dirs];
     const started = dirs.filter((d) => !before.includes(d));
     if (started.length) this.followed = started[started.length - 1];
-    else if (this.followed !== undefined && !dirs.includes(this.followed) && before.includes(this.followed) && dirs.length) this.followed = dirs[dirs.length - 1];
+    else if (this.followed !== undefined && !dirs.includes(this.followed) && before.includes(this.followed) && dirs.length)
+      this.followed = dirs[dirs.length - 1];
     else if (this.followed === undefined && dirs.length) this.followed = dirs[dirs.length - 1];
     return this.followed;
   }

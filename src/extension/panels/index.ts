@@ -16,5 +16,11 @@ export { openOverlaysPanel, OVERLAYS_VIEW_TYPE } from './overlaysPanel';
 export { followedRun, runningRuns, selectRun, RUN_VIEW_ID } from './runView';
 
 export function registerPanels(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(registerRunPanelSerializer(context, collapseKind), registerRunPanelSerializer(context, curvesKind), registerRunPanelSerializer(context, overlaysKind), registerRunView(context), { dispose: () => RunPanel.disposeAll() });
+  context.subscriptions.push(
+    registerRunPanelSerializer(context, collapseKind),
+    registerRunPanelSerializer(context, curvesKind),
+    registerRunPanelSerializer(context, overlaysKind),
+    registerRunView(context),
+    { dispose: () => RunPanel.disposeAll() },
+  );
 }

@@ -49,12 +49,26 @@ export function runLabels(dirs: string[]): RunLabel[] {
   const runs = dirs.map((d) => readRun(d));
   const diff = dirs.length > 1 ? differingConfig(dirs.map(readConfig)) : dirs.map(() => []);
   const stagesDiffer = new Set(runs.map((r) => r.stage)).size > 1;
-  return runs.map((r, i) => ({ runId: r.id, name: r.name, status: r.status, dir: dirs[i], differs: stagesDiffer ? [`stage=${r.stage}`, ...diff[i]] : diff[i] }));
+  return runs.map((r, i) => ({
+    runId: r.id,
+    name: r.name,
+    status: r.status,
+    dir: dirs[i],
+    differs: stagesDiffer ? [`stage=${r.stage}`, ...diff[i]] : diff[i],
+  }));
 }
 
 /** Diagnostics written before RankMe was recorded lack it: it follows from the stored eigenvalues. */
 function spectrum(s: SpectrumReport): SpectrumPayload {
-  return { dim: s.dim, samples: s.samples, rankMe: s.rankMe ?? rankMe(s.eigenvalues), effectiveRank: s.effectiveRank, dims99: s.dims99, stdSqrtD: s.stdSqrtD, eigenvalues: Float64Array.from(s.eigenvalues).buffer };
+  return {
+    dim: s.dim,
+    samples: s.samples,
+    rankMe: s.rankMe ?? rankMe(s.eigenvalues),
+    effectiveRank: s.effectiveRank,
+    dims99: s.dims99,
+    stdSqrtD: s.stdSqrtD,
+    eigenvalues: Float64Array.from(s.eigenvalues).buffer,
+  };
 }
 
 /** diagnostics/<step>.json of a run, by step; a half-written or foreign file is skipped. */
@@ -76,9 +90,25 @@ export function readCollapseSteps(dir: string): CollapseStep[] {
 
 export function readCollapseStep(file: string): CollapseStep | undefined {
   try {
-    const d = JSON.parse(fs.readFileSync(file, 'utf8')) as { step: number; epoch: number; representation: SpectrumReport; embedding: SpectrumReport; alignment: number; uniformity: number; top1: number };
+    const d = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      step: number;
+      epoch: number;
+      representation: SpectrumReport;
+      embedding: SpectrumReport;
+      alignment: number;
+      uniformity: number;
+      top1: number;
+    };
     if (!Array.isArray(d.representation?.eigenvalues) || !Array.isArray(d.embedding?.eigenvalues)) return undefined;
-    return { step: d.step, epoch: d.epoch, representation: spectrum(d.representation), embedding: spectrum(d.embedding), alignment: d.alignment, uniformity: d.uniformity, top1: d.top1 };
+    return {
+      step: d.step,
+      epoch: d.epoch,
+      representation: spectrum(d.representation),
+      embedding: spectrum(d.embedding),
+      alignment: d.alignment,
+      uniformity: d.uniformity,
+      top1: d.top1,
+    };
   } catch {
     return undefined;
   }
@@ -139,22 +169,31 @@ export function readOverlays(dir: string, tag?: string): OverlaysPayload {
   if (!t) throw new Error(`${path.join(dir, 'overlays')}: no overlays yet (they are written by an evaluation: linear or finetune)`);
   const odir = path.join(dir, 'overlays', t);
   const index = JSON.parse(fs.readFileSync(path.join(odir, 'index.json'), 'utf8')) as {
-    format: string; width: number; height: number; classNames: string[]; dataFile: string;
+    format: string;
+    width: number;
+    height: number;
+    classNames: string[];
+    dataFile: string;
     slices: { caseId: string; z: number; offset: number; dice: Array<number | null>; meanForeground: number | null; worstFor: number[] }[];
     worstSlicePerClass: number[];
   };
-  if (index.format !== 'medssl-overlays') throw new Error(`${path.join(odir, 'index.json')}: not a medssl overlays index (format '${index.format}')`);
+  if (index.format !== 'medssl-overlays')
+    throw new Error(`${path.join(odir, 'index.json')}: not a medssl overlays index (format '${index.format}')`);
   const bin = fs.readFileSync(path.join(odir, index.dataFile));
   const plane = index.width * index.height;
   // Repack by slice order so the panel can index slice i at i × 3 planes.
   const data = new Uint8Array(index.slices.length * 3 * plane);
   index.slices.forEach((s, i) => {
-    if (s.offset + 3 * plane > bin.length) throw new Error(`${path.join(odir, index.dataFile)}: shorter than index.json says (slice ${s.caseId}/${s.z})`);
+    if (s.offset + 3 * plane > bin.length)
+      throw new Error(`${path.join(odir, index.dataFile)}: shorter than index.json says (slice ${s.caseId}/${s.z})`);
     data.set(bin.subarray(s.offset, s.offset + 3 * plane), i * 3 * plane);
   });
   let caseDice: OverlaysPayload['caseDice'] = [];
   try {
-    const metrics = JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8')) as Record<string, { cases?: { caseId: string; perClass: Array<number | null>; meanForeground: number | null }[] }>;
+    const metrics = JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8')) as Record<
+      string,
+      { cases?: { caseId: string; perClass: Array<number | null>; meanForeground: number | null }[] }
+    >;
     caseDice = (metrics[t]?.cases ?? []).map((c) => ({ caseId: c.caseId, perClass: c.perClass, meanForeground: c.meanForeground }));
   } catch {
     /* metrics.json is written at the end: slice Dice only until then */

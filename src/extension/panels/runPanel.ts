@@ -37,7 +37,14 @@ export function panelOptions(context: vscode.ExtensionContext): vscode.WebviewPa
 
 export function panelHtml(context: vscode.ExtensionContext, webview: vscode.Webview, bundle: string, title: string): string {
   const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, ...p)).toString();
-  return webviewHtml({ title, cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asset('dist', 'webview', `${bundle}.js`), styleUris: [asset('media', `${bundle}.css`)], placeholder: 'Loading the run…' });
+  return webviewHtml({
+    title,
+    cspSource: webview.cspSource,
+    nonce: makeNonce(),
+    scriptUri: asset('dist', 'webview', `${bundle}.js`),
+    styleUris: [asset('media', `${bundle}.css`)],
+    placeholder: 'Loading the run…',
+  });
 }
 
 export class RunPanel implements vscode.Disposable {
@@ -52,7 +59,12 @@ export class RunPanel implements vscode.Disposable {
       existing.panel.reveal(undefined, true);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(kind.viewType, kind.title(dirs), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, panelOptions(context));
+    const panel = vscode.window.createWebviewPanel(
+      kind.viewType,
+      kind.title(dirs),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      panelOptions(context),
+    );
     return new RunPanel(context, kind, panel, dirs, key);
   }
 
@@ -86,7 +98,10 @@ export class RunPanel implements vscode.Disposable {
   /** Export from the panel (CSV, PNG): the person picks where; the default is beside the run. */
   private async saveFile(name: string, text?: string, bytes?: ArrayBuffer): Promise<void> {
     const base = this.dirs[0] ? vscode.Uri.file(this.dirs[0]) : undefined;
-    const target = await vscode.window.showSaveDialog({ defaultUri: base ? vscode.Uri.joinPath(base, name) : undefined, saveLabel: 'Export' });
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: base ? vscode.Uri.joinPath(base, name) : undefined,
+      saveLabel: 'Export',
+    });
     if (!target) return;
     const data = bytes ? new Uint8Array(bytes) : new TextEncoder().encode(text ?? '');
     try {
@@ -99,7 +114,10 @@ export class RunPanel implements vscode.Disposable {
 
   private sendAll(): void {
     if (!this.dirs.length) {
-      void this.post({ type: 'runError', message: 'No run folder to show: open the panel from a run in the MedSSL view, or with a run folder.' });
+      void this.post({
+        type: 'runError',
+        message: 'No run folder to show: open the panel from a run in the MedSSL view, or with a run folder.',
+      });
       return;
     }
     try {

@@ -56,7 +56,14 @@ export class StageProgressTracker {
         this.stage = next;
       }
       this.pending = undefined;
-      this.last = { step: e.step, totalSteps: e.totalSteps, imagesPerSec: e.imagesPerSec, etaSec: e.etaSec, stage: this.stage, stagesDone: [...this.done] };
+      this.last = {
+        step: e.step,
+        totalSteps: e.totalSteps,
+        imagesPerSec: e.imagesPerSec,
+        etaSec: e.etaSec,
+        stage: this.stage,
+        stagesDone: [...this.done],
+      };
       changed = true;
     }
     return changed;

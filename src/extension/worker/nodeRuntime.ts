@@ -37,8 +37,10 @@ export async function resolveNodeRuntime(
 ): Promise<NodeRuntime> {
   if (setting.trim()) {
     const v = await probe(setting);
-    if (!v) throw new Error(`medssl.nodePath '${setting}' does not run as Node.js ('${setting} --version' failed). Fix the setting or clear it.`);
-    if (major(v) < MIN_NODE_MAJOR) throw new Error(`medssl.nodePath '${setting}' is Node ${v}; MedSSL needs Node ${MIN_NODE_MAJOR} or newer.`);
+    if (!v)
+      throw new Error(`medssl.nodePath '${setting}' does not run as Node.js ('${setting} --version' failed). Fix the setting or clear it.`);
+    if (major(v) < MIN_NODE_MAJOR)
+      throw new Error(`medssl.nodePath '${setting}' is Node ${v}; MedSSL needs Node ${MIN_NODE_MAJOR} or newer.`);
     return { command: setting, env: {}, description: `Node ${v} from the setting medssl.nodePath (${setting})` };
   }
   const v = await probe('node');

@@ -8,7 +8,12 @@ export interface CliResult {
 }
 
 /** Runs `dist/cli.js <args>` in a child process (never in the extension host) and collects its output; `signal` aborts it (SIGTERM). */
-export function runCli(runtime: NodeRuntime, cliPath: string, args: string[], opts: { cwd?: string; onStderr?: (s: string) => void; signal?: AbortSignal } = {}): Promise<CliResult> {
+export function runCli(
+  runtime: NodeRuntime,
+  cliPath: string,
+  args: string[],
+  opts: { cwd?: string; onStderr?: (s: string) => void; signal?: AbortSignal } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(runtime.command, [cliPath, ...args], {
       cwd: opts.cwd,

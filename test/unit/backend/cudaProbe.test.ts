@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CUDA_LIBRARIES, detectNvidiaGpus, ldconfigCache, librarySearchDirs, probeCudaLibraries } from '../../../src/core/backend/cudaProbe';
+import {
+  CUDA_LIBRARIES,
+  detectNvidiaGpus,
+  ldconfigCache,
+  librarySearchDirs,
+  probeCudaLibraries,
+} from '../../../src/core/backend/cudaProbe';
 
 test('LD_LIBRARY_PATH comes first in the search folders', () => {
   const dirs = librarySearchDirs({ LD_LIBRARY_PATH: '/opt/cuda-11.2/lib64:/opt/cudnn/lib' });
@@ -27,7 +33,12 @@ test('ldconfig -p output is parsed', () => {
   const m = ldconfigCache(() => text);
   assert.equal(m.get('libcudnn.so.8'), '/usr/lib/x86_64-linux-gnu/libcudnn.so.8');
   assert.equal(m.get('libz.so.1'), '/lib/x86_64-linux-gnu/libz.so.1');
-  assert.equal(ldconfigCache(() => { throw new Error('absent'); }).size, 0);
+  assert.equal(
+    ldconfigCache(() => {
+      throw new Error('absent');
+    }).size,
+    0,
+  );
 });
 
 test('nvidia-smi -L lines become the GPU list', () => {

@@ -36,15 +36,23 @@ test('GradientExchange.allReduceMean gives every worker the mean; AllGather conc
   const sab = createExchangeBuffer(7, 2);
   const agSab = createAllGatherBuffer(6, 2);
   const mod = path.join(__dirname, '../../../src/core/backend/wasm/dataParallel.js');
-  const pool = new WorkerPool(WORKER, 2, (rank) => ({ sab, agSab, rank, module: mod, tfjs: require.resolve('@tensorflow/tfjs') }), { eval: true });
+  const pool = new WorkerPool(WORKER, 2, (rank) => ({ sab, agSab, rank, module: mod, tfjs: require.resolve('@tensorflow/tfjs') }), {
+    eval: true,
+  });
   try {
     const ready = await pool.receive();
-    assert.deepEqual(ready.map((r) => r.type), ['ready', 'ready']);
+    assert.deepEqual(
+      ready.map((r) => r.type),
+      ['ready', 'ready'],
+    );
     for (let step = 0; step < 3; step++) {
       const replies = await pool.request({ step });
       const m = 1.5 + step; // mean of (1 + step) and (2 + step)
       for (const r of replies) {
-        assert.deepEqual(r.values, [[m, 2 * m, 3 * m], [m, -m, 0.5 * m, 4]]);
+        assert.deepEqual(r.values, [
+          [m, 2 * m, 3 * m],
+          [m, -m, 0.5 * m, 4],
+        ]);
       }
     }
     for (let step = 0; step < 2; step++) {
@@ -63,14 +71,23 @@ test('GradientExchange.lastWaitMs: the replica that arrives first is the one tha
   const sab = createExchangeBuffer(7, 2);
   const agSab = createAllGatherBuffer(6, 2);
   const mod = path.join(__dirname, '../../../src/core/backend/wasm/dataParallel.js');
-  const pool = new WorkerPool(WORKER, 2, (rank) => ({ sab, agSab, rank, module: mod, tfjs: require.resolve('@tensorflow/tfjs') }), { eval: true });
+  const pool = new WorkerPool(WORKER, 2, (rank) => ({ sab, agSab, rank, module: mod, tfjs: require.resolve('@tensorflow/tfjs') }), {
+    eval: true,
+  });
   try {
     await pool.receive();
     for (const late of [1, 0]) {
       const replies = await pool.request({ step: 0, lateRank: late, lateMs: 300 });
-      for (const r of replies) assert.deepEqual(r.values, [[1.5, 3, 4.5], [1.5, -1.5, 0.75, 4]]);
+      for (const r of replies)
+        assert.deepEqual(r.values, [
+          [1.5, 3, 4.5],
+          [1.5, -1.5, 0.75, 4],
+        ]);
       const wait = replies.map((r) => r.waitMs as number);
-      assert.ok(wait.every((x) => Number.isFinite(x) && x >= 0), `wait times ${wait}`);
+      assert.ok(
+        wait.every((x) => Number.isFinite(x) && x >= 0),
+        `wait times ${wait}`,
+      );
       assert.ok(wait[1 - late] > wait[late], `rank ${1 - late} arrived first, so it should wait longer: ${wait}`);
     }
   } finally {

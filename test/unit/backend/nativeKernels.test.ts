@@ -23,7 +23,8 @@ const rows: { shape: string; kernel: string; err: number }[] = [];
 
 let seed = 4242;
 function rand(): number {
-  seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
+  seed |= 0;
+  seed = (seed + 0x6d2b79f5) | 0;
   let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -35,7 +36,8 @@ function rnd(n: number): Float32Array {
 }
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length, 'length mismatch');
-  let m = 0, r = 0;
+  let m = 0,
+    r = 0;
   for (let i = 0; i < a.length; i++) {
     m = Math.max(m, Math.abs(a[i] - b[i]));
     r = Math.max(r, Math.abs(b[i]));
@@ -65,8 +67,12 @@ before(async () => {
 after(() => {
   if (!rows.length) return;
   const w = Math.max(...rows.map((r) => r.shape.length), 5);
-  console.log([`${'case'.padEnd(w)}  ${'kernel (native)'.padEnd(36)}  rel.err`,
-    ...rows.map((r) => `${r.shape.padEnd(w)}  ${r.kernel.padEnd(36)}  ${r.err.toExponential(2)}`)].join('\n'));
+  console.log(
+    [
+      `${'case'.padEnd(w)}  ${'kernel (native)'.padEnd(36)}  rel.err`,
+      ...rows.map((r) => `${r.shape.padEnd(w)}  ${r.kernel.padEnd(36)}  ${r.err.toExponential(2)}`),
+    ].join('\n'),
+  );
 });
 
 test('addon lookup and thread defaults', () => {
@@ -115,11 +121,21 @@ test('status names the native kernels, oneDNN version and ISA', { skip }, async 
 
 // [batch, h, w, cin, k, cout, stride, pad, dilation]: the wasm suite's shapes plus dilation 2.
 const convCases: [number, number, number, number, number, number, number, 'same' | 'valid', number][] = [
-  [1, 9, 7, 3, 3, 5, 1, 'same', 1], [2, 9, 7, 3, 3, 5, 2, 'same', 1], [3, 8, 8, 4, 3, 6, 2, 'valid', 1],
-  [4, 11, 13, 2, 7, 4, 2, 'same', 1], [2, 15, 15, 1, 7, 8, 2, 'valid', 1], [2, 8, 8, 3, 1, 4, 2, 'same', 1],
-  [3, 7, 5, 6, 1, 3, 1, 'valid', 1], [4, 5, 5, 3, 3, 2, 1, 'valid', 1], [1, 16, 16, 8, 3, 8, 2, 'same', 1],
-  [2, 13, 9, 5, 7, 3, 1, 'same', 1], [1, 4, 4, 16, 3, 16, 1, 'same', 1], [2, 3, 3, 8, 3, 4, 2, 'same', 1],
-  [2, 17, 14, 2, 3, 3, 3, 'same', 1], [2, 11, 9, 3, 3, 4, 1, 'same', 2], [1, 12, 12, 2, 3, 5, 1, 'valid', 2],
+  [1, 9, 7, 3, 3, 5, 1, 'same', 1],
+  [2, 9, 7, 3, 3, 5, 2, 'same', 1],
+  [3, 8, 8, 4, 3, 6, 2, 'valid', 1],
+  [4, 11, 13, 2, 7, 4, 2, 'same', 1],
+  [2, 15, 15, 1, 7, 8, 2, 'valid', 1],
+  [2, 8, 8, 3, 1, 4, 2, 'same', 1],
+  [3, 7, 5, 6, 1, 3, 1, 'valid', 1],
+  [4, 5, 5, 3, 3, 2, 1, 'valid', 1],
+  [1, 16, 16, 8, 3, 8, 2, 'same', 1],
+  [2, 13, 9, 5, 7, 3, 1, 'same', 1],
+  [1, 4, 4, 16, 3, 16, 1, 'same', 1],
+  [2, 3, 3, 8, 3, 4, 2, 'same', 1],
+  [2, 17, 14, 2, 3, 3, 3, 'same', 1],
+  [2, 11, 9, 3, 3, 4, 1, 'same', 2],
+  [1, 12, 12, 2, 3, 5, 1, 'valid', 2],
   [3, 9, 13, 2, 7, 3, 1, 'same', 2],
 ];
 
@@ -128,33 +144,44 @@ function dilateFilter(wa: Float32Array, k: number, ci: number, co: number, d: nu
   const ke = (k - 1) * d + 1;
   const out = new Float32Array(ke * ke * ci * co);
   for (let a = 0; a < k; a++)
-    for (let b = 0; b < k; b++)
-      out.set(wa.subarray((a * k + b) * ci * co, (a * k + b + 1) * ci * co), ((a * d) * ke + b * d) * ci * co);
+    for (let b = 0; b < k; b++) out.set(wa.subarray((a * k + b) * ci * co, (a * k + b + 1) * ci * co), (a * d * ke + b * d) * ci * co);
   return { data: out, ke };
 }
 
-test('Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter match cpu (kernel 1/3/7, stride 1/2/3, same/valid, dilation 1/2)', { skip }, async () => {
-  for (const [n, h, w, ci, k, co, s, pad, d] of convCases) {
-    const xa = rnd(n * h * w * ci), wa = rnd(k * k * ci * co);
-    const { data: wd, ke } = dilateFilter(wa, k, ci, co, d);
-    await tf.setBackend('cpu');
-    const oshape = tf.conv2d(tf.zeros([n, h, w, ci]) as tf.Tensor4D, tf.zeros([ke, ke, ci, co]) as tf.Tensor4D, s, pad).shape;
-    const dya = rnd(oshape.reduce((p, q) => p * q, 1));
-    // Direct kernel calls: tfjs-core's conv2d gradient refuses dilation > 1, the kernels do not.
-    const calls = (wv: Float32Array, kk: number, dd: number) => (): tf.Tensor[] => {
-      const x = tf.tensor(xa, [n, h, w, ci]), W = tf.tensor(wv, [kk, kk, ci, co]), dy = tf.tensor(dya, oshape);
-      const attrs = { strides: [s, s], pad, dataFormat: 'NHWC', dilations: [dd, dd] };
-      const dW = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: [kk, kk, ci, co] }) as tf.Tensor;
-      return [
-        tf.engine().runKernel('Conv2D', { x, filter: W }, attrs) as tf.Tensor,
-        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: W }, { ...attrs, inputShape: [n, h, w, ci] }) as tf.Tensor,
-        dd === d ? dW : tf.stridedSlice(dW, [0, 0, 0, 0], [kk, kk, ci, co], [d, d, 1, 1]),
-      ];
-    };
-    const ref = await on('cpu', calls(wd, ke, 1));
-    check(`x${n}x${h}x${w}x${ci} k${k} s${s} d${d} ${pad}`, ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'], await on('wasm', calls(wa, k, d)), ref);
-  }
-});
+test(
+  'Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter match cpu (kernel 1/3/7, stride 1/2/3, same/valid, dilation 1/2)',
+  { skip },
+  async () => {
+    for (const [n, h, w, ci, k, co, s, pad, d] of convCases) {
+      const xa = rnd(n * h * w * ci),
+        wa = rnd(k * k * ci * co);
+      const { data: wd, ke } = dilateFilter(wa, k, ci, co, d);
+      await tf.setBackend('cpu');
+      const oshape = tf.conv2d(tf.zeros([n, h, w, ci]) as tf.Tensor4D, tf.zeros([ke, ke, ci, co]) as tf.Tensor4D, s, pad).shape;
+      const dya = rnd(oshape.reduce((p, q) => p * q, 1));
+      // Direct kernel calls: tfjs-core's conv2d gradient refuses dilation > 1, the kernels do not.
+      const calls = (wv: Float32Array, kk: number, dd: number) => (): tf.Tensor[] => {
+        const x = tf.tensor(xa, [n, h, w, ci]),
+          W = tf.tensor(wv, [kk, kk, ci, co]),
+          dy = tf.tensor(dya, oshape);
+        const attrs = { strides: [s, s], pad, dataFormat: 'NHWC', dilations: [dd, dd] };
+        const dW = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: [kk, kk, ci, co] }) as tf.Tensor;
+        return [
+          tf.engine().runKernel('Conv2D', { x, filter: W }, attrs) as tf.Tensor,
+          tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: W }, { ...attrs, inputShape: [n, h, w, ci] }) as tf.Tensor,
+          dd === d ? dW : tf.stridedSlice(dW, [0, 0, 0, 0], [kk, kk, ci, co], [d, d, 1, 1]),
+        ];
+      };
+      const ref = await on('cpu', calls(wd, ke, 1));
+      check(
+        `x${n}x${h}x${w}x${ci} k${k} s${s} d${d} ${pad}`,
+        ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
+        await on('wasm', calls(wa, k, d)),
+        ref,
+      );
+    }
+  },
+);
 
 test('a changed filter of the same shape is re-reordered, also after the heap grew', { skip }, async () => {
   const [n, h, w, ci, k, co] = [2, 10, 10, 8, 3, 16];
@@ -167,7 +194,11 @@ test('a changed filter of the same shape is re-reordered, also after the heap gr
     big?.dispose();
     return out;
   };
-  for (const [i, grow] of [[0, false], [1, true], [2, false]] as const) {
+  for (const [i, grow] of [
+    [0, false],
+    [1, true],
+    [2, false],
+  ] as const) {
     const wa = rnd(k * k * ci * co);
     const ref = await on('cpu', () => run(wa, false));
     const got = await on('wasm', () => run(wa, grow));
@@ -177,14 +208,22 @@ test('a changed filter of the same shape is re-reordered, also after the heap gr
 
 test('BatchMatMul (transposes, batch, broadcast) and its gradients match cpu', { skip }, async () => {
   const cases: [number[], number[], boolean, boolean][] = [
-    [[7, 5], [5, 9], false, false], [[5, 7], [5, 9], true, false], [[7, 5], [9, 5], false, true],
-    [[5, 7], [9, 5], true, true], [[3, 6, 4], [3, 4, 5], false, false], [[2, 4, 6], [2, 5, 4], true, true],
-    [[33, 17], [33, 64], true, false], [[1, 600], [600, 40], false, false], [[600, 2], [600, 40], true, false],
+    [[7, 5], [5, 9], false, false],
+    [[5, 7], [5, 9], true, false],
+    [[7, 5], [9, 5], false, true],
+    [[5, 7], [9, 5], true, true],
+    [[3, 6, 4], [3, 4, 5], false, false],
+    [[2, 4, 6], [2, 5, 4], true, true],
+    [[33, 17], [33, 64], true, false],
+    [[1, 600], [600, 40], false, false],
+    [[600, 2], [600, 40], true, false],
   ];
   for (const [sa, sb, ta, tb] of cases) {
-    const aa = rnd(sa.reduce((p, q) => p * q, 1)), ba = rnd(sb.reduce((p, q) => p * q, 1));
+    const aa = rnd(sa.reduce((p, q) => p * q, 1)),
+      ba = rnd(sb.reduce((p, q) => p * q, 1));
     const f = (): tf.Tensor[] => {
-      const a = tf.tensor(aa, sa), b = tf.tensor(ba, sb);
+      const a = tf.tensor(aa, sa),
+        b = tf.tensor(ba, sb);
       const y = tf.matMul(a, b, ta, tb);
       const r = tf.tensor(rnd(y.size), y.shape);
       const loss = (p: tf.Tensor, q: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), r));
@@ -193,31 +232,47 @@ test('BatchMatMul (transposes, batch, broadcast) and its gradients match cpu', {
     seed = 777;
     const c = await on('cpu', f);
     seed = 777;
-    check(`[${sa}]${ta ? 'T' : ''}x[${sb}]${tb ? 'T' : ''}`, ['BatchMatMul', 'BatchMatMul (grad a)', 'BatchMatMul (grad b)'], await on('wasm', f), c);
+    check(
+      `[${sa}]${ta ? 'T' : ''}x[${sb}]${tb ? 'T' : ''}`,
+      ['BatchMatMul', 'BatchMatMul (grad a)', 'BatchMatMul (grad b)'],
+      await on('wasm', f),
+      c,
+    );
   }
-  const a3 = rnd(4 * 6 * 5), b3 = rnd(5 * 3), c3 = rnd(72);
-  const bc = (): tf.Tensor[] => [tf.matMul(tf.tensor(a3, [4, 6, 5]), tf.tensor(b3, [3, 5]), false, true),
-    tf.matMul(tf.tensor(a3.subarray(0, 30), [1, 6, 5]), tf.tensor(c3, [4, 6, 3]), true, false)];
+  const a3 = rnd(4 * 6 * 5),
+    b3 = rnd(5 * 3),
+    c3 = rnd(72);
+  const bc = (): tf.Tensor[] => [
+    tf.matMul(tf.tensor(a3, [4, 6, 5]), tf.tensor(b3, [3, 5]), false, true),
+    tf.matMul(tf.tensor(a3.subarray(0, 30), [1, 6, 5]), tf.tensor(c3, [4, 6, 3]), true, false),
+  ];
   check('broadcast batch', ['BatchMatMul [4,6,5]x[5,3]T', 'BatchMatMul [1,6,5]Tx[4,6,3]'], await on('wasm', bc), await on('cpu', bc));
 });
 
 test('max-pool gradient (MaxPoolGrad) matches cpu, including all-zero windows after ReLU', { skip }, async () => {
   const cases: [number, number, number, number, number, number, 'same' | 'valid'][] = [
-    [2, 9, 9, 3, 3, 2, 'same'], [3, 8, 8, 4, 2, 2, 'valid'], [1, 11, 7, 2, 3, 1, 'same'], [4, 16, 16, 5, 3, 2, 'same'], [2, 13, 10, 3, 3, 2, 'valid'],
+    [2, 9, 9, 3, 3, 2, 'same'],
+    [3, 8, 8, 4, 2, 2, 'valid'],
+    [1, 11, 7, 2, 3, 1, 'same'],
+    [4, 16, 16, 5, 3, 2, 'same'],
+    [2, 13, 10, 3, 3, 2, 'valid'],
   ];
   for (const [n, h, w, c, k, s, pad] of cases) {
     const xa = rnd(n * h * w * c).map((v) => v - 0.6);
     const ra = rnd(n * h * w * c);
-    const f = (): tf.Tensor[] => [tf.grad((t: tf.Tensor) => {
-      const y = tf.maxPool(tf.relu(t) as tf.Tensor4D, k, s, pad);
-      return tf.sum(tf.mul(y, tf.tensor(ra.subarray(0, y.size), y.shape)));
-    })(tf.tensor4d(xa, [n, h, w, c]))];
+    const f = (): tf.Tensor[] => [
+      tf.grad((t: tf.Tensor) => {
+        const y = tf.maxPool(tf.relu(t) as tf.Tensor4D, k, s, pad);
+        return tf.sum(tf.mul(y, tf.tensor(ra.subarray(0, y.size), y.shape)));
+      })(tf.tensor4d(xa, [n, h, w, c])),
+    ];
     check(`x${n}x${h}x${w}x${c} pool${k} s${s} ${pad}`, ['MaxPoolGrad'], await on('wasm', f), await on('cpu', f));
   }
 });
 
 test("every parameter gradient of the product's ResNet-18 encoder matches cpu", { skip }, async () => {
-  const n = 2, size = 33;
+  const n = 2,
+    size = 33;
   const xa = rnd(n * size * size);
   const grads = async (backend: string): Promise<Map<string, Float32Array>> => {
     await tf.setBackend(backend);
@@ -226,12 +281,15 @@ test("every parameter gradient of the product's ResNet-18 encoder matches cpu", 
     enc.train();
     const named = enc.namedVariables('param');
     const x = tf.tensor4d(xa, [n, size, size, 1]);
-    const { value, grads: g } = tf.variableGrads(() => {
-      const out = enc.forward(x);
-      const loss = tf.sum(tf.mul(out.pooled, tf.linspace(-1, 1, out.pooled.size).reshape(out.pooled.shape))) as tf.Scalar;
-      tf.dispose([out.stem, ...out.stages]);
-      return loss;
-    }, named.map((e) => e.variable));
+    const { value, grads: g } = tf.variableGrads(
+      () => {
+        const out = enc.forward(x);
+        const loss = tf.sum(tf.mul(out.pooled, tf.linspace(-1, 1, out.pooled.size).reshape(out.pooled.shape))) as tf.Scalar;
+        tf.dispose([out.stem, ...out.stages]);
+        return loss;
+      },
+      named.map((e) => e.variable),
+    );
     const m = new Map<string, Float32Array>();
     for (const e of named) m.set(e.name, Float32Array.from(g[e.variable.name].dataSync() as Float32Array));
     tf.dispose([value, x, ...Object.values(g)]);
@@ -241,10 +299,14 @@ test("every parameter gradient of the product's ResNet-18 encoder matches cpu", 
   const c = await grads('cpu');
   const w = await grads('wasm');
   assert.ok(c.size >= 60, `expected >= 60 parameter tensors, got ${c.size}`);
-  let worst = 0, worstName = '';
+  let worst = 0,
+    worstName = '';
   for (const [name, ref] of c) {
     const e = relErr(w.get(name)!, ref);
-    if (e > worst) { worst = e; worstName = name; }
+    if (e > worst) {
+      worst = e;
+      worstName = name;
+    }
   }
   rows.push({ shape: `ResNet-18 4-8-8-16 x${n}x${size}x${size}x1`, kernel: `all ${c.size} param grads (worst ${worstName})`, err: worst });
   assert.ok(worst < TOL, `worst parameter gradient ${worstName}: relative error ${worst}`);
@@ -269,7 +331,11 @@ test('smoke pretraining: the first losses match the wasm kernels (10 reported), 
     assert.equal(kernelsKind(), native ? 'native' : 'wasm');
     const w = TestWriter.temp();
     const counts: number[] = [];
-    const c = tinyConfig((c) => { c.backend = 'wasm'; c.pretrain.epochs = 4; c.ssl.local.enabled = false; });
+    const c = tinyConfig((c) => {
+      c.backend = 'wasm';
+      c.pretrain.epochs = 4;
+      c.ssl.local.enabled = false;
+    });
     const r = await pretrain(c, { writer: w, configHash: 'h', onStep: () => counts.push(tf.memory().numTensors) });
     assert.equal(r.status, 'completed');
     return { losses: w.scalars('loss/total').map((x) => x[1]), counts };
@@ -282,10 +348,20 @@ test('smoke pretraining: the first losses match the wasm kernels (10 reported), 
     // Reported for all 10 steps, asserted for the first 2: past them the ReLU flips described above
     // make the comparison a property of the CPU's rounding (another oneDNN implementation on an AVX2
     // or AMX machine sums in another order), not of the kernels.
-    rows.push({ shape: 'smoke pretraining, steps 1-2 (asserted)', kernel: 'loss/total vs wasm kernels', err: Math.max(...rel.slice(0, 2)) });
+    rows.push({
+      shape: 'smoke pretraining, steps 1-2 (asserted)',
+      kernel: 'loss/total vs wasm kernels',
+      err: Math.max(...rel.slice(0, 2)),
+    });
     rows.push({ shape: 'smoke pretraining, steps 1-10 (reported)', kernel: 'loss/total vs wasm kernels', err: Math.max(...rel) });
-    assert.ok(Math.max(...rel.slice(0, 2)) < TOL, `losses differ: native ${native.losses.slice(0, 10)} vs wasm ${wasm.losses.slice(0, 10)}`);
-    assert.ok(native.counts.every((n) => n === native.counts[0]), `tensor counts ${native.counts}`);
+    assert.ok(
+      Math.max(...rel.slice(0, 2)) < TOL,
+      `losses differ: native ${native.losses.slice(0, 10)} vs wasm ${wasm.losses.slice(0, 10)}`,
+    );
+    assert.ok(
+      native.counts.every((n) => n === native.counts[0]),
+      `tensor counts ${native.counts}`,
+    );
   } finally {
     setNativeKernelsActive(true);
   }
@@ -296,7 +372,11 @@ function heapCopy(backend: { readSync(id: tf.DataId): unknown }, t: tf.TensorInf
   return Float32Array.from(backend.readSync(t.dataId) as Float32Array);
 }
 
-interface CheckedCalls { calls: Record<string, number>; worst: Record<string, number>; inputsChanged: string[] }
+interface CheckedCalls {
+  calls: Record<string, number>;
+  worst: Record<string, number>;
+  inputsChanged: string[];
+}
 
 /**
  * Runs every native kernel and then, on the very same heap inputs, the wasm kernel underneath; the
@@ -313,7 +393,9 @@ function checkEveryNativeCall(stats: CheckedCalls): () => void {
     const wasm = wasmFns.get(name)!;
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({
-      kernelName: name, backendName: 'wasm', kernelFunc: (args) => {
+      kernelName: name,
+      backendName: 'wasm',
+      kernelFunc: (args) => {
         const backend = args.backend as unknown as { readSync(id: tf.DataId): unknown; disposeData(id: tf.DataId): void };
         const inputs = Object.values(args.inputs) as tf.TensorInfo[];
         const before = inputs.map((t) => heapCopy(backend, t));
@@ -340,7 +422,11 @@ test('smoke pretraining with the local loss: every native call equals the wasm k
     try {
       const w = TestWriter.temp();
       const counts: number[] = [];
-      const c = tinyConfig((c) => { c.backend = 'wasm'; c.pretrain.epochs = 4; c.ssl.local.enabled = true; });
+      const c = tinyConfig((c) => {
+        c.backend = 'wasm';
+        c.pretrain.epochs = 4;
+        c.ssl.local.enabled = true;
+      });
       const r = await pretrain(c, { writer: w, configHash: 'h', onStep: () => counts.push(tf.memory().numTensors) });
       assert.equal(r.status, 'completed');
       return { losses: w.scalars('loss/total').map((x) => x[1]), counts };
@@ -356,12 +442,19 @@ test('smoke pretraining with the local loss: every native call equals the wasm k
   // The small stem has no max-pool; the ResNet-18 check above covers MaxPoolGrad.
   for (const k of ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul']) {
     assert.ok((stats.calls[k] ?? 0) > 0, `${k} never ran natively`);
-    rows.push({ shape: `smoke pretraining + local loss, ${stats.calls[k]} calls`, kernel: `${k} vs wasm, same inputs`, err: stats.worst[k] });
+    rows.push({
+      shape: `smoke pretraining + local loss, ${stats.calls[k]} calls`,
+      kernel: `${k} vs wasm, same inputs`,
+      err: stats.worst[k],
+    });
     assert.ok(stats.worst[k] < TOL, `${k}: a call differs from the wasm kernel on the same inputs by ${stats.worst[k]}`);
   }
   // Steps 1-2 come before any ReLU can flip (see the comment above the MoCo-only test); later steps are chaotic.
   const early = Math.max(...[0, 1].map((i) => Math.abs(native.losses[i] - wasm.losses[i]) / Math.abs(wasm.losses[i])));
   rows.push({ shape: 'smoke pretraining + local loss, steps 1-2', kernel: 'loss/total vs wasm kernels', err: early });
   assert.ok(early < TOL, `losses of steps 1-2 differ: native ${native.losses.slice(0, 2)} vs wasm ${wasm.losses.slice(0, 2)}`);
-  assert.ok(native.counts.every((n) => n === native.counts[0]), `tensor counts ${native.counts}`);
+  assert.ok(
+    native.counts.every((n) => n === native.counts[0]),
+    `tensor counts ${native.counts}`,
+  );
 });

@@ -19,8 +19,14 @@ const ALLOWED: Record<string, { count: number; reason: string }> = {
     count: 2,
     reason: 'gradient exchange of worker replicas, which exist only on wasm and cpu (resolveWorkers); the barrier protocol is synchronous',
   },
-  'train/replicaWorker.ts': { count: 1, reason: 'all-gather of loss numbers inside a worker replica (wasm/cpu only), called from the synchronous step comm' },
-  'models/whitening.ts': { count: 3, reason: 'inside the synchronous forward pass (autograd); guarded by backendReadsSync(), skipped on webgpu' },
+  'train/replicaWorker.ts': {
+    count: 1,
+    reason: 'all-gather of loss numbers inside a worker replica (wasm/cpu only), called from the synchronous step comm',
+  },
+  'models/whitening.ts': {
+    count: 3,
+    reason: 'inside the synchronous forward pass (autograd); guarded by backendReadsSync(), skipped on webgpu',
+  },
 };
 
 function sources(dir: string): string[] {

@@ -39,7 +39,7 @@ function host(over: Partial<BackendHost> & { installed?: string[] }): BackendHos
       await tf.setBackend('cpu'); // unit tests do not need the real wasm binary here
       return { simd: true, threads: 1 };
     },
-    initWebGPU: async () => Promise.reject(new Error('no WebGPU adapter through Dawn\'s default backend (stand-in)')),
+    initWebGPU: async () => Promise.reject(new Error("no WebGPU adapter through Dawn's default backend (stand-in)")),
     ...over,
   };
 }
@@ -59,7 +59,10 @@ test('auto picks the GPU package when it loads, a GPU is visible and CUDA librar
 test('auto on a machine without native packages falls to wasm and says why each was skipped', async () => {
   const c = await chooseBackend('auto', host({}));
   assert.equal(c.backend, 'wasm');
-  assert.deepEqual(c.skipped.map((s) => s.name), ['tfjs-node-gpu', 'webgpu', 'tfjs-node']);
+  assert.deepEqual(
+    c.skipped.map((s) => s.name),
+    ['tfjs-node-gpu', 'webgpu', 'tfjs-node'],
+  );
   assert.match(c.skipped[0].reason, /not installed.*CUDA 11\.2/);
   assert.match(c.skipped[1].reason, /no WebGPU adapter/);
   assert.match(c.skipped[2].reason, /@tensorflow\/tfjs-node is not installed/);
@@ -107,18 +110,24 @@ test('explicit wasm that fails falls back to cpu with a visible warning', async 
 });
 
 test('an unknown request is an error naming the choices', async () => {
-  await assert.rejects(chooseBackend('tpu' as never, host({})), /unknown backend 'tpu': use one of auto, tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu/);
+  await assert.rejects(
+    chooseBackend('tpu' as never, host({})),
+    /unknown backend 'tpu': use one of auto, tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu/,
+  );
 });
 
 test('probeBackends lists all five with reasons', async () => {
   const p = await probeBackends(host({}));
-  assert.deepEqual(p.map((b) => [b.name, b.available]), [
-    ['tfjs-node-gpu', false],
-    ['webgpu', false],
-    ['tfjs-node', false],
-    ['wasm', true],
-    ['cpu', true],
-  ]);
+  assert.deepEqual(
+    p.map((b) => [b.name, b.available]),
+    [
+      ['tfjs-node-gpu', false],
+      ['webgpu', false],
+      ['tfjs-node', false],
+      ['wasm', true],
+      ['cpu', true],
+    ],
+  );
   for (const b of p) assert.ok(b.reason.length > 10, `${b.name} has a reason`);
 });
 
@@ -133,22 +142,49 @@ test('the GPU answer names what is missing', async () => {
 });
 
 test('wasm says whether its kernels are native (oneDNN version and ISA) or WebAssembly, in the choice and the env report', async () => {
-  const native = { kernels: 'native' as const, native: ['Conv2D', 'BatchMatMul'], oneDnn: { version: '2.6.3', isa: 'avx2', threads: 2, impls: { conv2d: ['brgconv:avx2'] } }, detail: '/x/medssl_onednn.node' };
-  const withNative = host({ initWasm: async () => { await tf.setBackend('cpu'); return { simd: true, threads: 1, native }; } });
+  const native = {
+    kernels: 'native' as const,
+    native: ['Conv2D', 'BatchMatMul'],
+    oneDnn: { version: '2.6.3', isa: 'avx2', threads: 2, impls: { conv2d: ['brgconv:avx2'] } },
+    detail: '/x/medssl_onednn.node',
+  };
+  const withNative = host({
+    initWasm: async () => {
+      await tf.setBackend('cpu');
+      return { simd: true, threads: 1, native };
+    },
+  });
   const c = await chooseBackend('wasm', withNative);
   assert.equal(c.kernels, 'native');
   assert.match(c.device, /oneDNN 2\.6\.3, avx2/);
   const probes = await probeBackends(withNative);
   assert.deepEqual(probes.find((p) => p.name === 'wasm')?.native, native);
   const off = { kernels: 'wasm' as const, native: [], detail: 'turned off by MEDSSL_NATIVE=0' };
-  const c2 = await chooseBackend('wasm', host({ initWasm: async () => { await tf.setBackend('cpu'); return { simd: true, threads: 1, native: off }; } }));
+  const c2 = await chooseBackend(
+    'wasm',
+    host({
+      initWasm: async () => {
+        await tf.setBackend('cpu');
+        return { simd: true, threads: 1, native: off };
+      },
+    }),
+  );
   assert.equal(c2.kernels, 'wasm');
   assert.doesNotMatch(c2.device, /oneDNN/);
   const report = await collectEnvReport(withNative);
   assert.equal(report.nativeKernels?.kernels, 'native');
   const text = formatEnvReport(report);
   assert.match(text, /Native kernels under wasm: Conv2D, BatchMatMul on oneDNN 2\.6\.3, ISA avx2, 2 threads \(conv2d: brgconv:avx2\)/);
-  const text2 = formatEnvReport(await collectEnvReport(host({ initWasm: async () => { await tf.setBackend('cpu'); return { simd: true, threads: 1, native: off }; } })));
+  const text2 = formatEnvReport(
+    await collectEnvReport(
+      host({
+        initWasm: async () => {
+          await tf.setBackend('cpu');
+          return { simd: true, threads: 1, native: off };
+        },
+      }),
+    ),
+  );
   assert.match(text2, /Native kernels under wasm: none, every kernel is WebAssembly — turned off by MEDSSL_NATIVE=0/);
 });
 
@@ -157,7 +193,8 @@ function webgpuHost(software: boolean, calls: boolean[]): BackendHost {
   return host({
     initWebGPU: async (allowSoftware) => {
       calls.push(allowSoftware);
-      if (software && !allowSoftware) throw new Error("only a software WebGPU adapter is available ('llvmpipe' is a CPU implementation of the GPU API)");
+      if (software && !allowSoftware)
+        throw new Error("only a software WebGPU adapter is available ('llvmpipe' is a CPU implementation of the GPU API)");
       await tf.setBackend('cpu');
       return { label: software ? 'llvmpipe, software, Dawn opengles' : 'NVIDIA H100, hardware, Dawn vulkan', software };
     },
@@ -169,10 +206,16 @@ test('auto takes a hardware WebGPU adapter after tfjs-node-gpu, without a warnin
   const c = await chooseBackend('auto', webgpuHost(false, calls));
   assert.equal(c.backend, 'webgpu');
   assert.equal(c.device, 'GPU (WebGPU): NVIDIA H100, hardware, Dawn vulkan');
-  assert.deepEqual(c.skipped.map((s) => s.name), ['tfjs-node-gpu']);
+  assert.deepEqual(
+    c.skipped.map((s) => s.name),
+    ['tfjs-node-gpu'],
+  );
   assert.equal(c.warning, undefined);
   assert.deepEqual(calls, [false], 'auto never allows a software adapter');
-  assert.match(answerGpuQuestion(await probeBackends(webgpuHost(false, [])), c, noCuda, []), /^Yes: jobs will train on the GPU through WebGPU/);
+  assert.match(
+    answerGpuQuestion(await probeBackends(webgpuHost(false, [])), c, noCuda, []),
+    /^Yes: jobs will train on the GPU through WebGPU/,
+  );
 });
 
 test('auto never picks a software adapter: it says why and falls to wasm', async () => {

@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { runBench, medianPhases, type BenchResult } from '../../../src/core/bench/trainStepBench';
 import { nativeKernelStatus } from '../../../src/core/backend/native/register';
 
-const tiny = { batch: 4, size: 32, widths: [4, 8, 8, 16] as [number, number, number, number], steps: 2, warmup: 1, torch: false, data: false };
+const tiny = {
+  batch: 4,
+  size: 32,
+  widths: [4, 8, 8, 16] as [number, number, number, number],
+  steps: 2,
+  warmup: 1,
+  torch: false,
+  data: false,
+};
 
 function checkCommon(r: BenchResult, workers: number): void {
   assert.equal(r.backend, 'wasm');

@@ -6,7 +6,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend, registerWasmTrainingKernels } from '../../../src/core/backend/wasm/init';
-import { setBackpropFilterChunkLimit, setBackpropFilterPhaseSplit, usesPhaseSplit } from '../../../src/core/backend/wasm/kernels/conv2DBackpropFilter';
+import {
+  setBackpropFilterChunkLimit,
+  setBackpropFilterPhaseSplit,
+  usesPhaseSplit,
+} from '../../../src/core/backend/wasm/kernels/conv2DBackpropFilter';
 import { convGeom } from '../../../src/core/backend/wasm/kernels/convInfo';
 import { ResNetEncoder } from '../../../src/core/models/resnet';
 
@@ -16,7 +20,8 @@ const rows: { shape: string; kernel: string; err: number }[] = [];
 // Deterministic pseudo-random numbers (mulberry32).
 let seed = 12345;
 function rand(): number {
-  seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
+  seed |= 0;
+  seed = (seed + 0x6d2b79f5) | 0;
   let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -28,7 +33,8 @@ function rnd(n: number): Float32Array {
 }
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length, 'length mismatch');
-  let m = 0, r = 0;
+  let m = 0,
+    r = 0;
   for (let i = 0; i < a.length; i++) {
     m = Math.max(m, Math.abs(a[i] - b[i]));
     r = Math.max(r, Math.abs(b[i]));
@@ -72,7 +78,16 @@ test('registers the training kernels idempotently', () => {
   const a = registerWasmTrainingKernels();
   const b = registerWasmTrainingKernels();
   assert.deepEqual(a, b);
-  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'Slice', 'Tile', 'MaxPoolGrad', 'UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter']) {
+  for (const k of [
+    'Conv2DBackpropFilter',
+    'Conv2DBackpropInput',
+    'BatchMatMul',
+    'Slice',
+    'Tile',
+    'MaxPoolGrad',
+    'UnsortedSegmentSum',
+    'DepthwiseConv2dNativeBackpropFilter',
+  ]) {
     assert.ok(a.includes(k), k);
     assert.ok(tf.getKernel(k, 'wasm'), k);
   }
@@ -96,9 +111,12 @@ const convCases: [number, number, number, number, number, number, number, 'same'
 
 test('conv2d gradients (Conv2DBackpropInput, Conv2DBackpropFilter) match cpu', async () => {
   for (const [n, h, w, ci, k, co, s, pad] of convCases) {
-    const xa = rnd(n * h * w * ci), wa = rnd(k * k * ci * co), ra = rnd(n * h * w * co);
+    const xa = rnd(n * h * w * ci),
+      wa = rnd(k * k * ci * co),
+      ra = rnd(n * h * w * co);
     const f = (): tf.Tensor[] => {
-      const x = tf.tensor4d(xa, [n, h, w, ci]), W = tf.tensor4d(wa, [k, k, ci, co]);
+      const x = tf.tensor4d(xa, [n, h, w, ci]),
+        W = tf.tensor4d(wa, [k, k, ci, co]);
       const loss = (xx: tf.Tensor, ww: tf.Tensor): tf.Tensor => {
         const y = tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, s, pad);
         return tf.sum(tf.mul(y, tf.tensor(ra.subarray(0, y.size), y.shape)));
@@ -112,8 +130,13 @@ test('conv2d gradients (Conv2DBackpropInput, Conv2DBackpropFilter) match cpu', a
 test('Conv2DBackpropFilter split into batch chunks matches cpu', async () => {
   const prev = setBackpropFilterChunkLimit(600); // forces one sample per chunk below
   try {
-    for (const [n, h, w, ci, k, co, s, pad] of [[3, 7, 6, 2, 3, 4, 1, 'same'], [4, 9, 9, 2, 3, 3, 2, 'valid']] as const) {
-      const xa = rnd(n * h * w * ci), wa = rnd(k * k * ci * co), ra = rnd(n * h * w * co);
+    for (const [n, h, w, ci, k, co, s, pad] of [
+      [3, 7, 6, 2, 3, 4, 1, 'same'],
+      [4, 9, 9, 2, 3, 3, 2, 'valid'],
+    ] as const) {
+      const xa = rnd(n * h * w * ci),
+        wa = rnd(k * k * ci * co),
+        ra = rnd(n * h * w * co);
       await both(`x${n}x${h}x${w}x${ci} k${k} s${s} ${pad} chunked`, ['Conv2DBackpropFilter'], () => {
         const x = tf.tensor4d(xa, [n, h, w, ci]);
         const loss = (ww: tf.Tensor): tf.Tensor => {
@@ -131,15 +154,23 @@ test('Conv2DBackpropFilter split into batch chunks matches cpu', async () => {
 test('Conv2DBackpropFilter with and without the stride phase split matches cpu (stride 2 and 3)', async () => {
   // [batch, h, w, cin, k, cout, stride, pad]: odd sizes, kernels 1/3/7, the 1-channel 7x7 stem shape.
   const cases: [number, number, number, number, number, number, number, 'same' | 'valid'][] = [
-    [2, 9, 7, 3, 3, 5, 2, 'same'], [3, 8, 8, 4, 3, 6, 2, 'valid'], [4, 11, 13, 2, 7, 4, 2, 'same'],
-    [2, 15, 15, 1, 7, 8, 2, 'valid'], [2, 8, 8, 3, 1, 4, 2, 'same'], [1, 16, 16, 8, 3, 8, 2, 'same'],
-    [2, 3, 3, 8, 3, 4, 2, 'same'], [2, 17, 14, 2, 3, 3, 3, 'same'], [1, 20, 20, 1, 7, 4, 2, 'same'],
+    [2, 9, 7, 3, 3, 5, 2, 'same'],
+    [3, 8, 8, 4, 3, 6, 2, 'valid'],
+    [4, 11, 13, 2, 7, 4, 2, 'same'],
+    [2, 15, 15, 1, 7, 8, 2, 'valid'],
+    [2, 8, 8, 3, 1, 4, 2, 'same'],
+    [1, 16, 16, 8, 3, 8, 2, 'same'],
+    [2, 3, 3, 8, 3, 4, 2, 'same'],
+    [2, 17, 14, 2, 3, 3, 3, 'same'],
+    [1, 20, 20, 1, 7, 4, 2, 'same'],
   ];
   for (const mode of ['always', 'never'] as const) {
     const prev = setBackpropFilterPhaseSplit(mode);
     try {
       for (const [n, h, w, ci, k, co, s, pad] of cases) {
-        const xa = rnd(n * h * w * ci), wa = rnd(k * k * ci * co), ra = rnd(n * h * w * co);
+        const xa = rnd(n * h * w * ci),
+          wa = rnd(k * k * ci * co),
+          ra = rnd(n * h * w * co);
         await both(`x${n}x${h}x${w}x${ci} k${k} s${s} ${pad} split:${mode}`, ['Conv2DBackpropFilter'], () => {
           const x = tf.tensor4d(xa, [n, h, w, ci]);
           const loss = (ww: tf.Tensor): tf.Tensor => {
@@ -158,7 +189,9 @@ test('Conv2DBackpropFilter with and without the stride phase split matches cpu (
   const prevSplit = setBackpropFilterPhaseSplit('always');
   try {
     const [n, h, w, ci, k, co, s] = [3, 16, 15, 1, 7, 4, 2];
-    const xa = rnd(n * h * w * ci), wa = rnd(k * k * ci * co), ra = rnd(n * h * w * co);
+    const xa = rnd(n * h * w * ci),
+      wa = rnd(k * k * ci * co),
+      ra = rnd(n * h * w * co);
     await both(`x${n}x${h}x${w}x${ci} k${k} s${s} same split+chunked`, ['Conv2DBackpropFilter'], () => {
       const x = tf.tensor4d(xa, [n, h, w, ci]);
       const loss = (ww: tf.Tensor): tf.Tensor => {
@@ -174,7 +207,8 @@ test('Conv2DBackpropFilter with and without the stride phase split matches cpu (
 });
 
 test('the stride phase split is chosen for stride > 1 with more than 9 taps only (auto)', () => {
-  const g = (k: number, s: number): ReturnType<typeof convGeom> => convGeom([2, 32, 32, 4], [k, k, 4, 8], [s, s], [1, 1], 'same', undefined, 'NHWC');
+  const g = (k: number, s: number): ReturnType<typeof convGeom> =>
+    convGeom([2, 32, 32, 4], [k, k, 4, 8], [s, s], [1, 1], 'same', undefined, 'NHWC');
   assert.equal(usesPhaseSplit(g(7, 2)), true, '7x7 stride 2 (the stem)');
   assert.equal(usesPhaseSplit(g(3, 2)), false, '3x3 stride 2');
   assert.equal(usesPhaseSplit(g(1, 2)), false, '1x1 stride 2');
@@ -193,38 +227,62 @@ function dilateFilter(wa: Float32Array, k: number, ci: number, co: number, d: nu
   const ke = (k - 1) * d + 1;
   const out = new Float32Array(ke * ke * ci * co);
   for (let a = 0; a < k; a++)
-    for (let b = 0; b < k; b++)
-      out.set(wa.subarray((a * k + b) * ci * co, (a * k + b + 1) * ci * co), ((a * d) * ke + b * d) * ci * co);
+    for (let b = 0; b < k; b++) out.set(wa.subarray((a * k + b) * ci * co, (a * k + b + 1) * ci * co), (a * d * ke + b * d) * ci * co);
   return { data: out, ke };
 }
 
 test('dilated conv kernels (dilation 2, direct kernel calls) match cpu', async () => {
   const cases: [number, number, number, number, number, number, 'same' | 'valid'][] = [
-    [2, 11, 9, 3, 3, 4, 'same'], [1, 12, 12, 2, 3, 5, 'valid'], [3, 9, 13, 2, 7, 3, 'same'],
+    [2, 11, 9, 3, 3, 4, 'same'],
+    [1, 12, 12, 2, 3, 5, 'valid'],
+    [3, 9, 13, 2, 7, 3, 'same'],
   ];
   for (const [n, h, w, ci, k, co, pad] of cases) {
     const d = 2;
-    const xa = rnd(n * h * w * ci), wa = rnd(k * k * ci * co);
+    const xa = rnd(n * h * w * ci),
+      wa = rnd(k * k * ci * co);
     const { data: wd, ke } = dilateFilter(wa, k, ci, co, d);
     await tf.setBackend('cpu');
     const oshape = tf.conv2d(tf.zeros([n, h, w, ci]) as tf.Tensor4D, tf.zeros([ke, ke, ci, co]) as tf.Tensor4D, 1, pad).shape;
     const dya = rnd(oshape[0] * oshape[1] * oshape[2] * oshape[3]);
     // Reference on cpu: undilated kernels with the zero-inserted filter.
     const ref = await on('cpu', () => {
-      const x = tf.tensor(xa, [n, h, w, ci]), dy = tf.tensor(dya, oshape);
-      const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: tf.tensor(wd, [ke, ke, ci, co]) },
-        { strides: [1, 1], pad, dataFormat: 'NHWC', inputShape: [n, h, w, ci] }) as tf.Tensor;
-      const dwFull = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
-        { strides: [1, 1], pad, dataFormat: 'NHWC', filterShape: [ke, ke, ci, co] }) as tf.Tensor;
+      const x = tf.tensor(xa, [n, h, w, ci]),
+        dy = tf.tensor(dya, oshape);
+      const dx = tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropInput',
+          { dy, filter: tf.tensor(wd, [ke, ke, ci, co]) },
+          { strides: [1, 1], pad, dataFormat: 'NHWC', inputShape: [n, h, w, ci] },
+        ) as tf.Tensor;
+      const dwFull = tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x, dy },
+          { strides: [1, 1], pad, dataFormat: 'NHWC', filterShape: [ke, ke, ci, co] },
+        ) as tf.Tensor;
       const dwSub = tf.stridedSlice(dwFull, [0, 0, 0, 0], [ke, ke, ci, co], [d, d, 1, 1]);
       return [dx, dwSub];
     });
     const got = await on('wasm', () => {
-      const x = tf.tensor(xa, [n, h, w, ci]), dy = tf.tensor(dya, oshape);
-      const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: tf.tensor(wa, [k, k, ci, co]) },
-        { strides: [1, 1], pad, dataFormat: 'NHWC', inputShape: [n, h, w, ci], dilations: [d, d] }) as tf.Tensor;
-      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
-        { strides: [1, 1], pad, dataFormat: 'NHWC', filterShape: [k, k, ci, co], dilations: [d, d] }) as tf.Tensor;
+      const x = tf.tensor(xa, [n, h, w, ci]),
+        dy = tf.tensor(dya, oshape);
+      const dx = tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropInput',
+          { dy, filter: tf.tensor(wa, [k, k, ci, co]) },
+          { strides: [1, 1], pad, dataFormat: 'NHWC', inputShape: [n, h, w, ci], dilations: [d, d] },
+        ) as tf.Tensor;
+      const dw = tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x, dy },
+          { strides: [1, 1], pad, dataFormat: 'NHWC', filterShape: [k, k, ci, co], dilations: [d, d] },
+        ) as tf.Tensor;
       return [dx, dw];
     });
     check(`x${n}x${h}x${w}x${ci} k${k} d${d} ${pad}`, ['Conv2DBackpropInput', 'Conv2DBackpropFilter'], got, ref);
@@ -234,45 +292,80 @@ test('dilated conv kernels (dilation 2, direct kernel calls) match cpu', async (
 test('depthwise conv gradients match cpu (stride 1/2, dilation 1/2)', async () => {
   const cases: [number, number, number, number, number, number, number, number, 'same' | 'valid'][] = [
     // n, h, w, c, k, mult, stride, dilation, pad
-    [2, 9, 7, 3, 3, 2, 1, 1, 'same'], [3, 10, 10, 4, 3, 1, 2, 1, 'valid'], [1, 11, 11, 2, 7, 2, 2, 1, 'same'],
-    [2, 9, 9, 3, 3, 1, 1, 2, 'same'], [1, 12, 10, 2, 3, 2, 1, 2, 'valid'],
+    [2, 9, 7, 3, 3, 2, 1, 1, 'same'],
+    [3, 10, 10, 4, 3, 1, 2, 1, 'valid'],
+    [1, 11, 11, 2, 7, 2, 2, 1, 'same'],
+    [2, 9, 9, 3, 3, 1, 1, 2, 'same'],
+    [1, 12, 10, 2, 3, 2, 1, 2, 'valid'],
   ];
   for (const [n, h, w, c, k, m, s, d, pad] of cases) {
-    const xa = rnd(n * h * w * c), wa = rnd(k * k * c * m);
+    const xa = rnd(n * h * w * c),
+      wa = rnd(k * k * c * m);
     // The cpu kernels ignore dilation inside their loops: the reference uses the zero-inserted filter.
     const { data: wd, ke } = dilateFilter(wa, k, c, m, d);
     await tf.setBackend('cpu');
-    const oshape = tf.depthwiseConv2d(tf.zeros([n, h, w, c]) as tf.Tensor4D, tf.zeros([k, k, c, m]) as tf.Tensor4D, s, pad, 'NHWC', d).shape;
+    const oshape = tf.depthwiseConv2d(
+      tf.zeros([n, h, w, c]) as tf.Tensor4D,
+      tf.zeros([k, k, c, m]) as tf.Tensor4D,
+      s,
+      pad,
+      'NHWC',
+      d,
+    ).shape;
     const dya = rnd(oshape.reduce((p, q) => p * q, 1));
     const ref = await on('cpu', () => {
-      const x = tf.tensor(xa, [n, h, w, c]), dy = tf.tensor(dya, oshape), W = tf.tensor(wd, [ke, ke, c, m]);
+      const x = tf.tensor(xa, [n, h, w, c]),
+        dy = tf.tensor(dya, oshape),
+        W = tf.tensor(wd, [ke, ke, c, m]);
       const attrs = { strides: [s, s], pad, dilations: [1, 1], dimRoundingMode: undefined as unknown as string };
-      const dWFull = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: [ke, ke, c, m] }) as tf.Tensor;
-      const dX = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: W }, { ...attrs, inputShape: [n, h, w, c] }) as tf.Tensor;
+      const dWFull = tf
+        .engine()
+        .runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: [ke, ke, c, m] }) as tf.Tensor;
+      const dX = tf
+        .engine()
+        .runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: W }, { ...attrs, inputShape: [n, h, w, c] }) as tf.Tensor;
       return [tf.stridedSlice(dWFull, [0, 0, 0, 0], [ke, ke, c, m], [d, d, 1, 1]), dX];
     });
     const got = await on('wasm', () => {
-      const x = tf.tensor(xa, [n, h, w, c]), dy = tf.tensor(dya, oshape), W = tf.tensor(wa, [k, k, c, m]);
+      const x = tf.tensor(xa, [n, h, w, c]),
+        dy = tf.tensor(dya, oshape),
+        W = tf.tensor(wa, [k, k, c, m]);
       const attrs = { strides: [s, s], pad, dilations: [d, d], dimRoundingMode: undefined as unknown as string };
-      const dW = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: [k, k, c, m] }) as tf.Tensor;
-      const dX = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: W }, { ...attrs, inputShape: [n, h, w, c] }) as tf.Tensor;
+      const dW = tf
+        .engine()
+        .runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: [k, k, c, m] }) as tf.Tensor;
+      const dX = tf
+        .engine()
+        .runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: W }, { ...attrs, inputShape: [n, h, w, c] }) as tf.Tensor;
       return [dW, dX];
     });
-    check(`x${n}x${h}x${w}x${c} k${k}m${m} s${s} d${d} ${pad}`, ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'], got, ref);
+    check(
+      `x${n}x${h}x${w}x${c} k${k}m${m} s${s} d${d} ${pad}`,
+      ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'],
+      got,
+      ref,
+    );
   }
 });
 
 test('matMul gradients with transposes and batch > 1 (BatchMatMul) match cpu', async () => {
   const cases: [number[], number[], boolean, boolean][] = [
-    [[7, 5], [5, 9], false, false], [[5, 7], [5, 9], true, false], [[7, 5], [9, 5], false, true],
-    [[5, 7], [9, 5], true, true], [[3, 6, 4], [3, 4, 5], false, false], [[2, 4, 6], [2, 5, 4], true, true],
+    [[7, 5], [5, 9], false, false],
+    [[5, 7], [5, 9], true, false],
+    [[7, 5], [9, 5], false, true],
+    [[5, 7], [9, 5], true, true],
+    [[3, 6, 4], [3, 4, 5], false, false],
+    [[2, 4, 6], [2, 5, 4], true, true],
     [[33, 17], [33, 64], true, false],
-    [[1, 600], [600, 40], false, false], [[600, 2], [600, 40], true, false],
+    [[1, 600], [600, 40], false, false],
+    [[600, 2], [600, 40], true, false],
   ];
   for (const [sa, sb, ta, tb] of cases) {
-    const aa = rnd(sa.reduce((p, q) => p * q, 1)), ba = rnd(sb.reduce((p, q) => p * q, 1));
+    const aa = rnd(sa.reduce((p, q) => p * q, 1)),
+      ba = rnd(sb.reduce((p, q) => p * q, 1));
     const f = (): tf.Tensor[] => {
-      const a = tf.tensor(aa, sa), b = tf.tensor(ba, sb);
+      const a = tf.tensor(aa, sa),
+        b = tf.tensor(ba, sb);
       const y = tf.matMul(a, b, ta, tb);
       const r = tf.tensor(rnd(y.size), y.shape);
       const loss = (p: tf.Tensor, q: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), r));
@@ -285,9 +378,13 @@ test('matMul gradients with transposes and batch > 1 (BatchMatMul) match cpu', a
     check(`[${sa}]${ta ? 'T' : ''}x[${sb}]${tb ? 'T' : ''}`, ['BatchMatMul', 'BatchMatMul (grad a)', 'BatchMatMul (grad b)'], w, c);
   }
   // Broadcast batch (forward only: tfjs-core's matMul gradient does not reduce broadcast batch dims).
-  const a3 = rnd(4 * 6 * 5), b3 = rnd(5 * 3), c3 = rnd(72);
+  const a3 = rnd(4 * 6 * 5),
+    b3 = rnd(5 * 3),
+    c3 = rnd(72);
   await both('[4,6,5]x[5,3]T bcast', ['BatchMatMul'], () => [tf.matMul(tf.tensor(a3, [4, 6, 5]), tf.tensor(b3, [3, 5]), false, true)]);
-  await both('[1,6,5]Tx[4,6,3] bcast', ['BatchMatMul'], () => [tf.matMul(tf.tensor(a3.subarray(0, 30), [1, 6, 5]), tf.tensor(c3, [4, 6, 3]), true, false)]);
+  await both('[1,6,5]Tx[4,6,3] bcast', ['BatchMatMul'], () => [
+    tf.matMul(tf.tensor(a3.subarray(0, 30), [1, 6, 5]), tf.tensor(c3, [4, 6, 3]), true, false),
+  ]);
 });
 
 test('slice and tile (forward and gradient) match cpu', async () => {
@@ -308,7 +405,10 @@ test('slice and tile (forward and gradient) match cpu', async () => {
 
 test('maxPool gradient (MaxPoolGrad) matches cpu, including all-zero windows after ReLU', async () => {
   const cases: [number, number, number, number, number, number, 'same' | 'valid'][] = [
-    [2, 9, 9, 3, 3, 2, 'same'], [3, 8, 8, 4, 2, 2, 'valid'], [1, 11, 7, 2, 3, 1, 'same'], [4, 16, 16, 5, 3, 2, 'same'],
+    [2, 9, 9, 3, 3, 2, 'same'],
+    [3, 8, 8, 4, 2, 2, 'valid'],
+    [1, 11, 7, 2, 3, 1, 'same'],
+    [4, 16, 16, 5, 3, 2, 'same'],
   ];
   for (const [n, h, w, c, k, s, pad] of cases) {
     const xa = rnd(n * h * w * c);
@@ -366,7 +466,8 @@ test('Identity shares data and keeps reference counts right', async () => {
 
 test("every parameter gradient of the product's ResNet-18 encoder matches cpu", async () => {
   // Small widths and input so that the cpu reference stays fast; same architecture and kernels.
-  const n = 2, size = 33;
+  const n = 2,
+    size = 33;
   const xa = rnd(n * size * size);
   const grads = async (backend: string): Promise<Map<string, Float32Array>> => {
     await tf.setBackend(backend);
@@ -391,12 +492,16 @@ test("every parameter gradient of the product's ResNet-18 encoder matches cpu", 
   const w = await grads('wasm');
   assert.equal(w.size, c.size);
   assert.ok(c.size >= 60, `expected >= 60 parameter tensors, got ${c.size}`);
-  let worst = 0, worstName = '';
+  let worst = 0,
+    worstName = '';
   for (const [name, ref] of c) {
     const got = w.get(name);
     assert.ok(got, `wasm has no gradient for ${name}`);
     const e = relErr(got, ref);
-    if (e > worst) { worst = e; worstName = name; }
+    if (e > worst) {
+      worst = e;
+      worstName = name;
+    }
   }
   rows.push({ shape: `ResNet-18 4-8-8-16 x${n}x${size}x${size}x1`, kernel: `all ${c.size} param grads (worst ${worstName})`, err: worst });
   assert.ok(worst < TOL, `worst parameter gradient ${worstName}: relative error ${worst}`);

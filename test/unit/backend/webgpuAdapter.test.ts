@@ -8,7 +8,12 @@ import { noAdapterReason } from '../../../src/core/backend/webgpu/noAdapter';
 import { faultMessage } from '../../../src/core/backend/webgpu/start';
 import { formatWebGPU } from '../../../src/core/backend/formatEnvReport';
 
-const limits = { maxStorageBuffersPerShaderStage: 16, maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 31, maxComputeWorkgroupStorageSize: 32768 };
+const limits = {
+  maxStorageBuffersPerShaderStage: 16,
+  maxStorageBufferBindingSize: 2 ** 27,
+  maxBufferSize: 2 ** 31,
+  maxComputeWorkgroupStorageSize: 32768,
+};
 
 function adapter(info: Partial<AdapterLike['info']>): AdapterLike {
   return { info: { vendor: '', architecture: '', device: '', description: '', ...info }, limits };
@@ -16,7 +21,11 @@ function adapter(info: Partial<AdapterLike['info']>): AdapterLike {
 
 test('software adapters are recognised by name or by the fallback flag; real GPUs are hardware', () => {
   // What Dawn reports here on Mesa's OpenGL ES (vendor and architecture empty).
-  const gles = describeAdapter(adapter({ device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL version OpenGL ES 3.2 Mesa 22.3.6' }), 'opengles', 'compatibility');
+  const gles = describeAdapter(
+    adapter({ device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL version OpenGL ES 3.2 Mesa 22.3.6' }),
+    'opengles',
+    'compatibility',
+  );
   assert.equal(gles.software, true);
   assert.match(gles.softwareReason, /'llvmpipe' is a CPU implementation/);
   assert.equal(gles.dawnBackend, 'opengles');
@@ -25,8 +34,15 @@ test('software adapters are recognised by name or by the fallback flag; real GPU
   const lavapipe = describeAdapter(adapter({ vendor: 'mesa', device: 'lavapipe', isFallbackAdapter: true }), 'vulkan', 'core');
   assert.equal(lavapipe.software, true);
   assert.match(lavapipe.softwareReason, /fallback/);
-  assert.equal(describeAdapter(adapter({ vendor: 'google', architecture: 'swiftshader', device: 'subzero' }), undefined, 'core').software, true);
-  const nv = describeAdapter(adapter({ vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H100 80GB HBM3', description: 'NVIDIA: 550.54.15' }), undefined, 'core');
+  assert.equal(
+    describeAdapter(adapter({ vendor: 'google', architecture: 'swiftshader', device: 'subzero' }), undefined, 'core').software,
+    true,
+  );
+  const nv = describeAdapter(
+    adapter({ vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H100 80GB HBM3', description: 'NVIDIA: 550.54.15' }),
+    undefined,
+    'core',
+  );
   assert.equal(nv.software, false);
   assert.equal(nv.dawnBackend, "Dawn's choice");
   assert.equal(adapterLabel(nv), "nvidia hopper NVIDIA H100 80GB HBM3 (NVIDIA: 550.54.15), hardware, Dawn Dawn's choice");
@@ -36,12 +52,21 @@ test('MEDSSL_DAWN_BACKEND: the four backends, case-insensitive; anything else na
   assert.equal(dawnBackendFromEnv({}), undefined);
   assert.equal(dawnBackendFromEnv({ MEDSSL_DAWN_BACKEND: ' OpenGLES ' }), 'opengles');
   for (const b of ['vulkan', 'metal', 'd3d12']) assert.equal(dawnBackendFromEnv({ MEDSSL_DAWN_BACKEND: b }), b);
-  assert.throws(() => dawnBackendFromEnv({ MEDSSL_DAWN_BACKEND: 'cuda' }), /MEDSSL_DAWN_BACKEND='cuda' is not a Dawn backend: use one of vulkan, opengles, metal, d3d12/);
+  assert.throws(
+    () => dawnBackendFromEnv({ MEDSSL_DAWN_BACKEND: 'cuda' }),
+    /MEDSSL_DAWN_BACKEND='cuda' is not a Dawn backend: use one of vulkan, opengles, metal, d3d12/,
+  );
 });
 
 test('GPU errors become plain job-failure messages by kind', () => {
-  assert.match(faultMessage('GPUOutOfMemoryError', 'Out of memory\n - While calling CreateBuffer'), /^WebGPU: the GPU ran out of memory \(Out of memory\)\. Lower pretrain\.batchSize/);
-  assert.match(faultMessage('GPUValidationError', 'Buffer size (1099511627776) exceeds the max buffer size limit\n - While calling'), /^WebGPU: the GPU rejected work of this step \(GPUValidationError: Buffer size .* limit\); its results cannot be trusted/);
+  assert.match(
+    faultMessage('GPUOutOfMemoryError', 'Out of memory\n - While calling CreateBuffer'),
+    /^WebGPU: the GPU ran out of memory \(Out of memory\)\. Lower pretrain\.batchSize/,
+  );
+  assert.match(
+    faultMessage('GPUValidationError', 'Buffer size (1099511627776) exceeds the max buffer size limit\n - While calling'),
+    /^WebGPU: the GPU rejected work of this step \(GPUValidationError: Buffer size .* limit\); its results cannot be trusted/,
+  );
   assert.match(faultMessage('lost', 'unknown: device reset'), /^WebGPU: the GPU device was lost \(unknown: device reset\)/);
 });
 
@@ -53,7 +78,11 @@ test('no adapter: the reason names the Dawn backend and, on Linux, the Vulkan lo
 });
 
 test('the environment report block shows the adapter, software or hardware, and the limits', () => {
-  const a = describeAdapter(adapter({ device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL version OpenGL ES 3.2 Mesa 22.3.6' }), 'opengles', 'compatibility');
+  const a = describeAdapter(
+    adapter({ device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL version OpenGL ES 3.2 Mesa 22.3.6' }),
+    'opengles',
+    'compatibility',
+  );
   const text = formatWebGPU({ adapter: a }).join('\n');
   assert.match(text, /^WebGPU \(Dawn, opengles, compatibility feature level\): SOFTWARE adapter/);
   assert.match(text, /description\/driver: OpenGL version OpenGL ES 3\.2 Mesa 22\.3\.6/);

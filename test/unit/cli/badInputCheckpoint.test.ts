@@ -36,7 +36,8 @@ async function brokenCopy(name: string, corrupt: (ck: string) => void): Promise<
   return copy;
 }
 
-const truncate = (file: string, keep = 0.5) => fs.writeFileSync(file, fs.readFileSync(file).subarray(0, Math.floor(fs.statSync(file).size * keep)));
+const truncate = (file: string, keep = 0.5) =>
+  fs.writeFileSync(file, fs.readFileSync(file).subarray(0, Math.floor(fs.statSync(file).size * keep)));
 
 test('a run keeps its last two complete checkpoints, each with a checksum manifest', async () => {
   const { dir } = await baseRun();
@@ -49,9 +50,20 @@ test('a run keeps its last two complete checkpoints, each with a checksum manife
 });
 
 for (const [label, corrupt, named] of [
-  ['a truncated weights.bin', (ck: string) => truncate(path.join(ck, '3', 'query', 'weights.bin')), /checkpoints\/3\/query\/weights\.bin has \d+ bytes, the manifest says \d+ \(truncated\?\)/],
+  [
+    'a truncated weights.bin',
+    (ck: string) => truncate(path.join(ck, '3', 'query', 'weights.bin')),
+    /checkpoints\/3\/query\/weights\.bin has \d+ bytes, the manifest says \d+ \(truncated\?\)/,
+  ],
   ['a truncated state.json', (ck: string) => truncate(path.join(ck, '3', 'state.json')), /checkpoints\/3\/state\.json has \d+ bytes/],
-  ['a latest pointing nowhere', (ck: string) => { fs.rmSync(path.join(ck, '3'), { recursive: true }); fs.writeFileSync(path.join(ck, 'latest'), '3\n'); }, /checkpoints\/latest names '3', which is not a checkpoint folder/],
+  [
+    'a latest pointing nowhere',
+    (ck: string) => {
+      fs.rmSync(path.join(ck, '3'), { recursive: true });
+      fs.writeFileSync(path.join(ck, 'latest'), '3\n');
+    },
+    /checkpoints\/latest names '3', which is not a checkpoint folder/,
+  ],
 ] as const) {
   test(`resume with ${label}: a warning names it, the newest complete checkpoint (2) is used, the run completes (exit 0)`, async () => {
     const dir = await brokenCopy(label.replace(/\W+/g, '-'), corrupt);
@@ -63,7 +75,10 @@ for (const [label, corrupt, named] of [
     assert.ok(warning.endsWith(`using the newest complete one, ${path.join(dir, 'checkpoints', '2')}`), warning);
     assert.equal(runJson(dir).status, 'completed');
     const events = assertValidEvents(dir) as Array<{ type: string; level?: string; message?: string }>;
-    assert.ok(events.some((e) => e.type === 'log' && e.level === 'warn' && named.test(e.message ?? '')), 'the warning is in events.jsonl');
+    assert.ok(
+      events.some((e) => e.type === 'log' && e.level === 'warn' && named.test(e.message ?? '')),
+      'the warning is in events.jsonl',
+    );
     assertNoLeftovers(dir);
   });
 }
@@ -91,14 +106,19 @@ test('evaluate of a completed run whose latest checkpoint is corrupt: the warnin
   assert.equal(ok.checkpoint, path.join(dir, 'checkpoints', '2'));
   assert.match(warnings.join('\n'), /checkpoint .*checkpoints\/3 is broken \(.*3\/key\/weights\.bin has \d+ bytes/);
   truncate(path.join(dir, 'checkpoints', '2', 'optimizer', 'weights.bin'));
-  const r = await capture((o, e) => evaluateCommand({ runDir: dir, mode: 'linear', set: [], json: false, runsDir: path.join(dir, '..', 'evals') }, o, e));
+  const r = await capture((o, e) =>
+    evaluateCommand({ runDir: dir, mode: 'linear', set: [], json: false, runsDir: path.join(dir, '..', 'evals') }, o, e),
+  );
   assert.equal(r.code, 2);
   assert.match(r.err.join('\n'), /medssl evaluate: .*no complete checkpoint in .*2\/optimizer\/weights\.bin has \d+ bytes/);
 });
 
 test('a truncated state.json read directly names the file (no bare JSON error)', async () => {
   const dir = await brokenCopy('state', (ck) => truncate(path.join(ck, '3', 'state.json')));
-  await assert.rejects(readCheckpointState(path.join(dir, 'checkpoints', '3')), (e: Error) => e.message === `checkpoint: ${path.join(dir, 'checkpoints', '3', 'state.json')} is truncated or not JSON`);
+  await assert.rejects(
+    readCheckpointState(path.join(dir, 'checkpoints', '3')),
+    (e: Error) => e.message === `checkpoint: ${path.join(dir, 'checkpoints', '3', 'state.json')} is truncated or not JSON`,
+  );
 });
 
 test.after(async () => {

@@ -55,7 +55,9 @@ test('run and validate: a label grid that differs from its image → exit 2 befo
     const data = phantomMsd(path.join(d, 'data'));
     await editLabel(data, 1, () => undefined, [16, 16, 3]);
     const cfg = writeConfig(d, 'grid', tinyYaml('grid', { data, linear: true }));
-    await assertRunRefused(d, cfg, [/case 'phantom_001': labelsTr\/phantom_001\.nii\.gz: label grid 16×16×3 differs from image grid 16×16×4/]);
+    await assertRunRefused(d, cfg, [
+      /case 'phantom_001': labelsTr\/phantom_001\.nii\.gz: label grid 16×16×3 differs from image grid 16×16×4/,
+    ]);
     const v = await capture((o, e) => validateCommand({ path: cfg }, o, e));
     assert.equal(v.code, 2);
     assert.match(v.err.join('\n'), /medssl validate: data\.path: case 'phantom_001'.*label grid 16×16×3/);
@@ -81,12 +83,16 @@ test('run, validate and submit: an unlabelled folder with the linear evaluation 
     assert.equal(v.code, 2);
     assert.match(v.err.join('\n'), re);
     const runs = path.join(d, 'runs');
-    const s = await capture((o, e) => submitCommand({ config: cfg, runsDir: runs, set: [], json: false, wait: false, executor: 'local', cli: '/nonexistent/cli.js' }, o, e));
+    const s = await capture((o, e) =>
+      submitCommand({ config: cfg, runsDir: runs, set: [], json: false, wait: false, executor: 'local', cli: '/nonexistent/cli.js' }, o, e),
+    );
     assert.equal(s.code, 2);
     assert.match(s.err.join('\n'), re);
     assert.deepEqual(runFolders(runs), [], 'nothing queued');
     // the same folder with the evaluation off: a pretraining-only config is fine
-    const ok = await capture((o, e) => validateCommand({ path: writeConfig(d, 'unlab-ok', tinyYaml('unlabok', { data, linear: false })) }, o, e));
+    const ok = await capture((o, e) =>
+      validateCommand({ path: writeConfig(d, 'unlab-ok', tinyYaml('unlabok', { data, linear: false })) }, o, e),
+    );
     assert.equal(ok.code, 0, ok.err.join('\n'));
   } finally {
     fs.rmSync(d, { recursive: true, force: true });
@@ -125,7 +131,10 @@ test('run: Inf voxels, a zero and a negative pixdim, an sform with a zero column
 test('run and validate: data.size 3 and 100000 → exit 2 naming data.size (the phantom needs no folder)', async () => {
   const d = tmp('bad-size');
   try {
-    for (const [size, re] of [[3, /data\.size: 3 is smaller than the encoder's downsampling \(8×/], [100000, /data\.size: 100000 is larger than 4096 pixels/]] as const) {
+    for (const [size, re] of [
+      [3, /data\.size: 3 is smaller than the encoder's downsampling \(8×/],
+      [100000, /data\.size: 100000 is larger than 4096 pixels/],
+    ] as const) {
       const cfg = writeConfig(d, `size${size}`, tinyYaml(`size${size}`).replace('size: 16', `size: ${size}`));
       await assertRunRefused(d, cfg, [re]);
       const v = await capture((o, e) => validateCommand({ path: cfg }, o, e));

@@ -12,7 +12,18 @@ import * as path from 'node:path';
 import { runCommand } from '../../../src/cli/commands/run';
 import { RESERVE_FILE } from '../../../src/core/runs';
 import { noSpaceError, setWriteFault, type WriteSite } from '../../../src/core/runs/diskFull';
-import { assertNoLeftovers, assertValidEvents, capture, mountTmpfs, runFolders, runJson, tinyYaml, tmp, unmount, writeConfig } from './badInputKit';
+import {
+  assertNoLeftovers,
+  assertValidEvents,
+  capture,
+  mountTmpfs,
+  runFolders,
+  runJson,
+  tinyYaml,
+  tmp,
+  unmount,
+  writeConfig,
+} from './badInputKit';
 
 const DISK_FULL = /^medssl run: disk full: (\S+), need ~\d+ MB$/;
 
@@ -91,7 +102,7 @@ test('disk full at the final run.json write: the reserve file gives run.json its
   }
 });
 
-test('after a disk-full failure, --resume removes a crash\'s .partial checkpoint and temp files and completes', async () => {
+test("after a disk-full failure, --resume removes a crash's .partial checkpoint and temp files and completes", async () => {
   const d = tmp('disk-resume');
   try {
     const r = await runUntilDiskFull(d, 'events', 2);
@@ -141,7 +152,10 @@ test('not enough free space before the start: exit 2 naming the runs folder and 
     const runs = path.join(mnt, 'runs');
     const r = await capture((o, e) => runCommand({ config: cfg, runsDir: runs, set: [], json: false }, o, e));
     assert.equal(r.code, 2, r.err.join('\n'));
-    assert.match(r.err.join('\n'), new RegExp(`medssl run: disk full: ${runs.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has \\d+ MB free, the run needs ~\\d+ MB`));
+    assert.match(
+      r.err.join('\n'),
+      new RegExp(`medssl run: disk full: ${runs.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has \\d+ MB free, the run needs ~\\d+ MB`),
+    );
     assert.deepEqual(runFolders(runs), []);
     assertNoLeftovers(d);
   } finally {

@@ -23,7 +23,12 @@ export function phantomMsd(dir: string, cases = 4): string {
 }
 
 /** Rewrites case `i`'s label map (float32, so negative and fractional values survive) through `edit`. */
-export async function editLabel(data: string, i: number, edit: (v: Float32Array) => void, shape?: [number, number, number]): Promise<string> {
+export async function editLabel(
+  data: string,
+  i: number,
+  edit: (v: Float32Array) => void,
+  shape?: [number, number, number],
+): Promise<string> {
   const file = path.join(data, 'labelsTr', `phantom_${String(i).padStart(3, '0')}.nii.gz`);
   const lab = await readNiftiFile(file);
   const n = shape ? shape[0] * shape[1] * shape[2] : lab.data.length;
@@ -37,7 +42,11 @@ export async function editLabel(data: string, i: number, edit: (v: Float32Array)
 /** The tiny pretraining (3 steps of 4 slices; evaluations as given) reading `data` or the phantom. */
 export function tinyYaml(name: string, o: { data?: string; linear?: boolean; checkpointEvery?: number; epochs?: number } = {}): string {
   let head = tinyRunYamlHead(name, 5);
-  if (o.data) head = head.replace(/data:\n {2}source: phantom\n {2}phantom: \{[^}]*\}\n/, `data:\n  source: folder\n  path: ${JSON.stringify(o.data)}\n`);
+  if (o.data)
+    head = head.replace(
+      /data:\n {2}source: phantom\n {2}phantom: \{[^}]*\}\n/,
+      `data:\n  source: folder\n  path: ${JSON.stringify(o.data)}\n`,
+    );
   return `${head}  local: { enabled: false }
 pretrain: { epochs: ${o.epochs ?? 1}, batchSize: 4, lr: 0.05, warmupEpochs: 0, checkpointEvery: ${o.checkpointEvery ?? 1}, workers: 1 }
 diagnostics: { everyEpochs: 1, slices: 4 }
@@ -61,7 +70,10 @@ export interface Captured {
 }
 
 /** Runs a command function with captured output; `onOut` sees each stdout line as it comes. */
-export async function capture(fn: (out: (s: string) => void, err: (s: string) => void) => Promise<number>, onOut?: (line: string) => void): Promise<Captured> {
+export async function capture(
+  fn: (out: (s: string) => void, err: (s: string) => void) => Promise<number>,
+  onOut?: (line: string) => void,
+): Promise<Captured> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await fn(

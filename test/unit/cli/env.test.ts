@@ -11,7 +11,10 @@ test('medssl env --json reports every backend, the auto choice and the GPU answe
   const out = execFileSync(process.execPath, [cli, 'env', '--json'], { encoding: 'utf8' });
   const r = JSON.parse(out) as EnvReport;
   assert.equal(r.node.version, process.versions.node);
-  assert.deepEqual(r.backends.map((b) => b.name), ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu']);
+  assert.deepEqual(
+    r.backends.map((b) => b.name),
+    ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'],
+  );
   // No GPU and no Vulkan driver here: Dawn's default backend finds no adapter, and the report says why.
   if (!process.env.MEDSSL_DAWN_BACKEND) assert.match(r.webgpu.reason ?? '', /no WebGPU adapter/);
   const wasm = r.backends.find((b) => b.name === 'wasm');

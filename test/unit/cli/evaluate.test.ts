@@ -36,7 +36,11 @@ function pretrainedRun() {
     fs.writeFileSync(f, YAML);
     const runsDir = path.join(root, 'runs');
     const lines: string[] = [];
-    const code = await runCommand({ config: f, runsDir, set: [], json: false }, (s) => lines.push(s), () => {});
+    const code = await runCommand(
+      { config: f, runsDir, set: [], json: false },
+      (s) => lines.push(s),
+      () => {},
+    );
     assert.equal(code, 0, 'the pretraining failed');
     return { root, runsDir, dir: lines[0] };
   })();
@@ -47,17 +51,28 @@ test('medssl evaluate --mode linear: a new run folder (stage linear, same name, 
   const { runsDir, dir } = await pretrainedRun();
   const srcRunBefore = fs.readFileSync(path.join(dir, 'run.json'), 'utf8');
   const srcEventsBefore = fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8');
-  assert.equal(fs.existsSync(path.join(dir, 'metrics.json')) && 'linear' in JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8')), false, 'the pretraining already evaluated');
+  assert.equal(
+    fs.existsSync(path.join(dir, 'metrics.json')) && 'linear' in JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8')),
+    false,
+    'the pretraining already evaluated',
+  );
 
   const lines: string[] = [];
   const errs: string[] = [];
-  const code = await evaluateCommand({ runDir: dir, mode: 'linear', set: [], json: true }, (s) => lines.push(s), (s) => errs.push(s));
+  const code = await evaluateCommand(
+    { runDir: dir, mode: 'linear', set: [], json: true },
+    (s) => lines.push(s),
+    (s) => errs.push(s),
+  );
   assert.equal(code, 0, errs.join('\n'));
   const first = JSON.parse(lines[0]) as { type: string; dir: string; source: { runId: string; dir: string; checkpoint: string } };
   assert.equal(first.type, 'run');
   assert.notEqual(first.dir, dir);
   assert.equal(path.dirname(first.dir), runsDir, 'the evaluation goes beside its source by default');
-  assert.ok(lines.slice(1).every((l) => typeof JSON.parse(l).t === 'string'), 'every later line is an event');
+  assert.ok(
+    lines.slice(1).every((l) => typeof JSON.parse(l).t === 'string'),
+    'every later line is an event',
+  );
   assert.ok(lines.some((l) => l.includes('"linear/loss"')));
 
   const run = readRun(first.dir) as ReturnType<typeof readRun> & { source?: { runId: string; dir: string; checkpoint: string } };
@@ -68,19 +83,29 @@ test('medssl evaluate --mode linear: a new run folder (stage linear, same name, 
   assert.deepEqual(run.source, { runId: src.id, dir, checkpoint: first.source.checkpoint });
   assert.ok(fs.existsSync(path.join(run.source.checkpoint, 'state.json')), `${run.source.checkpoint} is not a checkpoint`);
 
-  const metrics = JSON.parse(fs.readFileSync(path.join(first.dir, 'metrics.json'), 'utf8')) as { linear: { summary: { meanForeground: number | null }; cases: unknown[] } };
+  const metrics = JSON.parse(fs.readFileSync(path.join(first.dir, 'metrics.json'), 'utf8')) as {
+    linear: { summary: { meanForeground: number | null }; cases: unknown[] };
+  };
   assert.equal(metrics.linear.cases.length, 1, 'one held-out case of four');
   const mf = metrics.linear.summary.meanForeground;
   assert.ok(mf === null || (mf >= 0 && mf <= 1), `mean foreground Dice ${mf}`);
   assert.ok(fs.existsSync(path.join(first.dir, 'overlays', 'linear', 'index.json')));
   const events = readEvents(first.dir).events;
-  assert.ok(events.some((e) => e.type === 'log' && e.message.includes(`of run ${src.id}`)), 'the log names the source run');
+  assert.ok(
+    events.some((e) => e.type === 'log' && e.message.includes(`of run ${src.id}`)),
+    'the log names the source run',
+  );
 
   // The source run folder is read only.
   assert.equal(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'), srcRunBefore);
   assert.equal(fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8'), srcEventsBefore);
   // Both show in the runs folder listing (the Runs view's source).
-  assert.deepEqual(listRuns(runsDir).map((r) => r.run?.stage).sort(), ['linear', 'pretrain']);
+  assert.deepEqual(
+    listRuns(runsDir)
+      .map((r) => r.run?.stage)
+      .sort(),
+    ['linear', 'pretrain'],
+  );
 });
 
 test('medssl evaluate --mode finetune with --runs-dir and --set: stage finetune in the given folder, the encoder starts from the checkpoint', async () => {
@@ -88,23 +113,39 @@ test('medssl evaluate --mode finetune with --runs-dir and --set: stage finetune 
   const other = path.join(root, 'elsewhere');
   const lines: string[] = [];
   const errs: string[] = [];
-  const code = await evaluateCommand({ runDir: dir, mode: 'finetune', runsDir: other, set: ['evaluation.finetune.labelFraction=0.5'], json: false }, (s) => lines.push(s), (s) => errs.push(s));
+  const code = await evaluateCommand(
+    { runDir: dir, mode: 'finetune', runsDir: other, set: ['evaluation.finetune.labelFraction=0.5'], json: false },
+    (s) => lines.push(s),
+    (s) => errs.push(s),
+  );
   assert.equal(code, 0, errs.join('\n'));
   const evalDir = lines[0];
   assert.equal(path.dirname(evalDir), other);
   assert.equal(readRun(evalDir).stage, 'finetune');
   assert.match(lines.join('\n'), /fine-tuning of .*: mean foreground Dice (\d\.\d{4}|n\/a) on 1 held-out cases/);
-  const m = JSON.parse(fs.readFileSync(path.join(evalDir, 'metrics.json'), 'utf8')) as { finetune: { settings: { init: string; labelFraction: number } } };
+  const m = JSON.parse(fs.readFileSync(path.join(evalDir, 'metrics.json'), 'utf8')) as {
+    finetune: { settings: { init: string; labelFraction: number } };
+  };
   assert.equal(m.finetune.settings.init, 'pretrained');
   assert.equal(m.finetune.settings.labelFraction, 0.5);
-  const resolved = parseYaml(fs.readFileSync(path.join(evalDir, 'config.yaml'), 'utf8')) as { evaluation: { linear: { enabled: boolean }; finetune: { enabled: boolean } } };
-  assert.deepEqual([resolved.evaluation.linear.enabled, resolved.evaluation.finetune.enabled], [false, true], 'the evaluation run\'s config says what ran');
+  const resolved = parseYaml(fs.readFileSync(path.join(evalDir, 'config.yaml'), 'utf8')) as {
+    evaluation: { linear: { enabled: boolean }; finetune: { enabled: boolean } };
+  };
+  assert.deepEqual(
+    [resolved.evaluation.linear.enabled, resolved.evaluation.finetune.enabled],
+    [false, true],
+    "the evaluation run's config says what ran",
+  );
 });
 
 test('medssl evaluate: SIGTERM during the evaluation → its run folder reads cancelled, exit 130 (the worker the extension spawns)', async () => {
   const { root, dir } = await pretrainedRun();
   const runsDir = path.join(root, 'cancelled');
-  const child = spawn(process.execPath, [cli, 'evaluate', dir, '--mode', 'linear', '--json', '--runs-dir', runsDir, '--set', 'evaluation.linear.epochs=2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [cli, 'evaluate', dir, '--mode', 'linear', '--json', '--runs-dir', runsDir, '--set', 'evaluation.linear.epochs=2000'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let sent = false;
   child.stdout.on('data', (b: Buffer) => {
@@ -127,7 +168,12 @@ test('medssl evaluate: SIGTERM during the evaluation → its run folder reads ca
 test('medssl evaluate: bad input exits 2 naming the folder (not a run folder, no checkpoint, still running, an evaluation run, bad mode)', async () => {
   const root = tmp();
   const errs: string[] = [];
-  const ev = (dir: string, mode: 'linear' | 'finetune' = 'linear') => evaluateCommand({ runDir: dir, mode, set: [], json: false }, () => {}, (s) => errs.push(s));
+  const ev = (dir: string, mode: 'linear' | 'finetune' = 'linear') =>
+    evaluateCommand(
+      { runDir: dir, mode, set: [], json: false },
+      () => {},
+      (s) => errs.push(s),
+    );
 
   // A folder that is not a run
   const plain = path.join(root, 'plain');
@@ -140,7 +186,15 @@ test('medssl evaluate: bad input exits 2 naming the folder (not a run folder, no
   // A completed run folder without checkpoints
   const noCkpt = path.join(root, 'runs', '20260101T000000Z-x');
   fs.mkdirSync(noCkpt, { recursive: true });
-  const base = { id: '20260101T000000Z-x', name: 'x', stage: 'pretrain', host: os.hostname(), started: '2026-01-01T00:00:00.000Z', configHash: 'h', codeVersion: 'v' };
+  const base = {
+    id: '20260101T000000Z-x',
+    name: 'x',
+    stage: 'pretrain',
+    host: os.hostname(),
+    started: '2026-01-01T00:00:00.000Z',
+    configHash: 'h',
+    codeVersion: 'v',
+  };
   fs.writeFileSync(path.join(noCkpt, 'run.json'), JSON.stringify({ ...base, status: 'completed' }));
   fs.writeFileSync(path.join(noCkpt, 'config.yaml'), YAML);
   assert.equal(await ev(noCkpt), 2);

@@ -12,7 +12,18 @@ import { main } from '../../../src/cli/main';
 import { reportCommand } from '../../../src/cli/commands/report';
 import { runCommand } from '../../../src/cli/commands/run';
 import { EXIT } from '../../../src/cli/errors';
-import { assertNoLeftovers, assertValidEvents, capture, mountTmpfs, runFolders, runJson, tinyYaml, tmp, unmount, writeConfig } from './badInputKit';
+import {
+  assertNoLeftovers,
+  assertValidEvents,
+  capture,
+  mountTmpfs,
+  runFolders,
+  runJson,
+  tinyYaml,
+  tmp,
+  unmount,
+  writeConfig,
+} from './badInputKit';
 
 // The built CLI, as the extension and a terminal run it (npm test builds it first).
 const cli = path.resolve(__dirname, '../../../../dist/cli.js');
@@ -57,7 +68,11 @@ test('Ctrl-C (SIGINT) during pretraining → 130, run cancelled with a checkpoin
 test('Ctrl-C during the linear evaluation of `run` → 130 (not 1), run cancelled; its resume completes without printing "loss NaN"', async () => {
   const d = tmp('sigint-eval');
   try {
-    const cfg = writeConfig(d, 'evalstop', tinyYaml('evalstop', { linear: true }).replace('epochs: 2, batchSize: 4', 'epochs: 2000, batchSize: 4'));
+    const cfg = writeConfig(
+      d,
+      'evalstop',
+      tinyYaml('evalstop', { linear: true }).replace('epochs: 2, batchSize: 4', 'epochs: 2000, batchSize: 4'),
+    );
     const r = await runUntil(['run', cfg, '--json', '--runs-dir', path.join(d, 'runs')], /"linear\/loss"/, 'SIGINT');
     assert.ok(r.sent, 'the evaluation never reported a step');
     assert.equal(r.code, 130);
@@ -107,7 +122,10 @@ test('report --html to a path that cannot be written → exit 2 naming that file
     const cfg = writeConfig(d, 'rep', tinyYaml('rep', { checkpointEvery: 0 }));
     const run = await capture((o, e) => runCommand({ config: cfg, runsDir: path.join(d, 'runs'), set: [], json: false }, o, e));
     assert.equal(run.code, 0, run.err.join('\n'));
-    for (const [html, why] of [[path.join(file, 'report.html'), 'a file is in the way of its folder'], [path.join(d, 'missing', 'report.html'), 'its folder does not exist']]) {
+    for (const [html, why] of [
+      [path.join(file, 'report.html'), 'a file is in the way of its folder'],
+      [path.join(d, 'missing', 'report.html'), 'its folder does not exist'],
+    ]) {
       const r = await capture((o, e) => reportCommand({ runDirs: [run.out[0]], json: false, html }, o, e));
       assert.equal(r.code, 2);
       assert.deepEqual(r.err, [`medssl report: --html ${html}: ${why}`]);
@@ -123,7 +141,11 @@ test('run --resume on a missing path, a file, a folder without config.yaml → e
   try {
     const file = path.join(d, 'f');
     fs.writeFileSync(file, '');
-    for (const [p, why] of [[path.join(d, 'nope'), 'no such folder'], [file, 'is a file, not a run folder'], [d, 'not a run folder (no config.yaml)']]) {
+    for (const [p, why] of [
+      [path.join(d, 'nope'), 'no such folder'],
+      [file, 'is a file, not a run folder'],
+      [d, 'not a run folder (no config.yaml)'],
+    ]) {
       const r = await capture((o, e) => runCommand({ config: '', set: [], json: false, resume: p }, o, e));
       assert.equal(r.code, 2);
       assert.deepEqual(r.err, [`medssl run --resume: ${p}: ${why}`]);
@@ -135,8 +157,22 @@ test('run --resume on a missing path, a file, a folder without config.yaml → e
 
 test('usage errors → 2 (unknown flag, unknown command); a run that fails while running → 1 (a NaN loss)', async () => {
   const err: string[] = [];
-  assert.equal(await main(['run', '--nope'], () => {}, (s) => err.push(s)), 2);
-  assert.equal(await main(['frobnicate'], () => {}, (s) => err.push(s)), 2);
+  assert.equal(
+    await main(
+      ['run', '--nope'],
+      () => {},
+      (s) => err.push(s),
+    ),
+    2,
+  );
+  assert.equal(
+    await main(
+      ['frobnicate'],
+      () => {},
+      (s) => err.push(s),
+    ),
+    2,
+  );
   const d = tmp('fails');
   try {
     const cfg = writeConfig(d, 'nan', tinyYaml('nan').replace('lr: 0.05', 'lr: 1e30'));

@@ -15,7 +15,10 @@ test('--json: events before release() are held, in order, then printed; later on
   out.push('{"type":"run"}');
   h.release();
   h.onEvent!(ev('c'));
-  assert.deepEqual(out.map((l) => (l.startsWith('{"type":"run"') ? 'run' : (JSON.parse(l) as { message: string }).message)), ['run', 'a', 'b', 'c']);
+  assert.deepEqual(
+    out.map((l) => (l.startsWith('{"type":"run"') ? 'run' : (JSON.parse(l) as { message: string }).message)),
+    ['run', 'a', 'b', 'c'],
+  );
 });
 
 test('without --json there is no event listener and release() prints nothing', () => {

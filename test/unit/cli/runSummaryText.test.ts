@@ -9,6 +9,17 @@ test('the local loss reads `off` when disabled (never `NaN`), a number when on',
 });
 
 test('the rank summary leads with RankMe and labels the eigenvalue form', () => {
-  const sp = (rankMe: number, effectiveRank: number, dims99: number) => ({ rankMe, effectiveRank, dims99, eigenvalues: [], stdSqrtD: 1, dim: 64, samples: 72 });
-  assert.equal(rankSummary({ representation: sp(35.2, 9.88, 36), embedding: sp(19.1, 7.98, 20) }), 'representation RankMe 35.20 (eigenvalue form 9.88; 36 dims for 99%), embedding RankMe 19.10');
+  const sp = (rankMe: number, effectiveRank: number, dims99: number) => ({
+    rankMe,
+    effectiveRank,
+    dims99,
+    eigenvalues: [],
+    stdSqrtD: 1,
+    dim: 64,
+    samples: 72,
+  });
+  assert.equal(
+    rankSummary({ representation: sp(35.2, 9.88, 36), embedding: sp(19.1, 7.98, 20) }),
+    'representation RankMe 35.20 (eigenvalue form 9.88; 36 dims for 99%), embedding RankMe 19.10',
+  );
 });

@@ -19,7 +19,10 @@ test('initFromProblems: a missing file, a folder and an unreadable header are na
   try {
     const c = defaultConfig('x');
     c.model.init = { from: 'none.safetensors' };
-    assert.match(initFromProblems(c, dir, true)[0], /^model\.init\.from: the file .*none\.safetensors does not exist \(relative paths are relative to the config file's folder /);
+    assert.match(
+      initFromProblems(c, dir, true)[0],
+      /^model\.init\.from: the file .*none\.safetensors does not exist \(relative paths are relative to the config file's folder /,
+    );
     c.model.init = { from: dir };
     assert.match(initFromProblems(c, dir, true)[0], /^model\.init\.from: cannot read .*: EISDIR/);
     fs.writeFileSync(path.join(dir, 'short.safetensors'), 'abc');

@@ -21,5 +21,9 @@ test('the JSON Schema is draft-07, strict, with defaults and descriptions', () =
 test('the committed medssl.schema.json equals configJsonSchema()', () => {
   const text = configJsonSchemaText();
   if (process.env.MEDSSL_UPDATE_SCHEMA === '1') fs.writeFileSync(snapshot, text);
-  assert.equal(fs.readFileSync(snapshot, 'utf8'), text, 'src/core/config/medssl.schema.json is stale: run the config tests with MEDSSL_UPDATE_SCHEMA=1');
+  assert.equal(
+    fs.readFileSync(snapshot, 'utf8'),
+    text,
+    'src/core/config/medssl.schema.json is stale: run the config tests with MEDSSL_UPDATE_SCHEMA=1',
+  );
 });

@@ -31,7 +31,10 @@ test('loadConfig throws a ConfigError listing every problem as file:line:col', a
   try {
     const f = path.join(dir, 'bad.medssl.yaml');
     fs.writeFileSync(f, 'name: b\nssl:\n  temprature: 0.1\n');
-    await assert.rejects(loadConfig(f), (e: unknown) => e instanceof ConfigError && e.message === `${f}:3:3: unknown key 'temprature' in 'ssl'; did you mean 'temperature'?`);
+    await assert.rejects(
+      loadConfig(f),
+      (e: unknown) => e instanceof ConfigError && e.message === `${f}:3:3: unknown key 'temprature' in 'ssl'; did you mean 'temperature'?`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -39,7 +42,9 @@ test('loadConfig throws a ConfigError listing every problem as file:line:col', a
 
 test('configHash is stable across key order and formatting, and changes with any value', () => {
   const a = validateConfigText('name: h\npretrain:\n  epochs: 3\n  batchSize: 32\nssl: {queueSize: 1024}\n').config!;
-  const b = validateConfigText('{"ssl": {"queueSize": 1024}, "pretrain": {"batchSize": 32, "epochs": 3}, "name": "h"}', { format: 'json' }).config!;
+  const b = validateConfigText('{"ssl": {"queueSize": 1024}, "pretrain": {"batchSize": 32, "epochs": 3}, "name": "h"}', {
+    format: 'json',
+  }).config!;
   assert.equal(configHash(a), configHash(b));
   assert.match(configHash(a), /^sha256:[0-9a-f]{64}$/);
   const c = validateConfigText('name: h\npretrain:\n  epochs: 4\n  batchSize: 32\nssl: {queueSize: 1024}\n').config!;
@@ -60,7 +65,14 @@ test('medssl validate: exit 0 with ok, exit 2 with file:line:col problems, exit 
   const out: string[] = [];
   const err: string[] = [];
   const smoke = path.join(examples, 'smoke.medssl.yaml');
-  assert.equal(await validateCommand({ path: smoke }, (s) => out.push(s), (s) => err.push(s)), 0);
+  assert.equal(
+    await validateCommand(
+      { path: smoke },
+      (s) => out.push(s),
+      (s) => err.push(s),
+    ),
+    0,
+  );
   assert.deepEqual(out, [`ok: ${smoke}`]);
   assert.equal(err.length, 0);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-val-'));
@@ -68,7 +80,14 @@ test('medssl validate: exit 0 with ok, exit 2 with file:line:col problems, exit 
     const f = path.join(dir, 'b.medssl.yaml');
     fs.writeFileSync(f, 'name: b\nmodel:\n  arch: resnet51\n  stme: small\n');
     err.length = 0;
-    assert.equal(await validateCommand({ path: f }, () => {}, (s) => err.push(s)), 2);
+    assert.equal(
+      await validateCommand(
+        { path: f },
+        () => {},
+        (s) => err.push(s),
+      ),
+      2,
+    );
     assert.deepEqual(err, [
       `${f}:3:9: model.arch: the text 'resnet51' is not one of 'resnet18', 'resnet34', 'resnet50'; did you mean 'resnet50'?`,
       `${f}:4:3: unknown key 'stme' in 'model'; did you mean 'stem'?`,
@@ -76,7 +95,14 @@ test('medssl validate: exit 0 with ok, exit 2 with file:line:col problems, exit 
     ]);
     err.length = 0;
     const missing = path.join(dir, 'nope.medssl.yaml');
-    assert.equal(await validateCommand({ path: missing }, () => {}, (s) => err.push(s)), 2);
+    assert.equal(
+      await validateCommand(
+        { path: missing },
+        () => {},
+        (s) => err.push(s),
+      ),
+      2,
+    );
     assert.match(err[0], new RegExp(`^${missing.replace(/[.]/g, '\\.')}:1:1: cannot read the config: no such file`));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

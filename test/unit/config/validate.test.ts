@@ -27,7 +27,15 @@ test('a config with only a name resolves with every default filled', () => {
   assert.equal(c.backend, 'auto');
   assert.equal(c.data.source, 'phantom');
   assert.equal(c.model.arch, 'resnet50');
-  assert.deepEqual(c.model.whitening, { enabled: true, method: 'iternorm', groupSize: 64, iterations: 5, eps: 1e-5, momentum: 0.1, position: 'lastNorm' });
+  assert.deepEqual(c.model.whitening, {
+    enabled: true,
+    method: 'iternorm',
+    groupSize: 64,
+    iterations: 5,
+    eps: 1e-5,
+    momentum: 0.1,
+    position: 'lastNorm',
+  });
   assert.equal(c.ssl.queueSize, 65536);
   assert.equal(c.ssl.momentum, 0.999);
   assert.equal(c.ssl.temperature, 0.2);
@@ -48,7 +56,17 @@ test('zca gets 20 iterations by default, iternorm 5; an explicit value is kept',
 });
 
 test('errors carry the exact line:col and range of the offending value or key', () => {
-  const text = ['name: pos', 'data:', '  size: -4', 'model:', '  whitening:', '    method: "zcaa"', 'pretrain:', '  batchSize: 2.5', ''].join('\n');
+  const text = [
+    'name: pos',
+    'data:',
+    '  size: -4',
+    'model:',
+    '  whitening:',
+    '    method: "zcaa"',
+    'pretrain:',
+    '  batchSize: 2.5',
+    '',
+  ].join('\n');
   const r = validateConfigText(text, { file: 'x.medssl.yaml' });
   assert.equal(r.ok, false);
   const size = one(r.problems, /^data\.size/);
@@ -116,7 +134,8 @@ test('a missing name is reported; an empty file and YAML syntax errors have posi
 });
 
 test('cross-field rules: queue a multiple of batch, lr, whitening steps, projector = embedding', () => {
-  const text = 'name: x\nssl:\n  queueSize: 1000\n  embeddingDim: 64\npretrain:\n  batchSize: 64\nmodel:\n  whitening:\n    iterations: 12\n';
+  const text =
+    'name: x\nssl:\n  queueSize: 1000\n  embeddingDim: 64\npretrain:\n  batchSize: 64\nmodel:\n  whitening:\n    iterations: 12\n';
   const r = validateConfigText(text);
   assert.equal(r.ok, false);
   const q = one(r.problems, /multiple of pretrain\.batchSize/);
@@ -170,7 +189,9 @@ test('JSON configs validate with positions and JSON-quoted quick fixes', () => {
 });
 
 test('--set overrides apply on top of the file and their problems name the override', () => {
-  const r = validateConfigText('name: o\npretrain:\n  epochs: 3\n', { overrides: ['pretrain.epochs=7', 'ssl.local.enabled=false', 'pretrain.lr=auto'] });
+  const r = validateConfigText('name: o\npretrain:\n  epochs: 3\n', {
+    overrides: ['pretrain.epochs=7', 'ssl.local.enabled=false', 'pretrain.lr=auto'],
+  });
   assert.equal(r.ok, true);
   assert.equal(r.config!.pretrain.epochs, 7);
   assert.equal(r.config!.ssl.local.enabled, false);

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { augmentView, boxIntersection, gaussianBlur, imageToView, randomResizedCropBox, twoViews, viewToImage, type AugmentConfig } from '../../../src/core/data/augment';
+import {
+  augmentView,
+  boxIntersection,
+  gaussianBlur,
+  imageToView,
+  randomResizedCropBox,
+  twoViews,
+  viewToImage,
+  type AugmentConfig,
+} from '../../../src/core/data/augment';
 import { seededRandom } from '../../../src/core/data/random';
 import type { Slice } from '../../../src/core/data/volume';
 
@@ -36,7 +45,10 @@ test('geometry kept: a marker in the image is found in each view where viewToIma
       }
     });
     const [ix, iy] = viewToImage(v.geometry, (bi % 96) + 0.5, Math.floor(bi / 96) + 0.5);
-    assert.ok(Math.hypot(ix - 40.5, iy - 70.5) < 1.6, `view ${n}: brightest pixel maps to (${ix.toFixed(2)}, ${iy.toFixed(2)}) ${JSON.stringify(v.geometry)}`);
+    assert.ok(
+      Math.hypot(ix - 40.5, iy - 70.5) < 1.6,
+      `view ${n}: brightest pixel maps to (${ix.toFixed(2)}, ${iy.toFixed(2)}) ${JSON.stringify(v.geometry)}`,
+    );
     checked++;
   }
   assert.ok(checked >= 10, `only ${checked} views contained the marker`);
@@ -63,11 +75,24 @@ test('seeded: the same seed gives the same two views; another seed differs; the 
 
 test('intensity: brightness/contrast/gamma as recorded; blur keeps the mean and lowers the variance; noise has its std', () => {
   const flat: Slice = { data: new Float32Array(32 * 32).fill(0.5), width: 32, height: 32 };
-  const cfg: AugmentConfig = { size: [32, 32], scale: [1, 1], ratio: [1, 1], flipH: 0, rotationDeg: 0, jitterProb: 1, blurProb: 0, noiseStd: 0 };
+  const cfg: AugmentConfig = {
+    size: [32, 32],
+    scale: [1, 1],
+    ratio: [1, 1],
+    flipH: 0,
+    rotationDeg: 0,
+    jitterProb: 1,
+    blurProb: 0,
+    noiseStd: 0,
+  };
   const v = augmentView(flat, cfg, seededRandom(2));
   const expected = Math.pow(Math.min(1, Math.max(0, 0.5 + v.intensity.brightness)), v.intensity.gamma);
   assert.ok(Math.abs(v.image.data[100] - expected) < 1e-6, `${v.image.data[100]} vs ${expected}`);
-  const checker: Slice = { data: Float32Array.from({ length: 32 * 32 }, (_, i) => ((i % 32) + Math.floor(i / 32)) % 2), width: 32, height: 32 };
+  const checker: Slice = {
+    data: Float32Array.from({ length: 32 * 32 }, (_, i) => ((i % 32) + Math.floor(i / 32)) % 2),
+    width: 32,
+    height: 32,
+  };
   const b = gaussianBlur(checker, 1.5);
   const mean = (d: Float32Array) => d.reduce((a, x) => a + x, 0) / d.length;
   const sd = (d: Float32Array) => Math.sqrt(d.reduce((a, x) => a + (x - mean(d)) ** 2, 0) / d.length);

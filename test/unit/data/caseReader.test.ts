@@ -34,16 +34,40 @@ test('readCase and readCaseSync read the same stored case: NIfTI in stored order
     });
     // Foreground filtering left slices 0 and 2: only they are read.
     const png: IndexedCase = { id: 'p', kind: 'png', images: pngs, depth: 3, width: 2, height: 2, slices: [0, 2] };
-    assert.deepEqual((await readCase(png, true)).png!.images.map((g) => g.data[0]), [0, 2]);
-    assert.deepEqual(readCaseSync(png, true).png!.images.map((g) => g.data[0]), [0, 2]);
+    assert.deepEqual(
+      (await readCase(png, true)).png!.images.map((g) => g.data[0]),
+      [0, 2],
+    );
+    assert.deepEqual(
+      readCaseSync(png, true).png!.images.map((g) => g.data[0]),
+      [0, 2],
+    );
     assert.equal(readCaseSync(png, true).png!.labels, undefined, 'no label files');
 
-    const phantom: IndexedCase = { id: 'phantom_001', kind: 'phantom', images: [], depth: 3, width: 10, height: 8, slices: [0, 1, 2], phantom: { index: 1, options: { seed: 2, shape: [10, 8, 3] } } };
-    assert.deepEqual((await readCase(phantom, true)).volume!.label!.data, generatePhantomCase(1, { seed: 2, shape: [10, 8, 3] }).label.data);
+    const phantom: IndexedCase = {
+      id: 'phantom_001',
+      kind: 'phantom',
+      images: [],
+      depth: 3,
+      width: 10,
+      height: 8,
+      slices: [0, 1, 2],
+      phantom: { index: 1, options: { seed: 2, shape: [10, 8, 3] } },
+    };
+    assert.deepEqual(
+      (await readCase(phantom, true)).volume!.label!.data,
+      generatePhantomCase(1, { seed: 2, shape: [10, 8, 3] }).label.data,
+    );
 
     const gone: IndexedCase = { ...nii, images: [path.join(dir, 'gone.nii.gz')] };
-    await assert.rejects(readCase(gone, false), (e: unknown) => e instanceof DataError && /^case 'n': .*gone\.nii\.gz: cannot read the file \(ENOENT\)/.test(e.message));
-    assert.throws(() => readCaseSync(gone, false), (e: unknown) => e instanceof DataError && /^case 'n': .*gone\.nii\.gz: cannot read the file \(ENOENT\)/.test(e.message));
+    await assert.rejects(
+      readCase(gone, false),
+      (e: unknown) => e instanceof DataError && /^case 'n': .*gone\.nii\.gz: cannot read the file \(ENOENT\)/.test(e.message),
+    );
+    assert.throws(
+      () => readCaseSync(gone, false),
+      (e: unknown) => e instanceof DataError && /^case 'n': .*gone\.nii\.gz: cannot read the file \(ENOENT\)/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

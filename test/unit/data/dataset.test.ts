@@ -79,7 +79,16 @@ test(
     // Foreground filtering drops slices without labels (index built from the labels).
     const fg = SliceDataset.open(root, { intensity: ABDOMEN, size: [16, 16], minForegroundPixels: 1 });
     assert.ok(fg.length > 0 && fg.length <= ds.length);
-    for (let k = 0; k < fg.length; k++) assert.ok(ds.getSync(ds.refs.findIndex((r) => ds.cases[r.caseIndex].id === fg.cases[fg.caseIndices.indexOf(fg.refs[k].caseIndex)].id && r.z === fg.refs[k].z)).label!.data.some((v) => v > 0));
+    for (let k = 0; k < fg.length; k++)
+      assert.ok(
+        ds
+          .getSync(
+            ds.refs.findIndex(
+              (r) => ds.cases[r.caseIndex].id === fg.cases[fg.caseIndices.indexOf(fg.refs[k].caseIndex)].id && r.z === fg.refs[k].z,
+            ),
+          )
+          .label!.data.some((v) => v > 0),
+      );
   }),
 );
 
@@ -105,14 +114,21 @@ test(
       for (let z = 0; z < n; z++) {
         const img = new Uint16Array(W * H);
         const lab = new Uint8Array(W * H);
-        for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-          img[x + W * y] = 1024 + 100 * z - 200 + 10 * x;
-          lab[x + W * y] = z > 0 && x < W / 2 ? (id === 'ab' ? 1 : 2) : 0;
-        }
+        for (let y = 0; y < H; y++)
+          for (let x = 0; x < W; x++) {
+            img[x + W * y] = 1024 + 100 * z - 200 + 10 * x;
+            lab[x + W * y] = z > 0 && x < W / 2 ? (id === 'ab' ? 1 : 2) : 0;
+          }
         mkdirSync(path.join(dir, 'images'), { recursive: true });
         mkdirSync(path.join(dir, 'labels'), { recursive: true });
-        writeFileSync(path.join(dir, 'images', `${id}_${String(z).padStart(3, '0')}.png`), encodeGrayPng({ width: W, height: H, depth: 16, data: img }));
-        writeFileSync(path.join(dir, 'labels', `${id}_${String(z).padStart(3, '0')}.png`), encodeGrayPng({ width: W, height: H, depth: 8, data: lab }));
+        writeFileSync(
+          path.join(dir, 'images', `${id}_${String(z).padStart(3, '0')}.png`),
+          encodeGrayPng({ width: W, height: H, depth: 16, data: img }),
+        );
+        writeFileSync(
+          path.join(dir, 'labels', `${id}_${String(z).padStart(3, '0')}.png`),
+          encodeGrayPng({ width: W, height: H, depth: 8, data: lab }),
+        );
       }
     }
     const ds = SliceDataset.open(dir, { intensity: ABDOMEN, labels: true, cacheCases: 1 });
@@ -129,13 +145,36 @@ test(
     // Resized: 4×3 (linear images, nearest labels).
     const small = SliceDataset.open(dir, { intensity: ABDOMEN, labels: true, size: [4, 3] });
     const r = small.getSync(4); // cd, z = 1
-    assert.deepEqual(r.image, resizeSlice({ data: normalizeIntensity(Float32Array.from({ length: W * H }, (_, i) => -100 + 10 * (i % W)), ABDOMEN), width: W, height: H }, 4, 3, 'linear'));
+    assert.deepEqual(
+      r.image,
+      resizeSlice(
+        {
+          data: normalizeIntensity(
+            Float32Array.from({ length: W * H }, (_, i) => -100 + 10 * (i % W)),
+            ABDOMEN,
+          ),
+          width: W,
+          height: H,
+        },
+        4,
+        3,
+        'linear',
+      ),
+    );
     assert.deepEqual([...r.label!.data], [2, 2, 0, 0, 2, 2, 0, 0, 2, 2, 0, 0]);
     // Foreground filter: slice 0 of each case has an all-zero label.
     const fg = SliceDataset.open(dir, { intensity: ABDOMEN, minForegroundPixels: 1 });
-    assert.deepEqual(fg.refs.map((x) => x.z), [1, 2, 1]);
+    assert.deepEqual(
+      fg.refs.map((x) => x.z),
+      [1, 2, 1],
+    );
     // Asynchronous reads give what synchronous ones do; split by case keeps a case's slices together.
-    assert.deepEqual((await ds.read(all(ds))).map((x) => [key(x), x.image.data, x.label!.data]), all(ds).map((i) => ds.getSync(i)).map((x) => [key(x), x.image.data, x.label!.data]));
+    assert.deepEqual(
+      (await ds.read(all(ds))).map((x) => [key(x), x.image.data, x.label!.data]),
+      all(ds)
+        .map((i) => ds.getSync(i))
+        .map((x) => [key(x), x.image.data, x.label!.data]),
+    );
     const sp = ds.split({ train: 0.5, val: 0.5 }, 1);
     assert.deepEqual([sp.train.length + sp.val.length, sp.train.caseIds.length, sp.val.caseIds.length], [5, 1, 1]);
   }),
@@ -154,27 +193,46 @@ test(
     dv.setInt16(48, 2, true);
     const good = readFileSync(f1);
     writeFileSync(f1, gzipSync(Buffer.concat([four, four.subarray(352)])));
-    assert.throws(() => SliceDataset.open(root, { intensity: ABDOMEN }), (e: unknown) => e instanceof DataError && /case 'phantom_001'/.test(e.message) && /phantom_001\.nii\.gz: 4-D image/.test(e.message));
+    assert.throws(
+      () => SliceDataset.open(root, { intensity: ABDOMEN }),
+      (e: unknown) => e instanceof DataError && /case 'phantom_001'/.test(e.message) && /phantom_001\.nii\.gz: 4-D image/.test(e.message),
+    );
     // ignoreProblems skips the case.
     assert.deepEqual(SliceDataset.open(root, { intensity: ABDOMEN, ignoreProblems: true }).caseIds, ['phantom_000', 'phantom_002']);
     // A label missing when labels are needed.
     writeFileSync(f1, good);
     rmSync(path.join(root, 'labelsTr', 'phantom_002.nii.gz'));
-    assert.throws(() => SliceDataset.open(root, { intensity: ABDOMEN, labels: true }), (e: unknown) => e instanceof DataError && /case 'phantom_002'/.test(e.message) && /label .* missing/.test(e.message));
+    assert.throws(
+      () => SliceDataset.open(root, { intensity: ABDOMEN, labels: true }),
+      (e: unknown) => e instanceof DataError && /case 'phantom_002'/.test(e.message) && /label .* missing/.test(e.message),
+    );
     // Truncated after the index was built: the header still parses, the read fails with a DataError.
     const ds = SliceDataset.open(root, { intensity: ABDOMEN, ignoreProblems: false, labels: false });
     writeFileSync(f1, good.subarray(0, good.length >> 1));
-    await assert.rejects(ds.read(all(ds)), (e: unknown) => e instanceof DataError && /case 'phantom_001'/.test(e.message) && /phantom_001\.nii\.gz: truncated gzip/.test(e.message));
-    assert.throws(() => ds.getSync(5), (e: unknown) => e instanceof DataError && /case 'phantom_001'.*truncated gzip/.test(e.message));
+    await assert.rejects(
+      ds.read(all(ds)),
+      (e: unknown) =>
+        e instanceof DataError && /case 'phantom_001'/.test(e.message) && /phantom_001\.nii\.gz: truncated gzip/.test(e.message),
+    );
+    assert.throws(
+      () => ds.getSync(5),
+      (e: unknown) => e instanceof DataError && /case 'phantom_001'.*truncated gzip/.test(e.message),
+    );
     // NaN voxels in a float image.
     const c0 = generatePhantomCase(0, { seed: 1, shape: [16, 16, 4] });
     const d = c0.image.data.slice();
     d[3] = NaN;
     writeFileSync(path.join(root, 'imagesTr', 'phantom_000.nii.gz'), encodeNifti({ ...c0.image, data: d }, { datatype: 'float32' }));
     // (phantom_000 is cached by now: a new dataset reads it again)
-    assert.throws(() => SliceDataset.open(root, { intensity: ABDOMEN }).getSync(0), (e: unknown) => e instanceof DataError && /case 'phantom_000'.*phantom_000\.nii\.gz: 1 NaN voxels/.test(e.message));
+    assert.throws(
+      () => SliceDataset.open(root, { intensity: ABDOMEN }).getSync(0),
+      (e: unknown) => e instanceof DataError && /case 'phantom_000'.*phantom_000\.nii\.gz: 1 NaN voxels/.test(e.message),
+    );
     // An empty folder.
     mkdirSync(path.join(dir, 'empty'));
-    assert.throws(() => SliceDataset.open(path.join(dir, 'empty'), { intensity: ABDOMEN }), (e: unknown) => e instanceof DataError && /no images found/.test(e.message));
+    assert.throws(
+      () => SliceDataset.open(path.join(dir, 'empty'), { intensity: ABDOMEN }),
+      (e: unknown) => e instanceof DataError && /no images found/.test(e.message),
+    );
   }),
 );

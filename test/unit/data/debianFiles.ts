@@ -26,7 +26,9 @@ export type DebianFile = keyof typeof FILES;
 export function debianFile(name: DebianFile): string {
   const p = path.join(debianCache, FILES[name]);
   if (!existsSync(p)) {
-    throw new Error(`test data missing: ${p}\nRun 'node scripts/fetch-test-data.mjs' (apt-get download + dpkg-deb -x into .test-cache/debian/) and run the tests again.`);
+    throw new Error(
+      `test data missing: ${p}\nRun 'node scripts/fetch-test-data.mjs' (apt-get download + dpkg-deb -x into .test-cache/debian/) and run the tests again.`,
+    );
   }
   return p;
 }

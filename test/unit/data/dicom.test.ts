@@ -53,16 +53,25 @@ test('a DICOM series is sorted by position (not file name), spaced from position
     writeFileSync(path.join(dir, 'c.dcm'), withZ('-70.699997'));
     writeFileSync(path.join(dir, 'notes.txt'), 'not dicom');
     const v = await readDicomSeries(dir, 'series_1');
-    assert.deepEqual(v.files.map((f) => path.basename(f)), ['b.dcm', 'c.dcm', 'a.dcm']);
+    assert.deepEqual(
+      v.files.map((f) => path.basename(f)),
+      ['b.dcm', 'c.dcm', 'a.dcm'],
+    );
     assert.deepEqual(v.shape, [128, 128, 3]);
     assert.ok(Math.abs(v.spacing[2] - 5) < 1e-6 && Math.abs(v.spacing[0] - 0.661468) < 1e-6);
     assert.equal(orientationCode(v.affine), 'LPS');
-    assert.deepEqual(v.affine[0].map((x) => +x.toFixed(6)), [-0.661468, 0, 0, 158.135803]);
+    assert.deepEqual(
+      v.affine[0].map((x) => +x.toFixed(6)),
+      [-0.661468, 0, 0, 158.135803],
+    );
     const ras = reorientToRAS(v);
     assert.equal(orientationCode(ras.affine), 'RAS');
     // Uneven spacing (a missing slice) names the file.
     writeFileSync(path.join(dir, 'd.dcm'), withZ('-50.699997'));
-    await assert.rejects(readDicomSeries(dir, 'series_1'), (e: unknown) => e instanceof DataError && /case 'series_1'.*d\.dcm: uneven slice spacing/.test(e.message));
+    await assert.rejects(
+      readDicomSeries(dir, 'series_1'),
+      (e: unknown) => e instanceof DataError && /case 'series_1'.*d\.dcm: uneven slice spacing/.test(e.message),
+    );
     rmSync(path.join(dir, 'd.dcm'));
     writeFileSync(path.join(dir, 'e.dcm'), withZ('-70.699997'));
     await assert.rejects(readDicomSeries(dir), /same position as .* \(duplicate slice\)/);
@@ -73,6 +82,12 @@ test('a DICOM series is sorted by position (not file name), spaced from position
 
 test('bad DICOM input: compressed transfer syntax and non-DICOM bytes get errors naming the file', async () => {
   const j2k = debianFile('jpeg2000');
-  await assert.rejects(readDicomFile(j2k, 'c3'), (e: unknown) => e instanceof DataError && e.message.includes(j2k) && /compressed transfer syntax 1\.2\.840\.10008\.1\.2\.4\.9\d \(JPEG 2000.*\) is not supported; decompress/.test(e.message));
+  await assert.rejects(
+    readDicomFile(j2k, 'c3'),
+    (e: unknown) =>
+      e instanceof DataError &&
+      e.message.includes(j2k) &&
+      /compressed transfer syntax 1\.2\.840\.10008\.1\.2\.4\.9\d \(JPEG 2000.*\) is not supported; decompress/.test(e.message),
+  );
   assert.throws(() => parseDicomSlice(new Uint8Array(300), 'x.dcm'), /x\.dcm: not a readable DICOM file/);
 });

@@ -30,4 +30,3 @@ export function ctSlice(edits: { z?: number; intercept?: number; seriesUid?: str
   if (edits.orientation !== undefined) put('x00200037', edits.orientation);
   return b;
 }
-

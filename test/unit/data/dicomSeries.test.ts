@@ -44,14 +44,23 @@ test(
     const layout = detectLayout(root);
     assert.equal(layout.kind, 'dicom');
     assert.equal(layout.unit, 'volume');
-    assert.deepEqual(layout.cases.map((c) => c.id), ['ct_a', 'patient_b/series_1']);
+    assert.deepEqual(
+      layout.cases.map((c) => c.id),
+      ['ct_a', 'patient_b/series_1'],
+    );
     assert.deepEqual(layout.problems, []);
 
     const ds = SliceDataset.open(root, { intensity: HU });
     assert.equal(ds.layout, 'dicom');
     assert.equal(ds.length, 6);
     assert.equal(ds.reads, 0, 'opening reads headers only');
-    assert.deepEqual(ds.cases.map((c) => [c.width, c.height, c.depth]), [[128, 128, 3], [128, 128, 3]]);
+    assert.deepEqual(
+      ds.cases.map((c) => [c.width, c.height, c.depth]),
+      [
+        [128, 128, 3],
+        [128, 128, 3],
+      ],
+    );
     for (let k = 0; k < 3; k++) {
       const s = ds.getSync(k).image;
       assert.equal(s.width, 128);
@@ -81,10 +90,13 @@ test(
     const rep = await inspectDataset(root);
     assert.equal(rep.layout, 'dicom');
     assert.deepEqual(rep.problems, []);
-    assert.deepEqual(rep.cases.map((c) => [c.id, c.shape.join('×'), c.orientation, c.intensity.min, c.intensity.max]), [
-      ['ct_a', '128×128×3', 'LPS', -896, 1187],
-      ['patient_b/series_1', '128×128×3', 'LPS', -896, 1187],
-    ]);
+    assert.deepEqual(
+      rep.cases.map((c) => [c.id, c.shape.join('×'), c.orientation, c.intensity.min, c.intensity.max]),
+      [
+        ['ct_a', '128×128×3', 'LPS', -896, 1187],
+        ['patient_b/series_1', '128×128×3', 'LPS', -896, 1187],
+      ],
+    );
     assert.ok(Math.abs(rep.cases[0].spacing![2] - 5) < 1e-3 && Math.abs(rep.cases[0].spacing![0] - 0.6615) < 1e-3);
   }),
 );
@@ -107,21 +119,39 @@ test(
 
     const outs: string[] = [];
     const errs: string[] = [];
-    assert.equal(await inspectCommand({ path: root, json: false }, (s) => outs.push(s), (s) => errs.push(s)), 2);
+    assert.equal(
+      await inspectCommand(
+        { path: root, json: false },
+        (s) => outs.push(s),
+        (s) => errs.push(s),
+      ),
+      2,
+    );
     const rep = await inspectDataset(root);
-    assert.deepEqual(rep.cases.map((c) => c.id), ['good']);
+    assert.deepEqual(
+      rep.cases.map((c) => c.id),
+      ['good'],
+    );
     const byCase = Object.fromEntries(rep.problems.map((p) => [p.caseId, `${p.file}: ${p.message}`]));
     assert.deepEqual(Object.keys(byCase).sort(), ['gap', 'j2k', 'mixed', 'mr']);
-    assert.match(byCase.mixed, /^mixed: holds 2 different series \(Series Instance UID differs between .*\.dcm and d\.dcm\); put each series in its own folder/);
+    assert.match(
+      byCase.mixed,
+      /^mixed: holds 2 different series \(Series Instance UID differs between .*\.dcm and d\.dcm\); put each series in its own folder/,
+    );
     assert.match(byCase.gap, /^gap[\\/]d\.dcm: uneven slice spacing: 10\.000 mm from a\.dcm, 5\.000 mm elsewhere \(a missing slice\?\)/);
     assert.match(byCase.mr, /^mr[\\/]d\.dcm: modality is MR, not CT/);
-    assert.match(byCase.j2k, /^j2k[\\/]JPEG2000\.dcm: compressed transfer syntax 1\.2\.840\.10008\.1\.2\.4\.9\d \(JPEG 2000.*\) is not supported; decompress the series first/);
+    assert.match(
+      byCase.j2k,
+      /^j2k[\\/]JPEG2000\.dcm: compressed transfer syntax 1\.2\.840\.10008\.1\.2\.4\.9\d \(JPEG 2000.*\) is not supported; decompress the series first/,
+    );
     assert.match(errs.join('\n'), /4 problems in .*\n.*case 'gap'/);
 
     // The loader refuses the folder naming the first problem and counting the rest; with ignoreProblems it keeps the good case.
     assert.throws(
       () => SliceDataset.open(root, { intensity: HU }),
-      (e: unknown) => e instanceof DataError && /case 'gap'.*uneven slice spacing.*\(and 3 more problems; 'medssl inspect .*' lists them all\)/.test(e.message),
+      (e: unknown) =>
+        e instanceof DataError &&
+        /case 'gap'.*uneven slice spacing.*\(and 3 more problems; 'medssl inspect .*' lists them all\)/.test(e.message),
     );
     const ok = SliceDataset.open(root, { intensity: HU, ignoreProblems: true });
     assert.deepEqual(ok.caseIds, ['good']);
@@ -130,12 +160,14 @@ test(
 );
 
 test(
-  'a DICOM series stored with rows running to the patient\'s right (and the normal pointing down) is reoriented like NIfTI: same slice order, mirrored columns',
+  "a DICOM series stored with rows running to the patient's right (and the normal pointing down) is reoriented like NIfTI: same slice order, mirrored columns",
   withDir(async (root) => {
     const dir = path.join(root, 'flipped');
     mkdirSync(dir);
     // Image Orientation (Patient) rows → −x (patient's right in LPS), columns → +y: normal = rows × columns points inferior.
-    [-75.7, -70.7, -65.7].forEach((z, k) => writeFileSync(path.join(dir, `s${k}.dcm`), ctSlice({ z, intercept: -1024 + 10 * k, orientation: '-1\\0\\0\\0\\1\\0' })));
+    [-75.7, -70.7, -65.7].forEach((z, k) =>
+      writeFileSync(path.join(dir, `s${k}.dcm`), ctSlice({ z, intercept: -1024 + 10 * k, orientation: '-1\\0\\0\\0\\1\\0' })),
+    );
     const rep = await inspectDataset(root);
     assert.deepEqual(rep.problems, []);
     assert.equal(rep.cases[0].orientation, 'RPI');

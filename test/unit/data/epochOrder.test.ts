@@ -10,7 +10,10 @@ const CASES = ident(30).map((i) => 10 + Math.floor(i / 5));
 test('epochOrder: exactly one shuffle of 0..n−1 when every case fits in the cache', () => {
   const a = new Rng(4);
   const b = new Rng(4);
-  assert.deepEqual(epochOrder(CASES, 6, (x) => a.shuffle(x)), b.shuffle(ident(30)));
+  assert.deepEqual(
+    epochOrder(CASES, 6, (x) => a.shuffle(x)),
+    b.shuffle(ident(30)),
+  );
   assert.deepEqual(a.getState(), b.getState(), 'the generator drew exactly what one shuffle draws');
 });
 
@@ -18,7 +21,10 @@ test('epochOrder beyond the cache: cases shuffled, slices shuffled within window
   for (const cacheCases of [1, 2, 4, 5]) {
     const r = new Rng(11);
     const order = epochOrder(CASES, cacheCases, (x) => r.shuffle(x));
-    assert.deepEqual([...order].sort((x, y) => x - y), ident(30));
+    assert.deepEqual(
+      [...order].sort((x, y) => x - y),
+      ident(30),
+    );
     const w = Math.max(1, Math.floor(cacheCases / 2));
     for (let g = 0; g < 30; g += 5 * w) {
       const window = order.slice(g, g + 5 * w);
@@ -27,9 +33,15 @@ test('epochOrder beyond the cache: cases shuffled, slices shuffled within window
     assert.notDeepEqual(order, ident(30));
     // The same generator state gives the same order; a different one another.
     const again = new Rng(11);
-    assert.deepEqual(epochOrder(CASES, cacheCases, (x) => again.shuffle(x)), order);
+    assert.deepEqual(
+      epochOrder(CASES, cacheCases, (x) => again.shuffle(x)),
+      order,
+    );
     const other = new Rng(12);
-    assert.notDeepEqual(epochOrder(CASES, cacheCases, (x) => other.shuffle(x)), order);
+    assert.notDeepEqual(
+      epochOrder(CASES, cacheCases, (x) => other.shuffle(x)),
+      order,
+    );
   }
 });
 
@@ -41,5 +53,8 @@ test('epochOrder: the draws are the case shuffle, then one shuffle per window, i
     return r.shuffle(x);
   });
   assert.deepEqual(calls[0], [10, 11, 12, 13, 14, 15]);
-  assert.deepEqual(calls.slice(1).map((c) => c.length), [10, 10, 10]);
+  assert.deepEqual(
+    calls.slice(1).map((c) => c.length),
+    [10, 10, 10],
+  );
 });

@@ -35,7 +35,11 @@ function write(file: string, bytes: Uint8Array | string): void {
 async function runInspect(p: string, json = true): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await inspectCommand({ path: p, json }, (s) => out.push(s), (s) => err.push(s));
+  const code = await inspectCommand(
+    { path: p, json },
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -54,7 +58,10 @@ test(
     write(path.join(root, 'imagesTr', '._phantom_000.nii.gz'), 'macOS resource fork'); // ignored
     const l = detectLayout(root);
     assert.equal(l.kind, 'msd');
-    assert.deepEqual(l.cases.map((c) => c.id), ['phantom_000', 'phantom_001']);
+    assert.deepEqual(
+      l.cases.map((c) => c.id),
+      ['phantom_000', 'phantom_001'],
+    );
     assert.equal(l.labelNames?.[4], 'kidney_left');
     const r = await runInspect(root);
     assert.equal(r.code, 0, r.out + r.err);
@@ -79,14 +86,25 @@ test(
     const c1 = phantom(1);
     // nnU-Net v2
     const nn = path.join(dir, 'Dataset001_Abd');
-    write(path.join(nn, 'dataset.json'), JSON.stringify({ channel_names: { '0': 'CT' }, labels: { background: 0, liver: 1, spleen: 2 }, numTraining: 2, file_ending: '.nii.gz' }));
+    write(
+      path.join(nn, 'dataset.json'),
+      JSON.stringify({
+        channel_names: { '0': 'CT' },
+        labels: { background: 0, liver: 1, spleen: 2 },
+        numTraining: 2,
+        file_ending: '.nii.gz',
+      }),
+    );
     for (const [i, c] of [c0, c1].entries()) {
       write(path.join(nn, 'imagesTr', `abd_${i}_0000.nii.gz`), nii(c.image));
       write(path.join(nn, 'labelsTr', `abd_${i}.nii.gz`), nii(c.label, 'uint8'));
     }
     const lnn = detectLayout(nn);
     assert.equal(lnn.kind, 'nnunet-v2');
-    assert.deepEqual(lnn.cases.map((c) => c.id), ['abd_0', 'abd_1']);
+    assert.deepEqual(
+      lnn.cases.map((c) => c.id),
+      ['abd_0', 'abd_1'],
+    );
     assert.equal(lnn.labelNames?.[2], 'spleen');
     assert.deepEqual(lnn.problems, []);
     // BTCV
@@ -95,7 +113,10 @@ test(
     write(path.join(bt, 'RawData/Training/label/label0001.nii.gz'), nii(c0.label, 'uint8'));
     const lbt = detectLayout(bt);
     assert.equal(lbt.kind, 'btcv');
-    assert.deepEqual(lbt.cases.map((c) => c.id), ['img0001']);
+    assert.deepEqual(
+      lbt.cases.map((c) => c.id),
+      ['img0001'],
+    );
     assert.equal(lbt.labelNames?.[6], 'liver');
     // AbdomenCT-1K
     const ak = path.join(dir, 'AbdomenCT-1K');
@@ -103,7 +124,10 @@ test(
     write(path.join(ak, 'Mask/Case_00001.nii.gz'), nii(c0.label, 'uint8'));
     const lak = detectLayout(ak);
     assert.equal(lak.kind, 'abdomenct-1k');
-    assert.deepEqual(lak.cases.map((c) => c.id), ['Case_00001']);
+    assert.deepEqual(
+      lak.cases.map((c) => c.id),
+      ['Case_00001'],
+    );
     // Paired slice folders (16-bit HU+1024 images, 8-bit labels)
     const sf = path.join(dir, 'slices');
     const img = reorientToRAS(c0.image);
@@ -111,11 +135,17 @@ test(
     for (const k of [0, 1, 2]) {
       write(path.join(sf, 'images', `p01_${k}.png`), huSliceTo16BitPng(axialSlice(img, k)));
       const ls = axialSlice(lab, k);
-      write(path.join(sf, 'labels', `p01_${k}.png`), encodeGrayPng({ width: ls.width, height: ls.height, depth: 8, data: Uint8Array.from(ls.data) }));
+      write(
+        path.join(sf, 'labels', `p01_${k}.png`),
+        encodeGrayPng({ width: ls.width, height: ls.height, depth: 8, data: Uint8Array.from(ls.data) }),
+      );
     }
     const lsf = detectLayout(sf);
     assert.equal(lsf.kind, 'slice-folders');
-    assert.deepEqual(lsf.cases.map((c) => [c.id, c.images.length]), [['p01', 3]]);
+    assert.deepEqual(
+      lsf.cases.map((c) => [c.id, c.images.length]),
+      [['p01', 3]],
+    );
     const rs = JSON.parse((await runInspect(sf)).out);
     assert.deepEqual(rs.cases[0].shape, [24, 24, 3]);
     assert.ok(rs.cases[0].intensity.min < 100, 'air is HU −1000 → 16-bit value near 24');
@@ -125,7 +155,10 @@ test(
     write(path.join(un, 'scan2.nii'), encodeNifti(c1.image, { datatype: 'int16', gzip: false }));
     const lun = detectLayout(un);
     assert.equal(lun.kind, 'unlabelled');
-    assert.deepEqual(lun.cases.map((c) => c.id), ['a/scan1', 'scan2']);
+    assert.deepEqual(
+      lun.cases.map((c) => c.id),
+      ['a/scan1', 'scan2'],
+    );
     assert.equal((await runInspect(un)).code, 0);
   }),
 );
@@ -143,7 +176,10 @@ test(
     writeFileSync(tr('imagesTr/phantom_001.nii.gz'), gzipSync(Buffer.from('<html>404 Not Found</html>'.padEnd(400, ' '))));
     // phantom_002: label on a different grid
     const c2 = phantom(2);
-    writeFileSync(tr('labelsTr/phantom_002.nii.gz'), nii({ ...c2.label, shape: [24, 24, 5], data: c2.label.data.subarray(0, 24 * 24 * 5) }, 'uint8'));
+    writeFileSync(
+      tr('labelsTr/phantom_002.nii.gz'),
+      nii({ ...c2.label, shape: [24, 24, 5], data: c2.label.data.subarray(0, 24 * 24 * 5) }, 'uint8'),
+    );
     // phantom_003: NaN voxels (float32 image)
     const c3 = phantom(3);
     const d3 = c3.image.data.slice();
@@ -181,10 +217,13 @@ test(
       ["case 'phantom_007', imagesTr/phantom_007.nii.gz", /4-D image with shape \[24, 24, 6, 2\] \(2 frames\); a CT volume must be 3-D/],
       ["case 'extra_009', imagesTr/extra_009.nii.gz", /not listed in dataset.json/],
     ];
-    const lines = r.err.split("\n");
+    const lines = r.err.split('\n');
     assert.match(lines[0], /^9 problems in /);
     for (const [where, what] of expected) {
-      assert.ok(lines.some((l) => l.includes(where) && what.test(l)), `missing: ${where} ${what}\n${r.err}`);
+      assert.ok(
+        lines.some((l) => l.includes(where) && what.test(l)),
+        `missing: ${where} ${what}\n${r.err}`,
+      );
     }
     assert.equal(lines.length, 1 + expected.length, r.err);
     // The readable cases are still reported.

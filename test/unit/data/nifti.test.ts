@@ -26,9 +26,13 @@ function stats(v: Volume): { min: number; max: number; sum: number } {
   return { min, max, sum };
 }
 function assertAffine(actual: Affine, expected: number[][], tol = 1e-3): void {
-  for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) {
-    assert.ok(Math.abs(actual[r][c] - expected[r][c]) <= tol, `affine[${r}][${c}] = ${actual[r][c]}, expected ${expected[r][c]}\n${JSON.stringify(actual)}`);
-  }
+  for (let r = 0; r < 4; r++)
+    for (let c = 0; c < 4; c++) {
+      assert.ok(
+        Math.abs(actual[r][c] - expected[r][c]) <= tol,
+        `affine[${r}][${c}] = ${actual[r][c]}, expected ${expected[r][c]}\n${JSON.stringify(actual)}`,
+      );
+    }
 }
 
 // AAL atlas labels at MNI coordinates (nibabel: inverse canonical affine, rounded; then the label there).
@@ -80,12 +84,14 @@ test('aal stored with permuted and flipped axes (PSL) is reoriented back: every 
   const [nx, ny, nz] = aal.shape;
   // Stored axis 0 runs P (−y), axis 1 runs S (+z), axis 2 runs L (−x). Stored shape [ny, nz, nx].
   const data = new Float32Array(aal.data.length);
-  for (let k = 0; k < nx; k++) for (let j = 0; j < nz; j++) for (let i = 0; i < ny; i++) {
-    const x = nx - 1 - k;
-    const y = ny - 1 - i;
-    const z = j;
-    data[i + ny * (j + nz * k)] = at(aal, x, y, z);
-  }
+  for (let k = 0; k < nx; k++)
+    for (let j = 0; j < nz; j++)
+      for (let i = 0; i < ny; i++) {
+        const x = nx - 1 - k;
+        const y = ny - 1 - i;
+        const z = j;
+        data[i + ny * (j + nz * k)] = at(aal, x, y, z);
+      }
   // world = A_ras · (x, y, z) with x = nx−1−k, y = ny−1−i, z = j.
   const affine: Affine = [
     [0, 0, -1, -90 + (nx - 1)],
@@ -142,7 +148,10 @@ test('nibabel reoriented_anat_moved.nii: big-endian float32 (values from nibabel
 
 test('nibabel functional.nii: scl_slope/scl_inter applied; 4-D needs an explicit frame (values from nibabel)', async () => {
   const p = debianFile('functional');
-  await assert.rejects(readNiftiFile(p), (e: unknown) => e instanceof DataError && /4-D image .*20 frames.*must be 3-D/.test(e.message) && e.message.includes(p));
+  await assert.rejects(
+    readNiftiFile(p),
+    (e: unknown) => e instanceof DataError && /4-D image .*20 frames.*must be 3-D/.test(e.message) && e.message.includes(p),
+  );
   const f0 = await readNiftiFile(p, { frame: 0 });
   assert.ok(Math.abs(f0.header.sclSlope - 0.07540696859359741) < 1e-9);
   assert.ok(Math.abs(f0.header.sclInter - 3100.76171875) < 1e-6);
@@ -198,7 +207,7 @@ test('nibabel standard.nii.gz: sform only (qform_code 0), anisotropic voxels (va
 
 test('writer round trip: an LPS int16 CT-like volume keeps values, world positions and spacing', () => {
   const shape: [number, number, number] = [7, 5, 4];
-  const data = new Float32Array(7 * 5 * 4).map((_, i) => (i * 37) % 2000 - 1000);
+  const data = new Float32Array(7 * 5 * 4).map((_, i) => ((i * 37) % 2000) - 1000);
   const affine: Affine = [
     [-0.7, 0, 0, 120],
     [0, -0.7, 0, 90],
@@ -226,29 +235,56 @@ test('bad input: truncated gzip, not NIfTI, 1-D and 2-D images, truncated data, 
     const aalBytes = readFileSync(debianFile('aal'));
     const cut = path.join(dir, 'cut.nii.gz');
     writeFileSync(cut, aalBytes.subarray(0, Math.floor(aalBytes.length / 2)));
-    await assert.rejects(readNiftiFile(cut, { caseId: 'case_7' }), (e: unknown) => e instanceof DataError && /case 'case_7'/.test(e.message) && /cut\.nii\.gz/.test(e.message) && /truncated gzip/.test(e.message));
+    await assert.rejects(
+      readNiftiFile(cut, { caseId: 'case_7' }),
+      (e: unknown) =>
+        e instanceof DataError && /case 'case_7'/.test(e.message) && /cut\.nii\.gz/.test(e.message) && /truncated gzip/.test(e.message),
+    );
 
     const png = path.join(dir, 'image.nii');
     writeFileSync(png, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(400)]));
-    await assert.rejects(readNiftiFile(png), (e: unknown) => e instanceof DataError && e.message.includes(png) && /not a NIfTI file.*sizeof_hdr/.test(e.message));
+    await assert.rejects(
+      readNiftiFile(png),
+      (e: unknown) => e instanceof DataError && e.message.includes(png) && /not a NIfTI file.*sizeof_hdr/.test(e.message),
+    );
 
     const tiny = path.join(dir, 'tiny.nii');
     writeFileSync(tiny, Buffer.alloc(20));
     await assert.rejects(readNiftiFile(tiny), /tiny\.nii: not a NIfTI file: 20 bytes/);
 
     const mk = (shape: [number, number, number], edit?: (b: Uint8Array) => void, gz = false) => {
-      const raw = encodeNifti({ data: new Float32Array(shape[0] * shape[1] * shape[2]), shape, spacing: [1, 1, 1], affine: MNI_AFFINE }, { gzip: false });
+      const raw = encodeNifti(
+        { data: new Float32Array(shape[0] * shape[1] * shape[2]), shape, spacing: [1, 1, 1], affine: MNI_AFFINE },
+        { gzip: false },
+      );
       edit?.(raw);
       return gz ? gzipSync(raw) : raw;
     };
-    assert.throws(() => readNifti(mk([50, 1, 1]), { file: 'line.nii' }), /line\.nii: 1-D image with shape \[50, 1, 1\]; a volume needs 3 spatial dimensions/);
+    assert.throws(
+      () => readNifti(mk([50, 1, 1]), { file: 'line.nii' }),
+      /line\.nii: 1-D image with shape \[50, 1, 1\]; a volume needs 3 spatial dimensions/,
+    );
     // dim[0] = 2: a 2-D image; a single-slice volume (dim[0] = 3, nz = 1) is accepted.
-    assert.throws(() => readNifti(mk([8, 8, 1], (b) => new DataView(b.buffer).setInt16(40, 2, true), true), { file: 'flat.nii.gz' }), /flat\.nii\.gz: 2-D image with shape \[8, 8\]/);
+    assert.throws(
+      () =>
+        readNifti(
+          mk([8, 8, 1], (b) => new DataView(b.buffer).setInt16(40, 2, true), true),
+          { file: 'flat.nii.gz' },
+        ),
+      /flat\.nii\.gz: 2-D image with shape \[8, 8\]/,
+    );
     assert.deepEqual(readNifti(mk([8, 8, 1]), { file: 'one.nii' }).shape, [8, 8, 1]);
     const ok = mk([4, 4, 4]);
-    assert.throws(() => readNifti(ok.subarray(0, ok.length - 10), { file: 'short.nii', caseId: 'c1' }), /case 'c1': short\.nii: truncated: the header announces 608 bytes .* the file has 598/);
     assert.throws(
-      () => readNifti(mk([4, 4, 4], (b) => new DataView(b.buffer).setInt16(70, 128, true)), { file: 'rgb.nii' }),
+      () => readNifti(ok.subarray(0, ok.length - 10), { file: 'short.nii', caseId: 'c1' }),
+      /case 'c1': short\.nii: truncated: the header announces 608 bytes .* the file has 598/,
+    );
+    assert.throws(
+      () =>
+        readNifti(
+          mk([4, 4, 4], (b) => new DataView(b.buffer).setInt16(70, 128, true)),
+          { file: 'rgb.nii' },
+        ),
       /rgb\.nii: unsupported datatype 128 \(RGB24\)/,
     );
   } finally {

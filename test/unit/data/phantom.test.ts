@@ -13,10 +13,11 @@ const SHAPE: [number, number, number] = [128, 128, 48];
 function huInLabel(img: Volume, lab: Volume, value: number): number {
   let s = 0;
   let n = 0;
-  for (let i = 0; i < img.data.length; i++) if (lab.data[i] === value) {
-    s += img.data[i];
-    n++;
-  }
+  for (let i = 0; i < img.data.length; i++)
+    if (lab.data[i] === value) {
+      s += img.data[i];
+      n++;
+    }
   return s / n;
 }
 
@@ -90,11 +91,13 @@ test('phantom: organs move smoothly along z (centroid steps between adjacent sli
       let sx = 0;
       let sy = 0;
       let n = 0;
-      for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) if (lab.data[i + nx * (j + ny * k)] === value) {
-        sx += i;
-        sy += j;
-        n++;
-      }
+      for (let j = 0; j < ny; j++)
+        for (let i = 0; i < nx; i++)
+          if (lab.data[i + nx * (j + ny * k)] === value) {
+            sx += i;
+            sy += j;
+            n++;
+          }
       if (n < 20) {
         prev = null;
         continue;

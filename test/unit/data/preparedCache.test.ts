@@ -16,7 +16,10 @@ test('PreparedCache: an LRU of prepared cases; concurrent misses of one case sha
   assert.equal(a, b);
   assert.equal(cache.reads, 1);
   const pc = generatePhantomCase(1, { seed: 3, shape: SHAPE });
-  assert.deepEqual([...a.images.values()], caseToSlices(pc.id, pc.image, undefined, { ...OPTS }).map((s) => s.image));
+  assert.deepEqual(
+    [...a.images.values()],
+    caseToSlices(pc.id, pc.image, undefined, { ...OPTS }).map((s) => s.image),
+  );
   assert.equal(a.labels, undefined);
   cache.getSync(2);
   assert.equal(cache.cached(1), a, 'still cached, now the most recent');
@@ -39,8 +42,17 @@ test('prepareCase: served slices only, labels on request; NaN voxels and a label
 
   const nan: Volume & { nanCount: number } = { ...pc.image, nanCount: 2 };
   const file = { ...c, kind: 'nifti' as const, images: ['/data/imagesTr/x.nii.gz'], labels: ['/data/labelsTr/x.nii.gz'] };
-  assert.throws(() => prepareCase(file, { volume: { image: nan } }, OPTS), (e: unknown) => e instanceof DataError && /^case 'phantom_000': x\.nii\.gz: 2 NaN voxels/.test(e.message));
+  assert.throws(
+    () => prepareCase(file, { volume: { image: nan } }, OPTS),
+    (e: unknown) => e instanceof DataError && /^case 'phantom_000': x\.nii\.gz: 2 NaN voxels/.test(e.message),
+  );
   const shifted: Volume = { ...pc.label, affine: pc.label.affine.map((r, i) => (i === 0 ? [r[0], r[1], r[2], r[3] + 5] : r)) };
-  assert.throws(() => prepareCase(file, { volume: { image: pc.image, label: shifted } }, { ...OPTS, labels: true }), (e: unknown) => e instanceof DataError && /x\.nii\.gz: image grid 16×12×4 and label grid 16×12×4 differ/.test(e.message));
-  assert.throws(() => prepareCase({ ...file, depth: 5 }, { volume: { image: pc.image } }, OPTS), (e: unknown) => e instanceof DataError && /has 4 axial slices, its header announced 5/.test(e.message));
+  assert.throws(
+    () => prepareCase(file, { volume: { image: pc.image, label: shifted } }, { ...OPTS, labels: true }),
+    (e: unknown) => e instanceof DataError && /x\.nii\.gz: image grid 16×12×4 and label grid 16×12×4 differ/.test(e.message),
+  );
+  assert.throws(
+    () => prepareCase({ ...file, depth: 5 }, { volume: { image: pc.image } }, OPTS),
+    (e: unknown) => e instanceof DataError && /has 4 axial slices, its header announced 5/.test(e.message),
+  );
 });

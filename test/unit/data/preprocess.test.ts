@@ -5,7 +5,8 @@ import { generatePhantomCase } from '../../../src/core/data/phantom/generate';
 import { DataError } from '../../../src/core/data/errors';
 
 const hu = new Float32Array([-1000, -175, -125, -160, 0, 37.5, 240, 250, 275, 3000]);
-const close = (a: ArrayLike<number>, b: number[], tol = 1e-6) => b.forEach((x, i) => assert.ok(Math.abs(a[i] - x) <= tol, `[${i}] ${a[i]} vs ${x}`));
+const close = (a: ArrayLike<number>, b: number[], tol = 1e-6) =>
+  b.forEach((x, i) => assert.ok(Math.abs(a[i] - x) <= tol, `[${i}] ${a[i]} vs ${x}`));
 
 test('HU windows: abdomen [-175,250], TransUNet [-125,275], W400/L40 = [-160,240], clipped and scaled to [0,1]', () => {
   close(normalizeIntensity(hu, { kind: 'abdomen' }), [0, 0, 50 / 425, 15 / 425, 175 / 425, 212.5 / 425, 415 / 425, 1, 1, 1]);
@@ -15,9 +16,13 @@ test('HU windows: abdomen [-175,250], TransUNet [-125,275], W400/L40 = [-160,240
   assert.throws(() => normalizeIntensity(hu, { kind: 'window', lo: 5, hi: 5 }), /empty/);
 });
 
-test("z-score as the authors did: (HU + 1024 − 884.5) / 983.7, no clipping", () => {
+test('z-score as the authors did: (HU + 1024 − 884.5) / 983.7, no clipping', () => {
   const z = normalizeIntensity(hu, AUTHORS_ZSCORE);
-  close(z, Array.from(hu, (x) => (x + 1024 - 884.5) / 983.7), 1e-6);
+  close(
+    z,
+    Array.from(hu, (x) => (x + 1024 - 884.5) / 983.7),
+    1e-6,
+  );
   close(normalizeIntensity(new Float32Array([10, 30]), { kind: 'zscore', mean: 20, std: 10 }), [-1, 1]);
   assert.throws(() => normalizeIntensity(hu, { kind: 'zscore', mean: 0, std: 0 }), /std must be positive/);
 });
@@ -40,13 +45,19 @@ test('case → axial slices: resized, normalised, foreground filter keeps only s
   assert.equal(all[0].image.width, 32);
   assert.ok(all.every((s) => s.image.data.every((v) => v >= 0 && v <= 1)));
   const labels = new Set(all.flatMap((s) => Array.from(s.label!.data)));
-  assert.ok([...labels].every((v) => Number.isInteger(v) && v >= 0 && v <= 10), `labels ${[...labels]}`);
+  assert.ok(
+    [...labels].every((v) => Number.isInteger(v) && v >= 0 && v <= 10),
+    `labels ${[...labels]}`,
+  );
   const fg = caseToSlices(c.id, c.image, c.label, { intensity: { kind: 'abdomen' }, size: [32, 32], minForegroundPixels: 1e9 });
   assert.equal(fg.length, 0);
   const some = caseToSlices(c.id, c.image, c.label, { intensity: { kind: 'abdomen' }, minForegroundPixels: 1 });
   assert.ok(some.length > 0 && some.every((s) => s.label!.data.some((v) => v !== 0)));
   const bad = { ...c.label, shape: [64, 64, 15] as [number, number, number], data: c.label.data.subarray(0, 64 * 64 * 15) };
-  assert.throws(() => caseToSlices('case_9', c.image, bad, { intensity: { kind: 'abdomen' } }), (e: unknown) => e instanceof DataError && /case 'case_9'.*grid 64×64×16 and label grid 64×64×15 differ/.test(e.message));
+  assert.throws(
+    () => caseToSlices('case_9', c.image, bad, { intensity: { kind: 'abdomen' } }),
+    (e: unknown) => e instanceof DataError && /case 'case_9'.*grid 64×64×16 and label grid 64×64×15 differ/.test(e.message),
+  );
 });
 
 test('split by case: disjoint, complete, seeded, independent of input order; slices never straddle splits', () => {

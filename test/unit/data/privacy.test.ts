@@ -47,7 +47,9 @@ function niftiWithIdentifyingText(v: Volume): Uint8Array {
  */
 async function pretrainAndScan(d: string, name: string, dataset: string, outs: string[]): Promise<void> {
   const cfg = path.join(d, 'priv.medssl.yaml');
-  fs.writeFileSync(cfg, `name: ${name}
+  fs.writeFileSync(
+    cfg,
+    `name: ${name}
 seed: 1
 backend: cpu
 data: { source: folder, path: ${JSON.stringify(dataset)}, size: 16, heldOutFraction: 0.25 }
@@ -56,9 +58,14 @@ ssl: { queueSize: 16, embeddingDim: 16, local: { enabled: true, stage: 3, grid: 
 pretrain: { epochs: 1, batchSize: 4, lr: 0.05, warmupEpochs: 0, checkpointEvery: 1, workers: 1 }
 diagnostics: { everyEpochs: 1, slices: 3 }
 evaluation: { linear: { enabled: false } }
-`);
+`,
+  );
   const runs = path.join(d, 'runs');
-  const code = await runCommand({ config: cfg, runsDir: runs, set: [], json: true }, (x) => outs.push(x), (x) => outs.push(x));
+  const code = await runCommand(
+    { config: cfg, runsDir: runs, set: [], json: true },
+    (x) => outs.push(x),
+    (x) => outs.push(x),
+  );
   assert.equal(code, 0, outs.join('\n'));
   const [runDir] = fs.readdirSync(runs).map((r) => path.join(runs, r));
   const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
@@ -83,7 +90,11 @@ test('privacy: inspect output and a pretraining run folder made from the pydicom
     fs.mkdirSync(dicomDir);
     fs.copyFileSync(dcm, path.join(dicomDir, 'CT_small.dcm'));
     const outs: string[] = [];
-    await inspectCommand({ path: dicomDir, json: true }, (s) => outs.push(s), (s) => outs.push(s));
+    await inspectCommand(
+      { path: dicomDir, json: true },
+      (s) => outs.push(s),
+      (s) => outs.push(s),
+    );
     // NIfTI volumes made from its HU pixels (3 slices each, shifted copies), with its identifying text in the headers.
     const s = await readDicomFile(dcm);
     assert.equal(s.data[64 + 128 * 64], 904);
@@ -93,11 +104,30 @@ test('privacy: inspect output and a pretraining run folder made from the pydicom
       const data = new Float32Array(128 * 128 * 3);
       for (let k = 0; k < 3; k++) for (let i = 0; i < 128 * 128; i++) data[i + 128 * 128 * k] = s.data[(i + 7 * (c * 3 + k)) % (128 * 128)];
       const sp = s.pixelSpacing[0];
-      const vol: Volume = { data, shape: [128, 128, 3], spacing: [sp, sp, 5], affine: [[-sp, 0, 0, 158.1], [0, -sp, 0, 179.0], [0, 0, 5, -75.7], [0, 0, 0, 1]] };
+      const vol: Volume = {
+        data,
+        shape: [128, 128, 3],
+        spacing: [sp, sp, 5],
+        affine: [
+          [-sp, 0, 0, 158.1],
+          [0, -sp, 0, 179.0],
+          [0, 0, 5, -75.7],
+          [0, 0, 0, 1],
+        ],
+      };
       fs.writeFileSync(path.join(ct, `case_${c}.nii.gz`), niftiWithIdentifyingText(vol));
     }
-    assert.ok(gunzipSync(fs.readFileSync(path.join(ct, 'case_0.nii.gz'))).toString('latin1').includes('CompressedSamples^CT1'), 'the NIfTI header carries the patient name');
-    await inspectCommand({ path: ct, json: true }, (x) => outs.push(x), (x) => outs.push(x));
+    assert.ok(
+      gunzipSync(fs.readFileSync(path.join(ct, 'case_0.nii.gz')))
+        .toString('latin1')
+        .includes('CompressedSamples^CT1'),
+      'the NIfTI header carries the patient name',
+    );
+    await inspectCommand(
+      { path: ct, json: true },
+      (x) => outs.push(x),
+      (x) => outs.push(x),
+    );
     const inspected = JSON.parse(outs[outs.length - 1]);
     assert.equal(inspected.caseCount, 4);
     assert.deepEqual(inspected.summary.intensityMin, -896);
@@ -119,10 +149,28 @@ test('privacy: a DICOM series folder layout (copies of the pydicom CT, patient n
       fs.mkdirSync(dir, { recursive: true });
       for (let k = 0; k < 3; k++) fs.writeFileSync(path.join(dir, `IM${k}.dcm`), ctSlice({ z: -75.7 + 5 * k, intercept: -1024 + 7 * c }));
     }
-    assert.ok(fs.readFileSync(path.join(root, 'series_0', 'IM0.dcm')).toString('latin1').includes('CompressedSamples^CT1'), 'the copies carry the patient name');
+    assert.ok(
+      fs
+        .readFileSync(path.join(root, 'series_0', 'IM0.dcm'))
+        .toString('latin1')
+        .includes('CompressedSamples^CT1'),
+      'the copies carry the patient name',
+    );
     const outs: string[] = [];
-    assert.equal(await inspectCommand({ path: root, json: false }, (x) => outs.push(x), (x) => outs.push(x)), 0, outs.join('\n'));
-    await inspectCommand({ path: root, json: true }, (x) => outs.push(x), (x) => outs.push(x));
+    assert.equal(
+      await inspectCommand(
+        { path: root, json: false },
+        (x) => outs.push(x),
+        (x) => outs.push(x),
+      ),
+      0,
+      outs.join('\n'),
+    );
+    await inspectCommand(
+      { path: root, json: true },
+      (x) => outs.push(x),
+      (x) => outs.push(x),
+    );
     const inspected = JSON.parse(outs[outs.length - 1]);
     assert.equal(inspected.layout, 'dicom');
     assert.equal(inspected.caseCount, 4);

@@ -11,7 +11,8 @@ const ABDOMEN = { kind: 'abdomen' } as const;
 function flipXY(v: Volume): Volume {
   const [nx, ny, nz] = v.shape;
   const data = new Float32Array(nx * ny * nz);
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) data[nx - 1 - x + nx * (ny - 1 - y + ny * z)] = v.data[x + nx * (y + ny * z)];
+  for (let z = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) data[nx - 1 - x + nx * (ny - 1 - y + ny * z)] = v.data[x + nx * (y + ny * z)];
   const a = v.affine;
   const affine = [
     [-a[0][0], a[0][1], a[0][2], a[0][3] + a[0][0] * (nx - 1)],
@@ -34,7 +35,10 @@ test('prepareVolumeSlices (the fused path the dataset and the bench use) equals 
   const z = { kind: 'zscore', offset: 1024, mean: 900, std: 1000 } as const;
   const wantZ = caseToSlices('c', pc.image, undefined, { intensity: z }).map((s) => s.image);
   assert.deepEqual(prepareVolumeSlices(flipped, z), wantZ);
-  assert.deepEqual(prepareVolumeSlices(flipped, z, [10, 30]).map((s) => s.data), caseToSlices('c', pc.image, undefined, { intensity: z, size: [10, 30] }).map((s) => s.image.data));
+  assert.deepEqual(
+    prepareVolumeSlices(flipped, z, [10, 30]).map((s) => s.data),
+    caseToSlices('c', pc.image, undefined, { intensity: z, size: [10, 30] }).map((s) => s.image.data),
+  );
 });
 
 test('prepareLabelSlices: nearest-neighbour label slices equal caseToSlices, label values kept', () => {
@@ -53,7 +57,13 @@ test('rasIndexing: shape in RAS order and the strides that walk the stored data'
   assert.deepEqual(r.shape, ras.shape);
   // Walking the stored data with the strides visits the voxels of the reoriented volume, in its order.
   const [nx, ny, nz] = ras.shape;
-  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-    assert.equal(flipped.data[r.start + i * r.stride[0] + j * r.stride[1] + k * r.stride[2]], ras.data[i + nx * (j + ny * k)], `voxel ${i},${j},${k}`);
-  }
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++) {
+        assert.equal(
+          flipped.data[r.start + i * r.stride[0] + j * r.stride[1] + k * r.stride[2]],
+          ras.data[i + nx * (j + ny * k)],
+          `voxel ${i},${j},${k}`,
+        );
+      }
 });

@@ -29,8 +29,15 @@ test('DatasetWalker: a loop and a folder outside the root are reported, not retu
     const problems: DataProblem[] = [];
     const w = new DatasetWalker(root, problems);
     const { dirs, files } = w.entries(root);
-    assert.deepEqual(dirs.map((p) => path.basename(p)), ['a']);
-    assert.deepEqual(files.map((p) => fs.realpathSync(p)), [fs.realpathSync(path.join(root, 'y.nii.gz'))], 'one of the two names of y, once');
+    assert.deepEqual(
+      dirs.map((p) => path.basename(p)),
+      ['a'],
+    );
+    assert.deepEqual(
+      files.map((p) => fs.realpathSync(p)),
+      [fs.realpathSync(path.join(root, 'y.nii.gz'))],
+      'one of the two names of y, once',
+    );
     const msgs = problems.map((p) => `${path.basename(p.file ?? '')}: ${p.message}`).sort();
     assert.equal(msgs.length, 3, msgs.join('\n'));
     assert.match(msgs[0], /^dangling\.nii\.gz: is a broken symlink/);

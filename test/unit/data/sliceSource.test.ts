@@ -30,16 +30,22 @@ test('datasetSource: an epoch read batch by batch with the next batch prefetched
       seen.push(...order.slice(k, k + B));
       await next;
     }
-    assert.deepEqual(seen.sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i));
+    assert.deepEqual(
+      seen.sort((a, b) => a - b),
+      Array.from({ length: 30 }, (_, i) => i),
+    );
     assert.equal(ds.reads, 6, 'windows of one case in a cache of two: each case read once per epoch');
     const fresh = SliceDataset.open(root, { intensity: ABDOMEN, size: [12, 12], cacheCases: 6 });
-    assert.deepEqual(await src.read([29, 3, 14]), [29, 3, 14].map((i) => fresh.getSync(i).image));
+    assert.deepEqual(
+      await src.read([29, 3, 14]),
+      [29, 3, 14].map((i) => fresh.getSync(i).image),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('datasetSource: prefetched cases are read from the cache, not the disk; a bad case is the caller\'s error from read and prefetch', async () => {
+test("datasetSource: prefetched cases are read from the cache, not the disk; a bad case is the caller's error from read and prefetch", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'medssl-source-'));
   try {
     const root = path.join(dir, 'Task94_Phantom');
@@ -53,7 +59,11 @@ test('datasetSource: prefetched cases are read from the cache, not the disk; a b
     const saved = files.map((f) => readFileSync(f));
     files.forEach((f) => rmSync(f));
     assert.equal((await src.read([1, 7, 0])).length, 3);
-    await assert.rejects(src.read([8]), (e: unknown) => e instanceof Mine && /^data\.path: case 'phantom_002': .*phantom_002\.nii\.gz: cannot read the file \(ENOENT\)/.test(e.message));
+    await assert.rejects(
+      src.read([8]),
+      (e: unknown) =>
+        e instanceof Mine && /^data\.path: case 'phantom_002': .*phantom_002\.nii\.gz: cannot read the file \(ENOENT\)/.test(e.message),
+    );
     await assert.rejects(src.prefetch([9]), (e: unknown) => e instanceof Mine);
     files.forEach((f, i) => writeFileSync(f, saved[i]));
     assert.equal((await src.read([9])).length, 1);

@@ -11,20 +11,26 @@ import { buildEncoder, loadPretrainedEncoder } from '../../../src/core/eval/segm
 import { pretrain } from '../../../src/core/train/pretrain';
 import { TestWriter, tinyConfig } from '../train/helpers';
 
-async function cpu() { await tf.setBackend('cpu'); await tf.ready(); }
-
-function snapshot(store: { list(): Array<{ name: string; variable: tf.Variable }> }): Map<string, Uint8Array> {
-  return new Map(store.list().map((e) => {
-    const v = e.variable.dataSync() as Float32Array;
-    return [e.name, new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength))];
-  }));
+async function cpu() {
+  await tf.setBackend('cpu');
+  await tf.ready();
 }
 
-const evalConfig = () => tinyConfig((c) => {
-  c.model.whitening.enabled = true; // running mean and running W must stay untouched too
-  c.evaluation.linear = { enabled: true, epochs: 3, batchSize: 4, lr: 0.05, diceWeight: 1 };
-  c.evaluation.overlaySlices = 2;
-});
+function snapshot(store: { list(): Array<{ name: string; variable: tf.Variable }> }): Map<string, Uint8Array> {
+  return new Map(
+    store.list().map((e) => {
+      const v = e.variable.dataSync() as Float32Array;
+      return [e.name, new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength))];
+    }),
+  );
+}
+
+const evalConfig = () =>
+  tinyConfig((c) => {
+    c.model.whitening.enabled = true; // running mean and running W must stay untouched too
+    c.evaluation.linear = { enabled: true, epochs: 3, batchSize: 4, lr: 0.05, diceWeight: 1 };
+    c.evaluation.overlaySlices = 2;
+  });
 
 test('segmentation loss: CE + soft Dice; a confident correct prediction scores near 0, a wrong one high', async () => {
   await cpu();
@@ -56,7 +62,9 @@ test('linear evaluation: encoder weights and running statistics bit-identical be
   assert.deepEqual([...new Set(data.heldOut.map((s) => s.caseId))].sort(), data.heldOutCases);
   const encoder = buildEncoder(c);
   // Give the running statistics non-default values (a few training-mode passes), as after pretraining.
-  tf.tidy(() => { for (let i = 0; i < 2; i++) encoder.forward(tf.randomNormal([4, 16, 16, 1], 0, 1, 'float32', 1 + i)); });
+  tf.tidy(() => {
+    for (let i = 0; i < 2; i++) encoder.forward(tf.randomNormal([4, 16, 16, 1], 0, 1, 'float32', 1 + i));
+  });
   encoder.eval();
   assert.ok(encoder.whitening, 'whitening layer present');
   const before = snapshot(encoder.store);
@@ -68,7 +76,10 @@ test('linear evaluation: encoder weights and running statistics bit-identical be
   const after = snapshot(encoder.store);
   assert.equal(after.size, before.size);
   for (const [k, v] of before) assert.ok(Buffer.from(v).equals(Buffer.from(after.get(k)!)), `${k} changed`);
-  assert.ok(before.has('encoder.layer4.1.whiten2.running_mean') || [...before.keys()].some((k) => k.includes('whiten')), 'whitening buffers were compared');
+  assert.ok(
+    before.has('encoder.layer4.1.whiten2.running_mean') || [...before.keys()].some((k) => k.includes('whiten')),
+    'whitening buffers were compared',
+  );
   assert.equal(losses.length, 3 * Math.ceil(data.train.length / 4));
   assert.ok(losses.every(Number.isFinite));
   assert.ok(losses[losses.length - 1] < losses[0], `loss decreases: ${losses[0]} → ${losses[losses.length - 1]}`);
@@ -96,9 +107,12 @@ test('linear evaluation: encoder weights and running statistics bit-identical be
   encoder.dispose();
 });
 
-test('linear evaluation from a pretraining run: loads the checkpoint\'s query encoder with its running statistics', async () => {
+test("linear evaluation from a pretraining run: loads the checkpoint's query encoder with its running statistics", async () => {
   await cpu();
-  const c = tinyConfig((x) => { x.pretrain.epochs = 1; x.model.whitening.enabled = true; });
+  const c = tinyConfig((x) => {
+    x.pretrain.epochs = 1;
+    x.model.whitening.enabled = true;
+  });
   const w = TestWriter.temp();
   await pretrain(c, { writer: w, configHash: 'h' });
   const { encoder, checkpoint } = await loadPretrainedEncoder(c, w.dir);
@@ -117,7 +131,10 @@ test('evaluation data from a labelled dataset folder (phantom written as MSD): s
   const os = await import('node:os');
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-evalmsd-')), 'Task01_Phantom');
   writePhantomMsd(dir, { cases: 4, shape: [32, 32, 4], seed: 1 });
-  const c = tinyConfig((x) => { x.data.source = 'folder'; x.data.path = dir; });
+  const c = tinyConfig((x) => {
+    x.data.source = 'folder';
+    x.data.path = dir;
+  });
   const d = loadSegmentationData(c);
   assert.equal(d.trainCases.length + d.heldOutCases.length, 4);
   assert.equal(d.heldOutCases.length, 1);
@@ -125,6 +142,18 @@ test('evaluation data from a labelled dataset folder (phantom written as MSD): s
   assert.equal(d.classNames[1], 'liver');
   assert.equal(d.heldOut.length, 4);
   assert.ok(d.train.every((s) => s.label.width === 16 && d.trainCases.includes(s.caseId)));
-  assert.ok(d.train.some((s) => s.label.data.some((v) => v > 0)), 'labels loaded');
-  assert.throws(() => loadSegmentationData(tinyConfig((x) => { x.data.source = 'folder'; x.data.path = path.join(dir, 'nope'); })), /data\.path/);
+  assert.ok(
+    d.train.some((s) => s.label.data.some((v) => v > 0)),
+    'labels loaded',
+  );
+  assert.throws(
+    () =>
+      loadSegmentationData(
+        tinyConfig((x) => {
+          x.data.source = 'folder';
+          x.data.path = path.join(dir, 'nope');
+        }),
+      ),
+    /data\.path/,
+  );
 });

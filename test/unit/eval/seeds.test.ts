@@ -23,7 +23,13 @@ seeds: [0, 1]
 `;
 
 test('seeds expand every variant once per seed (seed set, name suffixed); without variants the config itself', () => {
-  const v = expandVariants({ variants: [{ name: 'a', set: { 'ssl.local.enabled': false } }, { name: 'b', set: {} }], seeds: [0, 5] });
+  const v = expandVariants({
+    variants: [
+      { name: 'a', set: { 'ssl.local.enabled': false } },
+      { name: 'b', set: {} },
+    ],
+    seeds: [0, 5],
+  });
   assert.deepEqual(v, [
     { name: 'a-seed0', set: { 'ssl.local.enabled': false, seed: 0 } },
     { name: 'a-seed5', set: { 'ssl.local.enabled': false, seed: 5 } },
@@ -42,11 +48,20 @@ test('medssl run with seeds: a run per variant × seed, then the per-run table a
   fs.writeFileSync(f, YAML);
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCommand({ config: f, runsDir: path.join(d, 'runs'), set: [], json: false }, (s) => out.push(s), (s) => err.push(s));
+  const code = await runCommand(
+    { config: f, runsDir: path.join(d, 'runs'), set: [], json: false },
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   assert.equal(code, 0, err.join('\n'));
   const runs = fs.readdirSync(path.join(d, 'runs')).sort();
   const byName = new Map(runs.map((r) => [r.replace(/^\d{8}T\d{6}Z-/, ''), r]));
-  assert.deepEqual([...byName.keys()].sort(), ['seedtiny-method-seed0', 'seedtiny-method-seed1', 'seedtiny-mocov2-seed0', 'seedtiny-mocov2-seed1']);
+  assert.deepEqual([...byName.keys()].sort(), [
+    'seedtiny-method-seed0',
+    'seedtiny-method-seed1',
+    'seedtiny-mocov2-seed0',
+    'seedtiny-mocov2-seed1',
+  ]);
   const c1 = parse(fs.readFileSync(path.join(d, 'runs', byName.get('seedtiny-mocov2-seed1')!, 'config.yaml'), 'utf8'));
   assert.equal(c1.seed, 1);
   assert.deepEqual(c1.seeds, []);
@@ -58,13 +73,30 @@ test('medssl run with seeds: a run per variant × seed, then the per-run table a
   assert.match(text, /\| seedtiny-mocov2 \| 0, 1 \| [\d.]+ ± [\d.]+ \|.*\(baseline\)/);
   assert.match(text, /\| seedtiny-method \| 0, 1 \| [\d.]+ ± [\d.]+ \|.*\| [+-][\d.]+ \[-?[\d.]+, -?[\d.]+\] \| 2 \|/);
   const json: string[] = [];
-  assert.equal(await main(['report', ...runs.map((r) => path.join(d, 'runs', r)), '--json'], (s) => json.push(s), () => {}), 0);
+  assert.equal(
+    await main(
+      ['report', ...runs.map((r) => path.join(d, 'runs', r)), '--json'],
+      (s) => json.push(s),
+      () => {},
+    ),
+    0,
+  );
   const agg = JSON.parse(json.join('\n')).aggregate;
-  assert.deepEqual(agg.map((a: { variant: string }) => a.variant), ['seedtiny-mocov2', 'seedtiny-method']);
+  assert.deepEqual(
+    agg.map((a: { variant: string }) => a.variant),
+    ['seedtiny-mocov2', 'seedtiny-method'],
+  );
   assert.equal(agg[1].diffVsFirst.pairs, 2);
   assert.ok(agg[1].diffVsFirst.lo <= agg[1].diffVsFirst.mean && agg[1].diffVsFirst.mean <= agg[1].diffVsFirst.hi);
   const html = path.join(d, 'r.html');
-  assert.equal(await main(['report', ...runs.map((r) => path.join(d, 'runs', r)), '--html', html], () => {}, () => {}), 0);
+  assert.equal(
+    await main(
+      ['report', ...runs.map((r) => path.join(d, 'runs', r)), '--html', html],
+      () => {},
+      () => {},
+    ),
+    0,
+  );
   const h = fs.readFileSync(html, 'utf8');
   assert.match(h, /<h2>Over seeds<\/h2>/);
   assert.match(h, /<td>seedtiny-method<\/td><td>0, 1<\/td>/);
@@ -75,6 +107,13 @@ test('seeds listed twice → exit 2 naming them', async () => {
   const f = path.join(d, 's.medssl.yaml');
   fs.writeFileSync(f, YAML.replace('seeds: [0, 1]', 'seeds: [0, 1, 1]'));
   const err: string[] = [];
-  assert.equal(await runCommand({ config: f, runsDir: path.join(d, 'runs'), set: [], json: false }, () => {}, (s) => err.push(s)), 2);
+  assert.equal(
+    await runCommand(
+      { config: f, runsDir: path.join(d, 'runs'), set: [], json: false },
+      () => {},
+      (s) => err.push(s),
+    ),
+    2,
+  );
   assert.match(err.join('\n'), /seeds: 1 appears more than once/);
 });

@@ -21,7 +21,12 @@ variants:
 `;
 
 test('variants: overrides per variant (name suffix, list cleared); the ablation rows', () => {
-  assert.deepEqual(variantOverrides({ name: 'a', set: { 'ssl.local.enabled': false, 'model.whitening.method': 'zca' } }, 'x'), ['ssl.local.enabled=false', 'model.whitening.method=zca', 'name=x-a', 'variants=[]']);
+  assert.deepEqual(variantOverrides({ name: 'a', set: { 'ssl.local.enabled': false, 'model.whitening.method': 'zca' } }, 'x'), [
+    'ssl.local.enabled=false',
+    'model.whitening.method=zca',
+    'name=x-a',
+    'variants=[]',
+  ]);
   assert.equal(ABLATION_VARIANTS.length, 4);
 });
 
@@ -31,7 +36,11 @@ test('medssl run with variants: one run per variant with its overrides and evalu
   fs.writeFileSync(f, YAML);
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCommand({ config: f, runsDir: path.join(d, 'runs'), set: [], json: false }, (s) => out.push(s), (s) => err.push(s));
+  const code = await runCommand(
+    { config: f, runsDir: path.join(d, 'runs'), set: [], json: false },
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   assert.equal(code, 0, err.join('\n'));
   const runs = fs.readdirSync(path.join(d, 'runs')).sort();
   assert.equal(runs.length, 2);
@@ -54,6 +63,13 @@ test('medssl run with duplicate variant names → exit 2 naming them', async () 
   const f = path.join(d, 'v.medssl.yaml');
   fs.writeFileSync(f, YAML.replace('  - name: method', '  - name: mocov2'));
   const err: string[] = [];
-  assert.equal(await runCommand({ config: f, runsDir: path.join(d, 'runs'), set: [], json: false }, () => {}, (s) => err.push(s)), 2);
+  assert.equal(
+    await runCommand(
+      { config: f, runsDir: path.join(d, 'runs'), set: [], json: false },
+      () => {},
+      (s) => err.push(s),
+    ),
+    2,
+  );
   assert.match(err.join('\n'), /mocov2 appears more than once/);
 });

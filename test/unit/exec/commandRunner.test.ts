@@ -25,13 +25,25 @@ test('over ssh with sshOptions: they come after BatchMode and before the host (p
   const opts = ['-p', '2222', '-o', 'UserKnownHostsFile=/tmp/known hosts', '-J', 'gate'];
   assert.deepEqual(commandLine('sbatch', ['--parsable', '--hold'], 'me@login1', opts), [
     'ssh',
-    ['-o', 'BatchMode=yes', '-p', '2222', '-o', 'UserKnownHostsFile=/tmp/known hosts', '-J', 'gate', 'me@login1', '--', 'sbatch --parsable --hold'],
+    [
+      '-o',
+      'BatchMode=yes',
+      '-p',
+      '2222',
+      '-o',
+      'UserKnownHostsFile=/tmp/known hosts',
+      '-J',
+      'gate',
+      'me@login1',
+      '--',
+      'sbatch --parsable --hold',
+    ],
   ]);
   // Without a host they are not used: the command runs here.
   assert.deepEqual(commandLine('squeue', ['-h'], undefined, opts), ['squeue', ['-h']]);
 });
 
-test('processRunner over ssh: the options reach ssh itself (an unknown option is ssh\'s own usage error, exit 255)', async (t) => {
+test("processRunner over ssh: the options reach ssh itself (an unknown option is ssh's own usage error, exit 255)", async (t) => {
   const r = await processRunner('medssl-test-host.invalid', 10_000, ['-o', 'NoSuchOption=1'])('squeue', ['-h']);
   if (r.spawnError) return t.skip('no ssh client on this machine');
   assert.equal(r.code, 255);

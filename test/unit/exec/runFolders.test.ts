@@ -7,13 +7,29 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultConfig } from '../../../src/core/config';
 import { readEvents, readRun, type RunEvent } from '../../../src/core/runs';
-import { createQueuedRuns, fromSlurmState, markAttemptLost, reconcileRun, recordJobIds, slurmTaskId, startQueuedRun } from '../../../src/core/exec';
+import {
+  createQueuedRuns,
+  fromSlurmState,
+  markAttemptLost,
+  reconcileRun,
+  recordJobIds,
+  slurmTaskId,
+  startQueuedRun,
+} from '../../../src/core/exec';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-exec-runs-'));
-const statuses = (dir: string) => (readEvents(dir).events as RunEvent[]).flatMap((e) => (e.type === 'status' ? [`${e.status}${e.message ? `: ${e.message}` : ''}`] : []));
+const statuses = (dir: string) =>
+  (readEvents(dir).events as RunEvent[]).flatMap((e) => (e.type === 'status' ? [`${e.status}${e.message ? `: ${e.message}` : ''}`] : []));
 
 test('createQueuedRuns: one queued folder per config, no pid; job ids recorded; the job starts it (running, its pid, its job id)', () => {
-  const b = createQueuedRuns(tmp(), [{ config: defaultConfig('abl-a'), configPath: 'x.yaml' }, { config: defaultConfig('abl-b'), configPath: 'x.yaml' }], '/cwd');
+  const b = createQueuedRuns(
+    tmp(),
+    [
+      { config: defaultConfig('abl-a'), configPath: 'x.yaml' },
+      { config: defaultConfig('abl-b'), configPath: 'x.yaml' },
+    ],
+    '/cwd',
+  );
   assert.equal(b.runDirs.length, 2);
   assert.equal(b.name, 'abl-a');
   for (const d of b.runDirs) {
@@ -33,12 +49,22 @@ test('createQueuedRuns: one queued folder per config, no pid; job ids recorded; 
 });
 
 test('reconcileRun: a job cancelled or failed while queued marks the run; a live run and a job still queued are left alone', () => {
-  const b = createQueuedRuns(tmp(), [{ config: defaultConfig('q'), configPath: 'q.yaml' }, { config: defaultConfig('q2'), configPath: 'q.yaml' }], '/cwd');
+  const b = createQueuedRuns(
+    tmp(),
+    [
+      { config: defaultConfig('q'), configPath: 'q.yaml' },
+      { config: defaultConfig('q2'), configPath: 'q.yaml' },
+    ],
+    '/cwd',
+  );
   recordJobIds(b.runDirs, ['4_0', '4_1']);
   assert.equal(reconcileRun(b.runDirs[0], fromSlurmState('PENDING')), null);
   assert.equal(reconcileRun(b.runDirs[0], fromSlurmState('CANCELLED')), 'cancelled');
   assert.equal(readRun(b.runDirs[0]).status, 'cancelled');
-  assert.match(statuses(b.runDirs[0]).at(-1) ?? '', /^cancelled: job 4_0 ended \(CANCELLED\) before the run started: the Slurm job was cancelled/);
+  assert.match(
+    statuses(b.runDirs[0]).at(-1) ?? '',
+    /^cancelled: job 4_0 ended \(CANCELLED\) before the run started: the Slurm job was cancelled/,
+  );
   assert.equal(reconcileRun(b.runDirs[0], fromSlurmState('FAILED')), null, 'final stays final');
   assert.equal(reconcileRun(b.runDirs[1], fromSlurmState('BOOT_FAIL')), 'failed');
   assert.equal(readRun(b.runDirs[1]).error?.message, 'job 4_1 ended (BOOT_FAIL) before the run started: the compute node failed to boot');

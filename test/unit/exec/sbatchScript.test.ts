@@ -8,10 +8,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ExecutorError, renderSbatchScript, sbatchOptions, withSlurmDefaults, type PreparedBatch } from '../../../src/core/exec';
 
-const batch = (runDirs: string[], runsDir = '/scratch/runs'): PreparedBatch => ({ name: 'abl', runDirs, runsDir, tag: 'T1', cwd: '/work/exp' });
+const batch = (runDirs: string[], runsDir = '/scratch/runs'): PreparedBatch => ({
+  name: 'abl',
+  runDirs,
+  runsDir,
+  tag: 'T1',
+  cwd: '/work/exp',
+});
 
 test('sbatch options: one array over the runs, requeue, append, output in each run folder, resources from the config', () => {
-  const opts = sbatchOptions(batch(['/r/a', '/r/b', '/r/c']), withSlurmDefaults({ partition: 'gpu', gpus: 2, cpus: 8, mem: '32G', time: '04:00:00', account: 'lab42' }));
+  const opts = sbatchOptions(
+    batch(['/r/a', '/r/b', '/r/c']),
+    withSlurmDefaults({ partition: 'gpu', gpus: 2, cpus: 8, mem: '32G', time: '04:00:00', account: 'lab42' }),
+  );
   assert.deepEqual(opts, [
     '--job-name=medssl-abl',
     '--array=0-2',
@@ -34,7 +43,10 @@ test('sbatch options: one array over the runs, requeue, append, output in each r
 });
 
 test('the script: #SBATCH header, then the extra lines, then the task; a runs folder with a blank is refused by name', () => {
-  const s = renderSbatchScript(batch(['/r/a']), withSlurmDefaults({ extraLines: ['module load cuda/12.2', '#SBATCH --qos=short'] }), { node: '/usr/bin/node', cli: '/opt/medssl/dist/cli.js' });
+  const s = renderSbatchScript(batch(['/r/a']), withSlurmDefaults({ extraLines: ['module load cuda/12.2', '#SBATCH --qos=short'] }), {
+    node: '/usr/bin/node',
+    cli: '/opt/medssl/dist/cli.js',
+  });
   const lines = s.split('\n');
   assert.equal(lines[0], '#!/bin/bash');
   const lastSbatch = lines.map((l) => l.startsWith('#SBATCH ')).lastIndexOf(true);
@@ -42,7 +54,10 @@ test('the script: #SBATCH header, then the extra lines, then the task; a runs fo
   assert.equal(lines[lastSbatch - 1], 'module load cuda/12.2');
   assert.ok(lines.indexOf('set -u') > lastSbatch);
   assert.equal(spawnSync('bash', ['-n'], { input: s }).status, 0, 'valid bash');
-  assert.throws(() => sbatchOptions(batch(['/r/a'], '/my runs'), withSlurmDefaults({})), (e: Error) => e instanceof ExecutorError && /'\/my runs' has a blank/.test(e.message));
+  assert.throws(
+    () => sbatchOptions(batch(['/r/a'], '/my runs'), withSlurmDefaults({})),
+    (e: Error) => e instanceof ExecutorError && /'\/my runs' has a blank/.test(e.message),
+  );
   assert.throws(() => sbatchOptions(batch([]), withSlurmDefaults({})), /no run folders/);
 });
 
@@ -52,8 +67,15 @@ function runScript(index: number, extraEnv: Record<string, string> = {}): { log:
   const log = path.join(dir, 'calls');
   fs.writeFileSync(fakeNode, `#!/bin/sh\necho "$@" >> '${log}'\nexit 0\n`, { mode: 0o755 });
   const runDirs = [path.join(dir, "run 'zero'"), path.join(dir, 'run-one')];
-  const s = renderSbatchScript({ name: 'x', runDirs, runsDir: dir, tag: 't', cwd: dir }, withSlurmDefaults({}), { node: fakeNode, cli: '/opt/cli.js' });
-  const r = spawnSync('bash', ['-s'], { input: s, encoding: 'utf8', env: { PATH: process.env.PATH, SLURM_ARRAY_JOB_ID: '77', SLURM_ARRAY_TASK_ID: String(index), ...extraEnv } });
+  const s = renderSbatchScript({ name: 'x', runDirs, runsDir: dir, tag: 't', cwd: dir }, withSlurmDefaults({}), {
+    node: fakeNode,
+    cli: '/opt/cli.js',
+  });
+  const r = spawnSync('bash', ['-s'], {
+    input: s,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, SLURM_ARRAY_JOB_ID: '77', SLURM_ARRAY_TASK_ID: String(index), ...extraEnv },
+  });
   assert.equal(r.status, 0, r.stderr);
   return { log: fs.readFileSync(log, 'utf8'), out: r.stdout };
 }

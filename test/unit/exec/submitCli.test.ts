@@ -9,7 +9,8 @@ import * as path from 'node:path';
 
 const cli = path.resolve(__dirname, '../../../../dist/cli.js');
 const smoke = path.resolve(__dirname, '../../../../examples/smoke.medssl.yaml');
-const medssl = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env });
+const medssl = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env });
 
 test('medssl submit: usage, a bad executor section, an unknown executor: exit 2, said plainly', () => {
   const none = medssl(['submit']);
@@ -31,6 +32,9 @@ test('medssl submit without sbatch on PATH: exit 1, the plain sentence, no run f
   const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-nosbatch-'));
   const r = medssl(['submit', smoke, '--runs-dir', runs], { ...process.env, PATH: '/nonexistent' });
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /^medssl submit: sbatch not found on PATH — is this a Slurm login node\? set medssl\.slurm\.ssh to submit over SSH$/m);
+  assert.match(
+    r.stderr,
+    /^medssl submit: sbatch not found on PATH — is this a Slurm login node\? set medssl\.slurm\.ssh to submit over SSH$/m,
+  );
   assert.deepEqual(fs.readdirSync(runs), []);
 });

@@ -21,12 +21,27 @@ test('medssl submit with seeds: a run folder per seed (seed set, name suffixed),
   const config = path.join(d, 's.medssl.yaml');
   fs.writeFileSync(config, `${fs.readFileSync(smoke, 'utf8')}\nseeds: [0, 3]\n`);
   const runs = path.join(d, 'runs');
-  const r = spawnSync(process.execPath, [cli, 'submit', config, '--runs-dir', runs], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  const r = spawnSync(process.execPath, [cli, 'submit', config, '--runs-dir', runs], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  });
   assert.equal(r.status, 0, r.stderr);
-  const dirs = fs.readdirSync(runs).filter((x) => !x.startsWith('.')).sort();
-  assert.deepEqual(dirs.map((x) => x.replace(/^\d{8}T\d{6}Z-/, '')), ['smoke-seed0', 'smoke-seed3']);
+  const dirs = fs
+    .readdirSync(runs)
+    .filter((x) => !x.startsWith('.'))
+    .sort();
+  assert.deepEqual(
+    dirs.map((x) => x.replace(/^\d{8}T\d{6}Z-/, '')),
+    ['smoke-seed0', 'smoke-seed3'],
+  );
   const seeds = dirs.map((x) => parse(fs.readFileSync(path.join(runs, x, 'config.yaml'), 'utf8')) as { seed: number; seeds: number[] });
-  assert.deepEqual(seeds.map((c) => c.seed), [0, 3]);
-  assert.deepEqual(seeds.map((c) => c.seeds), [[], []]);
+  assert.deepEqual(
+    seeds.map((c) => c.seed),
+    [0, 3],
+  );
+  assert.deepEqual(
+    seeds.map((c) => c.seeds),
+    [[], []],
+  );
   assert.match(fs.readFileSync(path.join(d, 'script'), 'utf8'), /^#SBATCH --array=0-1$/m);
 });

@@ -28,7 +28,11 @@ function pretrainedRun() {
     fs.writeFileSync(f, YAML);
     const lines: string[] = [];
     const errs: string[] = [];
-    const code = await runCommand({ config: f, runsDir: path.join(root, 'runs'), set: [], json: false }, (s) => lines.push(s), (s) => errs.push(s));
+    const code = await runCommand(
+      { config: f, runsDir: path.join(root, 'runs'), set: [], json: false },
+      (s) => lines.push(s),
+      (s) => errs.push(s),
+    );
     assert.equal(code, 0, `the pretraining failed: ${errs.join('\n')}`);
     return { root, dir: lines[0] };
   })();
@@ -42,7 +46,11 @@ after(async () => {
 async function exportRun(args: { runDir: string; format?: string; out?: string; json?: boolean }) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await exportCommand({ format: 'safetensors', json: false, ...args }, (s) => out.push(s), (s) => err.push(s));
+  const code = await exportCommand(
+    { format: 'safetensors', json: false, ...args },
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out, err };
 }
 
@@ -69,7 +77,13 @@ test('medssl export: torchvision-named safetensors with metadata, and load_in_py
   assert.equal(m.input_channels, '1');
   assert.match(m.code_version, /\d+\.\d+\.\d+/);
   assert.equal((JSON.parse(m.config) as { name: string }).name, 'exporttiny');
-  assert.deepEqual(JSON.parse(m.normalisation), { window: 'zscore', formula: '(HU + 1024 - 884.5) / 983.7', offset: 1024, mean: 884.5, std: 983.7 });
+  assert.deepEqual(JSON.parse(m.normalisation), {
+    window: 'zscore',
+    formula: '(HU + 1024 - 884.5) / 983.7',
+    offset: 1024,
+    mean: 884.5,
+    std: 983.7,
+  });
   const arch = JSON.parse(m.architecture) as { torchvision: string | null; whitening_conv: string; stem: string };
   assert.deepEqual([arch.torchvision, arch.whitening_conv, arch.stem], [null, 'layer4.1.bn2', 'small']);
 
@@ -100,7 +114,10 @@ test('medssl export: bad input → exit 2 and one line naming it', async () => {
   ];
   const blocker = path.join(root, 'a-file');
   fs.writeFileSync(blocker, 'x');
-  cases.push([{ runDir: dir, out: path.join(blocker, 'enc.safetensors') }, /cannot write .*a-file\/enc\.safetensors: a file or folder is in the way/]);
+  cases.push([
+    { runDir: dir, out: path.join(blocker, 'enc.safetensors') },
+    /cannot write .*a-file\/enc\.safetensors: a file or folder is in the way/,
+  ]);
   const noCk = path.join(root, 'nock');
   fs.cpSync(dir, noCk, { recursive: true });
   fs.rmSync(path.join(noCk, 'checkpoints'), { recursive: true });

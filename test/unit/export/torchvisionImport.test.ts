@@ -57,39 +57,49 @@ print(json.dumps({"shape": list(f.shape)}))
 `;
 
 for (const arch of ['resnet18', 'resnet50'] as const) {
-  test(`model.init.from: torchvision ${arch} saved by PyTorch → our 1-channel encoder (stem summed): same features (max rel. error < 1e-4)`, { skip: torchMissing() ?? false, timeout: 600_000 }, async () => {
-    await useCpu();
-    const size = 32;
-    const grey = new Rng(5).normalArray(2 * size * size);
-    fs.writeFileSync(path.join(root, 'grey.bin'), grey);
-    fs.writeFileSync(path.join(root, 'save.py'), SAVE_PY);
-    const r = runPython<{ shape: number[] }>(`import sys; sys.argv = ["save.py", "${arch}", "${size}"]; exec(open("save.py").read())`, root);
-    const enc = new ResNetEncoder({ depth: arch === 'resnet18' ? 18 : 50 }, new ParamStore(new Rng(1)).scope('encoder'));
-    try {
-      const loaded = loadTorchvisionEncoder(enc, path.join(root, `${arch}.safetensors`));
-      assert.equal(loaded.length, enc.namedVariables().length, 'every variable loaded');
-      enc.eval();
-      const x = tf.tensor4d(grey, [2, size, size, 1]); // N×1×H×W and N×H×W×1 hold the same values for one channel
-      const out = enc.forward(x);
-      const ours = out.pooled.dataSync();
-      const ref = new Float32Array(fs.readFileSync(path.join(root, `${arch}.features.bin`)).buffer.slice(0));
-      assert.deepEqual(r.shape, [2, enc.featureDim]);
-      let d = 0;
-      let m = 0;
-      ref.forEach((v, i) => {
-        d = Math.max(d, Math.abs(v - ours[i]));
-        m = Math.max(m, Math.abs(v));
-      });
-      console.log(`${arch}: max rel. error ${(d / m).toExponential(2)}`);
-      assert.ok(d / m < 1e-4, `features differ: ${d / m}`);
-      tf.dispose([x, out.stem, ...out.stages, out.pooled]);
-    } finally {
-      enc.dispose();
-    }
-  });
+  test(
+    `model.init.from: torchvision ${arch} saved by PyTorch → our 1-channel encoder (stem summed): same features (max rel. error < 1e-4)`,
+    { skip: torchMissing() ?? false, timeout: 600_000 },
+    async () => {
+      await useCpu();
+      const size = 32;
+      const grey = new Rng(5).normalArray(2 * size * size);
+      fs.writeFileSync(path.join(root, 'grey.bin'), grey);
+      fs.writeFileSync(path.join(root, 'save.py'), SAVE_PY);
+      const r = runPython<{ shape: number[] }>(
+        `import sys; sys.argv = ["save.py", "${arch}", "${size}"]; exec(open("save.py").read())`,
+        root,
+      );
+      const enc = new ResNetEncoder({ depth: arch === 'resnet18' ? 18 : 50 }, new ParamStore(new Rng(1)).scope('encoder'));
+      try {
+        const loaded = loadTorchvisionEncoder(enc, path.join(root, `${arch}.safetensors`));
+        assert.equal(loaded.length, enc.namedVariables().length, 'every variable loaded');
+        enc.eval();
+        const x = tf.tensor4d(grey, [2, size, size, 1]); // N×1×H×W and N×H×W×1 hold the same values for one channel
+        const out = enc.forward(x);
+        const ours = out.pooled.dataSync();
+        const ref = new Float32Array(fs.readFileSync(path.join(root, `${arch}.features.bin`)).buffer.slice(0));
+        assert.deepEqual(r.shape, [2, enc.featureDim]);
+        let d = 0;
+        let m = 0;
+        ref.forEach((v, i) => {
+          d = Math.max(d, Math.abs(v - ours[i]));
+          m = Math.max(m, Math.abs(v));
+        });
+        console.log(`${arch}: max rel. error ${(d / m).toExponential(2)}`);
+        assert.ok(d / m < 1e-4, `features differ: ${d / m}`);
+        tf.dispose([x, out.stem, ...out.stages, out.pooled]);
+      } finally {
+        enc.dispose();
+      }
+    },
+  );
 }
 
-const yaml = (from: string, extra = '') => `${tinyRunYamlHead('inittiny', 2, `  init: { from: ${from} }\n${extra}`)}  local: { enabled: false }
+const yaml = (
+  from: string,
+  extra = '',
+) => `${tinyRunYamlHead('inittiny', 2, `  init: { from: ${from} }\n${extra}`)}  local: { enabled: false }
 pretrain: { epochs: 1, batchSize: 4, workers: 1 }
 `;
 
@@ -100,7 +110,15 @@ async function tinyFile(name: string, change?: [string, number[]]): Promise<stri
   const { config } = await loadConfig(f, { checkFiles: false });
   const tensors = [...torchvisionEncoderShapes(specFromModelConfig(config.model))].map(([n, shape]) => {
     const s = change && change[0] === n ? change[1] : shape;
-    return { name: n, shape: s, data: new Rng(n.length).normalArray(s.reduce((a, c) => a * c, 1), 0.5, 0.1) };
+    return {
+      name: n,
+      shape: s,
+      data: new Rng(n.length).normalArray(
+        s.reduce((a, c) => a * c, 1),
+        0.5,
+        0.1,
+      ),
+    };
   });
   const file = path.join(root, name);
   fs.writeFileSync(file, encodeSafetensors(tensors));
@@ -112,11 +130,17 @@ test('model.init.from: validate names the tensor and both shapes; a missing file
   const r = validateConfigText(yaml(bad), { file: path.join(root, 'x.medssl.yaml') });
   assert.equal(r.ok, false);
   const msgs = r.problems.map((p) => p.message);
-  assert.ok(msgs.some((m) => m.includes(`tensor 'layer3.0.conv2.weight' has shape [16, 16, 5, 5] in ${bad}, the model needs [16, 16, 3, 3]`)), msgs.join('\n'));
+  assert.ok(
+    msgs.some((m) => m.includes(`tensor 'layer3.0.conv2.weight' has shape [16, 16, 5, 5] in ${bad}, the model needs [16, 16, 3, 3]`)),
+    msgs.join('\n'),
+  );
   assert.deepEqual(r.problems.find((p) => p.message.includes('layer3'))!.path, ['model', 'init', 'from']);
 
   const missing = validateConfigText(yaml('nope.safetensors'), { file: path.join(root, 'x.medssl.yaml') });
-  assert.match(missing.problems.map((p) => p.message).join('\n'), /model\.init\.from: the file .*nope\.safetensors does not exist \(relative paths are relative to the config file's folder/);
+  assert.match(
+    missing.problems.map((p) => p.message).join('\n'),
+    /model\.init\.from: the file .*nope\.safetensors does not exist \(relative paths are relative to the config file's folder/,
+  );
   fs.writeFileSync(path.join(root, 'weights.pt'), 'PK\u0003\u0004 not safetensors at all');
   const foreign = validateConfigText(yaml('weights.pt'), { file: path.join(root, 'x.medssl.yaml') });
   assert.match(foreign.problems.map((p) => p.message).join('\n'), /model\.init\.from: .*weights\.pt: truncated or not a safetensors file/);
@@ -126,7 +150,9 @@ test('model.init.from: validate names the tensor and both shapes; a missing file
   assert.equal(ok.ok, true, ok.problems.map((p) => p.message).join('\n'));
   assert.equal(ok.config!.model.init!.from, good, 'resolved against the config folder');
   // With whitening on, the slot it replaces (layer4.1.bn2) is not needed from the file.
-  const w = validateConfigText(yaml(good, '  whitening: { enabled: true, method: zca, groupSize: 8 }\n'), { file: path.join(root, 'x.medssl.yaml') });
+  const w = validateConfigText(yaml(good, '  whitening: { enabled: true, method: zca, groupSize: 8 }\n'), {
+    file: path.join(root, 'x.medssl.yaml'),
+  });
   assert.equal(w.ok, true, w.problems.map((p) => p.message).join('\n'));
 });
 
@@ -140,7 +166,9 @@ test('model.init.from: the pretraining starts both MoCo encoders from the file',
   try {
     const q = replica.moco.query.encoder;
     const w = q.stages[2][0] as unknown as { conv2: { weight: tf.Variable } };
-    const fileW = (await import('../../../src/core/export/safetensors')).decodeSafetensors(fs.readFileSync(good), good).tensors.get('layer3.0.conv2.weight')!;
+    const fileW = (await import('../../../src/core/export/safetensors'))
+      .decodeSafetensors(fs.readFileSync(good), good)
+      .tensors.get('layer3.0.conv2.weight')!;
     const oihw = new Float32Array(fileW.bytes.slice().buffer);
     const hwio = w.conv2.weight.dataSync(); // [3, 3, 16, 16]
     // weight[o, i, y, x] (file) == weight[y, x, i, o] (ours)

@@ -6,22 +6,47 @@ import { defaultExportFile, exportArgs, exportOutcome, pythonSnippet } from '../
 
 test('Export Weights: the worker arguments and the default file beside the run', () => {
   assert.equal(defaultExportFile('/r/runs/m-1'), '/r/runs/m-1/export/m-1.safetensors');
-  assert.deepEqual(exportArgs('/r/runs/m-1', '/o/e.safetensors'), ['export', '/r/runs/m-1', '--format', 'safetensors', '--out', '/o/e.safetensors', '--json']);
+  assert.deepEqual(exportArgs('/r/runs/m-1', '/o/e.safetensors'), [
+    'export',
+    '/r/runs/m-1',
+    '--format',
+    'safetensors',
+    '--out',
+    '/o/e.safetensors',
+    '--json',
+  ]);
 });
 
 test("Export Weights: the worker's result line, or its one error line (warnings skipped, the prefix dropped)", () => {
-  assert.deepEqual(exportOutcome(0, 'x\n{"type":"export","file":"/o/e.safetensors","loader":"/o/load_in_pytorch.py","bytes":2000000}\n', ''), { ok: true, file: '/o/e.safetensors', loader: '/o/load_in_pytorch.py', bytes: 2000000 });
-  assert.deepEqual(exportOutcome(2, '', 'warning: run m-1 is failed; exporting its checkpoint 8\nmedssl export: /r/m-1: no complete checkpoint (checkpoints/latest) to export\n'), { ok: false, reason: '/r/m-1: no complete checkpoint (checkpoints/latest) to export' });
+  assert.deepEqual(
+    exportOutcome(0, 'x\n{"type":"export","file":"/o/e.safetensors","loader":"/o/load_in_pytorch.py","bytes":2000000}\n', ''),
+    { ok: true, file: '/o/e.safetensors', loader: '/o/load_in_pytorch.py', bytes: 2000000 },
+  );
+  assert.deepEqual(
+    exportOutcome(
+      2,
+      '',
+      'warning: run m-1 is failed; exporting its checkpoint 8\nmedssl export: /r/m-1: no complete checkpoint (checkpoints/latest) to export\n',
+    ),
+    { ok: false, reason: '/r/m-1: no complete checkpoint (checkpoints/latest) to export' },
+  );
   assert.equal(exportOutcome(0, 'not json', '').ok, false);
   assert.deepEqual(exportOutcome(1, '', ''), { ok: false, reason: 'exit 1' });
 });
 
 test('Export Weights: the Python lines put the loader folder on sys.path', () => {
-  assert.equal(pythonSnippet('/o/x/load_in_pytorch.py'), 'import sys; sys.path.insert(0, "/o/x")\nfrom load_in_pytorch import load\nencoder, projector, meta = load()\n');
+  assert.equal(
+    pythonSnippet('/o/x/load_in_pytorch.py'),
+    'import sys; sys.path.insert(0, "/o/x")\nfrom load_in_pytorch import load\nencoder, projector, meta = load()\n',
+  );
 });
 
 test('Export Weights is contributed: a command and a Runs view item entry', () => {
-  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../../package.json'), 'utf8')) as { contributes: { commands: { command: string }[]; menus: Record<string, { command: string; when?: string }[]> } };
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../../package.json'), 'utf8')) as {
+    contributes: { commands: { command: string }[]; menus: Record<string, { command: string; when?: string }[]> };
+  };
   assert.ok(pkg.contributes.commands.some((c) => c.command === 'medssl.exportWeights'));
-  assert.ok(pkg.contributes.menus['view/item/context'].some((m) => m.command === 'medssl.exportWeights' && m.when?.includes('view == medssl.runs')));
+  assert.ok(
+    pkg.contributes.menus['view/item/context'].some((m) => m.command === 'medssl.exportWeights' && m.when?.includes('view == medssl.runs')),
+  );
 });

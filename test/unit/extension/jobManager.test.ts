@@ -70,7 +70,9 @@ test('the queue starts at most maxConcurrentJobs; the next starts when one ends'
 test('JSON lines: the run line sets the run folder, progress events set progress', async () => {
   const { jm, children } = harness();
   const j = jm.enqueue(spec('a'));
-  children[0].stdout.write('{"type":"run","id":"r1","dir":"/runs/r1"}\n{"t":"x","step":3,"epoch":0,"type":"progress","totalSteps":10,"imagesPerSec":5,"etaSec');
+  children[0].stdout.write(
+    '{"type":"run","id":"r1","dir":"/runs/r1"}\n{"t":"x","step":3,"epoch":0,"type":"progress","totalSteps":10,"imagesPerSec":5,"etaSec',
+  );
   children[0].stdout.write('":7}\n');
   await tick();
   assert.deepEqual(j.runDirs, ['/runs/r1']);
@@ -113,7 +115,20 @@ test('Stop on a queued job removes it from the queue without spawning', () => {
 
 test('a failing job reads failed with the error from run.json', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-jm-'));
-  fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ id: 'r', name: 'a', stage: 'pretrain', status: 'failed', host: 'h', started: 'x', configHash: 'c', codeVersion: 'v', error: { message: 'loss is NaN' } }));
+  fs.writeFileSync(
+    path.join(dir, 'run.json'),
+    JSON.stringify({
+      id: 'r',
+      name: 'a',
+      stage: 'pretrain',
+      status: 'failed',
+      host: 'h',
+      started: 'x',
+      configHash: 'c',
+      codeVersion: 'v',
+      error: { message: 'loss is NaN' },
+    }),
+  );
   const { jm, children } = harness();
   const j = jm.enqueue(spec('a'));
   children[0].stdout.write(workerLine({ type: 'run', id: 'r', dir }) + '\n');
@@ -127,12 +142,35 @@ test('a failing job reads failed with the error from run.json', async () => {
 
 test('attach follows a running run of a live process and finishes when run.json is terminal', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-jm-'));
-  const run = { id: 'r', name: 'a', stage: 'pretrain', status: 'running', host: os.hostname(), pid: process.pid, started: 'x', configHash: 'c', codeVersion: 'v' };
+  const run = {
+    id: 'r',
+    name: 'a',
+    stage: 'pretrain',
+    status: 'running',
+    host: os.hostname(),
+    pid: process.pid,
+    started: 'x',
+    configHash: 'c',
+    codeVersion: 'v',
+  };
   fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run));
-  fs.writeFileSync(path.join(dir, 'events.jsonl'), JSON.stringify({ t: 'x', step: 2, epoch: 0, type: 'progress', totalSteps: 8, imagesPerSec: 3, etaSec: 9 }) + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'events.jsonl'),
+    JSON.stringify({ t: 'x', step: 2, epoch: 0, type: 'progress', totalSteps: 8, imagesPerSec: 3, etaSec: 9 }) + '\n',
+  );
   const children: FakeChild[] = [];
   const finished: Job[] = [];
-  const jm = new JobManager({ spawn: () => { throw new Error('no'); }, maxConcurrent: () => 1, graceMs: () => 50, log: () => {}, changed: () => {}, finished: (j) => finished.push(j), pollMs: 20 });
+  const jm = new JobManager({
+    spawn: () => {
+      throw new Error('no');
+    },
+    maxConcurrent: () => 1,
+    graceMs: () => 50,
+    log: () => {},
+    changed: () => {},
+    finished: (j) => finished.push(j),
+    pollMs: 20,
+  });
   const j = jm.attach(dir, 'a');
   assert.ok(j);
   assert.equal(j.attached, true);
@@ -155,18 +193,47 @@ test('Workspace Trust: no job in an untrusted workspace, with the reason', () =>
 test('CLI arguments: medssl.backend is passed as --set backend=… unless auto', () => {
   assert.deepEqual(trainArgs('/w/a.medssl.yaml', '/w/runs', 'auto'), ['run', '/w/a.medssl.yaml', '--json', '--runs-dir', '/w/runs']);
   assert.deepEqual(trainArgs('/w/a.medssl.yaml', '/w/runs', 'wasm').slice(-2), ['--set', 'backend=wasm']);
-  assert.deepEqual(resumeArgs('/w/runs/r1', '/w/runs', 'cpu'), ['run', '--resume', '/w/runs/r1', '--json', '--runs-dir', '/w/runs', '--set', 'backend=cpu']);
+  assert.deepEqual(resumeArgs('/w/runs/r1', '/w/runs', 'cpu'), [
+    'run',
+    '--resume',
+    '/w/runs/r1',
+    '--json',
+    '--runs-dir',
+    '/w/runs',
+    '--set',
+    'backend=cpu',
+  ]);
 });
 
 test('CLI arguments of Evaluate Checkpoint: medssl evaluate <runDir> --mode … --json --runs-dir …', () => {
-  assert.deepEqual(evaluateArgs('/w/runs/r1', 'linear', '/w/runs', 'auto'), ['evaluate', '/w/runs/r1', '--mode', 'linear', '--json', '--runs-dir', '/w/runs']);
-  assert.deepEqual(evaluateArgs('/w/runs/r1', 'finetune', '/w/runs', 'wasm'), ['evaluate', '/w/runs/r1', '--mode', 'finetune', '--json', '--runs-dir', '/w/runs', '--set', 'backend=wasm']);
+  assert.deepEqual(evaluateArgs('/w/runs/r1', 'linear', '/w/runs', 'auto'), [
+    'evaluate',
+    '/w/runs/r1',
+    '--mode',
+    'linear',
+    '--json',
+    '--runs-dir',
+    '/w/runs',
+  ]);
+  assert.deepEqual(evaluateArgs('/w/runs/r1', 'finetune', '/w/runs', 'wasm'), [
+    'evaluate',
+    '/w/runs/r1',
+    '--mode',
+    'finetune',
+    '--json',
+    '--runs-dir',
+    '/w/runs',
+    '--set',
+    'backend=wasm',
+  ]);
 });
 
 test('a worker that exits before a run folder (bad input, exit 2) fails with its own last message, not just the exit code', async () => {
   const { jm, children } = harness();
   const j = jm.enqueue(spec('a'));
-  children[0].stdout.write('warning: something harmless\nmedssl evaluate: /w/runs/r1: no complete checkpoint (checkpoints/latest) to evaluate\n');
+  children[0].stdout.write(
+    'warning: something harmless\nmedssl evaluate: /w/runs/r1: no complete checkpoint (checkpoints/latest) to evaluate\n',
+  );
   children[0].exit(2);
   await tick();
   await tick();

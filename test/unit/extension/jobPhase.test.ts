@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import type { Job } from '../../../src/extension/jobs/jobManager';
 import { startPhase, wholeJobPhase } from '../../../src/extension/jobs/jobPhase';
 
-const job = (over: Partial<Job>): Job => ({ key: 1, spec: { label: 'smoke', args: [], cwd: '/w' }, state: 'running', runDirs: [], ...over });
+const job = (over: Partial<Job>): Job => ({
+  key: 1,
+  spec: { label: 'smoke', args: [], cwd: '/w' },
+  state: 'running',
+  runDirs: [],
+  ...over,
+});
 
 test('start notification: queued → worker started → run folder → closes at the first progress event or the end', () => {
   const q = startPhase(job({ state: 'queued' }));

@@ -5,7 +5,11 @@ import { probeNodeVersion, resolveNodeRuntime } from '../../../src/extension/wor
 const versions = (m: Record<string, string | undefined>) => async (cmd: string) => m[cmd];
 
 test('the setting wins when it is a Node ≥ 18', async () => {
-  const r = await resolveNodeRuntime('/opt/node22/bin/node', '/vscode/code', versions({ '/opt/node22/bin/node': 'v22.1.0', node: 'v20.0.0' }));
+  const r = await resolveNodeRuntime(
+    '/opt/node22/bin/node',
+    '/vscode/code',
+    versions({ '/opt/node22/bin/node': 'v22.1.0', node: 'v20.0.0' }),
+  );
   assert.equal(r.command, '/opt/node22/bin/node');
   assert.deepEqual(r.env, {});
   assert.match(r.description, /v22\.1\.0 from the setting medssl\.nodePath/);
@@ -13,7 +17,10 @@ test('the setting wins when it is a Node ≥ 18', async () => {
 
 test('a setting that does not run, or is too old, is an error naming the setting', async () => {
   await assert.rejects(resolveNodeRuntime('/nope', '/vscode/code', versions({})), /medssl\.nodePath '\/nope' does not run as Node\.js/);
-  await assert.rejects(resolveNodeRuntime('/old', '/vscode/code', versions({ '/old': 'v16.20.0' })), /is Node v16\.20\.0; MedSSL needs Node 18 or newer/);
+  await assert.rejects(
+    resolveNodeRuntime('/old', '/vscode/code', versions({ '/old': 'v16.20.0' })),
+    /is Node v16\.20\.0; MedSSL needs Node 18 or newer/,
+  );
 });
 
 test('node on PATH is used when it is new enough', async () => {

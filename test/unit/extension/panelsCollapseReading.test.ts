@@ -33,7 +33,10 @@ test('fewer samples than dimensions: judged against n − 1, and the reading say
   const x = s(128, 10.72, 22, 72);
   assert.equal(measurableDims(x), 71);
   assert.equal(verdict(x).cls, 'warn');
-  assert.equal(verdict(x).text, 'partly collapsed: fewer than half of the 71 dimensions the samples can show are in use (effective rank under 35.5)');
+  assert.equal(
+    verdict(x).text,
+    'partly collapsed: fewer than half of the 71 dimensions the samples can show are in use (effective rank under 35.5)',
+  );
   assert.equal(reading(x), '22 of 128 dimensions hold 99% of the variance');
   assert.equal(sampleLimit(x), '72 samples show at most 71 of the 128 dimensions.');
   assert.equal(sampleLimit(s(64, 30, 50, 72)), undefined);

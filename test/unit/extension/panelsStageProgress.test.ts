@@ -7,7 +7,15 @@ import { firstStageName, StageProgressTracker, stageOfLog, stageProgress } from 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const METHOD_RUN = path.join(ROOT, 'test', 'fixtures', 'runs', '20261127T141523Z-smoke');
 const t = '2026-11-27T00:00:00.000Z';
-const progress = (step: number, totalSteps: number): RunEvent => ({ t, step, epoch: 0, type: 'progress', totalSteps, imagesPerSec: 1, etaSec: 1 });
+const progress = (step: number, totalSteps: number): RunEvent => ({
+  t,
+  step,
+  epoch: 0,
+  type: 'progress',
+  totalSteps,
+  imagesPerSec: 1,
+  etaSec: 1,
+});
 const log = (message: string): RunEvent => ({ t, step: 0, epoch: 0, type: 'log', level: 'info', message });
 
 test('a recorded run: pretraining 20 steps, then the linear evaluation counts its own 180', () => {
@@ -37,7 +45,17 @@ test('tailed in chunks it says the same as all at once, and says when the shown 
 });
 
 test('a resumed pretraining logs "pretrain:" again and stays one stage', () => {
-  const p = stageProgress([log('pretrain: 10 slices'), progress(1, 20), progress(5, 20), log('pretrain: 10 slices'), log('resumed from x (step 3)'), progress(4, 20)], 'pretrain');
+  const p = stageProgress(
+    [
+      log('pretrain: 10 slices'),
+      progress(1, 20),
+      progress(5, 20),
+      log('pretrain: 10 slices'),
+      log('resumed from x (step 3)'),
+      progress(4, 20),
+    ],
+    'pretrain',
+  );
   assert.equal(p?.stage, 'pretraining');
   assert.deepEqual(p?.stagesDone, []);
   assert.equal(p?.step, 4);
@@ -61,7 +79,8 @@ test('stage names', () => {
 });
 
 test('a progress event that names its stage decides, even with no log line and equal step totals', () => {
-  const named = (step: number, totalSteps: number, stage: 'pretrain' | 'linear' | 'finetune'): RunEvent => ({ ...progress(step, totalSteps), stage } as RunEvent);
+  const named = (step: number, totalSteps: number, stage: 'pretrain' | 'linear' | 'finetune'): RunEvent =>
+    ({ ...progress(step, totalSteps), stage }) as RunEvent;
   const tr = new StageProgressTracker('pretrain');
   tr.add([named(1, 40, 'pretrain'), named(40, 40, 'pretrain')]);
   assert.equal(tr.current()?.stage, 'pretraining');

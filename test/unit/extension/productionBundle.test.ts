@@ -33,5 +33,6 @@ test('the production bundle has no medssl.test.* command; a development bundle r
   const leaked = prod.match(/medssl\.test\.[A-Za-z]+/g) ?? [];
   assert.deepEqual(leaked, [], `test commands in the production bundle: ${leaked.join(', ')}`);
   const dev = await extensionBundle(false);
-  for (const id of ['medssl.test.simulateUntrusted', 'medssl.test.jobs', 'medssl.test.followedRun']) assert.ok(dev.includes(id), `${id} missing from the development bundle`);
+  for (const id of ['medssl.test.simulateUntrusted', 'medssl.test.jobs', 'medssl.test.followedRun'])
+    assert.ok(dev.includes(id), `${id} missing from the development bundle`);
 });

@@ -11,18 +11,34 @@ const MOCO_RUN = path.join(ROOT, 'test', 'fixtures', 'runs', '20261127T141620Z-s
 
 test('flattenConfig: one a.b.c=value per leaf; arrays are leaves', () => {
   const f = flattenConfig({ a: { b: 1, c: [1, 2] }, d: 'x' });
-  assert.deepEqual([...f.entries()], [['a.b', '1'], ['a.c', '[1,2]'], ['d', '"x"']]);
+  assert.deepEqual(
+    [...f.entries()],
+    [
+      ['a.b', '1'],
+      ['a.c', '[1,2]'],
+      ['d', '"x"'],
+    ],
+  );
 });
 
 test('differingConfig: only the keys whose values differ (name aside), missing ones as (unset)', () => {
-  const d = differingConfig([{ name: 'a', x: 1, y: 2 }, { name: 'b', x: 1, y: 3, z: true }]);
-  assert.deepEqual(d, [['y=2', 'z=(unset)'], ['y=3', 'z=true']]);
+  const d = differingConfig([
+    { name: 'a', x: 1, y: 2 },
+    { name: 'b', x: 1, y: 3, z: true },
+  ]);
+  assert.deepEqual(d, [
+    ['y=2', 'z=(unset)'],
+    ['y=3', 'z=true'],
+  ]);
 });
 
 test('runLabels: the recorded MoCo v2 and method runs differ in local loss and whitening', () => {
   const [m, v] = runLabels([METHOD_RUN, MOCO_RUN]);
   assert.equal(m.name, 'smoke');
-  assert.ok(v.differs.some((k) => k.startsWith('ssl.local.enabled=')), v.differs.join(' '));
+  assert.ok(
+    v.differs.some((k) => k.startsWith('ssl.local.enabled=')),
+    v.differs.join(' '),
+  );
   assert.ok(!m.differs.some((k) => k.startsWith('stage=')), 'both are pretraining runs: no stage entry');
   assert.deepEqual(runLabels([METHOD_RUN])[0].differs, []);
 });

@@ -10,7 +10,20 @@ import type { RunsNode } from '../../../src/extension/runs/runsTree';
 function writeRun(root: string, id: string, fields: Record<string, unknown>, files: string[] = []): string {
   const dir = path.join(root, id);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ id, name: 'smoke', stage: 'pretrain', status: 'completed', host: os.hostname(), started: '2026-01-01T00:00:00Z', configHash: 'c', codeVersion: 'v', ...fields }));
+  fs.writeFileSync(
+    path.join(dir, 'run.json'),
+    JSON.stringify({
+      id,
+      name: 'smoke',
+      stage: 'pretrain',
+      status: 'completed',
+      host: os.hostname(),
+      started: '2026-01-01T00:00:00Z',
+      configHash: 'c',
+      codeVersion: 'v',
+      ...fields,
+    }),
+  );
   fs.writeFileSync(path.join(dir, 'events.jsonl'), '');
   for (const f of files) {
     fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
@@ -50,6 +63,11 @@ test('Evaluate Checkpoint offers ended pretraining runs with checkpoints/latest 
   writeRun(root, 'nockpt', {});
   writeRun(root, 'running', { status: 'running', pid: process.pid }, ['checkpoints/latest']);
   writeRun(root, 'evalrun', { stage: 'linear' }, ['checkpoints/latest']);
-  assert.deepEqual(evaluableRuns(new RunsModel().read(root)).map((r) => r.id).sort(), ['cancelled', 'done']);
+  assert.deepEqual(
+    evaluableRuns(new RunsModel().read(root))
+      .map((r) => r.id)
+      .sort(),
+    ['cancelled', 'done'],
+  );
   fs.rmSync(root, { recursive: true, force: true });
 });

@@ -8,7 +8,20 @@ import { formatDuration, groupByConfig, keyMetric, RunsModel } from '../../../sr
 function writeRun(root: string, id: string, fields: Record<string, unknown>, events: object[]): string {
   const dir = path.join(root, id);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ id, name: 'smoke', stage: 'pretrain', status: 'completed', host: os.hostname(), started: '2026-01-01T00:00:00Z', configHash: 'c', codeVersion: 'v', ...fields }));
+  fs.writeFileSync(
+    path.join(dir, 'run.json'),
+    JSON.stringify({
+      id,
+      name: 'smoke',
+      stage: 'pretrain',
+      status: 'completed',
+      host: os.hostname(),
+      started: '2026-01-01T00:00:00Z',
+      configHash: 'c',
+      codeVersion: 'v',
+      ...fields,
+    }),
+  );
   fs.writeFileSync(path.join(dir, 'events.jsonl'), events.map((e) => JSON.stringify(e) + '\n').join(''));
   return dir;
 }
@@ -19,16 +32,24 @@ test('runs are read with their last scalars and progress, incrementally; a dead 
     { t: 'x', step: 1, epoch: 0, type: 'scalar', name: 'loss/total', value: 5 },
     { t: 'x', step: 2, epoch: 0, type: 'scalar', name: 'loss/total', value: 4.5 },
   ]);
-  writeRun(root, '20260102T000000Z-other', { name: 'other', status: 'running', pid: 2 ** 22 + 12345 }, [{ t: 'x', step: 3, epoch: 0, type: 'progress', totalSteps: 10, imagesPerSec: 2, etaSec: 14 }]);
+  writeRun(root, '20260102T000000Z-other', { name: 'other', status: 'running', pid: 2 ** 22 + 12345 }, [
+    { t: 'x', step: 3, epoch: 0, type: 'progress', totalSteps: 10, imagesPerSec: 2, etaSec: 14 },
+  ]);
   fs.mkdirSync(path.join(root, '.jobs'));
   const m = new RunsModel();
   let runs = m.read(root);
-  assert.deepEqual(runs.map((r) => r.id), ['20260102T000000Z-other', '20260101T000000Z-smoke']);
+  assert.deepEqual(
+    runs.map((r) => r.id),
+    ['20260102T000000Z-other', '20260101T000000Z-smoke'],
+  );
   assert.equal(runs[0].shownStatus, 'stale');
   assert.equal(runs[0].progress?.step, 3);
   assert.equal(runs[1].last['loss/total'], 4.5);
   assert.equal(keyMetric(runs[1]), 'loss 4.500');
-  fs.appendFileSync(path.join(a, 'events.jsonl'), JSON.stringify({ t: 'x', step: 3, epoch: 1, type: 'scalar', name: 'linear/dice/meanForeground', value: 0.8123 }) + '\n');
+  fs.appendFileSync(
+    path.join(a, 'events.jsonl'),
+    JSON.stringify({ t: 'x', step: 3, epoch: 1, type: 'scalar', name: 'linear/dice/meanForeground', value: 0.8123 }) + '\n',
+  );
   runs = m.read(root);
   assert.equal(keyMetric(runs[1]), 'Dice 0.812');
   assert.equal(runs[1].last['loss/total'], 4.5, 'earlier scalars are kept across incremental reads');

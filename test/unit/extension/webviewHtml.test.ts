@@ -12,7 +12,13 @@ test('the CSP allows nothing by default, scripts only by nonce, styles only from
 });
 
 test('the page carries the CSP, loads its script with the nonce and its styles, and escapes what it is given', () => {
-  const html = webviewHtml({ title: 'A <b>&', cspSource: 'https://c', nonce: 'n0nce', scriptUri: 'https://c/p.js?a=1&b="2"', styleUris: ['https://c/s.css'] });
+  const html = webviewHtml({
+    title: 'A <b>&',
+    cspSource: 'https://c',
+    nonce: 'n0nce',
+    scriptUri: 'https://c/p.js?a=1&b="2"',
+    styleUris: ['https://c/s.css'],
+  });
   assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; [^"]*script-src 'nonce-n0nce'">/);
   assert.ok(html.includes('<script nonce="n0nce" src="https://c/p.js?a=1&amp;b=&quot;2&quot;"></script>'));
   assert.ok(html.includes('<link rel="stylesheet" href="https://c/s.css">'));

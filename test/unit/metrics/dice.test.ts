@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { dicePerClass, meanForegroundDice, summarizeDice, VolumeDice, worstSlicePerClass } from '../../../src/core/metrics/dice';
 
 // Hand-made 3-D volumes (2 slices of 3×3, flattened), classes 0..3.
+// prettier-ignore
 const truthA = [
   0, 1, 1,
   0, 1, 1,
@@ -15,23 +16,35 @@ const truthA = [
 
 test('dice: a perfect prediction scores 1 for every present class; a class absent in both is null and excluded', () => {
   const d = dicePerClass(truthA, truthA, 4);
-  assert.deepEqual(d.map((x) => x.dice), [1, 1, 1, null]);
+  assert.deepEqual(
+    d.map((x) => x.dice),
+    [1, 1, 1, null],
+  );
   assert.equal(d[3].absent, true);
-  assert.deepEqual(d.map((x) => x.truth), [10, 5, 3, 0]);
+  assert.deepEqual(
+    d.map((x) => x.truth),
+    [10, 5, 3, 0],
+  );
   assert.equal(meanForegroundDice(d), 1);
 });
 
 test('dice: empty truth and empty prediction → every foreground class absent, mean null (not 0, not 1)', () => {
   const zeros = new Array(18).fill(0);
   const d = dicePerClass(zeros, zeros, 4);
-  assert.deepEqual(d.map((x) => x.dice), [1, null, null, null]);
+  assert.deepEqual(
+    d.map((x) => x.dice),
+    [1, null, null, null],
+  );
   assert.equal(meanForegroundDice(d), null);
 });
 
 test('dice: empty prediction of a present class scores 0; a false positive of a class absent in the truth scores 0', () => {
   const zeros = new Array(18).fill(0);
   const d = dicePerClass(truthA, zeros, 4);
-  assert.deepEqual(d.slice(1).map((x) => x.dice), [0, 0, null]);
+  assert.deepEqual(
+    d.slice(1).map((x) => x.dice),
+    [0, 0, null],
+  );
   const fp = truthA.slice();
   fp[0] = 3; // one voxel of class 3, which the truth lacks
   const e = dicePerClass(truthA, fp, 4);
@@ -73,18 +86,27 @@ test('dice: per volume sums the counts over slices (not the mean of slice Dice);
   assert.deepEqual(b.absentClasses, [1, 2]);
   const s = summarizeDice(v.cases(), 4);
   assert.equal(s.cases, 2);
-  assert.deepEqual(s.perClass.map((p) => p.cases), [2, 1, 1, 1]);
-  assert.deepEqual(s.perClass.map((p) => p.absentIn), [0, 1, 1, 1]);
+  assert.deepEqual(
+    s.perClass.map((p) => p.cases),
+    [2, 1, 1, 1],
+  );
+  assert.deepEqual(
+    s.perClass.map((p) => p.absentIn),
+    [0, 1, 1, 1],
+  );
   assert.ok(Math.abs((s.meanForeground as number) - (8 / 9 + 4 / 5 + 1) / 3) < 1e-12);
   assert.ok(Math.abs((s.meanOfCaseMeans as number) - ((8 / 9 + 4 / 5) / 2 + 1) / 2) < 1e-12);
 });
 
 test('dice: worst slice per class ignores slices where the class is absent', () => {
-  const w = worstSlicePerClass([
-    { z: 0, perClass: [1, 0.9, null], meanForeground: 0.9 },
-    { z: 1, perClass: [1, 0.2, 0.5], meanForeground: 0.35 },
-    { z: 2, perClass: [1, null, 0.7], meanForeground: 0.7 },
-  ], 3);
+  const w = worstSlicePerClass(
+    [
+      { z: 0, perClass: [1, 0.9, null], meanForeground: 0.9 },
+      { z: 1, perClass: [1, 0.2, 0.5], meanForeground: 0.35 },
+      { z: 2, perClass: [1, null, 0.7], meanForeground: 0.7 },
+    ],
+    3,
+  );
   assert.deepEqual(w, [-1, 1, 1]);
   assert.deepEqual(worstSlicePerClass([{ z: 0, perClass: [1, null], meanForeground: null }], 2), [-1, -1]);
 });

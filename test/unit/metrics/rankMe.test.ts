@@ -17,14 +17,18 @@ function hadamard(n: number): number[][] {
  * leaves X unchanged) and V's columns orthonormal: X's singular values are exactly s.
  */
 function withSingularValues(s: number[], n: number, d: number): Float64Array {
-  const hn = hadamard(n), hd = hadamard(d);
+  const hn = hadamard(n),
+    hd = hadamard(d);
   const x = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) {
-    let v = 0;
-    // U column k = Hadamard column k+1 / √n (skips the ones column); V column k = Hadamard column k+1 / √d
-    s.forEach((sk, k) => { v += (hn[i][k + 1] / Math.sqrt(n)) * sk * (hd[j][k + 1] / Math.sqrt(d)); });
-    x[i * d + j] = v;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) {
+      let v = 0;
+      // U column k = Hadamard column k+1 / √n (skips the ones column); V column k = Hadamard column k+1 / √d
+      s.forEach((sk, k) => {
+        v += (hn[i][k + 1] / Math.sqrt(n)) * sk * (hd[j][k + 1] / Math.sqrt(d));
+      });
+      x[i * d + j] = v;
+    }
   return x;
 }
 
@@ -38,7 +42,10 @@ test('RankMe of known singular values: k equal values give k, [4, 2, 1, 1] gives
 
 test('RankMe of an n×d matrix with known singular values, both covariance paths (n ≥ d and n < d)', () => {
   const s = [4, 2, 1, 1];
-  for (const [n, d] of [[16, 8], [8, 16]]) {
+  for (const [n, d] of [
+    [16, 8],
+    [8, 16],
+  ]) {
     const x = withSingularValues(s, n, d);
     const ev = covarianceEigenvalues(x, n, d);
     // covariance eigenvalues are s²/n, then zeros
@@ -53,8 +60,13 @@ test('RankMe of an n×d matrix with known singular values, both covariance paths
 });
 
 test('spectrumReport carries RankMe beside the labelled eigenvalue form', () => {
-  const n = 16, d = 8;
-  const r = spectrumReport(withSingularValues([1, 1, 1, 1], n, d).map((v, i) => v + (i % d === 0 ? 1 : 0)), n, d);
+  const n = 16,
+    d = 8;
+  const r = spectrumReport(
+    withSingularValues([1, 1, 1, 1], n, d).map((v, i) => v + (i % d === 0 ? 1 : 0)),
+    n,
+    d,
+  );
   assert.ok(r.rankMe >= r.effectiveRank, JSON.stringify(r));
   close(r.rankMe, rankMe(r.eigenvalues));
 });

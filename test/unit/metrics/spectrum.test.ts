@@ -1,20 +1,44 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  alignment, covarianceEigenvalues, dimsForVariance, effectiveRank, infoNceTop1, normalizedStdTimesSqrtD,
-  spectrumReport, symmetricEigenvalues, uniformity,
+  alignment,
+  covarianceEigenvalues,
+  dimsForVariance,
+  effectiveRank,
+  infoNceTop1,
+  normalizedStdTimesSqrtD,
+  spectrumReport,
+  symmetricEigenvalues,
+  uniformity,
 } from '../../../src/core/metrics/spectrum';
 import { Rng } from '../../../src/core/util/rng';
 
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
 test('eigenvalues of known symmetric matrices', () => {
-  assert.deepEqual(symmetricEigenvalues([[3, 0, 0], [0, 1, 0], [0, 0, 2]]), [3, 2, 1]);
-  const e = symmetricEigenvalues([[2, 1], [1, 2]]);
-  close(e[0], 3); close(e[1], 1);
+  assert.deepEqual(
+    symmetricEigenvalues([
+      [3, 0, 0],
+      [0, 1, 0],
+      [0, 0, 2],
+    ]),
+    [3, 2, 1],
+  );
+  const e = symmetricEigenvalues([
+    [2, 1],
+    [1, 2],
+  ]);
+  close(e[0], 3);
+  close(e[1], 1);
   // Q diag(5,4,1,0.5) Qᵀ with a rotation Q
-  const c = Math.cos(0.7), s = Math.sin(0.7);
-  const Q = [[c, -s, 0, 0], [s, c, 0, 0], [0, 0, c, s], [0, 0, -s, c]];
+  const c = Math.cos(0.7),
+    s = Math.sin(0.7);
+  const Q = [
+    [c, -s, 0, 0],
+    [s, c, 0, 0],
+    [0, 0, c, s],
+    [0, 0, -s, c],
+  ];
   const L = [5, 4, 1, 0.5];
   const A = Q.map((_, i) => Q.map((__, j) => Q[i].reduce((acc, q, k) => acc + q * L[k] * Q[j][k], 0)));
   symmetricEigenvalues(A).forEach((v, i) => close(v, L[i], 1e-12));
@@ -23,24 +47,32 @@ test('eigenvalues of known symmetric matrices', () => {
 test('covariance eigenvalues: direct and Gram trick (n < d) agree, known variances recovered', () => {
   const rng = new Rng(4);
   // axis-aligned data with variances 4, 1, 0.25 (n large): eigenvalues ≈ those
-  const n = 4000, d = 3;
+  const n = 4000,
+    d = 3;
   const x = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) { x[i * 3] = 2 * rng.normal(); x[i * 3 + 1] = rng.normal(); x[i * 3 + 2] = 0.5 * rng.normal(); }
+  for (let i = 0; i < n; i++) {
+    x[i * 3] = 2 * rng.normal();
+    x[i * 3 + 1] = rng.normal();
+    x[i * 3 + 2] = 0.5 * rng.normal();
+  }
   const ev = covarianceEigenvalues(x, n, d);
   [4, 1, 0.25].forEach((v, i) => assert.ok(Math.abs(ev[i] - v) / v < 0.08, `${ev}`));
   // n < d: Gram path vs the d×d path on the same data (forced by transposing sizes)
-  const n2 = 6, d2 = 10;
+  const n2 = 6,
+    d2 = 10;
   const y = rng.normalArray(n2 * d2);
   const viaGram = covarianceEigenvalues(y, n2, d2);
   assert.equal(viaGram.length, d2);
   // direct: build the 10×10 covariance by hand
   const mean = new Array(d2).fill(0);
   for (let i = 0; i < n2; i++) for (let j = 0; j < d2; j++) mean[j] += y[i * d2 + j] / n2;
-  const C = Array.from({ length: d2 }, (_, a) => Array.from({ length: d2 }, (__, b) => {
-    let s = 0;
-    for (let i = 0; i < n2; i++) s += (y[i * d2 + a] - mean[a]) * (y[i * d2 + b] - mean[b]);
-    return s / n2;
-  }));
+  const C = Array.from({ length: d2 }, (_, a) =>
+    Array.from({ length: d2 }, (__, b) => {
+      let s = 0;
+      for (let i = 0; i < n2; i++) s += (y[i * d2 + a] - mean[a]) * (y[i * d2 + b] - mean[b]);
+      return s / n2;
+    }),
+  );
   const direct = symmetricEigenvalues(C).map((v) => Math.max(0, v));
   viaGram.forEach((v, i) => close(v, direct[i], 1e-6));
   assert.ok(viaGram.slice(n2 - 1).every((v) => v < 1e-9)); // rank ≤ n − 1 after centring
@@ -60,12 +92,16 @@ test('effective rank and 99% dims of known spectra', () => {
 
 test('std × √d, alignment, uniformity and top-1 on constructed embeddings', () => {
   const rng = new Rng(9);
-  const n = 2000, d = 16;
+  const n = 2000,
+    d = 16;
   const spread = rng.normalArray(n * d);
   const s = normalizedStdTimesSqrtD(spread, n, d);
   assert.ok(Math.abs(s - 1) < 0.05, `spread ${s}`);
   const collapsed = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) { collapsed[i * d] = 1; collapsed[i * d + 1] = 1e-3 * rng.normal(); }
+  for (let i = 0; i < n; i++) {
+    collapsed[i * d] = 1;
+    collapsed[i * d + 1] = 1e-3 * rng.normal();
+  }
   assert.ok(normalizedStdTimesSqrtD(collapsed, n, d) < 0.01);
   assert.equal(alignment(spread, spread, n, d), 0);
   const r = spectrumReport(collapsed, n, d);

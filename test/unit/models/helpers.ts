@@ -34,7 +34,14 @@ export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** Random tensor from the seeded generator. */
 export function randn(rng: Rng, shape: number[], mean = 0, std = 1): tf.Tensor {
-  return tf.tensor(rng.normalArray(shape.reduce((a, c) => a * c, 1), mean, std), shape);
+  return tf.tensor(
+    rng.normalArray(
+      shape.reduce((a, c) => a * c, 1),
+      mean,
+      std,
+    ),
+    shape,
+  );
 }
 
 /**

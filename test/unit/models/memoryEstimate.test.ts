@@ -84,5 +84,7 @@ test('memory estimate covers the measured peak of a training step on the cpu bac
   assert.ok(r.estimate.totalBytes >= measured, `estimate ${r.estimate.totalBytes} < measured peak ${measured}`);
   assert.ok(r.estimate.totalBytes < 3 * measured, `estimate ${r.estimate.totalBytes} far above measured ${measured}`);
   assert.ok(r.neededFactor > 0.5 && r.neededFactor < DEFAULT_SAFETY_FACTOR, `needed factor ${r.neededFactor}`);
-  console.log(`cpu, R-50 4-8-16-32 small stem, batch 2, 16²: peak ${(measured / 2 ** 20).toFixed(2)} MiB, estimate ${(r.estimate.totalBytes / 2 ** 20).toFixed(2)} MiB, needed factor ${r.neededFactor.toFixed(2)}`);
+  console.log(
+    `cpu, R-50 4-8-16-32 small stem, batch 2, 16²: peak ${(measured / 2 ** 20).toFixed(2)} MiB, estimate ${(r.estimate.totalBytes / 2 ** 20).toFixed(2)} MiB, needed factor ${r.neededFactor.toFixed(2)}`,
+  );
 });

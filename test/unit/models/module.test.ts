@@ -11,8 +11,14 @@ test('Rng: seeded, state save/restore reproduces the stream exactly', () => {
   const a = new Rng(42);
   const b = new Rng(42);
   const xs = Array.from({ length: 5 }, () => a.next());
-  assert.deepEqual(xs, Array.from({ length: 5 }, () => b.next()));
-  assert.notDeepEqual(xs, Array.from({ length: 5 }, () => new Rng(43).next()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 5 }, () => b.next()),
+  );
+  assert.notDeepEqual(
+    xs,
+    Array.from({ length: 5 }, () => new Rng(43).next()),
+  );
   a.normal(); // leaves a cached Box-Muller spare
   const st = a.getState();
   const rest = [a.normal(), a.next(), a.uniform(2, 3), a.int(10)];

@@ -7,12 +7,10 @@ import { useCpu } from './helpers';
 test('projector: pool → Linear(d,d) → ReLU → Linear(d,128), no BatchNorm', async () => {
   await useCpu();
   const p = new Projector({ inDim: 32, seed: 3 });
-  assert.deepEqual(p.namedVariables().map((e) => `${e.name}:${e.variable.shape.join('x')}`), [
-    'fc1.weight:32x32',
-    'fc1.bias:32',
-    'fc2.weight:32x128',
-    'fc2.bias:128',
-  ]);
+  assert.deepEqual(
+    p.namedVariables().map((e) => `${e.name}:${e.variable.shape.join('x')}`),
+    ['fc1.weight:32x32', 'fc1.bias:32', 'fc2.weight:32x128', 'fc2.bias:128'],
+  );
   assert.equal(p.namedVariables('buffer').length, 0);
   const map = tf.randomNormal([3, 4, 4, 32], 0, 1, 'float32', 1);
   const z1 = p.forward(map);
@@ -33,7 +31,11 @@ test('projector: pool → Linear(d,d) → ReLU → Linear(d,128), no BatchNorm',
 
 test('l2Normalize: unit rows, zero rows stay finite', async () => {
   await useCpu();
-  const x = tf.tensor2d([[3, 4], [0, 0], [1, 1]]);
+  const x = tf.tensor2d([
+    [3, 4],
+    [0, 0],
+    [1, 1],
+  ]);
   const y = l2Normalize(x).arraySync();
   assert.deepEqual(y[0], [0.6000000238418579, 0.800000011920929]);
   assert.deepEqual(y[1], [0, 0]);

@@ -20,7 +20,12 @@ test('ResNet-18/34/50: output shapes of every stage and the pooled vector (small
     const out = enc.forward(x);
     assert.deepEqual(out.stem.shape, [2, 8, 8, c.widths[0]], `depth ${c.depth} stem`);
     const sizes = stageSpatialSizes(enc.config, 32);
-    assert.deepEqual(sizes, [[8, 8], [4, 4], [2, 2], [1, 1]]);
+    assert.deepEqual(sizes, [
+      [8, 8],
+      [4, 4],
+      [2, 2],
+      [1, 1],
+    ]);
     out.stages.forEach((s, i) => assert.deepEqual(s.shape, [2, sizes[i][0], sizes[i][1], c.out[i]], `depth ${c.depth} stage ${i + 1}`));
     assert.deepEqual(out.pooled.shape, [2, c.out[3]]);
     assert.equal(enc.featureDim, c.out[3]);
@@ -31,7 +36,10 @@ test('ResNet-18/34/50: output shapes of every stage and the pooled vector (small
   // 'small' stem keeps the resolution of the input in stage 1.
   const small = new ResNetEncoder({ depth: 18, widths: [4, 8, 16, 32], stem: 'small' });
   const o = small.forward(x);
-  assert.deepEqual(o.stages.map((s) => s.shape[1]), [32, 16, 8, 4]);
+  assert.deepEqual(
+    o.stages.map((s) => s.shape[1]),
+    [32, 16, 8, 4],
+  );
   tf.dispose([o.stem, ...o.stages, o.pooled]);
   small.dispose();
   x.dispose();
@@ -103,7 +111,10 @@ test('ResNet: same seed gives the same weights; eval mode is deterministic and d
   const o1 = a.forward(x);
   const o2 = a.forward(x);
   assert.deepEqual(Array.from(o1.pooled.dataSync()), Array.from(o2.pooled.dataSync()));
-  assert.deepEqual(a.namedVariables('buffer').map((e) => Array.from(e.variable.dataSync())), buffersBefore);
+  assert.deepEqual(
+    a.namedVariables('buffer').map((e) => Array.from(e.variable.dataSync())),
+    buffersBefore,
+  );
   tf.dispose([x, o1.stem, ...o1.stages, o1.pooled, o2.stem, ...o2.stages, o2.pooled]);
   // copy / EMA helpers (MoCo key encoder).
   copyVariables(c, a);
@@ -119,10 +130,14 @@ test('ResNet training step: tensor count stable over repeated forward+backward+S
   const opt = tf.train.momentum(0.01, 0.9);
   const losses: number[] = [];
   const step = (): void => {
-    const loss = opt.minimize(() => {
-      const o = enc.forward(x);
-      return tf.mean(tf.square(tf.sub(o.pooled, 1))) as tf.Scalar;
-    }, true, enc.trainableVariables());
+    const loss = opt.minimize(
+      () => {
+        const o = enc.forward(x);
+        return tf.mean(tf.square(tf.sub(o.pooled, 1))) as tf.Scalar;
+      },
+      true,
+      enc.trainableVariables(),
+    );
     if (loss) {
       losses.push(loss.dataSync()[0]);
       loss.dispose();
@@ -173,7 +188,9 @@ test('ResNet: all parameter gradients with the fast BatchNorm match plain autogr
     worst = Math.max(worst, e);
     assert.ok(e < 1e-3, `${name}: relative error ${e}`);
   }
-  console.log(`encoder gradients, fast vs reference BatchNorm: worst relative error ${worst.toExponential(2)} over ${fast.size} parameters`);
+  console.log(
+    `encoder gradients, fast vs reference BatchNorm: worst relative error ${worst.toExponential(2)} over ${fast.size} parameters`,
+  );
   tf.dispose([x, r]);
   enc.dispose();
 });

@@ -19,7 +19,12 @@ test('weights: save/load round-trip is bit-exact for params and buffers (incl. w
   await useCpu();
   const dir = await tmpDir();
   try {
-    const cfg = { depth: 18 as const, widths: [4, 8, 8, 16] as [number, number, number, number], lastNorm: 'zca' as const, whitening: { groupSize: 8 } };
+    const cfg = {
+      depth: 18 as const,
+      widths: [4, 8, 8, 16] as [number, number, number, number],
+      lastNorm: 'zca' as const,
+      whitening: { groupSize: 8 },
+    };
     const a = new ResNetEncoder({ ...cfg, seed: 1 });
     // Move the running statistics away from their initial values.
     const x = tf.randomNormal([4, 32, 32, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
@@ -127,7 +132,15 @@ test('saveTensors/loadTensors: other named tensors (optimizer slots, queue) besi
   try {
     const queue = tf.randomNormal([16, 8], 0, 1, 'float32', 3);
     const ptr = tf.tensor1d([5], 'int32');
-    await saveTensors(dir, 'optimizer', [{ name: 'queue', tensor: queue }, { name: 'queue_ptr', tensor: ptr }], { step: 12 });
+    await saveTensors(
+      dir,
+      'optimizer',
+      [
+        { name: 'queue', tensor: queue },
+        { name: 'queue_ptr', tensor: ptr },
+      ],
+      { step: 12 },
+    );
     const { tensors, manifest } = await loadTensors(dir, 'optimizer');
     assert.deepEqual(manifest.metadata, { step: 12 });
     assert.deepEqual(Array.from(tensors.get('queue')!.dataSync()), Array.from(queue.dataSync()));
@@ -135,7 +148,13 @@ test('saveTensors/loadTensors: other named tensors (optimizer slots, queue) besi
     assert.deepEqual(Array.from(tensors.get('queue_ptr')!.dataSync()), [5]);
     assert.deepEqual((await fs.readdir(dir)).sort(), ['optimizer.bin', 'optimizer.json']);
     await assert.rejects(saveTensors(dir, 'weights', []), /base name/);
-    await assert.rejects(saveTensors(dir, 'x', [{ name: 'a', tensor: ptr }, { name: 'a', tensor: ptr }]), /duplicate/);
+    await assert.rejects(
+      saveTensors(dir, 'x', [
+        { name: 'a', tensor: ptr },
+        { name: 'a', tensor: ptr },
+      ]),
+      /duplicate/,
+    );
     tf.dispose([queue, ptr, ...tensors.values()]);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

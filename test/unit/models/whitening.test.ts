@@ -18,7 +18,11 @@ function covDeviation(y: ArrayLike<number>, m: number, C: number): number {
 test('zca: output covariance ≈ I on correlated data and matches the exact eigendecomposition ZCA', async () => {
   await useCpu();
   const rng = new Rng(10);
-  const N = 16, H = 4, Wd = 4, C = 32, m = N * H * Wd;
+  const N = 16,
+    H = 4,
+    Wd = 4,
+    C = 32,
+    m = N * H * Wd;
   const data = correlated(rng, m, C, 1e3);
   const x = tf.tensor4d(data, [N, H, Wd, C]);
   const r = whitenBatch(x, { method: 'zca', groupSize: 32, iterations: 30, tolerance: 1e-5 });
@@ -28,7 +32,9 @@ test('zca: output covariance ≈ I on correlated data and matches the exact eige
   const yo = applyWhitening(data, m, C, oracle.mean, oracle.W);
   const err = relError(y, yo);
   const werr = relError(r.W.dataSync(), oracle.W);
-  console.log(`zca cond≈${(oracle.eigenvalues[0] / oracle.eigenvalues[C - 1]).toExponential(1)}: ${r.iterations} steps, residual ${r.residual.toExponential(2)}, max|cov−I| ${dev.toExponential(2)}, rel. error vs oracle: output ${err.toExponential(2)}, W ${werr.toExponential(2)}`);
+  console.log(
+    `zca cond≈${(oracle.eigenvalues[0] / oracle.eigenvalues[C - 1]).toExponential(1)}: ${r.iterations} steps, residual ${r.residual.toExponential(2)}, max|cov−I| ${dev.toExponential(2)}, rel. error vs oracle: output ${err.toExponential(2)}, W ${werr.toExponential(2)}`,
+  );
   assert.ok(dev < 1e-2, `max |cov(y) − I| = ${dev}`);
   assert.ok(err < 1e-2, `relative error vs oracle ${err}`);
   assert.ok(r.iterations <= 30);
@@ -38,7 +44,9 @@ test('zca: output covariance ≈ I on correlated data and matches the exact eige
 test('zca: groups whiten each group of channels independently', async () => {
   await useCpu();
   const rng = new Rng(11);
-  const m = 256, C = 16, c = 8;
+  const m = 256,
+    C = 16,
+    c = 8;
   const data = correlated(rng, m, C, 100);
   const x = tf.tensor2d(data, [m, C]);
   const r = whitenBatch(x, { method: 'zca', groupSize: c });
@@ -47,10 +55,11 @@ test('zca: groups whiten each group of channels independently', async () => {
   for (let gi = 0; gi < C / c; gi++) {
     const sub = new Float32Array(m * c);
     const ys = new Float64Array(m * c);
-    for (let i = 0; i < m; i++) for (let j = 0; j < c; j++) {
-      sub[i * c + j] = data[i * C + gi * c + j];
-      ys[i * c + j] = y[i * C + gi * c + j];
-    }
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < c; j++) {
+        sub[i * c + j] = data[i * C + gi * c + j];
+        ys[i * c + j] = y[i * C + gi * c + j];
+      }
     const o = exactZca(sub, m, c, 1e-5);
     const err = relError(ys, applyWhitening(sub, m, c, o.mean, o.W));
     assert.ok(err < 1e-3, `group ${gi}: relative error ${err}`);
@@ -61,7 +70,8 @@ test('zca: groups whiten each group of channels independently', async () => {
 test('iternorm: close to the exact ZCA on well-conditioned data (T = 5); more steps get closer', async () => {
   await useCpu();
   const rng = new Rng(12);
-  const m = 512, C = 8;
+  const m = 512,
+    C = 8;
   const data = correlated(rng, m, C, 4);
   const x = tf.tensor2d(data, [m, C]);
   const oracle = exactZca(data, m, C, 1e-5);
@@ -165,7 +175,12 @@ test('whitening: iternorm beyond its stable step count is refused; NaN input giv
   await useCpu();
   assert.throws(() => whitenBatch(tf.zeros([4, 8]), { method: 'iternorm', iterations: 20 }), /use method 'zca'/);
   assert.throws(() => whitenBatch(tf.zeros([4, 12]), { groupSize: 8 }), /does not divide the 12 channels/);
-  const bad = tf.tensor2d([[1, 2], [Number.NaN, 1], [3, 4], [0, 1]]);
+  const bad = tf.tensor2d([
+    [1, 2],
+    [Number.NaN, 1],
+    [3, 4],
+    [0, 1],
+  ]);
   for (const method of ['iternorm', 'zca'] as const) {
     const n0 = tf.memory().numTensors;
     assert.throws(() => whitenBatch(bad, { method }), /contains NaN or Infinity/);

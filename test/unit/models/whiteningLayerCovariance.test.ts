@@ -37,7 +37,12 @@ function groupStats(y: ArrayLike<number>, m: number, C: number, c: number): { de
  */
 function layerOutput(method: WhiteningMethod, cond: number, iterations?: number): ReturnType<typeof groupStats> {
   const rng = new Rng(20 + cond);
-  const N = 16, H = 4, W = 4, C = 32, c = 16, m = N * H * W;
+  const N = 16,
+    H = 4,
+    W = 4,
+    C = 32,
+    c = 16,
+    m = N * H * W;
   const g0 = correlated(rng, m, c, cond);
   const g1 = correlated(rng, m, c, cond);
   const data = new Float32Array(m * C);
@@ -55,11 +60,13 @@ function layerOutput(method: WhiteningMethod, cond: number, iterations?: number)
   return stats;
 }
 
-test('whitening layer, training mode, zca: each group\'s output covariance is the identity within 1e-2', async () => {
+test("whitening layer, training mode, zca: each group's output covariance is the identity within 1e-2", async () => {
   await useCpu();
   for (const cond of [10, 100, 1000]) {
     const s = layerOutput('zca', cond);
-    console.log(`zca cond ${cond}: ${s.map((g) => `max|cov−I| ${g.dev.toExponential(1)}, eigenvalues ${g.minEig.toFixed(4)}..${g.maxEig.toFixed(4)}`).join('; ')}`);
+    console.log(
+      `zca cond ${cond}: ${s.map((g) => `max|cov−I| ${g.dev.toExponential(1)}, eigenvalues ${g.minEig.toFixed(4)}..${g.maxEig.toFixed(4)}`).join('; ')}`,
+    );
     for (const g of s) {
       assert.ok(g.dev < 1e-2, `cond ${cond}: max |cov − I| ${g.dev}`);
       // ε = 1e-5 on the covariance diagonal shrinks a direction of variance λ to λ/(λ + ε): the smallest ones of the cond-1000 input end near 0.99
@@ -74,14 +81,25 @@ test('whitening layer, training mode, iternorm T = 5: how far it gets (measured;
   for (const cond of [10, 100, 1000]) {
     const s = layerOutput('iternorm', cond, 5);
     // the worse of the two groups
-    measured[cond] = { dev: Math.max(...s.map((g) => g.dev)), minEig: Math.min(...s.map((g) => g.minEig)), maxEig: Math.max(...s.map((g) => g.maxEig)) };
+    measured[cond] = {
+      dev: Math.max(...s.map((g) => g.dev)),
+      minEig: Math.min(...s.map((g) => g.minEig)),
+      maxEig: Math.max(...s.map((g) => g.maxEig)),
+    };
     const t = measured[cond];
-    console.log(`iternorm T=5 cond ${cond}: max|cov−I| ${t.dev.toFixed(3)}, eigenvalues ${t.minEig.toFixed(4)}..${t.maxEig.toFixed(4)} (output condition ${(t.maxEig / t.minEig).toFixed(1)})`);
+    console.log(
+      `iternorm T=5 cond ${cond}: max|cov−I| ${t.dev.toFixed(3)}, eigenvalues ${t.minEig.toFixed(4)}..${t.maxEig.toFixed(4)} (output condition ${(t.maxEig / t.minEig).toFixed(1)})`,
+    );
   }
   // The top of the spectrum reaches 1 (IterNorm's trace normalisation: no eigenvalue overshoots)...
-  for (const cond of [10, 100, 1000]) assert.ok(measured[cond].maxEig < 1.01 && measured[cond].maxEig > 0.9, `cond ${cond}: largest eigenvalue ${measured[cond].maxEig}`);
+  for (const cond of [10, 100, 1000])
+    assert.ok(measured[cond].maxEig < 1.01 && measured[cond].maxEig > 0.9, `cond ${cond}: largest eigenvalue ${measured[cond].maxEig}`);
   // ...the condition number shrinks by orders of magnitude, but the small directions stay shrunk, more so the worse the input.
-  for (const cond of [100, 1000]) assert.ok(measured[cond].maxEig / measured[cond].minEig < cond / 5, `cond ${cond}: output condition ${measured[cond].maxEig / measured[cond].minEig}`);
+  for (const cond of [100, 1000])
+    assert.ok(
+      measured[cond].maxEig / measured[cond].minEig < cond / 5,
+      `cond ${cond}: output condition ${measured[cond].maxEig / measured[cond].minEig}`,
+    );
   assert.ok(measured[1000].minEig < measured[10].minEig, 'a worse-conditioned input keeps smaller directions');
   assert.ok(measured[1000].dev > 0.1, `T = 5 is not full whitening at cond 1000: max |cov − I| ${measured[1000].dev}`);
 });

@@ -14,7 +14,14 @@ import { useCpu } from './helpers';
 const WIDTHS: [number, number, number, number] = [4, 8, 8, 16];
 
 function encoder(position: WhiteningPosition): ResNetEncoder {
-  return new ResNetEncoder({ depth: 18, widths: WIDTHS, stem: 'small', lastNorm: 'zca', whitening: { groupSize: 8 }, whiteningPosition: position });
+  return new ResNetEncoder({
+    depth: 18,
+    widths: WIDTHS,
+    stem: 'small',
+    lastNorm: 'zca',
+    whitening: { groupSize: 8 },
+    whiteningPosition: position,
+  });
 }
 
 /** Max |cov − I| per group of 8 channels of an NHWC map (every position of every image a sample). */
@@ -32,13 +39,19 @@ function groupDeviation(t: tf.Tensor4D, c: number): number {
   return dev;
 }
 
-test('whitening position: lastNorm replaces the last block\'s 2nd norm; beforePool keeps it and whitens the last stage\'s output', async () => {
+test("whitening position: lastNorm replaces the last block's 2nd norm; beforePool keeps it and whitens the last stage's output", async () => {
   await useCpu();
   const last = encoder('lastNorm');
   const pool = encoder('beforePool');
   const names = (e: ResNetEncoder) => e.namedVariables().map((v) => v.name);
-  assert.ok(names(last).some((n) => n.includes('layer4.1.whiten2.')) && !names(last).some((n) => n.includes('layer4.1.bn2.')), names(last).join(', '));
-  assert.ok(names(pool).some((n) => n.includes('layer4.1.bn2.')) && names(pool).some((n) => n.includes('whiten_pool.')), names(pool).join(', '));
+  assert.ok(
+    names(last).some((n) => n.includes('layer4.1.whiten2.')) && !names(last).some((n) => n.includes('layer4.1.bn2.')),
+    names(last).join(', '),
+  );
+  assert.ok(
+    names(pool).some((n) => n.includes('layer4.1.bn2.')) && names(pool).some((n) => n.includes('whiten_pool.')),
+    names(pool).join(', '),
+  );
   assert.ok(!names(pool).some((n) => n.includes('whiten2')));
   assert.ok(last.whitening instanceof Whitening && pool.whitening instanceof Whitening);
   const x = tf.randomNormal([8, 16, 16, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
@@ -54,7 +67,10 @@ test('whitening position: lastNorm replaces the last block\'s 2nd norm; beforePo
   tf.dispose([x, oLast.stem, ...oLast.stages, oLast.pooled, oPool.stem, ...oPool.stages, oPool.pooled]);
   last.dispose();
   pool.dispose();
-  assert.throws(() => new ResNetEncoder({ depth: 18, widths: WIDTHS, lastNorm: 'zca', whiteningPosition: 'projector' as WhiteningPosition }), /whiteningPosition: 'projector' is not 'lastNorm' or 'beforePool'/);
+  assert.throws(
+    () => new ResNetEncoder({ depth: 18, widths: WIDTHS, lastNorm: 'zca', whiteningPosition: 'projector' as WhiteningPosition }),
+    /whiteningPosition: 'projector' is not 'lastNorm' or 'beforePool'/,
+  );
 });
 
 for (const position of ['lastNorm', 'beforePool'] as const) {
@@ -74,7 +90,10 @@ for (const position of ['lastNorm', 'beforePool'] as const) {
 test('the ablation example has the whitening rows at both positions', async () => {
   const c = (await loadConfig(path.resolve(__dirname, '../../../../examples/ablation.medssl.yaml'))).config;
   assert.equal(c.model.whitening.position, 'lastNorm');
-  const at = (p: string) => (c.variants ?? []).filter((v) => v.set['model.whitening.enabled'] === true && (v.set['model.whitening.position'] ?? 'lastNorm') === p).map((v) => v.name);
+  const at = (p: string) =>
+    (c.variants ?? [])
+      .filter((v) => v.set['model.whitening.enabled'] === true && (v.set['model.whitening.position'] ?? 'lastNorm') === p)
+      .map((v) => v.name);
   assert.deepEqual(at('lastNorm'), ['decorrelation', 'method']);
   assert.deepEqual(at('beforePool'), ['decorrelation-beforePool', 'method-beforePool']);
 });

@@ -60,7 +60,10 @@ test('diskSpaceProblem: an impossible need names the folder and both amounts; a 
   try {
     const runs = path.join(d, 'not-yet', 'runs');
     assert.equal(diskSpaceProblem(runs, 1024), null);
-    assert.match(diskSpaceProblem(runs, 1e18) ?? '', new RegExp(`^disk full: ${runs.replace(/[/.-]/g, '\\$&')} has \\d+ MB free, the run needs ~\\d+ MB`));
+    assert.match(
+      diskSpaceProblem(runs, 1e18) ?? '',
+      new RegExp(`^disk full: ${runs.replace(/[/.-]/g, '\\$&')} has \\d+ MB free, the run needs ~\\d+ MB`),
+    );
     assert.equal(runsDirProblem(runs), null);
     fs.writeFileSync(path.join(d, 'f'), '');
     assert.match(runsDirProblem(path.join(d, 'f')) ?? '', /--runs-dir .*\/f: is a file, not a folder/);

@@ -21,7 +21,15 @@ test('SOLO: every collective is the identity (same tensors, one row, buffers unt
   tf.dispose([t, v]);
 });
 
-const n = (o: Partial<ReplicaNumbers>): ReplicaNumbers => ({ total: 1.5, global: 1, local: 1, top1: 0.5, localImages: 2, localSkipped: 0, ...o });
+const n = (o: Partial<ReplicaNumbers>): ReplicaNumbers => ({
+  total: 1.5,
+  global: 1,
+  local: 1,
+  top1: 0.5,
+  localImages: 2,
+  localSkipped: 0,
+  ...o,
+});
 
 test('combineReplicaNumbers: one row is returned exactly as the loss computed it', () => {
   const own = n({ total: 1.2345678, global: 1.1, local: 0.2469136, top1: 1 / 3, localImages: 3 });
@@ -42,7 +50,11 @@ test('combineReplicaNumbers: W rows → mean global and top-1, local weighted by
   assert.equal(r.total, 2 + 0.5 * r.local);
   assert.equal(r.localSkipped, 3);
   assert.equal(r.finite, true);
-  const none = combineReplicaNumbers([n({ local: Number.NaN, localImages: 0 }), n({ local: Number.NaN, localImages: 0 })].map(numbersRow), a, 0.5);
+  const none = combineReplicaNumbers(
+    [n({ local: Number.NaN, localImages: 0 }), n({ local: Number.NaN, localImages: 0 })].map(numbersRow),
+    a,
+    0.5,
+  );
   assert.ok(Number.isNaN(none.local));
   assert.equal(none.total, none.global);
 });

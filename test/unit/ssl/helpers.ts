@@ -3,7 +3,11 @@ import type { MocoOptions } from '../../../src/core/ssl/moco';
 
 let ready: Promise<void> | null = null;
 export function useCpu(): Promise<void> {
-  if (!ready) ready = (async () => { await tf.setBackend('cpu'); await tf.ready(); })();
+  if (!ready)
+    ready = (async () => {
+      await tf.setBackend('cpu');
+      await tf.ready();
+    })();
   return ready;
 }
 
@@ -19,6 +23,16 @@ export function tinyMoco(over: Partial<MocoOptions> = {}, local: Partial<MocoOpt
     batchSize: 4,
     inputSize: 16,
     ...over,
-    local: { enabled: true, weight: 0.5, temperature: 0.2, grid: 2, minOverlap: 0.1, stage: 3, crossImageNegatives: false, projectorDim: 16, ...local },
+    local: {
+      enabled: true,
+      weight: 0.5,
+      temperature: 0.2,
+      grid: 2,
+      minOverlap: 0.1,
+      stage: 3,
+      crossImageNegatives: false,
+      projectorDim: 16,
+      ...local,
+    },
   };
 }

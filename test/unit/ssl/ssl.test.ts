@@ -14,15 +14,27 @@ import { tinyMoco, useCpu } from './helpers';
 
 test('InfoNCE: hand-computed case (logits [pos, queue]/T, class 0) and top-1', async () => {
   await useCpu();
-  const q = tf.tensor2d([[1, 0], [0, 1]]);
-  const k = tf.tensor2d([[0.6, 0.8], [0, 1]]);
-  const queueT = tf.tensor2d([[1, 0], [0, 1]]); // two negatives (columns): e1, e2
+  const q = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+  ]);
+  const k = tf.tensor2d([
+    [0.6, 0.8],
+    [0, 1],
+  ]);
+  const queueT = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+  ]); // two negatives (columns): e1, e2
   const { loss, logits } = infoNce(q, k, queueT, 0.5);
   // row 0: [0.6, 1, 0]/0.5 = [1.2, 2, 0]; row 1: [1, 0, 1]/0.5 = [2, 0, 2]
   const l0 = Math.log(Math.exp(1.2) + Math.exp(2) + 1) - 1.2;
   const l1 = Math.log(Math.exp(2) + 1 + Math.exp(2)) - 2;
   assert.ok(Math.abs(loss.dataSync()[0] - (l0 + l1) / 2) < 1e-5);
-  assert.deepEqual(Array.from(logits.dataSync()).map((x) => +x.toFixed(5)), [1.2, 2, 0, 2, 0, 2]);
+  assert.deepEqual(
+    Array.from(logits.dataSync()).map((x) => +x.toFixed(5)),
+    [1.2, 2, 0, 2, 0, 2],
+  );
   assert.equal(await top1Class0(logits), 0.5); // row 0 misses; row 1 ties at the top with column 0 → counted
   tf.dispose([q, k, queueT, loss, logits]);
 });
@@ -50,10 +62,20 @@ test('queue: random unit init, enqueue writes at the pointer and wraps around th
   assert.equal(tf.memory().numTensors, tensorsBefore + 1, 'the queue holds one tensor, its variable');
   const init = q.keys.arraySync() as number[][];
   for (let c = 0; c < 6; c++) assert.ok(Math.abs(Math.hypot(init[0][c], init[1][c]) - 1) < 1e-5);
-  const k1 = tf.tensor2d([[1, 1], [2, 2], [3, 3], [4, 4]]);
+  const k1 = tf.tensor2d([
+    [1, 1],
+    [2, 2],
+    [3, 3],
+    [4, 4],
+  ]);
   q.enqueue(k1);
   assert.equal(q.ptr, 4);
-  const k2 = tf.tensor2d([[5, 5], [6, 6], [7, 7], [8, 8]]);
+  const k2 = tf.tensor2d([
+    [5, 5],
+    [6, 6],
+    [7, 7],
+    [8, 8],
+  ]);
   q.enqueue(k2);
   assert.equal(q.ptr, 2);
   const row = (q.keys.arraySync() as number[][])[0];
@@ -66,7 +88,10 @@ test('queue: random unit init, enqueue writes at the pointer and wraps around th
 
 test('momentum update: key ← m·key + (1−m)·query for parameters, running statistics copied', async () => {
   await useCpu();
-  const m = new Moco(tinyMoco({ encoder: { depth: 18, widths: [4, 8, 16, 16], stem: 'small', lastNorm: 'zca', whitening: { groupSize: 16 } } }), new Rng(5));
+  const m = new Moco(
+    tinyMoco({ encoder: { depth: 18, widths: [4, 8, 16, 16], stem: 'small', lastNorm: 'zca', whitening: { groupSize: 16 } } }),
+    new Rng(5),
+  );
   const name = 'encoder.conv1.weight';
   const qv = m.query.store.get(name);
   const kv = m.key.store.get(name);
@@ -94,11 +119,16 @@ function geom(box: ViewGeometry['box'], flipH = false, flipV = false, size = 32)
 
 /** Weighted centroid (col, row) of one region's pooling weights on an Hf × Wf map. */
 function centroid(w: Float32Array, r: number, Hf: number, Wf: number): [number, number] {
-  let sx = 0, sy = 0, s = 0;
-  for (let y = 0; y < Hf; y++) for (let x = 0; x < Wf; x++) {
-    const v = w[r * Hf * Wf + y * Wf + x];
-    sx += v * x; sy += v * y; s += v;
-  }
+  let sx = 0,
+    sy = 0,
+    s = 0;
+  for (let y = 0; y < Hf; y++)
+    for (let x = 0; x < Wf; x++) {
+      const v = w[r * Hf * Wf + y * Wf + x];
+      sx += v * x;
+      sy += v * y;
+      s += v;
+    }
   return [sx / s, sy / s];
 }
 
@@ -111,15 +141,29 @@ test('region mapping: a known crop pair (offset boxes, one flipped) maps regions
   assert.deepEqual(p.overlap, [0.25, 0.25]);
   assert.ok(p.weights);
   // region r = row·2 + col: expected (col, row) cells in A and in B (B's columns mirrored).
-  const expA = [[2, 2], [3, 2], [2, 3], [3, 3]];
-  const expB = [[3, 0], [2, 0], [3, 1], [2, 1]];
+  const expA = [
+    [2, 2],
+    [3, 2],
+    [2, 3],
+    [3, 3],
+  ];
+  const expB = [
+    [3, 0],
+    [2, 0],
+    [3, 1],
+    [2, 1],
+  ];
   for (let r = 0; r < 4; r++) {
     const ca = centroid(p.weights.a, r, 4, 4);
     const cb = centroid(p.weights.b, r, 4, 4);
     // Centroids: exact inside the map; at the border RoI-align clamps the outer samples (≤ 1/8 cell shift).
     assert.ok(Math.hypot(ca[0] - expA[r][0], ca[1] - expA[r][1]) < 0.2, `A region ${r}: ${ca}`);
     assert.ok(Math.hypot(cb[0] - expB[r][0], cb[1] - expB[r][1]) < 0.2, `B region ${r}: ${cb}`);
-    const argmax = (w: Float32Array) => { let bi = 0; for (let i = 0; i < 16; i++) if (w[r * 16 + i] > w[r * 16 + bi]) bi = i; return [bi % 4, Math.floor(bi / 4)]; };
+    const argmax = (w: Float32Array) => {
+      let bi = 0;
+      for (let i = 0; i < 16; i++) if (w[r * 16 + i] > w[r * 16 + bi]) bi = i;
+      return [bi % 4, Math.floor(bi / 4)];
+    };
     assert.deepEqual(argmax(p.weights.a), expA[r]);
     assert.deepEqual(argmax(p.weights.b), expB[r]);
     let s = 0;
@@ -139,7 +183,8 @@ function fakeBatch(rng: Rng, n: number) {
   const xq = tf.tensor4d(rng.normalArray(n * 16 * 16), [n, 16, 16, 1]);
   const xk = tf.tensor4d(rng.normalArray(n * 16 * 16), [n, 16, 16, 1]);
   const geometry: Array<[ViewGeometry, ViewGeometry]> = [];
-  for (let i = 0; i < n; i++) geometry.push([geom({ x: 0, y: 0, w: 40, h: 40 }, false, false, 16), geom({ x: 8 + i, y: 8, w: 40, h: 40 }, i % 2 === 1, false, 16)]);
+  for (let i = 0; i < n; i++)
+    geometry.push([geom({ x: 0, y: 0, w: 40, h: 40 }, false, false, 16), geom({ x: 8 + i, y: 8, w: 40, h: 40 }, i % 2 === 1, false, 16)]);
   return { xq, xk, geometry };
 }
 
@@ -202,18 +247,24 @@ test('MoCo step: key views handed in permuted order with the inverse permutation
   const rb = await b.step({ ...batch, xk: xkPerm, inv }, SOLO, ob, 0.05);
   assert.ok(Math.abs(ra.total - rb.total) < 1e-4, `${ra.total} vs ${rb.total}`);
   assert.ok(Math.abs(ra.local - rb.local) < 1e-4, `${ra.local} vs ${rb.local}`);
-  const qa = a.queue.keys.dataSync(), qb = b.queue.keys.dataSync();
+  const qa = a.queue.keys.dataSync(),
+    qb = b.queue.keys.dataSync();
   let d = 0;
   for (let i = 0; i < qa.length; i++) d = Math.max(d, Math.abs(qa[i] - qb[i]));
   assert.ok(d < 1e-4, `queue differs by ${d} (keys must be enqueued in batch order)`);
-  const pa = a.trainableParams(), pb = b.trainableParams();
+  const pa = a.trainableParams(),
+    pb = b.trainableParams();
   for (let i = 0; i < pa.length; i++) {
-    const x = pa[i].variable.dataSync(), y = pb[i].variable.dataSync();
+    const x = pa[i].variable.dataSync(),
+      y = pb[i].variable.dataSync();
     for (let j = 0; j < x.length; j++) assert.ok(Math.abs(x[j] - y[j]) < 1e-4, pa[i].name);
   }
   await assert.rejects(b.step({ ...batch, inv: [0, 1] }, SOLO, ob, 0.05), /key permutation of 2 for 1 × 4 images/);
   tf.dispose([batch.xq, batch.xk, xkPerm]);
-  a.dispose(); b.dispose(); oa.dispose(); ob.dispose();
+  a.dispose();
+  b.dispose();
+  oa.dispose();
+  ob.dispose();
 });
 
 test('MoCo step: a batch where every local pair is skipped still updates (zero local-projector gradient), reporting local NaN', async () => {
@@ -227,7 +278,10 @@ test('MoCo step: a batch where every local pair is skipped still updates (zero l
   assert.equal(r.localSkipped, 4);
   assert.ok(Number.isFinite(r.total) && r.total === r.global, `${r.total} vs ${r.global}`);
   const after = m.query.store.get('encoder.layer1.0.conv1.weight').dataSync();
-  assert.ok(after.some((v, i) => v !== before[i]), 'the encoder moved');
+  assert.ok(
+    after.some((v, i) => v !== before[i]),
+    'the encoder moved',
+  );
   tf.dispose([b.xq, b.xk]);
   m.dispose();
   opt.dispose();

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildManifest, cleanPartialCheckpoints, findCheckpoint, pruneCheckpoints, verifyCheckpoint } from '../../../src/core/train/checkpointIntegrity';
+import {
+  buildManifest,
+  cleanPartialCheckpoints,
+  findCheckpoint,
+  pruneCheckpoints,
+  verifyCheckpoint,
+} from '../../../src/core/train/checkpointIntegrity';
 
 /** A fake run folder with checkpoints `names` (each: state.json, query/weights.bin, manifest.json). */
 async function fakeRun(names: number[]): Promise<string> {
@@ -51,7 +57,13 @@ test('findCheckpoint: the one latest names; else the newest complete, with each 
     fs.writeFileSync(path.join(ck, 'latest'), '9\n');
     const r = await findCheckpoint(d);
     assert.equal(r.dir, path.join(ck, '4'));
-    assert.deepEqual(r.broken.map((b) => b.reason), [`${path.join(ck, 'latest')} names '9', which is not a checkpoint folder`, `${path.join(ck, '6', 'state.json')} has 1 bytes, the manifest says 10 (truncated?)`]);
+    assert.deepEqual(
+      r.broken.map((b) => b.reason),
+      [
+        `${path.join(ck, 'latest')} names '9', which is not a checkpoint folder`,
+        `${path.join(ck, '6', 'state.json')} has 1 bytes, the manifest says 10 (truncated?)`,
+      ],
+    );
     assert.deepEqual(await findCheckpoint(fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-ckint-none-'))), { dir: null, broken: [] });
   } finally {
     fs.rmSync(d, { recursive: true, force: true });

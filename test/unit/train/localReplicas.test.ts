@@ -38,7 +38,18 @@ test('LocalReplicas: initialised from Rng(seed); steps report finite losses, one
       counts.push(r.workerTensors[0]);
     }
     assert.equal(counts[1], counts[0]);
-    const state = { format: 'medssl-pretrain-checkpoint' as const, version: 1 as const, step: 2, epoch: 0, stepInEpoch: 2, order: [], queuePtr: 0, schedule: { base: 0.05, totalSteps: 6, warmupSteps: 0, kind: 'cosine' as const }, rng: rng.getState(), configHash: 'h' };
+    const state = {
+      format: 'medssl-pretrain-checkpoint' as const,
+      version: 1 as const,
+      step: 2,
+      epoch: 0,
+      stepInEpoch: 2,
+      order: [],
+      queuePtr: 0,
+      schedule: { base: 0.05, totalSteps: 6, warmupSteps: 0, kind: 'cosine' as const },
+      rng: rng.getState(),
+      configHash: 'h',
+    };
     const ck = await a.checkpoint(dir, state);
     const b = new Replica(c, SOLO);
     const loaded = await b.load(ck);

@@ -8,7 +8,10 @@ import { pretrain } from '../../../src/core/train/pretrain';
 import { lrAt } from '../../../src/core/train/schedule';
 import { TestWriter, tinyConfig } from './helpers';
 
-async function cpu() { await tf.setBackend('cpu'); await tf.ready(); }
+async function cpu() {
+  await tf.setBackend('cpu');
+  await tf.ready();
+}
 
 test('schedule: linear warm-up then cosine to 0', () => {
   const s = { base: 1, totalSteps: 10, warmupSteps: 2, kind: 'cosine' as const };
@@ -29,10 +32,21 @@ test('pretrain: completes, events, diagnostics and checkpoint written; tensor co
   assert.equal(r.status, 'completed');
   assert.equal(w.run.status, 'completed');
   assert.equal(r.step, 6);
-  assert.ok(counts.every((n) => n === counts[0]), `tensor counts ${counts}`);
+  assert.ok(
+    counts.every((n) => n === counts[0]),
+    `tensor counts ${counts}`,
+  );
   reference = w.scalars('loss/total');
   assert.equal(reference.length, 6);
-  for (const name of ['loss/global', 'loss/local', 'lr', 'infonce/top1', 'images/s', 'local/skippedPairs', 'diag/representation/effectiveRank']) {
+  for (const name of [
+    'loss/global',
+    'loss/local',
+    'lr',
+    'infonce/top1',
+    'images/s',
+    'local/skippedPairs',
+    'diag/representation/effectiveRank',
+  ]) {
     assert.ok(w.scalars(name).length > 0, name);
   }
   assert.ok(w.events.some((e) => e.type === 'progress'));
@@ -46,14 +60,19 @@ test('pretrain: completes, events, diagnostics and checkpoint written; tensor co
 test('resume: the losses after a checkpoint equal those of the uninterrupted run', async () => {
   await cpu();
   const w = TestWriter.temp();
-  const c = tinyConfig((c) => { c.pretrain.checkpointEvery = 2; });
+  const c = tinyConfig((c) => {
+    c.pretrain.checkpointEvery = 2;
+  });
   const a = await pretrain(c, { writer: w, configHash: 'h', stopAfterStep: 4 });
   assert.equal(a.status, 'stopped');
   const w2 = new TestWriter(w.dir);
   const b = await pretrain(c, { writer: w2, configHash: 'h', resume: true });
   assert.equal(b.status, 'completed');
   const resumed = w2.scalars('loss/total');
-  assert.deepEqual(resumed.map((x) => x[0]), [5, 6]);
+  assert.deepEqual(
+    resumed.map((x) => x[0]),
+    [5, 6],
+  );
   assert.deepEqual(resumed, reference.slice(4));
   assert.deepEqual(w.scalars('loss/total'), reference.slice(0, 4));
 });
@@ -61,7 +80,10 @@ test('resume: the losses after a checkpoint equal those of the uninterrupted run
 test('resume after kill -9 between checkpoints continues from the last complete one with equal losses', async () => {
   await cpu();
   const w = TestWriter.temp();
-  const child = spawn(process.execPath, [path.join(__dirname, 'child.js'), w.dir, '2'], { stdio: 'ignore', env: { ...process.env, MEDSSL_TRAIN_CHILD: '1' } });
+  const child = spawn(process.execPath, [path.join(__dirname, 'child.js'), w.dir, '2'], {
+    stdio: 'ignore',
+    env: { ...process.env, MEDSSL_TRAIN_CHILD: '1' },
+  });
   const events = path.join(w.dir, 'events.jsonl');
   // wait until step 3 is logged (checkpoint 2 complete, checkpoint 4 not yet), then kill -9
   let exitSignal: string | null = null;
@@ -70,17 +92,31 @@ test('resume after kill -9 between checkpoints continues from the last complete 
       const text = fs.existsSync(events) ? fs.readFileSync(events, 'utf8') : '';
       if (text.includes('"step":3,') && text.includes('"name":"loss/total"') && /"name":"loss\/total","value":[^}]*}\n/.test(text)) {
         const steps = text.split('\n').filter((l) => l.includes('"loss/total"')).length;
-        if (steps >= 3) { clearInterval(timer); child.kill('SIGKILL'); }
+        if (steps >= 3) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+        }
       }
     }, 20);
-    const guard = setTimeout(() => { clearInterval(timer); child.kill('SIGKILL'); reject(new Error('child did not reach step 3')); }, 120000);
-    child.on('exit', (_code, sig) => { exitSignal = sig; clearInterval(timer); clearTimeout(guard); resolve(); });
+    const guard = setTimeout(() => {
+      clearInterval(timer);
+      child.kill('SIGKILL');
+      reject(new Error('child did not reach step 3'));
+    }, 120000);
+    child.on('exit', (_code, sig) => {
+      exitSignal = sig;
+      clearInterval(timer);
+      clearTimeout(guard);
+      resolve();
+    });
   });
   assert.equal(exitSignal, 'SIGKILL', 'the child was killed mid-run');
   const latest = fs.readFileSync(path.join(w.dir, 'checkpoints', 'latest'), 'utf8').trim();
   assert.ok(latest === '2' || latest === '4', `latest ${latest}`);
   const w2 = new TestWriter(w.dir);
-  const c = tinyConfig((c) => { c.pretrain.checkpointEvery = 2; });
+  const c = tinyConfig((c) => {
+    c.pretrain.checkpointEvery = 2;
+  });
   await pretrain(c, { writer: w2, configHash: 'h', resume: true });
   const resumed = w2.scalars('loss/total');
   const from = Number(latest);
@@ -91,7 +127,14 @@ test('cancel: an aborted signal checkpoints and sets status cancelled', async ()
   await cpu();
   const w = TestWriter.temp();
   const ac = new AbortController();
-  const r = await pretrain(tinyConfig(), { writer: w, configHash: 'h', signal: ac.signal, onStep: (s) => { if (s === 2) ac.abort(); } });
+  const r = await pretrain(tinyConfig(), {
+    writer: w,
+    configHash: 'h',
+    signal: ac.signal,
+    onStep: (s) => {
+      if (s === 2) ac.abort();
+    },
+  });
   assert.equal(r.status, 'cancelled');
   assert.equal(w.run.status, 'cancelled');
   assert.equal(fs.readFileSync(path.join(w.dir, 'checkpoints', 'latest'), 'utf8').trim(), '2');
@@ -100,7 +143,16 @@ test('cancel: an aborted signal checkpoints and sets status cancelled', async ()
 test('NaN guard: a diverging run fails naming the step and the term', async () => {
   await cpu();
   const w = TestWriter.temp();
-  await assert.rejects(pretrain(tinyConfig((c) => { c.pretrain.lr = 1e30; c.pretrain.warmupEpochs = 0; }), { writer: w, configHash: 'h' }), /step \d+ \(epoch \d+\): (loss\/\w+|weight '[^']+')/);
+  await assert.rejects(
+    pretrain(
+      tinyConfig((c) => {
+        c.pretrain.lr = 1e30;
+        c.pretrain.warmupEpochs = 0;
+      }),
+      { writer: w, configHash: 'h' },
+    ),
+    /step \d+ \(epoch \d+\): (loss\/\w+|weight '[^']+')/,
+  );
   assert.equal(w.run.status, 'failed');
   assert.match(w.run.error!.where ?? '', /step \d+/);
 });
@@ -117,7 +169,10 @@ test('wasm: a batch past the 4 GiB heap cap is refused before training, naming a
       c.pretrain.batchSize = 12;
       c.ssl.queueSize = 24;
     });
-    await assert.rejects(pretrain(c, { writer: w, configHash: 'h' }), /^DataConfigError: pretrain\.batchSize: .*needs about [\d.]+ GiB, more than the 4\.00 GiB limit\. Batch size 8 fits/);
+    await assert.rejects(
+      pretrain(c, { writer: w, configHash: 'h' }),
+      /^DataConfigError: pretrain\.batchSize: .*needs about [\d.]+ GiB, more than the 4\.00 GiB limit\. Batch size 8 fits/,
+    );
     assert.equal(w.run.status, 'failed');
   } finally {
     await cpu();
@@ -128,6 +183,11 @@ test('pretrain: a completed single-process run leaves no tensor behind', async (
   await tf.setBackend('cpu');
   await tf.ready();
   const before = tf.memory().numTensors;
-  await pretrain(tinyConfig((c) => { c.pretrain.epochs = 1; }), { writer: TestWriter.temp(), configHash: 'h' });
+  await pretrain(
+    tinyConfig((c) => {
+      c.pretrain.epochs = 1;
+    }),
+    { writer: TestWriter.temp(), configHash: 'h' },
+  );
   assert.equal(tf.memory().numTensors, before);
 });

@@ -27,8 +27,15 @@ for (const foregroundOnly of [false, true]) {
     const byCase = new Map<string, Float32Array[]>();
     for (let i = 0; i < 5; i++) {
       const pc = generatePhantomCase(i, { seed: 4, shape: [64, 64, 6] });
-      const slices = caseToSlices(pc.id, pc.image, foregroundOnly ? pc.label : undefined, { intensity: intensityPreset(c), size: [24, 24], minForegroundPixels: foregroundOnly ? 1 : 0 });
-      byCase.set(pc.id, slices.map((s) => s.image.data));
+      const slices = caseToSlices(pc.id, pc.image, foregroundOnly ? pc.label : undefined, {
+        intensity: intensityPreset(c),
+        size: [24, 24],
+        minForegroundPixels: foregroundOnly ? 1 : 0,
+      });
+      byCase.set(
+        pc.id,
+        slices.map((s) => s.image.data),
+      );
     }
     const split = splitByCase([...byCase.keys()], { train: 0.8, val: 0.2 }, c.seed);
     assert.deepEqual(data.trainCases, split.train);
@@ -95,14 +102,21 @@ test('epochOrder of the training slices: the plain global shuffle when the cases
     assert.equal(fits.train.count, 30);
     const a = new Rng(11);
     const b = new Rng(11);
-    assert.deepEqual(fits.train.epochOrder((x) => a.shuffle(x)), b.shuffle(ident(30)));
+    assert.deepEqual(
+      fits.train.epochOrder((x) => a.shuffle(x)),
+      b.shuffle(ident(30)),
+    );
     // A cache of two cases (5 slices of 16×16 float32 each): windows of one case, every slice once.
     const small = loadPretrainData(c, { cacheBytes: 2 * 5 * 16 * 16 * 4 });
     const r = new Rng(11);
     const order = small.train.epochOrder((x) => r.shuffle(x));
-    assert.deepEqual([...order].sort((x, y) => x - y), ident(30));
+    assert.deepEqual(
+      [...order].sort((x, y) => x - y),
+      ident(30),
+    );
     const caseOf = (i: number) => Math.floor(i / 5); // slices are indexed case by case, 5 per case
-    for (let g = 0; g < 30; g += 5) assert.equal(new Set(order.slice(g, g + 5).map(caseOf)).size, 1, `window ${g / 5}: ${order.slice(g, g + 5)}`);
+    for (let g = 0; g < 30; g += 5)
+      assert.equal(new Set(order.slice(g, g + 5).map(caseOf)).size, 1, `window ${g / 5}: ${order.slice(g, g + 5)}`);
     assert.notDeepEqual(order, ident(30));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -52,12 +52,18 @@ test('data.source folder: bad input is a DataConfigError naming the folder probl
       c.data.source = 'folder';
       c.data.path = dir;
     });
-    assert.throws(() => loadPretrainData(c), (e: unknown) => e instanceof DataConfigError && /^data\.path: .*no images found/.test(e.message));
+    assert.throws(
+      () => loadPretrainData(c),
+      (e: unknown) => e instanceof DataConfigError && /^data\.path: .*no images found/.test(e.message),
+    );
     const root = path.join(dir, 'msd');
     writePhantomMsd(root, { cases: 4, seed: 3, shape: [16, 16, 4] });
     fs.writeFileSync(path.join(root, 'imagesTr', 'phantom_002.nii.gz'), Buffer.from('not a nifti'));
     c.data.path = root;
-    assert.throws(() => loadPretrainData(c), (e: unknown) => e instanceof DataConfigError && /case 'phantom_002'.*phantom_002\.nii\.gz: not a NIfTI file/.test(e.message));
+    assert.throws(
+      () => loadPretrainData(c),
+      (e: unknown) => e instanceof DataConfigError && /case 'phantom_002'.*phantom_002\.nii\.gz: not a NIfTI file/.test(e.message),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -7,19 +7,51 @@ import { Rng } from '../../../src/core/util/rng';
 import { tinyConfig } from './helpers';
 
 test('resolveWorkers: auto = min(2, cores) on wasm only; explicit counts must divide the batch', () => {
-  const c = tinyConfig((c) => { c.pretrain.workers = 'auto'; });
+  const c = tinyConfig((c) => {
+    c.pretrain.workers = 'auto';
+  });
   assert.equal(resolveWorkers(c, 'wasm', 2).workers, 2);
   assert.equal(resolveWorkers(c, 'wasm', 8).workers, 2);
   assert.equal(resolveWorkers(c, 'wasm', 1).workers, 1);
   assert.equal(resolveWorkers(c, 'cpu', 2).workers, 1);
   assert.equal(resolveWorkers(c, 'tensorflow', 2).workers, 1);
-  assert.equal(resolveWorkers(tinyConfig((c) => { c.pretrain.workers = 2; }), 'cpu', 2).workers, 2);
-  assert.throws(() => resolveWorkers(tinyConfig((c) => { c.pretrain.workers = 3; }), 'cpu', 2), /does not split into 3/);
-  assert.equal(resolveWorkers(tinyConfig((c) => { c.pretrain.workers = 'auto'; c.pretrain.batchSize = 5; }), 'wasm', 2).workers, 1);
+  assert.equal(
+    resolveWorkers(
+      tinyConfig((c) => {
+        c.pretrain.workers = 2;
+      }),
+      'cpu',
+      2,
+    ).workers,
+    2,
+  );
+  assert.throws(
+    () =>
+      resolveWorkers(
+        tinyConfig((c) => {
+          c.pretrain.workers = 3;
+        }),
+        'cpu',
+        2,
+      ),
+    /does not split into 3/,
+  );
+  assert.equal(
+    resolveWorkers(
+      tinyConfig((c) => {
+        c.pretrain.workers = 'auto';
+        c.pretrain.batchSize = 5;
+      }),
+      'wasm',
+      2,
+    ).workers,
+    1,
+  );
 });
 
 test('keyPermutation: a shuffle drawn from the generator for "shuffle" (the draw of rng.shuffle), the identity otherwise (no draw)', () => {
-  const a = new Rng(4), b = new Rng(4);
+  const a = new Rng(4),
+    b = new Rng(4);
   assert.deepEqual(keyPermutation(6, 'shuffle', a), b.shuffle([0, 1, 2, 3, 4, 5]));
   assert.deepEqual(a.getState(), b.getState());
   for (const mode of ['subbatch', 'none'] as const) {
@@ -48,7 +80,10 @@ test('cutShares: replica r gets the queries of images [r·h, (r+1)·h), the keys
   assert.deepEqual(Array.from(new Float32Array(s[1].q)), [2, 2.5, 3, 3.5]);
   assert.deepEqual(Array.from(new Float32Array(s[0].k)), [12, 12.5, 10, 10.5]);
   assert.deepEqual(Array.from(new Float32Array(s[1].k)), [13, 13.5, 11, 11.5]);
-  assert.deepEqual(s[1].geometry, [[{ tag: 'q2' }, { tag: 'k2' }], [{ tag: 'q3' }, { tag: 'k3' }]]);
+  assert.deepEqual(s[1].geometry, [
+    [{ tag: 'q2' }, { tag: 'k2' }],
+    [{ tag: 'q3' }, { tag: 'k3' }],
+  ]);
   for (const x of s) {
     assert.deepEqual(x.inv, [1, 3, 0, 2]);
     assert.deepEqual([x.h, x.height, x.width], [2, 1, 2]);

@@ -21,7 +21,11 @@ test('medssl run: bad config → exit 2 with file:line:col', async () => {
   const f = path.join(d, 'bad.medssl.yaml');
   fs.writeFileSync(f, YAML.replace('seed: 2', 'sead: 2'));
   const errs: string[] = [];
-  const code = await runCommand({ config: f, runsDir: path.join(d, 'runs'), set: [], json: false }, () => {}, (s) => errs.push(s));
+  const code = await runCommand(
+    { config: f, runsDir: path.join(d, 'runs'), set: [], json: false },
+    () => {},
+    (s) => errs.push(s),
+  );
   assert.equal(code, 2);
   assert.match(errs.join('\n'), /bad\.medssl\.yaml:\d+:\d+/);
   assert.ok(!fs.existsSync(path.join(d, 'runs')));
@@ -32,7 +36,11 @@ test('medssl run: completes a tiny pretraining (exit 0, run folder), --json even
   const f = path.join(d, 'tiny.medssl.yaml');
   fs.writeFileSync(f, YAML);
   const lines: string[] = [];
-  const code = await runCommand({ config: f, runsDir: path.join(d, 'runs'), set: ['pretrain.epochs=1'], json: true }, (s) => lines.push(s), () => {});
+  const code = await runCommand(
+    { config: f, runsDir: path.join(d, 'runs'), set: ['pretrain.epochs=1'], json: true },
+    (s) => lines.push(s),
+    () => {},
+  );
   assert.equal(code, 0);
   const first = JSON.parse(lines[0]);
   assert.equal(first.type, 'run');
@@ -42,7 +50,11 @@ test('medssl run: completes a tiny pretraining (exit 0, run folder), --json even
   assert.ok(lines.some((l) => l.includes('"loss/local"')));
   assert.ok(fs.readdirSync(path.join(first.dir, 'diagnostics')).some((n) => n.endsWith('.json')));
   for (const p of ['config.yaml', 'events.jsonl', 'checkpoints/latest', 'run.json']) assert.ok(fs.existsSync(path.join(first.dir, p)), p);
-  const code2 = await runCommand({ config: '', set: [], json: false, resume: first.dir }, () => {}, () => {});
+  const code2 = await runCommand(
+    { config: '', set: [], json: false, resume: first.dir },
+    () => {},
+    () => {},
+  );
   assert.equal(code2, 0);
 });
 
@@ -50,7 +62,10 @@ test('medssl run: SIGTERM → checkpoint, status cancelled, exit 130 (interrupte
   const d = tmp();
   const f = path.join(d, 'long.medssl.yaml');
   fs.writeFileSync(f, YAML.replace('epochs: 1', 'epochs: 50').replace('checkpointEvery: 2', 'checkpointEvery: 0'));
-  const child = spawn(process.execPath, [path.join(__dirname, 'cliChild.js'), f, path.join(d, 'runs')], { env: { ...process.env, MEDSSL_TRAIN_CHILD: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [path.join(__dirname, 'cliChild.js'), f, path.join(d, 'runs')], {
+    env: { ...process.env, MEDSSL_TRAIN_CHILD: '1' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let stdout = '';
   let sent = false;
   child.stdout.on('data', (b: Buffer) => {

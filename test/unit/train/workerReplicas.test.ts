@@ -17,7 +17,10 @@ import { loadPretrainData, makeViews, viewAugment } from '../../../src/core/trai
 import { Rng } from '../../../src/core/util/rng';
 import { TestWriter, tinyConfig } from './helpers';
 
-async function cpu() { await tf.setBackend('cpu'); await tf.ready(); }
+async function cpu() {
+  await tf.setBackend('cpu');
+  await tf.ready();
+}
 
 let oneWorker: Array<[number, number]> = [];
 let twoWorkers: Array<[number, number]> = [];
@@ -34,12 +37,18 @@ test('2 workers: completes with diagnostics and checkpoints, identical replicas,
   const w = TestWriter.temp();
   const tensors: number[][] = [];
   // checkpointEvery 1: every step's checkpoint first asserts the replicas' checksums are equal.
-  const c = tinyConfig((c) => { c.pretrain.workers = 2; c.pretrain.checkpointEvery = 1; });
+  const c = tinyConfig((c) => {
+    c.pretrain.workers = 2;
+    c.pretrain.checkpointEvery = 1;
+  });
   const r = await pretrain(c, { writer: w, configHash: 'h', onStep: (_s, x) => tensors.push(x.workerTensors!) });
   assert.equal(r.status, 'completed');
   assert.equal(w.run.status, 'completed');
   assert.equal(r.step, 6);
-  assert.ok(tensors.every((t) => t.length === 2 && t[0] === tensors[0][0] && t[1] === tensors[0][1]), `worker tensor counts ${JSON.stringify(tensors)}`);
+  assert.ok(
+    tensors.every((t) => t.length === 2 && t[0] === tensors[0][0] && t[1] === tensors[0][1]),
+    `worker tensor counts ${JSON.stringify(tensors)}`,
+  );
   twoWorkers = w.scalars('loss/total');
   assert.equal(twoWorkers.length, 6);
   assert.ok(fs.existsSync(path.join(w.dir, 'diagnostics', '6.json')));
@@ -47,7 +56,12 @@ test('2 workers: completes with diagnostics and checkpoints, identical replicas,
   assert.ok(w.events.some((e) => e.type === 'log' && /2 workers/.test(e.message)));
   // Same generator stream as one worker: the checkpoint's RNG state after step 6 is equal.
   const w1 = TestWriter.temp();
-  await pretrain(tinyConfig((c) => { c.pretrain.checkpointEvery = 1; }), { writer: w1, configHash: 'h', stopAfterStep: 2 });
+  await pretrain(
+    tinyConfig((c) => {
+      c.pretrain.checkpointEvery = 1;
+    }),
+    { writer: w1, configHash: 'h', stopAfterStep: 2 },
+  );
   const st = (dir: string, n: number) => JSON.parse(fs.readFileSync(path.join(dir, 'checkpoints', String(n), 'state.json'), 'utf8'));
   assert.deepEqual(st(w1.dir, 2).rng, st(w.dir, 2).rng);
   assert.deepEqual(st(w1.dir, 2).order, st(w.dir, 2).order);
@@ -60,7 +74,10 @@ test('2 workers: completes with diagnostics and checkpoints, identical replicas,
 test('2 workers: resume from a checkpoint gives the same losses as the uninterrupted 2-worker run', async () => {
   await cpu();
   const w = TestWriter.temp();
-  const c = tinyConfig((c) => { c.pretrain.workers = 2; c.pretrain.checkpointEvery = 2; });
+  const c = tinyConfig((c) => {
+    c.pretrain.workers = 2;
+    c.pretrain.checkpointEvery = 2;
+  });
   const a = await pretrain(c, { writer: w, configHash: 'h', stopAfterStep: 4 });
   assert.equal(a.status, 'stopped');
   const w2 = new TestWriter(w.dir);
@@ -72,7 +89,9 @@ test('2 workers: resume from a checkpoint gives the same losses as the uninterru
 
 test('2 workers: replicas stay bit-identical (checksum) over steps', async () => {
   await cpu();
-  const c = tinyConfig((c) => { c.pretrain.workers = 2; });
+  const c = tinyConfig((c) => {
+    c.pretrain.workers = 2;
+  });
   const data = loadPretrainData(c);
   const par = await WorkerReplicas.start(c, 2, 'cpu', []);
   try {
@@ -94,7 +113,12 @@ for (const kind of ['throw', 'exit'] as const) {
     const w = TestWriter.temp();
     const t0 = Date.now();
     await assert.rejects(
-      pretrain(tinyConfig((c) => { c.pretrain.workers = 2; }), { writer: w, configHash: 'h', workerFault: { rank: 1, step: 2, kind }, workerTimeoutMs: 60_000 }),
+      pretrain(
+        tinyConfig((c) => {
+          c.pretrain.workers = 2;
+        }),
+        { writer: w, configHash: 'h', workerFault: { rank: 1, step: 2, kind }, workerTimeoutMs: 60_000 },
+      ),
       kind === 'throw' ? /worker 1 failed: injected failure at step 2/ : /worker 1 (failed|exited)/,
     );
     assert.ok(Date.now() - t0 < 50_000, 'failed promptly (not by the timeout)');
@@ -104,7 +128,13 @@ for (const kind of ['throw', 'exit'] as const) {
 
 test('replica protocol: every command names its reply; a reply of another type is refused with the command and both types', () => {
   assert.deepEqual(Object.keys(REPLY_TYPE).sort(), ['checkpoint', 'checksum', 'diagnose', 'init', 'load', 'step', 'stop']);
-  assert.deepEqual(expectReplies('checksum', [{ type: 'checksum', value: 'a' }, { type: 'checksum', value: 'a' }]).map((r) => r.value), ['a', 'a']);
+  assert.deepEqual(
+    expectReplies('checksum', [
+      { type: 'checksum', value: 'a' },
+      { type: 'checksum', value: 'a' },
+    ]).map((r) => r.value),
+    ['a', 'a'],
+  );
   assert.throws(() => expectReplies('checkpoint', [{ type: 'ok' }]), /'ok' in answer to 'checkpoint' \(expected 'checkpoint'\)/);
   assert.throws(() => expectReplies('load', [{ type: 'ok' }, { type: 'checksum', value: 'x' }]), /'checksum' in answer to 'load'/);
 });

@@ -65,7 +65,10 @@ export function tryLoadOneDnnAddon(env: NodeJS.ProcessEnv): AddonLoad {
   }
   const found = addonCandidates().find((p) => fs.existsSync(p));
   if (!found) {
-    return { addon: null, detail: 'the oneDNN addon is not built (needs g++, make, python3 and libdnnl-dev at npm install; then npm run build:native)' };
+    return {
+      addon: null,
+      detail: 'the oneDNN addon is not built (needs g++, make, python3 and libdnnl-dev at npm install; then npm run build:native)',
+    };
   }
   try {
     // A runtime path, so the bundler leaves this require alone.

@@ -61,7 +61,8 @@ export function setNativeKernelsActive(on: boolean): boolean {
 function probeImplementations(addon: OneDnnAddon): void {
   // n,h,w,ci,kh,kw,co,oh,ow,sh,sw,dh,dw,padT,padL,padB,padR: 2x8x8x32 -> 32 filters 3x3, same.
   const geom = Int32Array.from([2, 8, 8, 32, 3, 3, 32, 8, 8, 1, 1, 1, 1, 1, 1, 1, 1]);
-  const act = 2 * 8 * 8 * 32 * 4, filt = 3 * 3 * 32 * 32 * 4;
+  const act = 2 * 8 * 8 * 32 * 4,
+    filt = 3 * 3 * 32 * 32 * 4;
   const buf = new ArrayBuffer(2 * act + filt);
   addon.conv(0, buf, geom, 0, act, act + filt, -1);
   addon.conv(1, buf, geom, act + filt, act, 0, -1);

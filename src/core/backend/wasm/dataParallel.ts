@@ -61,7 +61,12 @@ export class GradientExchange {
   /** Time the last {@link allReduceMean} spent blocked at its barriers, waiting for the other replicas (ms). */
   lastWaitMs = 0;
 
-  constructor(sab: SharedArrayBuffer, readonly rank: number, readonly worldSize: number, readonly numParams: number) {
+  constructor(
+    sab: SharedArrayBuffer,
+    readonly rank: number,
+    readonly worldSize: number,
+    readonly numParams: number,
+  ) {
     this.ctl = new Int32Array(sab, 0, 4);
     this.grads = new Float32Array(sab, CTL_BYTES, numParams * worldSize);
     this.avg = new Float32Array(sab, CTL_BYTES + 4 * numParams * worldSize, numParams);
@@ -69,7 +74,8 @@ export class GradientExchange {
 
   /** Writes these gradients, waits for every replica, returns the averaged gradients (new tensors). */
   allReduceMean(grads: tf.Tensor[]): tf.Tensor[] {
-    const P = this.numParams, W = this.worldSize;
+    const P = this.numParams,
+      W = this.worldSize;
     let off = this.rank * P;
     const be = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as BackendWasm) : null;
     for (const g of grads) {
@@ -81,9 +87,11 @@ export class GradientExchange {
     let t0 = performance.now();
     barrier(this.ctl, W, this.timeoutMs);
     this.lastWaitMs = performance.now() - t0;
-    const lo = Math.floor((P * this.rank) / W), hi = Math.floor((P * (this.rank + 1)) / W);
+    const lo = Math.floor((P * this.rank) / W),
+      hi = Math.floor((P * (this.rank + 1)) / W);
     const inv = 1 / W;
-    const a = this.avg, gr = this.grads;
+    const a = this.avg,
+      gr = this.grads;
     for (let j = lo; j < hi; j++) {
       let s = 0;
       for (let w = 0; w < W; w++) s += gr[w * P + j];
@@ -117,7 +125,12 @@ export class AllGather {
   /** Barrier timeout (ms). */
   timeoutMs = DEFAULT_BARRIER_TIMEOUT_MS;
 
-  constructor(sab: SharedArrayBuffer, readonly rank: number, readonly worldSize: number, readonly maxFloats: number) {
+  constructor(
+    sab: SharedArrayBuffer,
+    readonly rank: number,
+    readonly worldSize: number,
+    readonly maxFloats: number,
+  ) {
     this.ctl = new Int32Array(sab, 0, 4);
     this.slots = new Float32Array(sab, CTL_BYTES, maxFloats * worldSize);
   }
@@ -169,7 +182,12 @@ export class WorkerPool<Cmd = unknown, Reply extends { type: string } = WorkerRe
   private terminating = false;
 
   /** `script`: a file path, or source code with `{ eval: true }`. */
-  constructor(script: string, size: number, workerData: (rank: number) => unknown, private readonly opts: WorkerPoolOptions = {}) {
+  constructor(
+    script: string,
+    size: number,
+    workerData: (rank: number) => unknown,
+    private readonly opts: WorkerPoolOptions = {},
+  ) {
     for (let r = 0; r < size; r++) {
       const w = new Worker(script, { workerData: workerData(r), eval: opts.eval ?? false });
       this.pending.push([]);
@@ -203,42 +221,67 @@ export class WorkerPool<Cmd = unknown, Reply extends { type: string } = WorkerRe
   private async collect(ranks: number[], send: (rank: number) => void, timeoutMs: number | undefined, what: string): Promise<Reply[]> {
     if (this.failure) throw this.failure;
     let timer: NodeJS.Timeout | undefined;
-    const all = Promise.all(ranks.map((r) => new Promise<Reply | WorkerErrorReply>((resolve) => {
-      const m = send === NO_SEND ? this.inbox[r].shift() : undefined;
-      if (m) return resolve(m);
-      this.pending[r].push(resolve);
-      send(r);
-    })));
-    const replies = timeoutMs === undefined ? await all : await Promise.race([
-      all,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const msg = `no answer to '${what}' within ${Math.round(timeoutMs / 1000)} s`;
-          this.fail(-1, msg, false);
-          reject(new Error(`data-parallel workers: ${msg}`));
-        }, timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const all = Promise.all(
+      ranks.map(
+        (r) =>
+          new Promise<Reply | WorkerErrorReply>((resolve) => {
+            const m = send === NO_SEND ? this.inbox[r].shift() : undefined;
+            if (m) return resolve(m);
+            this.pending[r].push(resolve);
+            send(r);
+          }),
+      ),
+    );
+    const replies =
+      timeoutMs === undefined
+        ? await all
+        : await Promise.race([
+            all,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => {
+                const msg = `no answer to '${what}' within ${Math.round(timeoutMs / 1000)} s`;
+                this.fail(-1, msg, false);
+                reject(new Error(`data-parallel workers: ${msg}`));
+              }, timeoutMs);
+            }),
+          ]).finally(() => clearTimeout(timer));
     const i = replies.findIndex(isError);
     // The first failure is the cause (the others' replies are then 'aborted').
-    if (i >= 0) throw this.failure ?? new Error(`data-parallel worker ${ranks[i]} failed: ${String((replies[i] as WorkerErrorReply).message)}`);
+    if (i >= 0)
+      throw this.failure ?? new Error(`data-parallel worker ${ranks[i]} failed: ${String((replies[i] as WorkerErrorReply).message)}`);
     return replies as Reply[];
   }
 
   /** The next message of every worker, without sending anything (e.g. their 'ready'). */
   async receive(timeoutMs?: number): Promise<Reply[]> {
-    return this.collect(this.workers.map((_, r) => r), NO_SEND, timeoutMs, 'start');
+    return this.collect(
+      this.workers.map((_, r) => r),
+      NO_SEND,
+      timeoutMs,
+      'start',
+    );
   }
 
   /** Sends the message to every worker and resolves with their replies (rejects on an error reply). */
   async request(msg: Cmd, timeoutMs?: number): Promise<Reply[]> {
-    return this.collect(this.workers.map((_, r) => r), (r) => this.workers[r].postMessage(msg), timeoutMs, describe(msg));
+    return this.collect(
+      this.workers.map((_, r) => r),
+      (r) => this.workers[r].postMessage(msg),
+      timeoutMs,
+      describe(msg),
+    );
   }
 
   /** Sends each worker its own message (with its transfer list) and resolves with their replies. */
   async requestEach(msgs: Cmd[], transfer: TransferListItem[][] = [], timeoutMs?: number): Promise<Reply[]> {
-    if (msgs.length !== this.workers.length) throw new Error(`WorkerPool.requestEach: ${msgs.length} messages for ${this.workers.length} workers`);
-    return this.collect(this.workers.map((_, r) => r), (r) => this.workers[r].postMessage(msgs[r], (transfer[r] ?? []) as never), timeoutMs, describe(msgs[0]));
+    if (msgs.length !== this.workers.length)
+      throw new Error(`WorkerPool.requestEach: ${msgs.length} messages for ${this.workers.length} workers`);
+    return this.collect(
+      this.workers.map((_, r) => r),
+      (r) => this.workers[r].postMessage(msgs[r], (transfer[r] ?? []) as never),
+      timeoutMs,
+      describe(msgs[0]),
+    );
   }
 
   /** Sends the message to one worker and resolves with its reply. */

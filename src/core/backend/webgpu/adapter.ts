@@ -46,11 +46,19 @@ export interface AdapterLike {
   isFallbackAdapter?: boolean;
 }
 
-export function describeAdapter(adapter: AdapterLike, dawnBackend: DawnBackend | undefined, featureLevel: 'core' | 'compatibility'): WebGPUAdapterReport {
+export function describeAdapter(
+  adapter: AdapterLike,
+  dawnBackend: DawnBackend | undefined,
+  featureLevel: 'core' | 'compatibility',
+): WebGPUAdapterReport {
   const { vendor, architecture, device, description } = adapter.info;
   const fallback = Boolean(adapter.info.isFallbackAdapter ?? adapter.isFallbackAdapter);
   const named = SOFTWARE_NAMES.exec([vendor, architecture, device, description].join(' '));
-  const softwareReason = fallback ? 'Dawn reports a fallback (software) adapter' : named ? `'${named[0]}' is a CPU implementation of the GPU API` : '';
+  const softwareReason = fallback
+    ? 'Dawn reports a fallback (software) adapter'
+    : named
+      ? `'${named[0]}' is a CPU implementation of the GPU API`
+      : '';
   const limits = {} as WebGPULimits;
   for (const k of REQUESTED_LIMITS) limits[k] = Number(adapter.limits[k] ?? 0);
   return {

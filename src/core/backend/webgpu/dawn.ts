@@ -56,7 +56,9 @@ export function dawnBackendFromEnv(env: NodeJS.ProcessEnv = process.env): DawnBa
   const raw = env.MEDSSL_DAWN_BACKEND?.trim().toLowerCase();
   if (!raw) return undefined;
   if ((DAWN_BACKENDS as readonly string[]).includes(raw)) return raw as DawnBackend;
-  throw new Error(`MEDSSL_DAWN_BACKEND='${env.MEDSSL_DAWN_BACKEND ?? ''}' is not a Dawn backend: use one of ${DAWN_BACKENDS.join(', ')} (or leave it unset for Dawn's choice)`);
+  throw new Error(
+    `MEDSSL_DAWN_BACKEND='${env.MEDSSL_DAWN_BACKEND ?? ''}' is not a Dawn backend: use one of ${DAWN_BACKENDS.join(', ')} (or leave it unset for Dawn's choice)`,
+  );
 }
 
 function firstLine(e: unknown): string {

@@ -85,7 +85,9 @@ class CheckedWebGPUBackend extends WebGPUBackend {
     const d = this.tensorMap.get(dataId);
     if (d.values != null || d.dtype === 'string') return super.readSync(dataId);
     throwIfFault();
-    throw new Error('WebGPU: synchronous tensor reads (dataSync/arraySync/bufferSync) cannot run in Node; the engine reads with `await t.data()`');
+    throw new Error(
+      'WebGPU: synchronous tensor reads (dataSync/arraySync/bufferSync) cannot run in Node; the engine reads with `await t.data()`',
+    );
   }
 }
 

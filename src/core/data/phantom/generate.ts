@@ -130,7 +130,21 @@ function drawPatient(seed: number, index: number): Patient {
   const bodyB = 112 * s * uniform(r, 0.92, 1.08);
   const postFlat = uniform(r, 0.8, 0.88);
   const organ: Patient['organ'] = {};
-  for (const name of ['liverR', 'liverL', 'spleen', 'stomach', 'kidneyL', 'kidneyR', 'pancreas', 'gallbladder', 'aorta', 'ivc', 'colonA', 'colonD', 'colonT']) {
+  for (const name of [
+    'liverR',
+    'liverL',
+    'spleen',
+    'stomach',
+    'kidneyL',
+    'kidneyR',
+    'pancreas',
+    'gallbladder',
+    'aorta',
+    'ivc',
+    'colonA',
+    'colonD',
+    'colonT',
+  ]) {
     organ[name] = {
       du: normal(r, 0, 5),
       dv: normal(r, 0, 5),
@@ -247,16 +261,57 @@ function sliceAnatomy(p: Patient, t: number): SliceAnatomy {
     organBlob(p, 'liverR', -62 - 10 * t, -8 + 10 * t, 78 - 20 * t, 88 - 10 * t, 0.25, liverF),
     organBlob(p, 'liverL', 2 - 20 * t, -55, 62, 30, 0.2, liverLF),
   ];
-  const spleen = organBlob(p, 'spleen', 86, vs - 10 + 20 * t, 24, 52, 0.75, profile(t, -0.05 + o.spleen.dt, 0.18 + o.spleen.dt, 0.48 + o.spleen.dt));
-  const stomach = organBlob(p, 'stomach', 48 - 20 * t, -38 + 10 * t, 50, 36, 0.35, profile(t, -0.15 + o.stomach.dt, 0.12 + o.stomach.dt, 0.5 + o.stomach.dt));
+  const spleen = organBlob(
+    p,
+    'spleen',
+    86,
+    vs - 10 + 20 * t,
+    24,
+    52,
+    0.75,
+    profile(t, -0.05 + o.spleen.dt, 0.18 + o.spleen.dt, 0.48 + o.spleen.dt),
+  );
+  const stomach = organBlob(
+    p,
+    'stomach',
+    48 - 20 * t,
+    -38 + 10 * t,
+    50,
+    36,
+    0.35,
+    profile(t, -0.15 + o.stomach.dt, 0.12 + o.stomach.dt, 0.5 + o.stomach.dt),
+  );
   const kL = profile(t, 0.34 + o.kidneyL.dt, 0.56 + o.kidneyL.dt, 0.8 + o.kidneyL.dt);
   const kR = profile(t, 0.4 + o.kidneyR.dt, 0.62 + o.kidneyR.dt, 0.86 + o.kidneyR.dt);
   const kidneyL = organBlob(p, 'kidneyL', 62 + 6 * t, vs + 6, 30, 22, -0.7, kL);
   const kidneyR = organBlob(p, 'kidneyR', -62 - 6 * t, vs + 8, 30, 22, 0.7, kR);
-  const gall = organBlob(p, 'gallbladder', -42, -42, 15, 24, -0.5, profile(t, 0.3 + o.gallbladder.dt, 0.44 + o.gallbladder.dt, 0.58 + o.gallbladder.dt));
+  const gall = organBlob(
+    p,
+    'gallbladder',
+    -42,
+    -42,
+    15,
+    24,
+    -0.5,
+    profile(t, 0.3 + o.gallbladder.dt, 0.44 + o.gallbladder.dt, 0.58 + o.gallbladder.dt),
+  );
   const aortaR = 11.5 - 1.5 * t;
-  const aorta: Blob = { cu: 14 * s + o.aorta.du * 0.3, cv: vs - 30 + o.aorta.dv * 0.3, a: aortaR * o.aorta.sc, b: aortaR * o.aorta.sc, rot: 0, harm: { amp: [0, 0, 0], phase: [0, 0, 0], drift: [0, 0, 0] } };
-  const ivc: Blob = { cu: -24 * s + o.ivc.du * 0.3, cv: vs - 26 + o.ivc.dv * 0.3, a: 14 * o.ivc.sc, b: 10 * o.ivc.sc, rot: 0.2, harm: o.ivc.harm };
+  const aorta: Blob = {
+    cu: 14 * s + o.aorta.du * 0.3,
+    cv: vs - 30 + o.aorta.dv * 0.3,
+    a: aortaR * o.aorta.sc,
+    b: aortaR * o.aorta.sc,
+    rot: 0,
+    harm: { amp: [0, 0, 0], phase: [0, 0, 0], drift: [0, 0, 0] },
+  };
+  const ivc: Blob = {
+    cu: -24 * s + o.ivc.du * 0.3,
+    cv: vs - 26 + o.ivc.dv * 0.3,
+    a: 14 * o.ivc.sc,
+    b: 10 * o.ivc.sc,
+    rot: 0.2,
+    harm: o.ivc.harm,
+  };
   const colon = [
     organBlob(p, 'colonA', -98, 5 - 30 * t, 22, 20, 0, profile(t, 0.42 + o.colonA.dt, 0.8, 1.3)),
     organBlob(p, 'colonD', 100, 15 - 20 * t, 17, 17, 0, profile(t, 0.3 + o.colonD.dt, 0.7, 1.3)),
@@ -269,8 +324,22 @@ function sliceAnatomy(p: Patient, t: number): SliceAnatomy {
     { cu: 85 * s, cv: vs + 5, a: 55 * s * lungF, b: 50 * s * lungF, rot: -0.5, harm: noHarm },
   ];
   const psoasF = Math.max(0, Math.min(1, (t - 0.45) / 0.5));
-  const psoas: Blob[] = [-1, 1].map((side) => ({ cu: side * (30 + 14 * psoasF) * s, cv: vs + 2, a: (5 + 13 * psoasF) * s, b: (6 + 12 * psoasF) * s, rot: side * 0.5, harm: noHarm }));
-  const paraspinal: Blob[] = [-1, 1].map((side) => ({ cu: side * 33 * s, cv: vs + 50 * s, a: 24 * s, b: 22 * s, rot: side * 0.3, harm: noHarm }));
+  const psoas: Blob[] = [-1, 1].map((side) => ({
+    cu: side * (30 + 14 * psoasF) * s,
+    cv: vs + 2,
+    a: (5 + 13 * psoasF) * s,
+    b: (6 + 12 * psoasF) * s,
+    rot: side * 0.5,
+    harm: noHarm,
+  }));
+  const paraspinal: Blob[] = [-1, 1].map((side) => ({
+    cu: side * 33 * s,
+    cv: vs + 50 * s,
+    a: 24 * s,
+    b: 22 * s,
+    rot: side * 0.3,
+    harm: noHarm,
+  }));
   // Pancreas: a curved band from the head (beside the duodenum, lower) to the tail (splenic hilum, higher).
   let pancreas: SliceAnatomy['pancreas'] = null;
   {
@@ -304,7 +373,28 @@ function sliceAnatomy(p: Patient, t: number): SliceAnatomy {
       ribs.push([rb * Math.cos(theta), rb * Math.sin(theta), 5.5 * s]);
     }
   }
-  return { body, fat: p.fat, muscle: p.muscle, liver, spleen, stomach, kidneyL, kidneyR, gall, aorta, ivc, colon, lungs, psoas, paraspinal, pancreas, ribs, vs, t, tableV: Math.max(...[1.3, 1.45, 1.57, 1.7, 1.85].map((th) => blobRadius(body, th, t) * Math.sin(th))) * p.postFlat };
+  return {
+    body,
+    fat: p.fat,
+    muscle: p.muscle,
+    liver,
+    spleen,
+    stomach,
+    kidneyL,
+    kidneyR,
+    gall,
+    aorta,
+    ivc,
+    colon,
+    lungs,
+    psoas,
+    paraspinal,
+    pancreas,
+    ribs,
+    vs,
+    t,
+    tableV: Math.max(...[1.3, 1.45, 1.57, 1.7, 1.85].map((th) => blobRadius(body, th, t) * Math.sin(th))) * p.postFlat,
+  };
 }
 
 function fatMod(p: Patient, theta: number): number {
@@ -354,7 +444,8 @@ function voxel(p: Patient, a: SliceAnatomy, u: number, v: number, z: number, t: 
     if (canal < 9 * s) return [25, 0];
     if (canal < 15 * s && dv > 14 * s) return [800, L.vertebra];
     if (Math.hypot(du / 5, (dv - 50 * s) / 17) < s) return [750, L.vertebra];
-    if (Math.abs(t * 20 - Math.round(t * 20)) < 0.2 && Math.hypot((Math.abs(du) - 26 * s) / 11, (dv - 20 * s) / 4.5) < s) return [700, L.vertebra];
+    if (Math.abs(t * 20 - Math.round(t * 20)) < 0.2 && Math.hypot((Math.abs(du) - 26 * s) / 11, (dv - 20 * s) / 4.5) < s)
+      return [700, L.vertebra];
   }
   for (const m of a.paraspinal) if (depth(m, u, v, t) > 0) return [52 + 10 * tex(p, u, v, z, 6, 6), 0];
   // Vessels.
@@ -436,4 +527,3 @@ export function labelCounts(label: Volume): number[] {
   for (const x of label.data) counts[x]++;
   return counts;
 }
-

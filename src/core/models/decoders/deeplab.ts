@@ -30,7 +30,12 @@ export class DeepLabV3PlusDecoder extends Module implements SegDecoder {
   readonly classifier: Conv2d;
   readonly bias: tf.Variable;
 
-  constructor(scope: ParamScope, stageChannels: readonly number[], readonly numClasses: number, o: DeepLabOptions = {}) {
+  constructor(
+    scope: ParamScope,
+    stageChannels: readonly number[],
+    readonly numClasses: number,
+    o: DeepLabOptions = {},
+  ) {
     super(scope);
     const c4 = stageChannels[3];
     const A = o.asppChannels ?? Math.min(256, c4);

@@ -11,7 +11,11 @@ export class LinearHead extends Module {
   readonly conv: Conv2d;
   readonly bias: tf.Variable;
 
-  constructor(scope: ParamScope, readonly inChannels: number, readonly numClasses: number) {
+  constructor(
+    scope: ParamScope,
+    readonly inChannels: number,
+    readonly numClasses: number,
+  ) {
     super(scope);
     this.conv = new Conv2d(scope.scope('conv'), 1, inChannels, numClasses, 1, 0);
     this.bias = scope.param('bias', tf.zeros([numClasses]));

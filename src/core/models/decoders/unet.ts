@@ -19,7 +19,10 @@ import { Module, ParamScope } from '../module';
 export function atrousConv(x: tf.Tensor4D, filter: tf.Tensor4D, rate: number): tf.Tensor4D {
   return tf.tidy(() => {
     const [, h, w] = x.shape;
-    const pads = [[0, (rate - (h % rate)) % rate], [0, (rate - (w % rate)) % rate]];
+    const pads = [
+      [0, (rate - (h % rate)) % rate],
+      [0, (rate - (w % rate)) % rate],
+    ];
     const sb = tf.spaceToBatchND(x, [rate, rate], pads) as tf.Tensor4D;
     const y = tf.conv2d(sb, filter, 1, 'same');
     return tf.batchToSpaceND(y, [rate, rate], pads) as tf.Tensor4D;
@@ -30,7 +33,13 @@ export function atrousConv(x: tf.Tensor4D, filter: tf.Tensor4D, rate: number): t
 export class ConvBnRelu {
   readonly conv: Conv2d;
   readonly bn: BatchNorm;
-  constructor(scope: ParamScope, cin: number, cout: number, kernel = 3, readonly dilation = 1) {
+  constructor(
+    scope: ParamScope,
+    cin: number,
+    cout: number,
+    kernel = 3,
+    readonly dilation = 1,
+  ) {
     this.conv = new Conv2d(scope.scope('conv'), kernel, cin, cout, 1, dilation * Math.floor(kernel / 2));
     this.bn = new BatchNorm(scope.scope('bn'), cout);
   }
@@ -60,7 +69,12 @@ export class UNetDecoder extends Module implements SegDecoder {
    * @param stageChannels channels of the encoder's 4 stages
    * @param widths decoder widths after each of the 3 up-steps (default: the skip's channels)
    */
-  constructor(scope: ParamScope, readonly stageChannels: readonly number[], readonly numClasses: number, widths?: readonly number[]) {
+  constructor(
+    scope: ParamScope,
+    readonly stageChannels: readonly number[],
+    readonly numClasses: number,
+    widths?: readonly number[],
+  ) {
     super(scope);
     let cin = stageChannels[3];
     for (let i = 2; i >= 0; i--) {

@@ -6,7 +6,10 @@ import { ParamStore } from '../../../../src/core/models/module';
 import { ResNetEncoder } from '../../../../src/core/models/resnet';
 import { Rng } from '../../../../src/core/util/rng';
 
-async function cpu() { await tf.setBackend('cpu'); await tf.ready(); }
+async function cpu() {
+  await tf.setBackend('cpu');
+  await tf.ready();
+}
 
 for (const stem of ['small', 'imagenet'] as const) {
   test(`decoders: logits at the input size from the stage maps (${stem} stem); gradients reach every decoder parameter`, async () => {
@@ -30,7 +33,10 @@ for (const stem of ['small', 'imagenet'] as const) {
       y.dispose();
       if (d instanceof LinearHead) continue;
       const vars = d.trainableVariables();
-      const { value, grads } = tf.variableGrads(() => tf.tidy(() => tf.mean(tf.square(d.forward(enc.forward(x).stages, [size, size])))) as tf.Scalar, vars);
+      const { value, grads } = tf.variableGrads(
+        () => tf.tidy(() => tf.mean(tf.square(d.forward(enc.forward(x).stages, [size, size])))) as tf.Scalar,
+        vars,
+      );
       for (const v of vars) {
         const g = grads[v.name];
         assert.ok(g, `gradient for ${v.name}`);
@@ -47,7 +53,11 @@ for (const stem of ['small', 'imagenet'] as const) {
 
 test('atrous convolution through space-to-batch equals conv2d with dilation (odd and even sizes)', async () => {
   await cpu();
-  for (const [h, w, r] of [[8, 8, 2], [7, 9, 3], [5, 5, 6]]) {
+  for (const [h, w, r] of [
+    [8, 8, 2],
+    [7, 9, 3],
+    [5, 5, 6],
+  ]) {
     const x = tf.randomNormal([2, h, w, 3], 0, 1, 'float32', h) as tf.Tensor4D;
     const f = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', w) as tf.Tensor4D;
     const a = atrousConv(x, f, r).dataSync();

@@ -21,37 +21,54 @@ function copyRange(backend: BackendWasm, src: TensorInfo, start: number, len: nu
 
 export const batchMatMul: KernelFn = ({ inputs, backend, attrs }) => {
   const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
-  const transposeA = Boolean(attrs?.transposeA), transposeB = Boolean(attrs?.transposeB);
+  const transposeA = Boolean(attrs?.transposeA),
+    transposeB = Boolean(attrs?.transposeB);
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
     return runStock('BatchMatMul', backend, { a, b }, { transposeA, transposeB });
   }
   const A = transposeA ? swapLast(backend, a) : a;
   const B = transposeB ? swapLast(backend, b) : b;
-  const ra = A.shape.length, rb = B.shape.length;
-  const M = A.shape[ra - 2], K = A.shape[ra - 1], N = B.shape[rb - 1];
+  const ra = A.shape.length,
+    rb = B.shape.length;
+  const M = A.shape[ra - 2],
+    K = A.shape[ra - 1],
+    N = B.shape[rb - 1];
   if (B.shape[rb - 2] !== K) {
     dispose(backend, A !== a ? A : null, B !== b ? B : null);
-    throw new Error(`Error in matMul: inner shapes (${K}) and (${B.shape[rb - 2]}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
+    throw new Error(
+      `Error in matMul: inner shapes (${K}) and (${B.shape[rb - 2]}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+    );
   }
-  const outerA = A.shape.slice(0, -2), outerB = B.shape.slice(0, -2);
+  const outerA = A.shape.slice(0, -2),
+    outerB = B.shape.slice(0, -2);
   const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
   const outShape = [...outer, M, N];
-  const batchA = size(outerA), batchB = size(outerB), batch = size(outer);
+  const batchA = size(outerA),
+    batchB = size(outerB),
+    batch = size(outer);
   let out: TensorInfo;
   if (batchA <= 1 && batchB <= 1 && M <= 2 && K * N >= 16384) {
     // A few rows times a large fresh matrix (e.g. channel sums as ones[1,M] @ x[M,C]): XNNPACK
     // would repack the large right operand on every call; a direct loop is several times faster.
     out = makeF32(backend, outShape);
     const heap = heapF32(backend);
-    const ao = off4(backend, A), bo = off4(backend, B), oo = off4(backend, out);
+    const ao = off4(backend, A),
+      bo = off4(backend, B),
+      oo = off4(backend, out);
     const acc = new Float64Array(N);
     for (let r = 0; r < M; r++) {
       acc.fill(0);
       const ar = ao + r * K;
       let k = 0;
       for (; k + 4 <= K; k += 4) {
-        const a0 = heap[ar + k], a1 = heap[ar + k + 1], a2 = heap[ar + k + 2], a3 = heap[ar + k + 3];
-        const b0 = bo + k * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N;
+        const a0 = heap[ar + k],
+          a1 = heap[ar + k + 1],
+          a2 = heap[ar + k + 2],
+          a3 = heap[ar + k + 3];
+        const b0 = bo + k * N,
+          b1 = b0 + N,
+          b2 = b1 + N,
+          b3 = b2 + N;
         for (let j = 0; j < N; j++) acc[j] += a0 * heap[b0 + j] + a1 * heap[b1 + j] + a2 * heap[b2 + j] + a3 * heap[b3 + j];
       }
       for (; k < K; k++) {

@@ -58,7 +58,8 @@ function im2colT(heap: Float32Array, xTOff: number, colOff: number, g: ConvGeom,
       // shifted contiguous run of the plane; the few wrapped-around edge columns are zeroed after.
       const block = sh === 1 && sw === 1 && w === ow;
       const yOff = a * dh - padT;
-      const y0 = Math.max(0, -yOff), y1 = Math.min(oh, h - yOff);
+      const y0 = Math.max(0, -yOff),
+        y1 = Math.min(oh, h - yOff);
       for (let c = 0; c < ci; c++) {
         const rowBase = colOff + ((a * kw + b) * ci + c) * M;
         for (let s = 0; s < nc; s++) {
@@ -112,7 +113,8 @@ function im2colT(heap: Float32Array, xTOff: number, colOff: number, g: ConvGeom,
  * ((a*dh) % sh, (b*dw) % sw) at row/column offset (⌊a*dh/sh⌋, ⌊b*dw/sw⌋).
  */
 interface PhaseLayout {
-  Hq: number; Wq: number;
+  Hq: number;
+  Wq: number;
   /** Phase number for key rh*sw + rw (only phases some tap reads). */
   index: Map<number, number>;
   floats: number;
@@ -120,7 +122,8 @@ interface PhaseLayout {
 
 function phaseLayout(g: ConvGeom): PhaseLayout {
   const { n, ci, kh, kw, oh, ow, sh, sw, dh, dw } = g;
-  const Hq = oh + Math.floor(((kh - 1) * dh) / sh), Wq = ow + Math.floor(((kw - 1) * dw) / sw);
+  const Hq = oh + Math.floor(((kh - 1) * dh) / sh),
+    Wq = ow + Math.floor(((kw - 1) * dw) / sw);
   const index = new Map<number, number>();
   for (let a = 0; a < kh; a++) {
     for (let b = 0; b < kw; b++) {
@@ -136,20 +139,23 @@ function fillPhases(heap: Float32Array, xTOff: number, dst: number, g: ConvGeom,
   const { Hq, Wq } = L;
   heap.fill(0, dst, dst + L.floats);
   for (const [key, p] of L.index) {
-    const rh = Math.floor(key / sw), rw = key % sw;
+    const rh = Math.floor(key / sw),
+      rw = key % sw;
     // columns X whose input column X*sw + rw - padL is inside [0, w)
     const X0 = Math.max(0, Math.ceil((padL - rw) / sw));
     const X1 = Math.min(Wq, Math.floor((w - 1 + padL - rw) / sw) + 1);
     if (X1 <= X0) continue;
-    const len = X1 - X0, ix0 = X0 * sw + rw - padL;
+    const len = X1 - X0,
+      ix0 = X0 * sw + rw - padL;
     for (let c = 0; c < ci; c++) {
       for (let s = 0; s < n; s++) {
         const src0 = xTOff + (c * n + s) * h * w + ix0;
-        const dst0 = dst + (((p * ci + c) * n + s) * Hq) * Wq + X0;
+        const dst0 = dst + ((p * ci + c) * n + s) * Hq * Wq + X0;
         for (let Y = 0; Y < Hq; Y++) {
           const iy = Y * sh + rh - padT;
           if (iy < 0 || iy >= h) continue;
-          const src = src0 + iy * w, o = dst0 + Y * Wq;
+          const src = src0 + iy * w,
+            o = dst0 + Y * Wq;
           if (sw === 1) heap.copyWithin(o, src, src + len);
           else for (let X = 0; X < len; X++) heap[o + X] = heap[src + X * sw];
         }
@@ -188,9 +194,7 @@ function im2colTPhased(heap: Float32Array, phOff: number, colOff: number, g: Con
   }
 }
 
-export function conv2DBackpropFilterImpl(
-  backend: BackendWasm, x: TensorInfo, dy: TensorInfo, g: ConvGeom,
-): TensorInfo {
+export function conv2DBackpropFilterImpl(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, g: ConvGeom): TensorInfo {
   const { n, kh, kw, ci, co, oh, ow } = g;
   const K = kh * kw * ci;
   const perSample = oh * ow;

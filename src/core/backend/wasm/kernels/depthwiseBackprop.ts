@@ -13,7 +13,8 @@ export const depthwiseBackpropFilter: KernelFn = ({ inputs, backend, attrs }) =>
   const co = ci * mult;
   const acc = new Float64Array(kh * kw * co);
   const heap = heapF32(backend);
-  const xo = off4(backend, x), yo = off4(backend, dy);
+  const xo = off4(backend, x),
+    yo = off4(backend, dy);
   for (let b = 0; b < n; b++)
     for (let y = 0; y < oh; y++)
       for (let xx = 0; xx < ow; xx++) {
@@ -48,7 +49,8 @@ export const depthwiseBackpropInput: KernelFn = ({ inputs, backend, attrs }) => 
   const co = ci * mult;
   const acc = new Float64Array(n * h * w * ci);
   const heap = heapF32(backend);
-  const fo = off4(backend, filter), yo = off4(backend, dy);
+  const fo = off4(backend, filter),
+    yo = off4(backend, dy);
   for (let b = 0; b < n; b++)
     for (let y = 0; y < oh; y++)
       for (let xx = 0; xx < ow; xx++) {

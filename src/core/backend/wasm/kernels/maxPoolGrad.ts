@@ -6,9 +6,27 @@ import * as tf from '@tensorflow/tfjs';
 import { KernelFn, TensorInfo, makeF32, runStock, heapF32, off4, size } from './util';
 
 /** The window loop, in its own function so that V8 optimises it on the first call. */
-function scatterToArgmax(heap: Float32Array, xo: number, yo: number, go: number, dxo: number, n: number, h: number, w: number,
-  c: number, oh: number, ow: number, sh: number, sw: number, fh: number, fw: number, dh: number, dw: number,
-  padT: number, padL: number): void {
+function scatterToArgmax(
+  heap: Float32Array,
+  xo: number,
+  yo: number,
+  go: number,
+  dxo: number,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  oh: number,
+  ow: number,
+  sh: number,
+  sw: number,
+  fh: number,
+  fw: number,
+  dh: number,
+  dw: number,
+  padT: number,
+  padL: number,
+): void {
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < oh; y++) {
       const iy0 = y * sh - padT;
@@ -21,12 +39,15 @@ function scatterToArgmax(heap: Float32Array, xo: number, yo: number, go: number,
           for (let p = 0; p < fh && found < 0; p += dh) {
             const iy = iy0 + p;
             if (iy < 0 || iy >= h) continue;
-            const rowBase = ((b * h + iy) * w) * c + ch;
+            const rowBase = (b * h + iy) * w * c + ch;
             for (let q = 0; q < fw; q += dw) {
               const ix = ix0 + q;
               if (ix < 0 || ix >= w) continue;
               const idx = rowBase + ix * c;
-              if (heap[xo + idx] === m) { found = idx; break; }
+              if (heap[xo + idx] === m) {
+                found = idx;
+                break;
+              }
             }
           }
           if (found >= 0) heap[dxo + found] += heap[go + outBase + ch];
@@ -43,16 +64,35 @@ export const maxPoolGrad: KernelFn = ({ inputs, backend, attrs }) => {
     return runStock('MaxPoolGrad', backend, inputs as Record<string, TensorInfo>, a);
   }
   const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number], a.filterSize as [number, number] | number,
-    a.strides as [number, number] | number, 1, a.pad as 'same' | 'valid' | number,
-    (a.dimRoundingMode ?? undefined) as 'floor' | 'round' | 'ceil' | undefined);
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow,
-    strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw,
-    dilationHeight: dh, dilationWidth: dw } = info;
-  const padT = info.padInfo.top, padL = info.padInfo.left;
+    input.shape as [number, number, number, number],
+    a.filterSize as [number, number] | number,
+    a.strides as [number, number] | number,
+    1,
+    a.pad as 'same' | 'valid' | number,
+    (a.dimRoundingMode ?? undefined) as 'floor' | 'round' | 'ceil' | undefined,
+  );
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: c,
+    outHeight: oh,
+    outWidth: ow,
+    strideHeight: sh,
+    strideWidth: sw,
+    effectiveFilterHeight: fh,
+    effectiveFilterWidth: fw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+  } = info;
+  const padT = info.padInfo.top,
+    padL = info.padInfo.left;
   const dx = makeF32(backend, input.shape);
   const heap = heapF32(backend);
-  const xo = off4(backend, input), yo = off4(backend, output), go = off4(backend, dy), dxo = off4(backend, dx);
+  const xo = off4(backend, input),
+    yo = off4(backend, output),
+    go = off4(backend, dy),
+    dxo = off4(backend, dx);
   heap.fill(0, dxo, dxo + size(input.shape));
   scatterToArgmax(heap, xo, yo, go, dxo, n, h, w, c, oh, ow, sh, sw, fh, fw, dh, dw, padT, padL);
   return dx;

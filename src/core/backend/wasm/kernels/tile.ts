@@ -3,14 +3,22 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KernelFn, TensorInfo, runStock, byteOffset, heapU8, size } from './util';
 
 export function tileImpl(backend: BackendWasm, x: TensorInfo, reps: number[]): TensorInfo {
-  const S = x.shape, r = S.length;
+  const S = x.shape,
+    r = S.length;
   const O = S.map((s, i) => s * reps[i]);
   const out = backend.makeOutput(O, x.dtype);
   if (size(O) === 0) return out;
   const bpe = x.dtype === 'bool' ? 1 : 4;
-  const inStr: number[] = new Array(r), outStr: number[] = new Array(r);
-  let a = bpe, b = bpe;
-  for (let i = r - 1; i >= 0; i--) { inStr[i] = a; outStr[i] = b; a *= S[i]; b *= O[i]; }
+  const inStr: number[] = new Array(r),
+    outStr: number[] = new Array(r);
+  let a = bpe,
+    b = bpe;
+  for (let i = r - 1; i >= 0; i--) {
+    inStr[i] = a;
+    outStr[i] = b;
+    a *= S[i];
+    b *= O[i];
+  }
   const heap = heapU8(backend);
   const fill = (axis: number, inOff: number, outOff: number): void => {
     const block = S[axis] * outStr[axis];

@@ -10,13 +10,19 @@ export const unsortedSegmentSum: KernelFn = ({ inputs, backend, attrs }) => {
   const inner = size(rest);
   const ids = heapI32(backend).subarray(off4(backend, segmentIds), off4(backend, segmentIds) + k);
   let valid = true;
-  for (let i = 0; i < k; i++) if (ids[i] < 0 || ids[i] >= numSegments) { valid = false; break; }
+  for (let i = 0; i < k; i++)
+    if (ids[i] < 0 || ids[i] >= numSegments) {
+      valid = false;
+      break;
+    }
   if (!valid) {
     if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new Error(`UnsortedSegmentSum: ${x.dtype} is not supported on wasm`);
     const out = backend.makeOutput([numSegments, ...rest], x.dtype);
     const vals = x.dtype === 'float32' ? heapF32(backend) : heapI32(backend);
     const h32 = heapI32(backend);
-    const o = off4(backend, out), xo = off4(backend, x), so = off4(backend, segmentIds);
+    const o = off4(backend, out),
+      xo = off4(backend, x),
+      so = off4(backend, segmentIds);
     vals.fill(0, o, o + numSegments * inner);
     for (let i = 0; i < k; i++) {
       const s = h32[so + i];

@@ -64,7 +64,11 @@ export function replaceKernel(name: string, kernelFunc: KernelFn): void {
   tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
 }
 
-interface HeapModule { HEAPF32: Float32Array; HEAP32: Int32Array; HEAPU8: Uint8Array }
+interface HeapModule {
+  HEAPF32: Float32Array;
+  HEAP32: Int32Array;
+  HEAPU8: Uint8Array;
+}
 
 /** Float32 view of the whole wasm heap (take it after every allocation: growth detaches views). */
 export function heapF32(backend: BackendWasm): Float32Array {
