@@ -80,7 +80,7 @@ export async function exportCommand(args: ExportArgs, out: Out, err: Out): Promi
     await tf.ready();
     const m = await loadForExport(config, checkpoint);
     try {
-      bytes = safetensorsOf(m.encoder, m.projector, { runId: run.id, config, checkpoint });
+      bytes = await safetensorsOf(m.encoder, m.projector, { runId: run.id, config, checkpoint });
     } finally {
       m.store.dispose();
     }

@@ -57,8 +57,8 @@ export interface ExportInfo {
 }
 
 /** The bytes of the .safetensors file for an encoder (+ projector) and its metadata strings. */
-export function safetensorsOf(encoder: ResNetEncoder, projector: Projector | null, info: ExportInfo): Buffer {
-  const tensors = [...encoderToTorchvision(encoder), ...(projector ? projectorToTorch(projector) : [])];
+export async function safetensorsOf(encoder: ResNetEncoder, projector: Projector | null, info: ExportInfo): Promise<Buffer> {
+  const tensors = [...(await encoderToTorchvision(encoder)), ...(projector ? await projectorToTorch(projector) : [])];
   const metadata: Record<string, string> = {
     format: EXPORT_FORMAT,
     architecture: JSON.stringify(describeArchitecture(encoder)),

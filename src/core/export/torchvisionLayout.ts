@@ -41,14 +41,14 @@ export function transpose2d(v: ArrayLike<number>, rows: number, cols: number): F
 }
 
 /** The evaluation-mode whitening layer as a 1×1 convolution: weight [C, C, 1, 1] and bias [C]. */
-export function whiteningAsConv(w: Whitening): { weight: Float32Array; bias: Float32Array } {
+export async function whiteningAsConv(w: Whitening): Promise<{ weight: Float32Array; bias: Float32Array }> {
   const C = w.channels;
   const c = w.groupSize;
   const G = w.groups;
-  const mu = w.runningMean.dataSync();
-  const W = w.runningW.dataSync(); // [G, c, c]
-  const gamma = w.gamma ? w.gamma.dataSync() : new Float32Array(C).fill(1);
-  const beta = w.beta ? w.beta.dataSync() : new Float32Array(C);
+  const mu = await w.runningMean.data();
+  const W = await w.runningW.data(); // [G, c, c]
+  const gamma = w.gamma ? await w.gamma.data() : new Float32Array(C).fill(1);
+  const beta = w.beta ? await w.beta.data() : new Float32Array(C);
   const weight = new Float32Array(C * C);
   const bias = new Float32Array(C);
   for (let g = 0; g < G; g++) {
@@ -69,7 +69,7 @@ export function whiteningAsConv(w: Whitening): { weight: Float32Array; bias: Flo
 const BN_FIELDS: Record<string, string> = { gamma: 'weight', beta: 'bias', running_mean: 'running_mean', running_var: 'running_var' };
 
 /** Every encoder tensor in torchvision's names and layouts (no `fc`: the encoder ends at the pooled vector). */
-export function encoderToTorchvision(encoder: ResNetEncoder): SafeTensorIn[] {
+export async function encoderToTorchvision(encoder: ResNetEncoder): Promise<SafeTensorIn[]> {
   const out: SafeTensorIn[] = [];
   const whiteningPrefix = whiteningModule(encoder);
   const bnModules = new Set<string>();
@@ -79,7 +79,7 @@ export function encoderToTorchvision(encoder: ResNetEncoder): SafeTensorIn[] {
     const field = v.name.slice(dot + 1);
     if (whiteningPrefix && mod === whiteningPrefix) continue;
     const tv = torchvisionModuleName(mod);
-    const values = v.variable.dataSync() as Float32Array;
+    const values = (await v.variable.data()) as Float32Array;
     if (field === 'weight' && v.variable.rank === 4) {
       const t = hwioToOihw(values, v.variable.shape);
       out.push({ name: `${tv}.weight`, shape: t.shape, data: t.data });
@@ -93,7 +93,7 @@ export function encoderToTorchvision(encoder: ResNetEncoder): SafeTensorIn[] {
   for (const m of bnModules) out.push({ name: `${m}.num_batches_tracked`, shape: [], data: new BigInt64Array([0n]) });
   if (encoder.whitening && whiteningPrefix) {
     const C = encoder.whitening.channels;
-    const { weight, bias } = whiteningAsConv(encoder.whitening);
+    const { weight, bias } = await whiteningAsConv(encoder.whitening);
     const tv = torchvisionModuleName(whiteningPrefix);
     out.push({ name: `${tv}.weight`, shape: [C, C, 1, 1], data: weight });
     out.push({ name: `${tv}.bias`, shape: [C], data: bias });
@@ -110,7 +110,7 @@ export function whiteningModule(encoder: ResNetEncoder): string | null {
 }
 
 /** The projector's linear layers as nn.Linear tensors under `prefix` (default 'projector'). */
-export function projectorToTorch(p: Projector, prefix = 'projector'): SafeTensorIn[] {
+export async function projectorToTorch(p: Projector, prefix = 'projector'): Promise<SafeTensorIn[]> {
   const out: SafeTensorIn[] = [];
   for (const [name, fc] of [
     ['fc1', p.fc1],
@@ -119,9 +119,9 @@ export function projectorToTorch(p: Projector, prefix = 'projector'): SafeTensor
     out.push({
       name: `${prefix}.${name}.weight`,
       shape: [fc.outFeatures, fc.inFeatures],
-      data: transpose2d(fc.weight.dataSync(), fc.inFeatures, fc.outFeatures),
+      data: transpose2d(await fc.weight.data(), fc.inFeatures, fc.outFeatures),
     });
-    if (fc.bias) out.push({ name: `${prefix}.${name}.bias`, shape: [fc.outFeatures], data: Float32Array.from(fc.bias.dataSync()) });
+    if (fc.bias) out.push({ name: `${prefix}.${name}.bias`, shape: [fc.outFeatures], data: Float32Array.from(await fc.bias.data()) });
   }
   return out;
 }

@@ -120,7 +120,7 @@ for (const c of CASES) {
         tf.dispose([x, out.stem, ...out.stages, out.pooled, z]);
         await writeExport(
           path.join(dir, 'encoder.safetensors'),
-          safetensorsOf(enc, proj, { runId: 'test-run', config: defaultConfig('parity') }),
+          await safetensorsOf(enc, proj, { runId: 'test-run', config: defaultConfig('parity') }),
         );
         const r = runPython<{
           rel: number;
