@@ -130,6 +130,14 @@ struct ConvBwdWeights {
   bool identity = false;
   memory diffW;  // the primitive's layout, reordered into the heap's hwio after each call
   std::unique_ptr<reorder> toUser;
+  // Strided 1x1 convolutions without padding: x is subsampled (every sh-th row, sw-th column) into
+  // subX and the gradient taken with stride 1. oneDNN 2.6's jit_1x1 avx512 backward-weights kernel
+  // with stride > 1 ("reduce to unit stride") writes past its scratchpad when the input channels are
+  // padded (ci < 16, e.g. 64x64x8 -> 32x32x16), corrupting the C heap; stride 1 never takes that path.
+  bool subsample = false;
+  memory::desc xView;  // the heap's x seen as [n, ci, oh, ow] with the stride's steps
+  memory subX;
+  std::unique_ptr<reorder> toSubX;
 };
 
 thread_local std::map<std::vector<int64_t>, std::unique_ptr<ConvFwd>> fwdCache;
@@ -170,7 +178,19 @@ ConvBwdWeights &getBwdWeights(const Geom &g) {
   auto it = bwdWeightsCache.find(key);
   if (it != bwdWeightsCache.end()) return *it->second;
   std::unique_ptr<ConvBwdWeights> c(new ConvBwdWeights());
-  c->d = convDescs(g);
+  c->subsample = g.kh == 1 && g.kw == 1 && (g.sh > 1 || g.sw > 1) && g.pt == 0 && g.pl == 0 && g.pb == 0 && g.pr == 0;
+  if (c->subsample) {
+    Geom unit = g;
+    unit.h = g.oh;
+    unit.w = g.ow;
+    unit.sh = unit.sw = 1;
+    c->d = convDescs(unit);
+    c->xView = memory::desc({g.n, g.ci, g.oh, g.ow}, dt::f32, memory::dims{g.h * g.w * g.ci, 1, g.sh * g.w * g.ci, g.sw * g.ci});
+    c->subX = memory(c->d.src, cpuEngine());
+    c->toSubX.reset(new reorder(memory(c->xView, cpuEngine(), DNNL_MEMORY_NONE), c->subX));
+  } else {
+    c->d = convDescs(g);
+  }
   auto hint = fwdPd(c->d);
   convolution_backward_weights::desc desc(algorithm::convolution_direct, c->d.src, c->d.wAny, c->d.dst, c->d.strides,
                                           c->d.dil, c->d.padL, c->d.padR);
@@ -226,7 +246,15 @@ Napi::Value Conv(const Napi::CallbackInfo &info) {
       c.prim.execute(s, {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dsrc}});
     } else if (kind == 2) {
       ConvBwdWeights &c = getBwdWeights(g);
-      memory src(c.d.src, cpuEngine(), heapAt(base, len, o0, bytesOf(c.d.src), "x"));
+      memory src;
+      if (c.subsample) {
+        memory::desc full({g.n, g.ci, g.h, g.w}, dt::f32, tag::nhwc);
+        memory view(c.xView, cpuEngine(), heapAt(base, len, o0, bytesOf(full), "x"));
+        c.toSubX->execute(s, {{DNNL_ARG_FROM, view}, {DNNL_ARG_TO, c.subX}});
+        src = c.subX;
+      } else {
+        src = memory(c.d.src, cpuEngine(), heapAt(base, len, o0, bytesOf(c.d.src), "x"));
+      }
       memory ddst(c.d.dst, cpuEngine(), heapAt(base, len, o1, bytesOf(c.d.dst), "dy"));
       memory user(c.d.wUser, cpuEngine(), heapAt(base, len, oo, bytesOf(c.d.wUser), "dfilter"));
       memory dw = c.identity ? user : c.diffW;
