@@ -135,7 +135,9 @@ struct ConvBwdWeights {
   // with stride > 1 ("reduce to unit stride") writes past its scratchpad when the input channels are
   // padded (ci < 16, e.g. 64x64x8 -> 32x32x16), corrupting the C heap; stride 1 never takes that path.
   bool subsample = false;
-  memory::desc xView;  // the heap's x seen as [n, ci, oh, ow] with the stride's steps
+  // One image of the heap's x seen as [1, ci, oh, ow] with the stride's steps, copied image by image:
+  // a whole-batch view of an odd-sized x would overlap its next image, which oneDNN refuses.
+  memory::desc xView, subImage;
   memory subX;
   std::unique_ptr<reorder> toSubX;
 };
@@ -185,9 +187,10 @@ ConvBwdWeights &getBwdWeights(const Geom &g) {
     unit.w = g.ow;
     unit.sh = unit.sw = 1;
     c->d = convDescs(unit);
-    c->xView = memory::desc({g.n, g.ci, g.oh, g.ow}, dt::f32, memory::dims{g.h * g.w * g.ci, 1, g.sh * g.w * g.ci, g.sw * g.ci});
+    c->xView = memory::desc({1, g.ci, g.oh, g.ow}, dt::f32, memory::dims{g.oh * g.sh * g.w * g.ci, 1, g.sh * g.w * g.ci, g.sw * g.ci});
+    c->subImage = memory::desc({1, g.ci, g.oh, g.ow}, dt::f32, tag::nhwc);
     c->subX = memory(c->d.src, cpuEngine());
-    c->toSubX.reset(new reorder(memory(c->xView, cpuEngine(), DNNL_MEMORY_NONE), c->subX));
+    c->toSubX.reset(new reorder(memory(c->xView, cpuEngine(), DNNL_MEMORY_NONE), memory(c->subImage, cpuEngine(), DNNL_MEMORY_NONE)));
   } else {
     c->d = convDescs(g);
   }
@@ -249,8 +252,14 @@ Napi::Value Conv(const Napi::CallbackInfo &info) {
       memory src;
       if (c.subsample) {
         memory::desc full({g.n, g.ci, g.h, g.w}, dt::f32, tag::nhwc);
-        memory view(c.xView, cpuEngine(), heapAt(base, len, o0, bytesOf(full), "x"));
-        c.toSubX->execute(s, {{DNNL_ARG_FROM, view}, {DNNL_ARG_TO, c.subX}});
+        uint8_t *x = heapAt(base, len, o0, bytesOf(full), "x");
+        uint8_t *sub = static_cast<uint8_t *>(c.subX.get_data_handle());
+        const size_t inImage = g.h * g.w * g.ci * sizeof(float), outImage = g.oh * g.ow * g.ci * sizeof(float);
+        for (memory::dim i = 0; i < g.n; i++) {
+          memory view(c.xView, cpuEngine(), x + i * inImage);
+          memory dense(c.subImage, cpuEngine(), sub + i * outImage);
+          c.toSubX->execute(s, {{DNNL_ARG_FROM, view}, {DNNL_ARG_TO, dense}});
+        }
         src = c.subX;
       } else {
         src = memory(c.d.src, cpuEngine(), heapAt(base, len, o0, bytesOf(c.d.src), "x"));

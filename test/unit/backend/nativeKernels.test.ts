@@ -9,7 +9,7 @@ import { initWasmBackend } from '../../../src/core/backend/wasm/init';
 import { loadOneDnnAddon, defaultNativeThreads, addonCandidates, tryLoadOneDnnAddon } from '../../../src/core/backend/native/addon';
 import { autoReplicas, describeKernels } from '../../../src/core/backend/native/replicas';
 import { nativeKernelStatus, setNativeKernelsActive, NATIVE_KERNEL_NAMES, kernelsKind, selectedKernelNames } from '../../../src/core/backend/native/register';
-import { oneDnnGeom } from '../../../src/core/backend/native/kernels';
+import { oneDnnGeom, nativeFailures } from '../../../src/core/backend/native/kernels';
 import { convGeom } from '../../../src/core/backend/wasm/kernels/convInfo';
 import { ResNetEncoder } from '../../../src/core/models/resnet';
 import { pretrain } from '../../../src/core/train/pretrain';
@@ -162,6 +162,7 @@ test('Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter match cpu (kernel 1/3/7,
 // because the corruption showed only at a later free.
 test('strided 1x1 filter gradient with few input channels (the smoke shortcut) matches cpu, repeatedly', { skip }, async () => {
   const cases: [number, number, number, number][] = [[16, 64, 8, 16], [2, 64, 4, 16], [2, 63, 4, 16], [2, 32, 8, 32]];
+  const failuresBefore = nativeFailures().length;
   for (const [n, h, ci, co] of cases) {
     const xa = rnd(n * h * h * ci);
     const oh = Math.ceil(h / 2);
@@ -175,6 +176,7 @@ test('strided 1x1 filter gradient with few input channels (the smoke shortcut) m
     const got = await on('wasm', calls);
     check(`x${n}x${h}x${h}x${ci} k1 s2 -> ${co}`, got.map((_, i) => `Conv2DBackpropFilter #${i + 1}`), got, got.map(() => ref));
   }
+  assert.equal(nativeFailures().length, failuresBefore, `oneDNN ran every case (no wasm fallback): ${nativeFailures().join('; ')}`);
 });
 
 test('MEDSSL_NATIVE_KERNELS picks the native kernels to register, and names an unknown one', () => {
