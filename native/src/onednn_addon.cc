@@ -130,6 +130,16 @@ struct ConvBwdWeights {
   bool identity = false;
   memory diffW;  // the primitive's layout, reordered into the heap's hwio after each call
   std::unique_ptr<reorder> toUser;
+  // Strided 1x1 convolutions without padding: x is subsampled (every sh-th row, sw-th column) into
+  // subX and the gradient taken with stride 1. oneDNN 2.6's jit_1x1 avx512 backward-weights kernel
+  // with stride > 1 ("reduce to unit stride") writes past its scratchpad when the input channels are
+  // padded (ci < 16, e.g. 64x64x8 -> 32x32x16), corrupting the C heap; stride 1 never takes that path.
+  bool subsample = false;
+  // One image of the heap's x seen as [1, ci, oh, ow] with the stride's steps, copied image by image:
+  // a whole-batch view of an odd-sized x would overlap its next image, which oneDNN refuses.
+  memory::desc xView, subImage;
+  memory subX;
+  std::unique_ptr<reorder> toSubX;
 };
 
 thread_local std::map<std::vector<int64_t>, std::unique_ptr<ConvFwd>> fwdCache;
@@ -170,7 +180,20 @@ ConvBwdWeights &getBwdWeights(const Geom &g) {
   auto it = bwdWeightsCache.find(key);
   if (it != bwdWeightsCache.end()) return *it->second;
   std::unique_ptr<ConvBwdWeights> c(new ConvBwdWeights());
-  c->d = convDescs(g);
+  c->subsample = g.kh == 1 && g.kw == 1 && (g.sh > 1 || g.sw > 1) && g.pt == 0 && g.pl == 0 && g.pb == 0 && g.pr == 0;
+  if (c->subsample) {
+    Geom unit = g;
+    unit.h = g.oh;
+    unit.w = g.ow;
+    unit.sh = unit.sw = 1;
+    c->d = convDescs(unit);
+    c->xView = memory::desc({1, g.ci, g.oh, g.ow}, dt::f32, memory::dims{g.oh * g.sh * g.w * g.ci, 1, g.sh * g.w * g.ci, g.sw * g.ci});
+    c->subImage = memory::desc({1, g.ci, g.oh, g.ow}, dt::f32, tag::nhwc);
+    c->subX = memory(c->d.src, cpuEngine());
+    c->toSubX.reset(new reorder(memory(c->xView, cpuEngine(), DNNL_MEMORY_NONE), memory(c->subImage, cpuEngine(), DNNL_MEMORY_NONE)));
+  } else {
+    c->d = convDescs(g);
+  }
   auto hint = fwdPd(c->d);
   convolution_backward_weights::desc desc(algorithm::convolution_direct, c->d.src, c->d.wAny, c->d.dst, c->d.strides,
                                           c->d.dil, c->d.padL, c->d.padR);
@@ -226,7 +249,21 @@ Napi::Value Conv(const Napi::CallbackInfo &info) {
       c.prim.execute(s, {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dsrc}});
     } else if (kind == 2) {
       ConvBwdWeights &c = getBwdWeights(g);
-      memory src(c.d.src, cpuEngine(), heapAt(base, len, o0, bytesOf(c.d.src), "x"));
+      memory src;
+      if (c.subsample) {
+        memory::desc full({g.n, g.ci, g.h, g.w}, dt::f32, tag::nhwc);
+        uint8_t *x = heapAt(base, len, o0, bytesOf(full), "x");
+        uint8_t *sub = static_cast<uint8_t *>(c.subX.get_data_handle());
+        const size_t inImage = g.h * g.w * g.ci * sizeof(float), outImage = g.oh * g.ow * g.ci * sizeof(float);
+        for (memory::dim i = 0; i < g.n; i++) {
+          memory view(c.xView, cpuEngine(), x + i * inImage);
+          memory dense(c.subImage, cpuEngine(), sub + i * outImage);
+          c.toSubX->execute(s, {{DNNL_ARG_FROM, view}, {DNNL_ARG_TO, dense}});
+        }
+        src = c.subX;
+      } else {
+        src = memory(c.d.src, cpuEngine(), heapAt(base, len, o0, bytesOf(c.d.src), "x"));
+      }
       memory ddst(c.d.dst, cpuEngine(), heapAt(base, len, o1, bytesOf(c.d.dst), "dy"));
       memory user(c.d.wUser, cpuEngine(), heapAt(base, len, oo, bytesOf(c.d.wUser), "dfilter"));
       memory dw = c.identity ? user : c.diffW;

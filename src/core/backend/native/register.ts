@@ -34,10 +34,27 @@ export function registerNativeKernels(): string[] {
     if (k) previous.set(name, k.kernelFunc as unknown as KernelFn);
   }
   const fallbacks = Object.fromEntries(NATIVE_KERNEL_NAMES.map((n) => [n, () => previous.get(n)]));
-  nativeFns = makeNativeKernels(addon, fallbacks);
-  for (const name of NATIVE_KERNEL_NAMES) put(name, nativeFns[name]);
-  registered = [...NATIVE_KERNEL_NAMES];
+  const all = makeNativeKernels(addon, fallbacks);
+  const chosen = selectedKernelNames();
+  nativeFns = Object.fromEntries(chosen.map((n) => [n, all[n]]));
+  for (const name of chosen) put(name, nativeFns[name]);
+  registered = chosen;
   return registered.slice();
+}
+
+/**
+ * The native kernels to register: all of them, or only those listed in MEDSSL_NATIVE_KERNELS
+ * (comma-separated kernel names), so that one misbehaving kernel can be isolated without a rebuild.
+ */
+export function selectedKernelNames(env: NodeJS.ProcessEnv = process.env): string[] {
+  const v = env.MEDSSL_NATIVE_KERNELS;
+  if (v == null || v.trim() === '') return [...NATIVE_KERNEL_NAMES];
+  const asked = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = asked.filter((s) => !(NATIVE_KERNEL_NAMES as readonly string[]).includes(s));
+  if (unknown.length) {
+    throw new Error(`MEDSSL_NATIVE_KERNELS: unknown kernel ${unknown.join(', ')} (known: ${NATIVE_KERNEL_NAMES.join(', ')})`);
+  }
+  return NATIVE_KERNEL_NAMES.filter((n) => asked.includes(n));
 }
 
 /**
@@ -46,7 +63,7 @@ export function registerNativeKernels(): string[] {
  */
 export function setNativeKernelsActive(on: boolean): boolean {
   if (!nativeFns) return false;
-  for (const name of NATIVE_KERNEL_NAMES) {
+  for (const name of Object.keys(nativeFns)) {
     const f = on ? nativeFns[name] : previous.get(name);
     if (f) put(name, f);
   }
@@ -85,7 +102,7 @@ export function nativeKernelStatus(): NativeKernelStatus {
   const failures = nativeFailures();
   return {
     kernels: 'native',
-    native: registered && registered.length ? registered.slice() : [...NATIVE_KERNEL_NAMES],
+    native: registered ? registered.slice() : [...NATIVE_KERNEL_NAMES],
     oneDnn: { version: info.version, isa: info.isa, threads: info.threads, impls: info.impls },
     detail: failures.length ? `${detail}; fell back to wasm for: ${failures.join('; ')}` : detail,
   };
