@@ -8,7 +8,13 @@ import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../../../src/core/backend/wasm/init';
 import { loadOneDnnAddon, defaultNativeThreads, addonCandidates, tryLoadOneDnnAddon } from '../../../src/core/backend/native/addon';
 import { autoReplicas, describeKernels } from '../../../src/core/backend/native/replicas';
-import { nativeKernelStatus, setNativeKernelsActive, NATIVE_KERNEL_NAMES, kernelsKind, selectedKernelNames } from '../../../src/core/backend/native/register';
+import {
+  nativeKernelStatus,
+  setNativeKernelsActive,
+  NATIVE_KERNEL_NAMES,
+  kernelsKind,
+  selectedKernelNames,
+} from '../../../src/core/backend/native/register';
 import { oneDnnGeom, nativeFailures } from '../../../src/core/backend/native/kernels';
 import { convGeom } from '../../../src/core/backend/wasm/kernels/convInfo';
 import { ResNetEncoder } from '../../../src/core/models/resnet';
@@ -188,20 +194,31 @@ test(
 // it (input channels padded to 16) and the CLI died with "double free or corruption". Repeated calls,
 // because the corruption showed only at a later free.
 test('strided 1x1 filter gradient with few input channels (the smoke shortcut) matches cpu, repeatedly', { skip }, async () => {
-  const cases: [number, number, number, number][] = [[16, 64, 8, 16], [2, 64, 4, 16], [2, 63, 4, 16], [2, 32, 8, 32]];
+  const cases: [number, number, number, number][] = [
+    [16, 64, 8, 16],
+    [2, 64, 4, 16],
+    [2, 63, 4, 16],
+    [2, 32, 8, 32],
+  ];
   const failuresBefore = nativeFailures().length;
   for (const [n, h, ci, co] of cases) {
     const xa = rnd(n * h * h * ci);
     const oh = Math.ceil(h / 2);
     const dya = rnd(n * oh * oh * co);
     const calls = (): tf.Tensor[] => {
-      const x = tf.tensor(xa, [n, h, h, ci]), dy = tf.tensor(dya, [n, oh, oh, co]);
+      const x = tf.tensor(xa, [n, h, h, ci]),
+        dy = tf.tensor(dya, [n, oh, oh, co]);
       const attrs = { strides: [2, 2], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], filterShape: [1, 1, ci, co] };
       return [0, 1, 2, 3, 4].map(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor);
     };
     const ref = (await on('cpu', calls))[0];
     const got = await on('wasm', calls);
-    check(`x${n}x${h}x${h}x${ci} k1 s2 -> ${co}`, got.map((_, i) => `Conv2DBackpropFilter #${i + 1}`), got, got.map(() => ref));
+    check(
+      `x${n}x${h}x${h}x${ci} k1 s2 -> ${co}`,
+      got.map((_, i) => `Conv2DBackpropFilter #${i + 1}`),
+      got,
+      got.map(() => ref),
+    );
   }
   assert.equal(nativeFailures().length, failuresBefore, `oneDNN ran every case (no wasm fallback): ${nativeFailures().join('; ')}`);
 });

@@ -49,7 +49,10 @@ export function registerNativeKernels(): string[] {
 export function selectedKernelNames(env: NodeJS.ProcessEnv = process.env): string[] {
   const v = env.MEDSSL_NATIVE_KERNELS;
   if (v == null || v.trim() === '') return [...NATIVE_KERNEL_NAMES];
-  const asked = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const asked = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const unknown = asked.filter((s) => !(NATIVE_KERNEL_NAMES as readonly string[]).includes(s));
   if (unknown.length) {
     throw new Error(`MEDSSL_NATIVE_KERNELS: unknown kernel ${unknown.join(', ')} (known: ${NATIVE_KERNEL_NAMES.join(', ')})`);
