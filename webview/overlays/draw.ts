@@ -14,6 +14,7 @@ export interface DrawSettings {
   outline: boolean;
   hidden: number[];
 }
+
 const FP_ROW = CLASS_COLORS.length;
 const FN_ROW = CLASS_COLORS.length + 1;
 let lut: Uint32Array | undefined;
