@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { DataProblem } from '../../../../src/core/data/errors';
 import { caseIdFromPath, isDir, listFiles, NII, readJson, stripNii } from '../../../../src/core/data/layouts/files';
 
-test('listFiles: only matching names, sorted; isDir tells folders from files', () => {
+test('listFiles: matching names, sorted, no dot files, a link to a listed file once; isDir tells folders from files', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'medssl-layout-files-'));
-  for (const f of ['b.nii.gz', 'a.nii', 'c.png', 'notes.txt']) writeFileSync(path.join(dir, f), '');
-  mkdirSync(path.join(dir, 'sub.nii'));
+  for (const f of ['b.nii.gz', 'a.nii', 'c.png', 'notes.txt', '._a.nii']) writeFileSync(path.join(dir, f), '');
+  symlinkSync(path.join(dir, 'a.nii'), path.join(dir, 'link.nii'));
   assert.deepEqual(listFiles(dir, NII), ['a.nii', 'b.nii.gz']);
   assert.ok(isDir(dir));
   assert.ok(!isDir(path.join(dir, 'a.nii')));

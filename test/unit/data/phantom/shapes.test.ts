@@ -18,7 +18,7 @@ test('blob without harmonics is an ellipse: radius a along its axis, depth = rad
   const bl: Blob = { cu: 10, cv: -5, a: 20, b: 10, rot: 0, harm: flat };
   assert.ok(Math.abs(blobRadius(bl, 0, 0) - 20) < 1e-9);
   assert.ok(Math.abs(blobRadius(bl, Math.PI / 2, 0) - 10) < 1e-9);
-  assert.ok(Math.abs(depth(bl, 10, -5, 0) - 10) < 1e-9, 'the centre lies b deep (direction 0 from atan2(0, 0))');
+  assert.ok(Math.abs(depth(bl, 10, -5, 0) - 20) < 1e-9, 'at the centre the ray is direction 0 (atan2(0, 0)): depth a');
   assert.ok(Math.abs(depth(bl, 25, -5, 0) - 5) < 1e-9);
   assert.ok(depth(bl, 35, -5, 0) < 0, 'outside');
   assert.equal(depth({ ...bl, a: 0 }, 10, -5, 0), -1e9, 'an absent organ is never hit');
