@@ -7,90 +7,37 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { isMap, parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { experimentSchema } from './schema';
-import { allKeyPaths, knownKeysAt, schemaAtPath } from './jsonSchema';
+import { deleteAt, setAt } from './configPaths';
 import { initFromProblems } from './initFrom';
 import { crossFieldChecks } from './crossField';
-import { closest } from './suggest';
+import { issueToProblems } from './issueMessages';
 import {
-  lineColAt,
-  locate,
-  parseSource,
-  quoteStyle,
-  rangeOfPath,
-  type ConfigPath,
-  type LineCol,
-  type OffsetRange,
-  type ParsedSource,
-} from './source';
+  formatFor,
+  pathToString,
+  type ConfigProblem,
+  type ConfigSuggestion,
+  type ProblemCode,
+  type ProblemSeverity,
+  type ValidateOptions,
+  type ValidationResult,
+} from './problems';
+import { lineColAt, locate, parseSource, rangeOfPath, type ConfigPath, type OffsetRange } from './source';
 import type { ExperimentConfig } from './types';
 
-export type ConfigFormat = 'yaml' | 'json';
-export type ProblemSeverity = 'error' | 'warning';
-export type ProblemCode = 'syntax' | 'unknown-key' | 'missing-key' | 'type' | 'value' | 'cross-field' | 'data-path' | 'override';
-
-/** The edit a "did you mean" quick fix applies: replace `range` of the text by `newText`. */
-export interface ConfigSuggestion {
-  title: string;
-  range: OffsetRange;
-  newText: string;
-}
-
-export interface ConfigProblem {
-  /** The file as given (or `<text>` for an unsaved buffer). */
-  file: string;
-  severity: ProblemSeverity;
-  code: ProblemCode;
-  /** The message without the position, e.g. "ssl.queueSize: 1000 is not a multiple of pretrain.batchSize (64)". */
-  message: string;
-  /** The config path the problem is about (['ssl', 'queueSize']); [] for the whole file. */
-  path: ConfigPath;
-  /** 0-based offsets into the text (editor: `document.positionAt`). */
-  range: OffsetRange;
-  /** 1-based, for `file:line:col` (end is exclusive). */
-  start: LineCol;
-  end: LineCol;
-  /** Set when the problem comes from a `--set path=value` override rather than from the file. */
-  override?: string;
-  suggestion?: ConfigSuggestion;
-}
-
-export interface ValidateOptions {
-  /** File name used in problems and to resolve `data.path` (relative to its folder). */
-  file?: string;
-  /** Default: from the file extension (.json → json), else yaml. */
-  format?: ConfigFormat;
-  /** Folder that relative paths are resolved against. Default: the folder of `file`, else the working directory. */
-  baseDir?: string;
-  /** Check that data.path exists (default true). The extension may switch it off for virtual files. */
-  checkFiles?: boolean;
-  /** `--set path=value` overrides applied on top of the file (value parsed as YAML: 64, true, auto, [8,16]). */
-  overrides?: readonly string[];
-}
-
-export interface ValidationResult {
-  /** No errors (warnings allowed). */
-  ok: boolean;
-  /** Sorted by position; errors and warnings. */
-  problems: ConfigProblem[];
-  /** The resolved config (every default filled, data.path absolute) when ok. */
-  config?: ExperimentConfig;
-}
-
-export function formatFor(file: string | undefined): ConfigFormat {
-  return file && /\.json$/i.test(file) ? 'json' : 'yaml';
-}
-
-export const pathToString = (p: readonly (string | number)[]): string =>
-  p.reduce<string>((s, seg) => (typeof seg === 'number' ? `${s}[${seg}]` : s ? `${s}.${seg}` : seg), '');
-
-/** `file:line:col: message` (warnings say so; override problems name the override instead of a position). */
-export function formatProblem(p: ConfigProblem): string {
-  const sev = p.severity === 'warning' ? 'warning: ' : '';
-  if (p.override) return `${p.file}: ${sev}(from --set ${p.override}) ${p.message}`;
-  return `${p.file}:${p.start.line}:${p.start.col}: ${sev}${p.message}`;
-}
+export { describeValue } from './issueMessages';
+export {
+  formatFor,
+  formatProblem,
+  pathToString,
+  type ConfigFormat,
+  type ConfigProblem,
+  type ConfigSuggestion,
+  type ProblemCode,
+  type ProblemSeverity,
+  type ValidateOptions,
+  type ValidationResult,
+} from './problems';
 
 /** Validates a config text: never throws for a bad config, returns every problem. */
 export function validateConfigText(text: string, opts: ValidateOptions = {}): ValidationResult {
@@ -265,165 +212,4 @@ export function validateConfigText(text: string, opts: ValidateOptions = {}): Va
       problems.push(make('error', 'data-path', ['model', 'init', 'from'], m, range, undefined, overrideOf(['model', 'init', 'from'])));
   }
   return done(schemaFailed ? undefined : config);
-}
-
-function setAt(obj: Record<string, unknown>, path: ConfigPath, value: unknown): void {
-  let cur: Record<string | number, unknown> = obj;
-  for (let i = 0; i < path.length - 1; i++) {
-    const next = cur[path[i]];
-    if (typeof next !== 'object' || next === null) cur[path[i]] = typeof path[i + 1] === 'number' ? [] : {};
-    cur = cur[path[i]] as Record<string | number, unknown>;
-  }
-  cur[path[path.length - 1]] = value;
-}
-
-function deleteAt(obj: unknown, path: ConfigPath): void {
-  const parent = getAt(obj, path.slice(0, -1));
-  if (parent.found && typeof parent.value === 'object' && parent.value !== null)
-    delete (parent.value as Record<string | number, unknown>)[path[path.length - 1]];
-}
-
-function getAt(obj: unknown, path: ConfigPath): { found: boolean; value?: unknown } {
-  let cur: unknown = obj;
-  for (const seg of path) {
-    if (typeof cur !== 'object' || cur === null || !(seg in (cur as object))) return { found: false };
-    cur = (cur as Record<string | number, unknown>)[seg];
-  }
-  return { found: true, value: cur };
-}
-
-/** A value as a person reads it in a message. */
-export function describeValue(v: unknown): string {
-  if (v === null) return 'nothing (null)';
-  if (Array.isArray(v)) return `a list of ${v.length} item${v.length === 1 ? '' : 's'}`;
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `the text '${v}'`;
-  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-  return String(v);
-}
-
-const EXPECTED: Record<string, string> = {
-  string: 'text',
-  number: 'a number',
-  int: 'a whole number',
-  boolean: 'true or false',
-  object: 'a mapping (indented key: value lines)',
-  array: 'a list',
-  tuple: 'a list',
-};
-
-interface ProtoProblem {
-  code: ProblemCode;
-  path: ConfigPath;
-  message: string;
-  range: OffsetRange;
-  suggestion?: ConfigSuggestion;
-}
-
-const quoteFor = (format: ConfigFormat, style: string, s: string): string =>
-  format === 'json' ? JSON.stringify(s) : style === '"' ? JSON.stringify(s) : style === "'" ? `'${s.replace(/'/g, "''")}'` : s;
-
-function issueToProblems(issue: z.core.$ZodIssue, src: ParsedSource, raw: unknown, format: ConfigFormat): ProtoProblem[] {
-  const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
-  const name = pathToString(path);
-  const got = getAt(raw, path);
-  const valueRange = () => rangeOfPath(src, path).range;
-
-  switch (issue.code) {
-    case 'unrecognized_keys': {
-      const known = knownKeysAt(path);
-      return issue.keys.map((key) => {
-        const keyPath = [...path, key];
-        const { range } = rangeOfPath(src, keyPath, 'key');
-        const where = path.length ? `in '${name}'` : 'at the top level';
-        const s = closest(key, known);
-        if (s) {
-          const keyNode = locate(src, keyPath).key;
-          return {
-            code: 'unknown-key' as const,
-            path: keyPath,
-            message: `unknown key '${key}' ${where}; did you mean '${s}'?`,
-            range,
-            suggestion: { title: `Change '${key}' to '${s}'`, range, newText: quoteFor(format, quoteStyle(keyNode), s) },
-          };
-        }
-        const elsewhere = allKeyPaths().filter((p) => p[p.length - 1] === key || closest(key, [p[p.length - 1]]) !== undefined);
-        const hint = elsewhere.length
-          ? `; '${elsewhere[0][elsewhere[0].length - 1]}' belongs under '${elsewhere[0].slice(0, -1).join('.') || 'the top level'}' (${elsewhere[0].join('.')})`
-          : `; known keys here: ${known.join(', ')}`;
-        return { code: 'unknown-key' as const, path: keyPath, message: `unknown key '${key}' ${where}${hint}`, range };
-      });
-    }
-    case 'invalid_type': {
-      if (!got.found || got.value === undefined) {
-        const parent = path.slice(0, -1);
-        const { range } = rangeOfPath(src, parent, 'key');
-        return [{ code: 'missing-key', path, message: `missing required key '${name}'${parent.length ? '' : ' (top level)'}`, range }];
-      }
-      const exp = schemaAtPath(path)?.type === 'integer' ? EXPECTED.int : (EXPECTED[issue.expected] ?? issue.expected);
-      const extra =
-        issue.expected === 'tuple' || (issue.expected === 'array' && Array.isArray(schemaAtPath(path)?.items))
-          ? ` of ${(schemaAtPath(path)?.items as unknown[]).length} numbers`
-          : '';
-      return [{ code: 'type', path, message: `${name}: must be ${exp}${extra}, got ${describeValue(got.value)}`, range: valueRange() }];
-    }
-    case 'invalid_value': {
-      const values = issue.values;
-      const list = values.map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(', ');
-      const range = valueRange();
-      const strings = values.filter((v): v is string => typeof v === 'string');
-      const s = typeof got.value === 'string' ? closest(got.value, strings) : undefined;
-      const message = `${name}: ${describeValue(got.value)} is not ${values.length === 1 ? list : `one of ${list}`}${s ? `; did you mean '${s}'?` : ''}`;
-      if (!s) return [{ code: 'value', path, message, range }];
-      const node = locate(src, path).value;
-      return [
-        {
-          code: 'value',
-          path,
-          message,
-          range,
-          suggestion: { title: `Change to '${s}'`, range, newText: quoteFor(format, quoteStyle(node), s) },
-        },
-      ];
-    }
-    case 'invalid_union': {
-      const alts = issue.errors.flat();
-      if (alts.length && alts.every((a) => a.code === 'invalid_value')) {
-        const values = alts.flatMap((a) => (a.code === 'invalid_value' ? a.values : []));
-        return [
-          {
-            code: 'value',
-            path,
-            message: `${name}: ${describeValue(got.value)} is not one of ${values.map(String).join(', ')}`,
-            range: valueRange(),
-          },
-        ];
-      }
-      return [{ code: 'value', path, message: `${name}: ${issue.message}, got ${describeValue(got.value)}`, range: valueRange() }];
-    }
-    case 'too_small':
-    case 'too_big': {
-      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
-      if (issue.origin === 'array') {
-        const exact = schemaAtPath(path)?.minItems !== undefined && schemaAtPath(path)?.minItems === schemaAtPath(path)?.maxItems;
-        return [
-          {
-            code: 'value',
-            path,
-            message: `${name}: must be a list of ${exact ? 'exactly' : issue.code === 'too_small' ? 'at least' : 'at most'} ${String(bound)} items, got ${describeValue(got.value)}`,
-            range: valueRange(),
-          },
-        ];
-      }
-      if (issue.origin === 'string') return [{ code: 'value', path, message: `${name}: must not be empty`, range: valueRange() }];
-      const op = issue.code === 'too_small' ? (issue.inclusive ? '≥' : '>') : issue.inclusive ? '≤' : '<';
-      return [
-        { code: 'value', path, message: `${name}: must be ${op} ${String(bound)}, got ${describeValue(got.value)}`, range: valueRange() },
-      ];
-    }
-    case 'invalid_format':
-      return [{ code: 'value', path, message: `${name}: ${issue.message}, got ${describeValue(got.value)}`, range: valueRange() }];
-    default:
-      return [{ code: 'value', path, message: `${name}: ${issue.message}`, range: valueRange() }];
-  }
 }
