@@ -410,6 +410,10 @@ async function main() {
     MEDSSL_TEST_RESULTS: resultsFile,
     MEDSSL_TEST_LOG: mochaLog,
     MEDSSL_TEST_REPO: ROOT,
+    // Dawn's OpenGL ES backend on Mesa llvmpipe: Check Environment then shows a real (software) WebGPU adapter,
+    // which `auto` must skip; a machine with a GPU driver can override both.
+    MEDSSL_DAWN_BACKEND: process.env.MEDSSL_DAWN_BACKEND ?? 'opengles',
+    EGL_PLATFORM: process.env.EGL_PLATFORM ?? 'surfaceless',
     ...(grep ? { MEDSSL_TEST_GREP: grep } : {}),
   };
   for (const k of ['VSCODE_CLI', 'ELECTRON_RUN_AS_NODE', 'VSCODE_IPC_HOOK_CLI']) delete serverEnv[k];
