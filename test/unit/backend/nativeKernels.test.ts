@@ -20,51 +20,17 @@ import { convGeom } from '../../../src/core/backend/wasm/kernels/convInfo';
 import { ResNetEncoder } from '../../../src/core/models/resnet';
 import { pretrain } from '../../../src/core/train/pretrain';
 import { TestWriter, tinyConfig } from '../train/helpers';
+import { checkAll, Mulberry, on, relErr, type CheckRow } from './kernelCheck';
 
 const TOL = 1e-4;
 const load = loadOneDnnAddon();
 const skip = load.addon ? false : `oneDNN addon not available: ${load.detail}`;
 if (skip) console.log(`nativeKernels tests skipped — ${skip}`);
-const rows: { shape: string; kernel: string; err: number }[] = [];
-
-let seed = 4242;
-function rand(): number {
-  seed |= 0;
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-function rnd(n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rand() * 2 - 1;
-  return a;
-}
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'length mismatch');
-  let m = 0,
-    r = 0;
-  for (let i = 0; i < a.length; i++) {
-    m = Math.max(m, Math.abs(a[i] - b[i]));
-    r = Math.max(r, Math.abs(b[i]));
-  }
-  return m / Math.max(r, 1e-12);
-}
-async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  return tf.tidy(f).map((t) => {
-    const d = Float32Array.from(t.dataSync() as Float32Array);
-    t.dispose();
-    return d;
-  });
-}
-function check(shape: string, kernels: string[], got: Float32Array[], ref: Float32Array[]): void {
-  kernels.forEach((k, i) => {
-    const err = relErr(got[i], ref[i]);
-    rows.push({ shape, kernel: k, err });
-    assert.ok(err < TOL, `${k} ${shape}: relative error ${err}`);
-  });
-}
+const rows: CheckRow[] = [];
+const random = new Mulberry(4242);
+const rnd = (n: number): Float32Array => random.floats(n);
+const check = (shape: string, kernels: string[], got: Float32Array[], ref: Float32Array[]): void =>
+  checkAll(rows, TOL, shape, kernels, got, ref);
 
 before(async () => {
   if (skip) return;
@@ -275,9 +241,9 @@ test('BatchMatMul (transposes, batch, broadcast) and its gradients match cpu', {
       const loss = (p: tf.Tensor, q: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), r));
       return [y, ...tf.grads(loss)([a, b])];
     };
-    seed = 777;
+    random.seed = 777;
     const c = await on('cpu', f);
-    seed = 777;
+    random.seed = 777;
     check(
       `[${sa}]${ta ? 'T' : ''}x[${sb}]${tb ? 'T' : ''}`,
       ['BatchMatMul', 'BatchMatMul (grad a)', 'BatchMatMul (grad b)'],

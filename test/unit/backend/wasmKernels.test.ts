@@ -13,50 +13,14 @@ import {
 } from '../../../src/core/backend/wasm/kernels/conv2DBackpropFilter';
 import { convGeom } from '../../../src/core/backend/wasm/kernels/convInfo';
 import { ResNetEncoder } from '../../../src/core/models/resnet';
+import { checkAll, Mulberry, on, relErr, type CheckRow } from './kernelCheck';
 
 const TOL = 1e-4;
-const rows: { shape: string; kernel: string; err: number }[] = [];
-
-// Deterministic pseudo-random numbers (mulberry32).
-let seed = 12345;
-function rand(): number {
-  seed |= 0;
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-function rnd(n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rand() * 2 - 1;
-  return a;
-}
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'length mismatch');
-  let m = 0,
-    r = 0;
-  for (let i = 0; i < a.length; i++) {
-    m = Math.max(m, Math.abs(a[i] - b[i]));
-    r = Math.max(r, Math.abs(b[i]));
-  }
-  return m / Math.max(r, 1e-12);
-}
-/** Runs `f` on a backend and returns its outputs as arrays. */
-async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  return tf.tidy(f).map((t) => {
-    const d = t.dataSync() as Float32Array;
-    t.dispose();
-    return Float32Array.from(d);
-  });
-}
-function check(shape: string, kernels: string[], wasm: Float32Array[], cpu: Float32Array[]): void {
-  kernels.forEach((k, i) => {
-    const err = relErr(wasm[i], cpu[i]);
-    rows.push({ shape, kernel: k, err });
-    assert.ok(err < TOL, `${k} ${shape}: relative error ${err}`);
-  });
-}
+const rows: CheckRow[] = [];
+const random = new Mulberry(12345);
+const rnd = (n: number): Float32Array => random.floats(n);
+const check = (shape: string, kernels: string[], got: Float32Array[], ref: Float32Array[]): void =>
+  checkAll(rows, TOL, shape, kernels, got, ref);
 async function both(shape: string, kernels: string[], f: () => tf.Tensor[]): Promise<void> {
   const c = await on('cpu', f);
   const w = await on('wasm', f);
@@ -371,9 +335,9 @@ test('matMul gradients with transposes and batch > 1 (BatchMatMul) match cpu', a
       const loss = (p: tf.Tensor, q: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), r));
       return [y, ...tf.grads(loss)([a, b])];
     };
-    seed = 777; // same r on both backends
+    random.seed = 777; // same r on both backends
     const c = await on('cpu', f);
-    seed = 777;
+    random.seed = 777;
     const w = await on('wasm', f);
     check(`[${sa}]${ta ? 'T' : ''}x[${sb}]${tb ? 'T' : ''}`, ['BatchMatMul', 'BatchMatMul (grad a)', 'BatchMatMul (grad b)'], w, c);
   }
