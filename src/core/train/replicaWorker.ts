@@ -67,10 +67,7 @@ function sharedMemoryComm(
         });
       }),
     gatherNumbers: (row) => {
-      const t = tf.tensor2d([row], [1, row.length]);
-      const got = all.gather(t);
-      const v = got.dataSync() as Float32Array;
-      tf.dispose([t, got]);
+      const v = all.gatherFloats(Float32Array.from(row));
       return Array.from({ length: world }, (_, r) => Array.from(v.subarray(r * row.length, (r + 1) * row.length)));
     },
     meanGrads: (ts) => grads.allReduceMean(ts),

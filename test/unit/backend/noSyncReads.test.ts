@@ -16,12 +16,9 @@ const SYNC_READ = /\.(dataSync|arraySync|bufferSync)\s*\(/g;
  */
 const ALLOWED: Record<string, { count: number; reason: string }> = {
   'backend/wasm/dataParallel.ts': {
-    count: 2,
-    reason: 'gradient exchange of worker replicas, which exist only on wasm and cpu (resolveWorkers); the barrier protocol is synchronous',
-  },
-  'train/replicaWorker.ts': {
     count: 1,
-    reason: 'all-gather of loss numbers inside a worker replica (wasm/cpu only), called from the synchronous step comm',
+    reason:
+      "replicaValues(): the cpu branch of the worker replicas' exchange, which exists only on wasm and cpu (resolveWorkers) and refuses any other backend; the barrier protocol is synchronous",
   },
   'models/whitening.ts': {
     count: 3,

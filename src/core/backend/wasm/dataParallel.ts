@@ -51,6 +51,18 @@ export function abortExchange(sab: SharedArrayBuffer): void {
   Atomics.notify(ctl, 1);
 }
 
+/**
+ * A tensor's values for the shared-memory exchange: a view of the wasm heap (no copy), or on the cpu
+ * backend its values. The barrier protocol is synchronous, which is why worker replicas exist only on
+ * these two backends (resolveWorkers); any other backend is refused here rather than read.
+ */
+function replicaValues(t: tf.Tensor): Float32Array {
+  const name = tf.getBackend();
+  if (name === 'wasm') return (tf.backend() as unknown as BackendWasm).typedArrayFromHeap(t) as Float32Array;
+  if (name === 'cpu') return t.dataSync() as Float32Array;
+  throw new Error(`worker replicas exchange tensors on wasm or cpu only, not on '${name}'`);
+}
+
 /** Used inside each worker: all-reduce (mean) of a list of gradient tensors. */
 export class GradientExchange {
   private readonly ctl: Int32Array;
@@ -77,10 +89,8 @@ export class GradientExchange {
     const P = this.numParams,
       W = this.worldSize;
     let off = this.rank * P;
-    const be = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as BackendWasm) : null;
     for (const g of grads) {
-      const view = be ? (be.typedArrayFromHeap(g) as Float32Array) : (g.dataSync() as Float32Array);
-      this.grads.set(view, off);
+      this.grads.set(replicaValues(g), off);
       off += g.size;
     }
     if (off !== (this.rank + 1) * P) throw new Error(`GradientExchange: ${off - this.rank * P} gradient values, expected ${P}`);
@@ -137,15 +147,20 @@ export class AllGather {
 
   /** Every replica passes a tensor of the same shape; returns the concatenation (a new tensor). */
   gather(t: tf.Tensor): tf.Tensor {
-    if (t.size > this.maxFloats) throw new Error(`AllGather: ${t.size} values exceed the slot size ${this.maxFloats}`);
-    const be = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as BackendWasm) : null;
-    const view = be ? (be.typedArrayFromHeap(t) as Float32Array) : (t.dataSync() as Float32Array);
-    this.slots.set(view, this.rank * this.maxFloats);
-    barrier(this.ctl, this.worldSize, this.timeoutMs);
-    const out = new Float32Array(t.size * this.worldSize);
-    for (let r = 0; r < this.worldSize; r++) out.set(this.slots.subarray(r * this.maxFloats, r * this.maxFloats + t.size), r * t.size);
-    barrier(this.ctl, this.worldSize, this.timeoutMs); // nobody overwrites a slot before every replica has read it
+    const out = this.gatherFloats(replicaValues(t));
     return tf.tensor(out, [t.shape[0] * this.worldSize, ...t.shape.slice(1)], 'float32');
+  }
+
+  /** Every replica passes as many values; returns them concatenated in rank order (no tensor involved). */
+  gatherFloats(values: Float32Array): Float32Array {
+    const n = values.length;
+    if (n > this.maxFloats) throw new Error(`AllGather: ${n} values exceed the slot size ${this.maxFloats}`);
+    this.slots.set(values, this.rank * this.maxFloats);
+    barrier(this.ctl, this.worldSize, this.timeoutMs);
+    const out = new Float32Array(n * this.worldSize);
+    for (let r = 0; r < this.worldSize; r++) out.set(this.slots.subarray(r * this.maxFloats, r * this.maxFloats + n), r * n);
+    barrier(this.ctl, this.worldSize, this.timeoutMs); // nobody overwrites a slot before every replica has read it
+    return out;
   }
 }
 
