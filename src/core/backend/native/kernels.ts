@@ -71,79 +71,66 @@ function noteFailure(e: unknown): void {
 }
 
 export function makeNativeKernels(addon: OneDnnAddon, fallbacks: Record<string, Fallback>): Record<string, KernelFn> {
-  const conv2D: KernelFn = (args) => {
-    const { inputs, backend, attrs = {} } = args;
-    const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
-    const g = convGeom(x.shape, filter.shape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
-    const geom = oneDnnGeom(g);
-    if (!geom || !isF32(x, filter)) return orFallback('Conv2D', fallbacks.Conv2D, args);
-    return withOutput(
-      backend,
-      [g.n, g.oh, g.ow, g.co],
-      (y) =>
-        addon.conv(
-          0,
-          heapBuffer(backend),
-          geom,
-          byteOffset(backend, x),
-          byteOffset(backend, filter),
-          byteOffset(backend, y),
-          dataNumber(backend, filter),
-        ),
-      () => orFallback('Conv2D', fallbacks.Conv2D, args),
-    );
+  /**
+   * The three convolution passes share one shape: the geometry from the x and filter shapes, a fallback
+   * where oneDNN cannot take it, then the addon writing the output in place. `kind` is the addon's pass
+   * (0 forward, 1 input gradient, 2 filter gradient); the filter's data id keys its cached reorder
+   * (the filter gradient reads no filter).
+   */
+  const convKernel = (
+    name: 'Conv2D' | 'Conv2DBackpropInput' | 'Conv2DBackpropFilter',
+    kind: 0 | 1 | 2,
+    inputNames: readonly [string, string],
+    shapes: (a: TensorInfo, b: TensorInfo, attrs: Record<string, unknown>) => { x: number[]; filter: number[] },
+    outShape: (g: ConvGeom) => number[],
+  ): KernelFn => {
+    return (args) => {
+      const { inputs, backend, attrs = {} } = args;
+      const named = inputs as Record<string, TensorInfo>;
+      const a = named[inputNames[0]];
+      const b = named[inputNames[1]];
+      const { x, filter } = shapes(a, b, attrs);
+      const g = convGeom(x, filter, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
+      const geom = oneDnnGeom(g);
+      if (!geom || !isF32(a, b)) return orFallback(name, fallbacks[name], args);
+      return withOutput(
+        backend,
+        outShape(g),
+        (y) =>
+          addon.conv(
+            kind,
+            heapBuffer(backend),
+            geom,
+            byteOffset(backend, a),
+            byteOffset(backend, b),
+            byteOffset(backend, y),
+            kind === 2 ? -1 : dataNumber(backend, b),
+          ),
+        () => orFallback(name, fallbacks[name], args),
+      );
+    };
   };
-  const conv2DBackpropInput: KernelFn = (args) => {
-    const { inputs, backend, attrs = {} } = args;
-    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-    const g = convGeom(
-      attrs.inputShape as number[],
-      filter.shape,
-      attrs.strides,
-      attrs.dilations,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      attrs.dataFormat,
-    );
-    const geom = oneDnnGeom(g);
-    if (!geom || !isF32(dy, filter)) return orFallback('Conv2DBackpropInput', fallbacks.Conv2DBackpropInput, args);
-    return withOutput(
-      backend,
-      [g.n, g.h, g.w, g.ci],
-      (dx) =>
-        addon.conv(
-          1,
-          heapBuffer(backend),
-          geom,
-          byteOffset(backend, dy),
-          byteOffset(backend, filter),
-          byteOffset(backend, dx),
-          dataNumber(backend, filter),
-        ),
-      () => orFallback('Conv2DBackpropInput', fallbacks.Conv2DBackpropInput, args),
-    );
-  };
-  const conv2DBackpropFilter: KernelFn = (args) => {
-    const { inputs, backend, attrs = {} } = args;
-    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-    const g = convGeom(
-      x.shape,
-      attrs.filterShape as number[],
-      attrs.strides,
-      attrs.dilations,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      attrs.dataFormat,
-    );
-    const geom = oneDnnGeom(g);
-    if (!geom || !isF32(x, dy)) return orFallback('Conv2DBackpropFilter', fallbacks.Conv2DBackpropFilter, args);
-    return withOutput(
-      backend,
-      [g.kh, g.kw, g.ci, g.co],
-      (dw) => addon.conv(2, heapBuffer(backend), geom, byteOffset(backend, x), byteOffset(backend, dy), byteOffset(backend, dw), -1),
-      () => orFallback('Conv2DBackpropFilter', fallbacks.Conv2DBackpropFilter, args),
-    );
-  };
+  const conv2D = convKernel(
+    'Conv2D',
+    0,
+    ['x', 'filter'],
+    (x, filter) => ({ x: x.shape, filter: filter.shape }),
+    (g) => [g.n, g.oh, g.ow, g.co],
+  );
+  const conv2DBackpropInput = convKernel(
+    'Conv2DBackpropInput',
+    1,
+    ['dy', 'filter'],
+    (_dy, filter, attrs) => ({ x: attrs.inputShape as number[], filter: filter.shape }),
+    (g) => [g.n, g.h, g.w, g.ci],
+  );
+  const conv2DBackpropFilter = convKernel(
+    'Conv2DBackpropFilter',
+    2,
+    ['x', 'dy'],
+    (x, _dy, attrs) => ({ x: x.shape, filter: attrs.filterShape as number[] }),
+    (g) => [g.kh, g.kw, g.ci, g.co],
+  );
   const batchMatMul: KernelFn = (args) => {
     const { inputs, backend, attrs = {} } = args;
     const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
