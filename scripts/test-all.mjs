@@ -29,7 +29,15 @@ function tapCounts(file) {
   };
   const pass = last('pass');
   if (pass === undefined) return undefined;
-  return { passed: pass, failed: (last('fail') ?? 0) + (last('cancelled') ?? 0), skipped: (last('skipped') ?? 0) + (last('todo') ?? 0) };
+  // Failing leaves: `not ok N - name` lines whose subtests (if any) did not fail themselves; named in the summary.
+  const failedNames = [...tap.matchAll(/^(\s*)not ok \d+ - (.*)$/gm)].map((m) => ({ depth: m[1].length, name: m[2] }));
+  const leaves = failedNames.filter((f, i) => !(failedNames[i - 1] && failedNames[i - 1].depth > f.depth)).map((f) => f.name);
+  return {
+    passed: pass,
+    failed: (last('fail') ?? 0) + (last('cancelled') ?? 0),
+    skipped: (last('skipped') ?? 0) + (last('todo') ?? 0),
+    failedNames: leaves,
+  };
 }
 
 function jsonCounts(file) {
@@ -112,6 +120,8 @@ for (const r of results) {
     `${r.ok ? (r.passed === 0 && r.skipped ? 'SKIP' : 'ok  ') : 'FAIL'} ${r.name.padEnd(12)} ${String(r.passed).padStart(4)} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}` +
       `${r.crashed ? ` (exit ${r.code} without a failing test)` : ''}  ${r.seconds.toFixed(1)}s`,
   );
+  // The names come last so that a log cut to its tail still says which tests failed.
+  for (const name of r.failedNames ?? []) console.log(`       ✖ ${name}`);
 }
 const sum = (k) => results.reduce((a, r) => a + (r[k] ?? 0), 0);
 const skipped = sum('skipped');

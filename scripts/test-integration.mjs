@@ -526,8 +526,9 @@ try {
 // mocha's own counts, written by out/test/integration/index.js inside the extension host.
 if (mocha) {
   const s = mocha;
-  counts = { passed: s.passes, failed: s.failures, skipped: s.pending };
+  counts = { passed: s.passes, failed: s.failures, skipped: s.pending, failedNames: (s.failed ?? []).map((f) => f.title) };
   if (vsixCheck) counts[vsixCheck.ok ? 'passed' : 'failed'] += 1; // the package check counts as one test
+  if (vsixCheck && !vsixCheck.ok) counts.failedNames.push('the packaged .vsix check');
   if (exitCode !== 0 && counts.failed === 0) counts.failed = 1; // the run broke outside a test
   console.log(
     `[integration] mocha: ${s.passes} passing, ${s.failures} failing, ${s.pending} pending (${(s.duration / 1000).toFixed(1)}s in the extension host)`,

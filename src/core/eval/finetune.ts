@@ -8,14 +8,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../config/types';
-import { DeepLabV3PlusDecoder } from '../models/decoders/deeplab';
-import { UNetDecoder, type SegDecoder } from '../models/decoders/unet';
+import { buildDecoder } from '../models/decoders/build';
 import { ParamStore } from '../models/module';
 import type { ResNetEncoder } from '../models/resnet';
 import type { RunWriter } from '../runs/types';
 import { Rng } from '../util/rng';
 import { labelFractionCases, stackSlices, type SegmentationData } from './data';
 import { segmentationLoss } from './losses';
+import { saveSegmentationModel } from './savedModel';
 import { epochBatches, evaluateHeldOut, writeMetrics, type EvalMetrics } from './segment';
 
 export interface FinetuneOptions {
@@ -28,13 +28,6 @@ export interface FinetuneOptions {
   signal?: AbortSignal;
   onStep?: (step: number, totalSteps: number, loss: number) => void;
   chunk?: number;
-}
-
-export function buildDecoder(kind: 'unet' | 'deeplabv3plus', encoder: ResNetEncoder, numClasses: number, store: ParamStore): SegDecoder {
-  const ch = encoder.config.stageChannels;
-  return kind === 'unet'
-    ? new UNetDecoder(store.scope('decoder'), ch, numClasses)
-    : new DeepLabV3PlusDecoder(store.scope('decoder'), ch, numClasses);
 }
 
 export async function finetuneEvaluation(c: ExperimentConfig, o: FinetuneOptions): Promise<EvalMetrics> {
@@ -135,6 +128,21 @@ export async function finetuneEvaluation(c: ExperimentConfig, o: FinetuneOptions
     };
     if (ev.summary.meanForeground !== null) w.scalar(step, cfg.epochs, 'finetune/dice/meanForeground', ev.summary.meanForeground);
     writeMetrics(w, 'finetune', m);
+    await saveSegmentationModel(
+      w.dir,
+      {
+        kind: 'finetune',
+        head: cfg.decoder,
+        numClasses: data.numClasses,
+        classNames: data.classNames,
+        sliceSize: S,
+        inChannels: encoder.config.inChannels,
+        headInChannels: null,
+        meanForegroundDice: ev.summary.meanForeground,
+      },
+      encoder,
+      decoder,
+    );
     w.log(
       'info',
       `fine-tuning: mean foreground Dice ${ev.summary.meanForeground?.toFixed(4) ?? 'n/a'} over ${ev.cases.length} held-out cases (${m.seconds.toFixed(1)} s)`,

@@ -16,6 +16,7 @@ import type { RunWriter } from '../runs/types';
 import { Rng } from '../util/rng';
 import { stackSlices, type SegmentationData } from './data';
 import { segmentationLoss } from './losses';
+import { saveSegmentationModel } from './savedModel';
 import { epochBatches, evaluateHeldOut, writeMetrics, type EvalMetrics } from './segment';
 
 export interface LinearEvalOptions {
@@ -146,6 +147,21 @@ export async function linearEvaluation(c: ExperimentConfig, o: LinearEvalOptions
     };
     if (ev.summary.meanForeground !== null) w.scalar(step, cfg.epochs, 'linear/dice/meanForeground', ev.summary.meanForeground);
     writeMetrics(w, 'linear', m);
+    await saveSegmentationModel(
+      w.dir,
+      {
+        kind: 'linear',
+        head: 'linear',
+        numClasses: data.numClasses,
+        classNames: data.classNames,
+        sliceSize: S,
+        inChannels: encoder.config.inChannels,
+        headInChannels: C,
+        meanForegroundDice: ev.summary.meanForeground,
+      },
+      encoder,
+      head,
+    );
     w.log(
       'info',
       `linear evaluation: mean foreground Dice ${ev.summary.meanForeground?.toFixed(4) ?? 'n/a'} over ${ev.cases.length} held-out cases (${m.seconds.toFixed(1)} s)`,

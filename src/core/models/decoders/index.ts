@@ -2,3 +2,4 @@
 export * from './linear';
 export * from './unet';
 export * from './deeplab';
+export * from './build';
