@@ -508,10 +508,39 @@ async function main() {
     fs.mkdirSync(LOGS, { recursive: true });
     for (const f of [resultsFile, mochaLog]) if (fs.existsSync(f)) fs.copyFileSync(f, path.join(LOGS, path.basename(f)));
     if (fs.existsSync(resultsFile)) mocha = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
-    if (!keep) fs.rmSync(work, { recursive: true, force: true, maxRetries: 3 });
+    stopLeftoverJobs(work);
+    if (!keep) {
+      try {
+        fs.rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      } catch (e) {
+        // A cleanup problem must not hide the test results read above.
+        log(`could not remove the test workspace ${work}: ${e.message}`);
+      }
+    }
   }
   if (vsixCheck && !vsixCheck.ok) exitCode = 1;
   return { exitCode, vsixCheck, mocha };
+}
+
+/**
+ * Jobs are detached from the extension host on purpose (they outlive a window), so a test that failed
+ * before stopping its job leaves a training process behind: stop every process whose command line names
+ * the test workspace, and say so (it is a symptom worth reading in the log).
+ */
+function stopLeftoverJobs(work) {
+  const r = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  if (r.status !== 0) return;
+  const ps = r.stdout;
+  for (const line of ps.split('\n')) {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (!m || Number(m[1]) === process.pid || !m[2].includes(work)) continue;
+    log(`stopping a job the tests left running: pid ${m[1]}: ${m[2].slice(0, 160)}`);
+    try {
+      process.kill(Number(m[1]), 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
 }
 
 let counts = { passed: 0, failed: 1, skipped: 0 };
