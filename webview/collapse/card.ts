@@ -5,7 +5,7 @@
  */
 import type { CollapseRun, CollapseStep } from '../../src/protocol/webviews/collapse';
 import { fmt, h } from '../shared/dom';
-import { EMBEDDING, layerOf, layerTitle } from './layers';
+import { EMBEDDING, layerLabel, layerOf, layerTitle } from './layers';
 import { reading, sampleLimit, verdict } from './reading';
 
 export function readingCard(
@@ -35,7 +35,7 @@ export function readingCard(
         'data-erank': String(sp.rankMe),
         'data-verdict': v.cls,
       },
-      h('h4', {}, layerTitle(which)),
+      h('h4', {}, layerLabel(which)),
       h('p', { class: 'big' }, h('strong', {}, String(sp.dims99)), ` ${reading(sp).slice(String(sp.dims99).length + 1)}.`),
       h(
         'p',

@@ -8,32 +8,31 @@ import type { CollapseRun, CollapseStep, SpectrumPayload } from '../../src/proto
 export const DEFAULT_LAYER = 'representation';
 export const EMBEDDING = 'embedding';
 
-/** Network order, and what each name is. */
-const LAYERS: ReadonlyArray<[name: string, label: string]> = [
-  ['layer1', 'layer1: stage 1 output (pooled over H, W)'],
-  ['layer2', 'layer2: stage 2 output (pooled over H, W)'],
-  ['layer3', 'layer3: stage 3 output (pooled over H, W)'],
-  ['lastNorm.in', 'last norm input: whitening at lastNorm, else BatchNorm (pooled over H, W)'],
-  ['lastNorm.out', 'last norm output, before the residual sum (pooled over H, W)'],
-  ['layer4', 'layer4: stage 4 output (pooled over H, W)'],
-  ['beforePool.in', 'whitening before the pool: input (pooled over H, W)'],
-  ['beforePool.out', 'whitening before the pool: output (pooled over H, W)'],
-  [DEFAULT_LAYER, 'representation: backbone, pooled (after residual sum, ReLU, pooling)'],
-  [EMBEDDING, 'embedding: projector output'],
+/** Network order: name, short title, what it is. */
+const LAYERS: ReadonlyArray<[name: string, title: string, detail: string]> = [
+  ['layer1', 'layer1', 'stage 1 output, pooled over H, W'],
+  ['layer2', 'layer2', 'stage 2 output, pooled over H, W'],
+  ['layer3', 'layer3', 'stage 3 output, pooled over H, W'],
+  ['lastNorm.in', 'last norm in', "input of the last block's last norm (the whitening at lastNorm, else BatchNorm), pooled over H, W"],
+  ['lastNorm.out', 'last norm out', "the last norm's output, before the residual sum, pooled over H, W"],
+  ['layer4', 'layer4', 'stage 4 output, pooled over H, W'],
+  ['beforePool.in', 'whitening in', "the whitening before the pool: its input (the last block's output), pooled over H, W"],
+  ['beforePool.out', 'whitening out', 'the whitening before the pool: its output, pooled over H, W'],
+  [DEFAULT_LAYER, 'representation', 'the backbone output after the residual sum, ReLU and global pooling'],
+  [EMBEDDING, 'embedding', 'the projector output'],
 ];
 const ORDER = new Map(LAYERS.map(([n], i) => [n, i]));
-const LABELS = new Map(LAYERS);
+const BY_NAME = new Map(LAYERS.map(([n, t, d]) => [n, { title: t, detail: d }]));
 
-/** The selector's label of a layer (an unknown name, from a newer writer, as itself). */
+/** The selector's label of a layer, "title: what it is" (an unknown name, from a newer writer, as itself). */
 export function layerLabel(name: string): string {
-  return LABELS.get(name) ?? name;
+  const l = BY_NAME.get(name);
+  return l ? `${l.title}: ${l.detail}` : name;
 }
 
-/** A short title: the part of the label before the colon. */
+/** The short name of a layer (card headings, the by-layer table, chart captions). */
 export function layerTitle(name: string): string {
-  const l = layerLabel(name);
-  const i = l.indexOf(':');
-  return i > 0 ? l.slice(0, i) : l;
+  return BY_NAME.get(name)?.title ?? name;
 }
 
 /** Every layer any step of any run has, in network order (unknown names last, as first seen). */

@@ -285,11 +285,7 @@ function render(): void {
     h(
       'figure',
       {},
-      h(
-        'figcaption',
-        {},
-        `Effective rank (RankMe) over time (solid: ${layerTitle(layer)}${embHost ? ', dashed: embedding' : ''})`,
-      ),
+      h('figcaption', {}, `Effective rank (RankMe) over time (solid: ${layerTitle(layer)}${embHost ? ', dashed: embedding' : ''})`),
       rankHost,
     ),
   );
