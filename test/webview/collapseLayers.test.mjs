@@ -110,6 +110,14 @@ describe('Collapse panel: layers', () => {
     await page.locator(`[data-testid="profile-${MOCO}"] tr[data-layer="lastNorm.out"]`).click();
     await page.waitForFunction(() => document.getElementById('app').dataset.layer === 'lastNorm.out');
     assert.equal(await page.locator('[data-testid="layer-select"]').evaluate((s) => s.value), 'lastNorm.out');
+    // the arrow keys in the dropdown move through the layers, not through the steps
+    const stepBefore = await page.locator('#app').getAttribute('data-step');
+    await page.locator('[data-testid="layer-select"]').focus();
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'VSCODE-SINGLE-SELECT');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForTimeout(100);
+    assert.equal(await page.locator('#app').getAttribute('data-step'), stepBefore);
+    await page.keyboard.press('Escape');
     // the embedding alone: one spectrum chart and the rank chart
     await chooseLayer(page, 'embedding');
     assert.equal(await page.locator('canvas').count(), 2);

@@ -326,8 +326,12 @@ function togglePlay(): void {
 
 rerenderOnResize(render);
 
+/** The layer dropdown and the slider use the arrow keys themselves. */
+const ownsArrows = (t: EventTarget | null): boolean =>
+  t instanceof HTMLInputElement || (t instanceof HTMLElement && t.closest('vscode-single-select') !== null);
+
 window.addEventListener('keydown', (e) => {
-  if (!(e.target instanceof HTMLInputElement) && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) {
+  if (!ownsArrows(e.target) && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) {
     const steps = allSteps();
     const cur = steps.indexOf(currentStep() ?? 0);
     const next = Math.min(steps.length - 1, Math.max(0, cur + (e.key === 'ArrowRight' ? 1 : -1)));
