@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readRun, readEvents, CONFIG_YAML } from '../../core/runs';
 import type { RunEvent } from '../../core/runs';
-/** diagnostics/<step>.json holds two of these (written by src/core/train from spectrumReport). */
+/** diagnostics/<step>.json holds these, per layer (written by src/core/train from spectrumReport). */
 import { rankMe, type SpectrumReport } from '../../core/metrics/spectrum';
 import type { CollapseRun, CollapseStep, SpectrumPayload } from '../../protocol/webviews/collapse';
 import type { RunLabel } from '../../protocol/webviews/common';
