@@ -11,6 +11,10 @@ export const runData = require(path.join(ROOT, 'out', 'src', 'extension', 'panel
 export const FIXTURE_RUNS = path.join(ROOT, 'test', 'fixtures', 'runs');
 export const METHOD_RUN = path.join(FIXTURE_RUNS, '20261127T141523Z-smoke');
 export const MOCO_RUN = path.join(FIXTURE_RUNS, '20261127T141620Z-smoke-mocov2');
+/** The same smoke config with per-layer diagnostics (steps 0, 10, 20; pretraining only): MoCo v2, and the method with
+ * its iternorm whitening before the pool (so it records beforePool.in/out, which MoCo v2 has not). */
+export const LAYERS_MOCO_RUN = path.join(FIXTURE_RUNS, '20261205T154349Z-layers-mocov2');
+export const LAYERS_METHOD_RUN = path.join(FIXTURE_RUNS, '20261205T154546Z-layers-method');
 
 /** ArrayBuffers and typed arrays as base64 (page.evaluate arguments are JSON), restored in the page. */
 function encode(v) {

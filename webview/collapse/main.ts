@@ -1,7 +1,8 @@
 /**
- * The Collapse panel: the log singular-value spectrum of the representation and of the embedding at each
- * diagnostics step (step slider and play), effective rank over time, several runs side by side (MoCo v2
- * vs the method), and the plain-language reading ("k of d dimensions hold 99% of the variance").
+ * The Collapse panel: the log singular-value spectrum of a chosen layer (default the representation; a
+ * layer selector) and of the embedding at each diagnostics step (step slider and play), effective rank
+ * over time, several runs side by side (MoCo v2 vs the method), and the plain-language reading ("k of d
+ * dimensions hold 99% of the variance").
  *
  * Data comes from the host (diagnostics/<step>.json through src/protocol, eigenvalues as ArrayBuffers);
  * the panel keeps only its UI choices in getState/setState and asks for the data again after a reload.
@@ -9,17 +10,24 @@
 import uPlot from 'uplot';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import type { CollapseRun, CollapseStep, SpectrumPayload, CollapseHostMessage } from '../../src/protocol/webviews/collapse';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import type { CollapseRun, CollapseStep, CollapseHostMessage } from '../../src/protocol/webviews/collapse';
 import { acquireApi } from '../shared/vscodeApi';
 import { connectPanel, rerenderOnResize } from '../shared/hostMessages';
-import { RANK_HELP, reading, sampleLimit, verdict } from './reading';
+import { RANK_HELP } from './reading';
+import { readingCard } from './card';
+import { decadeLabels, decadeSplits, singularValues } from './logAxis';
+import { EMBEDDING, LAYER_HELP, layerLabel, layerOf, layerOptions, layerTitle, shownLayer } from './layers';
 import { axisStyle, scaleRangesPlugin, STEP_INCRS, stepScale, valueScale } from '../shared/charts';
-import { ce, ensureCodicons, fmt, h, seriesColors, themeColor, runChips as chipsOfRuns } from '../shared/dom';
+import { ce, ensureCodicons, h, seriesColors, themeColor, runChips as chipsOfRuns } from '../shared/dom';
 
 interface PanelState {
   /** Index into the union of diagnostics steps; -1 = follow the newest. */
   stepIndex: number;
   hidden: string[];
+  /** The layer chosen in the selector (absent: the representation). */
+  layer?: string;
   /** Run folders shown (the host's serializer reopens them after a reload). */
   dirs?: string[];
 }
@@ -56,40 +64,6 @@ function stepOf(run: CollapseRun, step: number): CollapseStep | undefined {
   return best;
 }
 
-/** Singular values of the (normalised) features: σ_k = √λ_k, floored for the log axis. */
-export function singularValues(s: SpectrumPayload): number[] {
-  const sv = Array.from(new Float64Array(s.eigenvalues), (l) => Math.sqrt(Math.max(l, 0)));
-  const floor = Math.max(sv[0] ?? 1, 1e-12) * SV_FLOOR;
-  return sv.map((v) => Math.max(v, floor));
-}
-
-/** Singular values below this fraction of the largest are numerically zero (fewer samples than dimensions): drawn at the floor. */
-const SV_FLOOR = 1e-6;
-
-/** Decade ticks for a log axis, labelled 10^k. */
-function decadeSplits(_u: uPlot, _axis: number, min: number, max: number): number[] {
-  const out: number[] = [];
-  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
-    const v = 10 ** e;
-    if (v >= min * 0.999 && v <= max * 1.001) out.push(v);
-  }
-  return out;
-}
-
-function decadeLabels(_u: uPlot, splits: number[]): string[] {
-  const sup = '⁰¹²³⁴⁵⁶⁷⁸⁹';
-  return splits.map((v) => {
-    if (v === null || !(v > 0)) return '';
-    const e = Math.round(Math.log10(v));
-    if (e === 0) return '1';
-    const digits = String(Math.abs(e))
-      .split('')
-      .map((d) => sup[Number(d)])
-      .join('');
-    return `10${e < 0 ? '⁻' : ''}${digits}`;
-  });
-}
-
 const colorOf = (i: number): string => seriesColors()[i % 6];
 
 // ---------------------------------------------------------------------------------------------------------
@@ -99,14 +73,19 @@ function chartWidth(el: HTMLElement): number {
 
 const charts: uPlot[] = [];
 
-function spectrumChart(host: HTMLElement, which: 'representation' | 'embedding', step: number): void {
-  const shown = runs.map((r, i) => ({ r, i, s: stepOf(r, step) })).filter((x) => x.s && !state.hidden.includes(x.r.runId));
-  const dim = Math.max(1, ...shown.map((x) => x.s![which].dim));
+function spectrumChart(host: HTMLElement, layer: string, step: number): void {
+  const shown = runs
+    .map((r, i) => {
+      const s = stepOf(r, step);
+      return { r, i, sp: s && layerOf(s, layer) };
+    })
+    .filter((x) => x.sp && !state.hidden.includes(x.r.runId));
+  const dim = Math.max(1, ...shown.map((x) => x.sp!.dim));
   const xs = Array.from({ length: dim }, (_, k) => k + 1);
   const data: uPlot.AlignedData = [
     xs,
     ...shown.map((x) => {
-      const sv = singularValues(x.s![which]);
+      const sv = singularValues(x.sp!);
       return xs.map((_, k) => (k < sv.length ? sv[k] : null));
     }),
   ];
@@ -135,19 +114,25 @@ function spectrumChart(host: HTMLElement, which: 'representation' | 'embedding',
   charts.push(new uPlot(opts, data, host));
 }
 
-function rankChart(host: HTMLElement, step: number): void {
+/** RankMe over time of the chosen layer (solid) and, unless that is the embedding, of the embedding (dashed). */
+function rankChart(host: HTMLElement, layer: string, step: number): void {
   const steps = allSteps();
   const series: uPlot.Series[] = [{}];
   const data: (number | null)[][] = [steps];
   runs.forEach((r, i) => {
     if (state.hidden.includes(r.runId)) return;
-    for (const which of ['representation', 'embedding'] as const) {
-      data.push(steps.map((st) => r.steps.find((s) => s.step === st)?.[which].rankMe ?? null));
+    for (const which of layer === EMBEDDING ? [layer] : [layer, EMBEDDING]) {
+      data.push(
+        steps.map((st) => {
+          const s = r.steps.find((x) => x.step === st);
+          return (s && layerOf(s, which)?.rankMe) ?? null;
+        }),
+      );
       series.push({
         label: `${r.name} ${which}`,
         stroke: colorOf(i),
         width: 2,
-        dash: which === 'embedding' ? [6, 4] : undefined,
+        dash: which === EMBEDDING && layer !== EMBEDDING ? [6, 4] : undefined,
         spanGaps: true,
         points: { show: true, size: 6 },
       });
@@ -238,54 +223,29 @@ function stepControls(step: number): HTMLElement {
   );
 }
 
-function readingCard(r: CollapseRun, i: number, step: number): HTMLElement {
-  const s = stepOf(r, step);
-  const part = (which: 'representation' | 'embedding', title: string): HTMLElement => {
-    if (!s) return h('p', { class: 'dim' }, 'No diagnostics yet at this step.');
-    const sp = s[which];
-    const v = verdict(sp);
-    return h(
-      'div',
-      {
-        class: 'reading',
-        'data-testid': `reading-${r.runId}-${which}`,
-        'data-dims99': String(sp.dims99),
-        'data-dim': String(sp.dim),
-        'data-erank': String(sp.rankMe),
-        'data-verdict': v.cls,
-      },
-      h('h4', {}, title),
-      h('p', { class: 'big' }, h('strong', {}, String(sp.dims99)), ` ${reading(sp).slice(String(sp.dims99).length + 1)}.`),
-      h(
-        'p',
-        {},
-        `Effective rank (RankMe) ${fmt(sp.rankMe)} of ${sp.dim}; eigenvalue form ${fmt(sp.effectiveRank)}; std × √d ${fmt(sp.stdSqrtD)}.`,
-      ),
-      sampleLimit(sp) ? h('p', { class: 'dim small', 'data-testid': `limit-${r.runId}-${which}` }, sampleLimit(sp)!) : null,
-      h('p', { class: `verdict ${v.cls}`, 'data-testid': `verdict-${r.runId}-${which}` }, v.text),
-    );
-  };
-  return h(
-    'section',
-    { class: 'card', 'data-testid': `card-${r.runId}`, style: `border-top-color:${colorOf(i)}` },
-    h('h3', {}, r.name, h('span', { class: 'dim' }, ` ${s ? `step ${s.step}` : ''}`)),
-    part('representation', 'Representation (backbone, pooled)'),
-    part('embedding', 'Embedding (projector output)'),
-    s
-      ? h(
-          'p',
-          { class: 'dim small', 'data-testid': `extra-${r.runId}` },
-          `alignment ${fmt(s.alignment)} · uniformity ${fmt(s.uniformity)} · InfoNCE top-1 ${fmt(s.top1)}`,
-        )
-      : null,
-  );
+/** The layer selector: every layer any run recorded, in network order. */
+function layerSelect(layer: string): HTMLElement {
+  const sel = ce(
+    'vscode-single-select',
+    { 'data-testid': 'layer-select', 'aria-label': 'Layer', title: 'Which layer the spectrum, the reading and the solid rank line show' },
+    ...layerOptions(runs).map((n) => ce('vscode-option', { value: n, selected: n === layer ? '' : undefined }, layerLabel(n))),
+  ) as HTMLElement & { value: string };
+  sel.addEventListener('change', () => pickLayer(sel.value));
+  return h('label', { class: 'layer-select' }, h('span', {}, 'Layer'), sel);
+}
+
+function pickLayer(layer: string): void {
+  if (layer === shownLayer(runs, state.layer)) return;
+  state.layer = layer;
+  save();
+  render();
 }
 
 function render(): void {
   for (const c of charts.splice(0)) c.destroy();
   const children: Node[] = [
     h('header', { class: 'top' }, h('h1', {}, 'Collapse diagnostics')),
-    h('p', { class: 'dim small help', 'data-testid': 'help' }, RANK_HELP),
+    h('p', { class: 'dim small help', 'data-testid': 'help' }, RANK_HELP, ' ', LAYER_HELP),
   ];
   if (error) children.push(h('p', { class: 'error', role: 'alert', 'data-testid': 'error' }, error));
   const step = currentStep();
@@ -301,30 +261,40 @@ function render(): void {
     app.replaceChildren(...children);
     return;
   }
-  const repHost = h('div', { class: 'chart', 'data-testid': 'chart-representation' });
-  const embHost = h('div', { class: 'chart', 'data-testid': 'chart-embedding' });
+  const layer = shownLayer(runs, state.layer);
+  const layerHost = h('div', { class: 'chart', 'data-testid': `chart-${layer}` });
+  const embHost = layer === EMBEDDING ? null : h('div', { class: 'chart', 'data-testid': 'chart-embedding' });
   const rankHost = h('div', { class: 'chart', 'data-testid': 'chart-rank' });
   children.push(
     runChips(),
     stepControls(step),
+    layerSelect(layer),
     h(
       'div',
       { class: 'cards', 'data-testid': 'cards' },
-      ...runs.filter((r) => !state.hidden.includes(r.runId)).map((r) => readingCard(r, runs.indexOf(r), step)),
+      ...runs
+        .filter((r) => !state.hidden.includes(r.runId))
+        .map((r) => readingCard(r, colorOf(runs.indexOf(r)), stepOf(r, step), layer, pickLayer)),
     ),
     h(
       'div',
       { class: 'grid' },
-      h('figure', {}, h('figcaption', {}, 'Representation spectrum'), repHost),
-      h('figure', {}, h('figcaption', {}, 'Embedding spectrum'), embHost),
+      h('figure', {}, h('figcaption', { 'data-testid': 'caption-layer' }, `${layerTitle(layer)} spectrum`), layerHost),
+      embHost ? h('figure', {}, h('figcaption', {}, 'embedding spectrum'), embHost) : null,
     ),
-    h('figure', {}, h('figcaption', {}, 'Effective rank (RankMe) over time (solid: representation, dashed: embedding)'), rankHost),
+    h(
+      'figure',
+      {},
+      h('figcaption', {}, `Effective rank (RankMe) over time (solid: ${layerTitle(layer)}${embHost ? ', dashed: embedding' : ''})`),
+      rankHost,
+    ),
   );
   app.replaceChildren(...children);
-  spectrumChart(repHost, 'representation', step);
-  spectrumChart(embHost, 'embedding', step);
-  rankChart(rankHost, step);
+  spectrumChart(layerHost, layer, step);
+  if (embHost) spectrumChart(embHost, EMBEDDING, step);
+  rankChart(rankHost, layer, step);
   app.setAttribute('data-step', String(step));
+  app.setAttribute('data-layer', layer);
 }
 
 function stopPlay(): void {
@@ -356,8 +326,12 @@ function togglePlay(): void {
 
 rerenderOnResize(render);
 
+/** The layer dropdown and the slider use the arrow keys themselves. */
+const ownsArrows = (t: EventTarget | null): boolean =>
+  t instanceof HTMLInputElement || (t instanceof HTMLElement && t.closest('vscode-single-select') !== null);
+
 window.addEventListener('keydown', (e) => {
-  if (!(e.target instanceof HTMLInputElement) && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) {
+  if (!ownsArrows(e.target) && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) {
     const steps = allSteps();
     const cur = steps.indexOf(currentStep() ?? 0);
     const next = Math.min(steps.length - 1, Math.max(0, cur + (e.key === 'ArrowRight' ? 1 : -1)));

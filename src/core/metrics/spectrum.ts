@@ -193,10 +193,18 @@ export interface SpectrumReport {
   samples: number;
 }
 
-/** Full collapse report of [n, d] vectors (rows are L2-normalised first). */
+/**
+ * Covariance eigenvalues of unit vectors below this are float64 round-off, not variance: vectors that
+ * are all equal (a layer collapsed to a point) leave ~1e-32 from centring, and RankMe, blind to scale,
+ * would read that noise as one direction. Float32 features that differ at all differ by ≥ 1e-7 relative,
+ * i.e. variance ≥ ~1e-15, far above it.
+ */
+export const ROUND_OFF_EIGENVALUE = 1e-24;
+
+/** Full collapse report of [n, d] vectors (rows are L2-normalised first); all rows equal: every number 0. */
 export function spectrumReport(x: ArrayLike<number>, n: number, d: number): SpectrumReport {
   const z = l2NormalizeRows(x, n, d);
-  const ev = covarianceEigenvalues(z, n, d);
+  const ev = covarianceEigenvalues(z, n, d).map((v) => (v < ROUND_OFF_EIGENVALUE ? 0 : v));
   return {
     eigenvalues: ev,
     rankMe: rankMe(ev),

@@ -9,6 +9,8 @@
  * - 'beforePool': the last block keeps its BatchNorm; the whitening acts on the last block's output
  *   (after the residual sum and ReLU), and that whitened map is the last stage's output: the pooled
  *   vector, the projector and the local loss all see decorrelated features.
+ * An optional {@link EncoderTap} sees named intermediate maps of one forward pass (the collapse diagnostics
+ * per layer); without it the forward pass does exactly what it did before.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
@@ -174,8 +176,16 @@ export interface EncoderOutput {
   pooled: tf.Tensor2D;
 }
 
+/**
+ * Sees named maps [N, H, W, C] during a forward pass: `layer1`..`layer4` (each stage's last block output),
+ * `lastNorm.in` / `lastNorm.out` (the last block's last normalisation, whitening or BatchNorm, before the
+ * residual sum) and, with whitening at 'beforePool', `beforePool.in` / `beforePool.out`. The maps belong
+ * to the forward pass's tidy scope: whatever the tap keeps it must derive, `tf.keep` and dispose itself.
+ */
+export type EncoderTap = (name: string, map: tf.Tensor4D) => void;
+
 interface Block {
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D;
+  apply(x: tf.Tensor4D, training: boolean, tap?: EncoderTap): tf.Tensor4D;
 }
 
 class Shortcut {
@@ -208,10 +218,13 @@ class BasicBlock implements Block {
     this.shortcut = stride !== 1 || cin !== width ? new Shortcut(scope.scope('shortcut'), cin, width, stride, cfg) : null;
   }
 
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+  apply(x: tf.Tensor4D, training: boolean, tap?: EncoderTap): tf.Tensor4D {
     return tf.tidy(() => {
       let h = tf.relu(this.bn1.apply(this.conv1.apply(x), training)) as tf.Tensor4D;
-      h = this.norm2.apply(this.conv2.apply(h), training) as tf.Tensor4D;
+      h = this.conv2.apply(h) as tf.Tensor4D;
+      tap?.('lastNorm.in', h);
+      h = this.norm2.apply(h, training) as tf.Tensor4D;
+      tap?.('lastNorm.out', h);
       const id = this.shortcut ? this.shortcut.apply(x, training) : x;
       return tf.relu(tf.add(h, id)) as tf.Tensor4D;
     });
@@ -241,11 +254,14 @@ class Bottleneck implements Block {
     this.shortcut = stride !== 1 || cin !== cout ? new Shortcut(scope.scope('shortcut'), cin, cout, stride, cfg) : null;
   }
 
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+  apply(x: tf.Tensor4D, training: boolean, tap?: EncoderTap): tf.Tensor4D {
     return tf.tidy(() => {
       let h = tf.relu(this.bn1.apply(this.conv1.apply(x), training)) as tf.Tensor4D;
       h = tf.relu(this.bn2.apply(this.conv2.apply(h), training)) as tf.Tensor4D;
-      h = this.norm3.apply(this.conv3.apply(h), training) as tf.Tensor4D;
+      h = this.conv3.apply(h) as tf.Tensor4D;
+      tap?.('lastNorm.in', h);
+      h = this.norm3.apply(h, training) as tf.Tensor4D;
+      tap?.('lastNorm.out', h);
       const id = this.shortcut ? this.shortcut.apply(x, training) : x;
       return tf.relu(tf.add(h, id)) as tf.Tensor4D;
     });
@@ -323,20 +339,25 @@ export class ResNetEncoder extends Module {
     return this.config.repeatToThreeChannels ? tf.concat([x, x, x], 3) : x;
   }
 
-  /** Forward pass in the current mode (`train()` / `eval()`). */
-  forward(x: tf.Tensor4D): EncoderOutput {
+  /** Forward pass in the current mode (`train()` / `eval()`); `tap` sees the named maps (diagnostics). */
+  forward(x: tf.Tensor4D, tap?: EncoderTap): EncoderOutput {
     const training = this.training;
     return tf.tidy(() => {
       let h = tf.relu(this.stemBn.apply(this.stemConv.apply(this.prepareInput(x)), training)) as tf.Tensor4D;
       if (this.config.stem === 'imagenet') h = tf.maxPool(h, 3, 2, 1);
       const stem = h;
       const stages: tf.Tensor4D[] = [];
-      for (const blocks of this.stages) {
-        for (const block of blocks) h = block.apply(h, training);
+      for (let s = 0; s < 4; s++) {
+        const blocks = this.stages[s];
+        // only the last block's last normalisation is tapped
+        for (let b = 0; b < blocks.length; b++) h = blocks[b].apply(h, training, s === 3 && b === blocks.length - 1 ? tap : undefined);
+        tap?.(`layer${s + 1}`, h);
         stages.push(h);
       }
       if (this.poolWhitening) {
+        tap?.('beforePool.in', h);
         h = this.poolWhitening.apply(h, training) as tf.Tensor4D;
+        tap?.('beforePool.out', h);
         stages[3] = h;
       }
       const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;

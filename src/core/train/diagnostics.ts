@@ -1,7 +1,7 @@
 /**
  * Collapse diagnostics on held-out slices, encoders in evaluation mode (running statistics, nothing
- * updated): spectra of the backbone representation (pooled, d-dim) and of the projector embedding,
- * with effective rank, dims for 99%, std × √d; alignment and uniformity of the embeddings of two views;
+ * updated): spectra of the backbone representation (pooled, d-dim), of the projector embedding and of
+ * every layer in {@link diagnosticLayerNames} (pooled over H, W), with RankMe, dims for 99%, std × √d; alignment and uniformity of the embeddings of two views;
  * InfoNCE top-1 of (query view 1, key view 2, current queue). Views come from a generator of their own
  * (fixed seed), so diagnostics never disturb the run's generator (resume equality) and are comparable
  * across steps.
@@ -14,6 +14,7 @@ import { l2Normalize } from '../models/projector';
 import { disposeEncoderOutput, type Moco, type MocoSide } from '../ssl/moco';
 import { Rng } from '../util/rng';
 import { makeBatch } from './data';
+import { captureLayers, EMBEDDING, REPRESENTATION } from './layerCapture';
 
 export interface Diagnostics {
   step: number;
@@ -21,25 +22,25 @@ export interface Diagnostics {
   samples: number;
   representation: SpectrumReport;
   embedding: SpectrumReport;
+  /** Every diagnostic layer by name, in network order (the two above included); absent in runs recorded before it existed. */
+  layers: Record<string, SpectrumReport>;
   alignment: number;
   uniformity: number;
   top1: number;
 }
 
-async function embed(side: MocoSide, x: tf.Tensor4D): Promise<{ rep: Float32Array; emb: Float32Array }> {
-  const { pooled, emb } = tf.tidy(() => {
+/** The projector embeddings of a batch of views. */
+async function embed(side: MocoSide, x: tf.Tensor4D): Promise<Float32Array> {
+  const emb = tf.tidy(() => {
     const o = side.encoder.forward(x);
     const e = side.projector.forward(o.pooled);
-    const p = tf.clone(o.pooled); // returned from the tidy: survives the output's disposal
     disposeEncoderOutput(o);
-    return { pooled: p, emb: e };
+    return e;
   });
   try {
-    const rep = (await pooled.data()) as Float32Array;
-    const e = (await emb.data()) as Float32Array;
-    return { rep: rep.slice(), emb: e.slice() };
+    return ((await emb.data()) as Float32Array).slice();
   } finally {
-    tf.dispose([pooled, emb]);
+    emb.dispose();
   }
 }
 
@@ -57,11 +58,9 @@ export async function computeDiagnostics(
   const r = new Rng(Rng.hashSeed(`${seed}/diagnostics`));
   moco.query.train(false);
   moco.key.train(false);
-  const d = moco.query.encoder.featureDim;
   const e = moco.options.projector.outDim;
   const n = slices.length;
-  const rep = new Float32Array(n * d);
-  const emb = new Float32Array(n * e);
+  const layers = new Map<string, { dim: number; data: Float32Array }>();
   const z1 = new Float32Array(n * e);
   const z2 = new Float32Array(n * e);
   const K = moco.queue.size;
@@ -70,21 +69,22 @@ export async function computeDiagnostics(
     for (let i = 0; i < n; i += chunk) {
       const part = slices.slice(i, i + chunk);
       const m = part.length;
-      // un-augmented slices: the representation and embedding spectra
+      // un-augmented slices: the spectrum of every layer
       const x = tf.tensor4d(concatSlices(part), [m, part[0].height, part[0].width, 1]);
-      let a: { rep: Float32Array; emb: Float32Array };
       try {
-        a = await embed(moco.query, x);
+        for (const [name, v] of await captureLayers(moco.query, x)) {
+          let all = layers.get(name);
+          if (!all) layers.set(name, (all = { dim: v.dim, data: new Float32Array(n * v.dim) }));
+          all.data.set(v.data, i * v.dim);
+        }
       } finally {
         x.dispose();
       }
-      rep.set(a.rep, i * d);
-      emb.set(a.emb, i * e);
       // two views: alignment / uniformity / top-1
       const b = makeBatch(part, aug, r);
       try {
-        const v1 = (await embed(moco.query, b.xq)).emb;
-        const v2 = (await embed(moco.key, b.xk)).emb;
+        const v1 = await embed(moco.query, b.xq);
+        const v2 = await embed(moco.key, b.xk);
         z1.set(v1, i * e);
         z2.set(v2, i * e);
         const lg = tf.tidy(() => {
@@ -107,12 +107,15 @@ export async function computeDiagnostics(
     moco.query.train(true);
     moco.key.train(true);
   }
+  const spectra: Record<string, SpectrumReport> = {};
+  for (const [name, v] of layers) spectra[name] = spectrumReport(v.data, n, v.dim);
   return {
     step,
     epoch,
     samples: n,
-    representation: spectrumReport(rep, n, d),
-    embedding: spectrumReport(emb, n, e),
+    representation: spectra[REPRESENTATION],
+    embedding: spectra[EMBEDDING],
+    layers: spectra,
     alignment: alignment(z1, z2, n, e),
     uniformity: uniformity(z1, n, e),
     top1: infoNceTop1(logits, n, 1 + K),

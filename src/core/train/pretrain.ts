@@ -1,8 +1,8 @@
 /**
  * The pretraining loop: MoCo v2 (+ local loss, + whitening per config) on the configured data,
  * seeded; SGD momentum + weight decay with linear warm-up + cosine per step; events through the run
- * writer; a NaN/Inf guard naming the step and the loss term (or the weight); diagnostics every N
- * epochs; atomic checkpoints and exact resume; cancellation (AbortSignal, wired to SIGTERM/SIGINT by
+ * writer; a NaN/Inf guard naming the step and the loss term (or the weight); diagnostics at step 0
+ * (a fresh run) and every N epochs; atomic checkpoints and exact resume; cancellation (AbortSignal, wired to SIGTERM/SIGINT by
  * the CLI) → checkpoint, status cancelled.
  *
  * Cores: the loop drives {@link Replicas}: with `pretrain.workers` = 1 (or 'auto' off the wasm
@@ -111,6 +111,8 @@ export async function pretrain(c: ExperimentConfig, o: PretrainOptions): Promise
     let imagesPerSec = 0;
     const t0 = Date.now();
     let stepsThisSession = 0;
+    // The initialised encoder, before the first update: where each layer's spectrum starts from.
+    if (state.step === 0) await diagnose();
     const result = (status: PretrainResult['status']): PretrainResult => ({
       status,
       step: state.step,

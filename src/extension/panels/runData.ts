@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readRun, readEvents, CONFIG_YAML } from '../../core/runs';
 import type { RunEvent } from '../../core/runs';
-/** diagnostics/<step>.json holds two of these (written by src/core/train from spectrumReport). */
+/** diagnostics/<step>.json holds these, per layer (written by src/core/train from spectrumReport). */
 import { rankMe, type SpectrumReport } from '../../core/metrics/spectrum';
 import type { CollapseRun, CollapseStep, SpectrumPayload } from '../../protocol/webviews/collapse';
 import type { RunLabel } from '../../protocol/webviews/common';
@@ -88,6 +88,24 @@ export function readCollapseSteps(dir: string): CollapseStep[] {
   return steps.sort((a, b) => a.step - b.step);
 }
 
+/**
+ * The per-layer spectra of a diagnostics file, in the file's (network) order, the representation and the
+ * embedding always among them; a layer entry without eigenvalues (a foreign or damaged file) is left out.
+ */
+function layerSpectra(
+  layers: Record<string, SpectrumReport> | undefined,
+  representation: SpectrumPayload,
+  embedding: SpectrumPayload,
+): Record<string, SpectrumPayload> {
+  const out: Record<string, SpectrumPayload> = {};
+  if (layers && typeof layers === 'object')
+    for (const [name, s] of Object.entries(layers)) if (Array.isArray(s?.eigenvalues)) out[name] = spectrum(s);
+  // the top-level pair is what every reader shows; the same objects, so the two never disagree
+  out.representation = representation;
+  out.embedding = embedding;
+  return out;
+}
+
 export function readCollapseStep(file: string): CollapseStep | undefined {
   try {
     const d = JSON.parse(fs.readFileSync(file, 'utf8')) as {
@@ -95,16 +113,20 @@ export function readCollapseStep(file: string): CollapseStep | undefined {
       epoch: number;
       representation: SpectrumReport;
       embedding: SpectrumReport;
+      layers?: Record<string, SpectrumReport>;
       alignment: number;
       uniformity: number;
       top1: number;
     };
     if (!Array.isArray(d.representation?.eigenvalues) || !Array.isArray(d.embedding?.eigenvalues)) return undefined;
+    const representation = spectrum(d.representation);
+    const embedding = spectrum(d.embedding);
     return {
       step: d.step,
       epoch: d.epoch,
-      representation: spectrum(d.representation),
-      embedding: spectrum(d.embedding),
+      representation,
+      embedding,
+      layers: layerSpectra(d.layers, representation, embedding),
       alignment: d.alignment,
       uniformity: d.uniformity,
       top1: d.top1,

@@ -23,6 +23,12 @@ export interface CollapseStep {
   epoch: number;
   representation: SpectrumPayload;
   embedding: SpectrumPayload;
+  /**
+   * Every recorded layer by name, in network order: `layer1`..`layer4`, `lastNorm.in`/`lastNorm.out`,
+   * `beforePool.in`/`beforePool.out` (whitening there only), `representation`, `embedding` (the same two
+   * payloads as above). Runs recorded before per-layer diagnostics have only the last two.
+   */
+  layers: Record<string, SpectrumPayload>;
   alignment: number;
   uniformity: number;
   top1: number;

@@ -6,7 +6,9 @@ import {
   dimsForVariance,
   effectiveRank,
   infoNceTop1,
+  l2NormalizeRows,
   normalizedStdTimesSqrtD,
+  ROUND_OFF_EIGENVALUE,
   spectrumReport,
   symmetricEigenvalues,
   uniformity,
@@ -112,4 +114,25 @@ test('std × √d, alignment, uniformity and top-1 on constructed embeddings', (
   assert.equal(uniformity([1, 0, 1, 0], 2, 2), 0);
   close(uniformity([1, 0, 0, 1], 2, 2), -4); // ‖e1 − e2‖² = 2, t = 2
   assert.equal(infoNceTop1([3, 1, 2, 0, 1, 0.5], 2, 3), 0.5);
+});
+
+test('spectrumReport: vectors all equal (a point) read rank 0, not the one direction of the centring round-off', () => {
+  const d = 8;
+  const n = 6;
+  const row = Float32Array.from({ length: d }, (_, j) => Math.sin(j + 0.3));
+  const x = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) x.set(row, i * d);
+  // without the floor: eigenvalues of pure round-off, which RankMe (scale-free) reads as one direction
+  const raw = covarianceEigenvalues(l2NormalizeRows(x, n, d), n, d);
+  assert.ok(raw[0] < ROUND_OFF_EIGENVALUE, `round-off ${raw[0]}`);
+  const r = spectrumReport(x, n, d);
+  assert.deepEqual(r.eigenvalues, new Array(d).fill(0));
+  assert.equal(r.rankMe, 0);
+  assert.equal(r.effectiveRank, 0);
+  assert.equal(r.dims99, 0);
+  // two points: one direction, RankMe 1 (+ the ε term)
+  const two = Float32Array.from(x);
+  for (let i = 0; i < n; i += 2) two[i * d] += 0.5;
+  const r2 = spectrumReport(two, n, d);
+  assert.ok(Math.abs(r2.rankMe - 1) < 1e-4 && r2.dims99 === 1, `${r2.rankMe} ${r2.dims99}`);
 });

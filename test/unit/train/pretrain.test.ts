@@ -53,6 +53,16 @@ test('pretrain: completes, events, diagnostics and checkpoint written; tensor co
   const diag = JSON.parse(fs.readFileSync(path.join(w.dir, 'diagnostics', '6.json'), 'utf8'));
   assert.equal(diag.representation.eigenvalues.length, 16);
   assert.ok(diag.representation.effectiveRank >= 1);
+  // per layer, and from step 0 (the initialised encoder, before the first update) on
+  assert.deepEqual(
+    Object.keys(diag.layers),
+    [...'123'].map((k) => `layer${k}`).concat('lastNorm.in', 'lastNorm.out', 'layer4', 'representation', 'embedding'),
+  );
+  assert.deepEqual(diag.layers.representation, diag.representation);
+  const step0 = JSON.parse(fs.readFileSync(path.join(w.dir, 'diagnostics', '0.json'), 'utf8'));
+  assert.equal(step0.step, 0);
+  assert.equal(step0.layers.layer1.dim, 4);
+  assert.equal(w.scalars('diag/representation/rankMe')[0][0], 0);
   assert.equal(fs.readFileSync(path.join(w.dir, 'checkpoints', 'latest'), 'utf8').trim(), '6');
   assert.ok(r.diagnostics && Number.isFinite(r.diagnostics.uniformity));
 });
