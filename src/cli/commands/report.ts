@@ -56,7 +56,7 @@ export async function reportCommand(args: ReportArgs, out: (s: string) => void, 
         return EXIT.badInput;
       }
       err(`medssl report: Dice-per-class chart written to ${pngFile}`);
-    }
+    } else err('medssl report: no Dice per class in these runs (no linear evaluation): no PNG chart written');
   }
   return EXIT.ok;
 }

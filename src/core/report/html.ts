@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { encode } from 'fast-png';
 import { overlayPlanes, type OverlayIndex } from '../eval/overlays';
 import { aggregateCells, aggregateHeader, aggregateSeeds, hasSeedGroups, seedRunOf } from './aggregate';
-import { diceChartOf, ROW_COLORS, spectrumRowsOf } from './charts/fromRuns';
+import { chartGroups, diceChartOf, rowColor, spectrumRowsOf } from './charts/fromRuns';
 import { sceneToSvg } from './charts/scene';
 import { spectraChart } from './charts/spectra';
 import { scalarSeries, type RunSummary } from './summary';
@@ -181,7 +181,10 @@ export interface HtmlReportOptions {
 }
 
 export function htmlReport(rows: readonly RunSummary[], o: HtmlReportOptions): string {
-  const color = (i: number) => ROW_COLORS[i % ROW_COLORS.length];
+  // a run takes its chart row's colour, so the seeds of one variant share it in tables, curves and charts
+  const groups = chartGroups(rows);
+  const groupOf = new Map(groups.flatMap((g, gi) => g.runs.map((r) => [r, gi] as const)));
+  const color = (i: number) => rowColor(groupOf.get(rows[i]) ?? i);
   const table =
     `<table><thead><tr><th>run</th><th>local loss</th><th>whitening</th><th>mean Dice (linear)</th><th>mean Dice (fine-tune)</th><th>RankMe (representation)</th><th>eff. rank, eigenvalue form (representation)</th><th>dims for 99%</th><th>RankMe (embedding)</th><th>status</th></tr></thead><tbody>` +
     rows

@@ -47,7 +47,6 @@
  * Inc., respectively. For further information, contact: fonts at gnome dot
  * org.
  */
-/* eslint-disable */
 export const GLYPH_SIZE = 22;
 /** Baseline's row in the atlas. */
 export const GLYPH_BASELINE = 18;

@@ -88,7 +88,8 @@ export function spectraChart(rows: readonly SpectrumRow[], o: { title: string; w
       });
     shapes.push({
       kind: 'polyline',
-      points: b.map((p) => [X(p.k), Y(p.mean)]),
+      // below the floor the line stops rather than running flat along the axis
+      points: b.filter((p) => p.mean >= FLOOR).map((p) => [X(p.k), Y(p.mean)]),
       stroke: r.color,
       data: { row: r.label, seeds: String(r.runs.length), values: b.map((p) => p.mean.toExponential(3)).join(' ') },
     });
