@@ -216,7 +216,7 @@ export function htmlReport(rows: readonly RunSummary[], o: HtmlReportOptions): s
       chart: `spectrum-${kind}`,
     });
   const seeded = agg !== null;
-  const spectraNote = `Singular values σ_k of the newest diagnostics (σ = √ of the covariance eigenvalues of the L2-normalised vectors), divided by their sum: the distribution whose entropy RankMe exponentiates. One line per row${seeded ? ': the mean over its seeds, the shaded band from the lowest to the highest seed' : ''}. A flat line is a full-rank spectrum; a line that falls by decades within a few indices is a collapse.`;
+  const spectraNote = `Singular values σ_k of the newest diagnostics (σ = √ of the covariance eigenvalues of the L2-normalised vectors), divided by their sum: the distribution whose entropy RankMe exponentiates. One line per row${seeded ? ': the mean over its seeds, the shaded band from the lowest to the highest seed' : ''}. A flat line is a full-rank spectrum; a line that falls by decades within a few indices is a collapse. Values below 1e-6 are not drawn: from n held-out slices at most n − 1 are non-zero.`;
   const dice = diceChartOf(rows);
   const diceSection = dice
     ? `<h2>Dice per class</h2>${sceneToSvg(dice.scene, { chart: 'dice-per-class' })}<p class="note">Linear evaluation, Dice per foreground class on the held-out cases. ${

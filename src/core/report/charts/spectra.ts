@@ -43,7 +43,7 @@ export function spectrumBand(runs: readonly number[][]): SpectrumBandPoint[] {
   return out;
 }
 
-/** Values below this are drawn at the axis floor (an exact 0 has no place on a log axis). */
+/** Indices whose mean is below this are not drawn (an exact 0 has no place on a log axis); a band's low edge stops at it. */
 const FLOOR = 1e-6;
 
 export function spectraChart(rows: readonly SpectrumRow[], o: { title: string; width?: number; height?: number }): Scene {
@@ -73,7 +73,8 @@ export function spectraChart(rows: readonly SpectrumRow[], o: { title: string; w
   for (let k = 1; k <= kMax; k = k === 1 && kStep > 1 ? kStep : k + kStep)
     shapes.push({ kind: 'text', x: X(k), y: H - m.b + 14, text: String(k), anchor: 'middle' });
   rows.forEach((r, i) => {
-    const b = bands[i];
+    // below the floor the line and its band stop rather than running along the axis
+    const b = bands[i].filter((p) => p.mean >= FLOOR);
     if (!b.length) return;
     if (r.runs.length > 1)
       shapes.push({
@@ -88,8 +89,7 @@ export function spectraChart(rows: readonly SpectrumRow[], o: { title: string; w
       });
     shapes.push({
       kind: 'polyline',
-      // below the floor the line stops rather than running flat along the axis
-      points: b.filter((p) => p.mean >= FLOOR).map((p) => [X(p.k), Y(p.mean)]),
+      points: b.map((p) => [X(p.k), Y(p.mean)]),
       stroke: r.color,
       data: { row: r.label, seeds: String(r.runs.length), values: b.map((p) => p.mean.toExponential(3)).join(' ') },
     });
