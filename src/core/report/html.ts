@@ -6,31 +6,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encode } from 'fast-png';
+import { classColor } from '../../protocol/webviews/palette';
 import { overlayPlanes, type OverlayIndex } from '../eval/overlays';
 import { aggregateCells, aggregateHeader, aggregateSeeds, hasSeedGroups, seedRunOf } from './aggregate';
 import { chartGroups, diceChartOf, rowColor, spectrumRowsOf } from './charts/fromRuns';
 import { sceneToSvg } from './charts/scene';
 import { spectraChart } from './charts/spectra';
 import { scalarSeries, type RunSummary } from './summary';
-
-/** Class colours (index = class; background transparent). */
-export const CLASS_COLORS: Array<[number, number, number]> = [
-  [0, 0, 0],
-  [230, 25, 75],
-  [60, 180, 75],
-  [255, 225, 25],
-  [0, 130, 200],
-  [245, 130, 48],
-  [145, 30, 180],
-  [70, 240, 240],
-  [240, 50, 230],
-  [210, 245, 60],
-  [250, 190, 212],
-  [0, 128, 128],
-  [170, 110, 40],
-  [128, 0, 0],
-  [170, 255, 195],
-];
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
@@ -134,7 +116,7 @@ export function overlayPngDataUrl(
         b = g;
       const cls = panel === 1 ? p.truth[j] : panel === 2 ? p.prediction[j] : 0;
       if (cls > 0) {
-        const c = CLASS_COLORS[cls % CLASS_COLORS.length];
+        const c = classColor(cls);
         r = Math.round((1 - alpha) * g + alpha * c[0]);
         gg = Math.round((1 - alpha) * g + alpha * c[1]);
         b = Math.round((1 - alpha) * g + alpha * c[2]);
@@ -244,7 +226,7 @@ export function htmlReport(rows: readonly RunSummary[], o: HtmlReportOptions): s
   const legend = names
     .slice(1)
     .map((n, k) => {
-      const c = CLASS_COLORS[(k + 1) % CLASS_COLORS.length];
+      const c = classColor(k + 1);
       return `<span class="lg"><span class="sw" style="background:rgb(${c.join(',')})"></span>${esc(n)}</span>`;
     })
     .join(' ');
