@@ -1,7 +1,8 @@
 /**
- * A self-contained HTML report of one or more runs (`medssl demo` writes it beside the runs): the
- * comparison table, training curves and eigenvalue spectra as inline SVG, and a few overlays (image |
- * truth | prediction) as inline PNG data URLs. No script, no external file: it opens anywhere.
+ * A self-contained HTML report of one or more runs (`medssl demo` writes it beside the runs, `medssl
+ * report --html` wherever asked): the comparison table and the table over seeds, training curves, the
+ * final spectra of each row and the Dice-per-class chart as inline SVG (charts/), and a few overlays
+ * (image | truth | prediction) as inline PNG data URLs. No script, no external file: it opens anywhere.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
