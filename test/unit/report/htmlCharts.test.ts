@@ -3,64 +3,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chartGroups, diceChartOf, dicePerClassPng, spectrumRowsOf } from '../../../src/core/report/charts/fromRuns';
-import { normalisedSingularValues } from '../../../src/core/report/charts/spectra';
+import { diceChartOf, dicePerClassPng } from '../../../src/core/report/charts/fromRuns';
 import { htmlReport } from '../../../src/core/report/html';
 import { summarizeRun } from '../../../src/core/report/summary';
-import { writeSeedRun } from './seedRunsFixture';
-
-const classNames = ['background', 'liver', 'kidney'];
-
-/** Two variants × three seeds with known Dice per class and spectra. */
-function seedsStudy() {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-report-charts-'));
-  const dirs: string[] = [];
-  for (const [variant, method, dice] of [
-    ['mocov2', false, [0.4, 0.2]],
-    ['method', true, [0.6, 0.3]],
-  ] as const)
-    for (const seed of [0, 1, 2])
-      dirs.push(
-        writeSeedRun(root, {
-          variant,
-          seed,
-          method,
-          // seeds 0, 1, 2 add 0, 0.1, 0.2 to the first class: mean +0.1, sd 0.1
-          perClass: [dice[0] + 0.1 * seed, dice[1]],
-          eigenvalues: method ? [1, 1, 1, 1] : [16, 4 * (seed + 1), 1, 0],
-          classNames,
-        }),
-      );
-  return dirs.map(summarizeRun);
-}
-
-test('chart rows over seeds: one per variant, Dice per class as mean ± sd over its seeds', () => {
-  const rows = seedsStudy();
-  assert.deepEqual(
-    chartGroups(rows).map((g) => [g.label, g.runs.length]),
-    [
-      ['abl-mocov2', 3],
-      ['abl-method', 3],
-    ],
-  );
-  const c = diceChartOf(rows)!;
-  assert.deepEqual(c.classNames, ['liver', 'kidney']);
-  assert.deepEqual(c.seeds, [3, 3]);
-  const b = c.bars.map((x) => [x.row, x.cls, Number(x.mean.toFixed(6)), Number(x.sd.toFixed(6))]);
-  assert.deepEqual(b, [
-    [0, 0, 0.5, 0.1],
-    [1, 0, 0.7, 0.1],
-    [0, 1, 0.2, 0],
-    [1, 1, 0.3, 0],
-  ]);
-  // the method's flat spectrum: σ/Σσ = 1/4 at every index, the same for every seed
-  const [moco, method] = spectrumRowsOf(rows, 'representation');
-  assert.equal(method.runs.length, 3);
-  assert.deepEqual(normalisedSingularValues(method.runs[0]), [0.25, 0.25, 0.25, 0.25]);
-  assert.match(method.legend!, /^abl-method \(RankMe 4\.0 ± 0\.0\)$/);
-  assert.equal(moco.runs.length, 3);
-  assert.ok(dicePerClassPng(rows)!.length > 1000);
-});
+import { classNames, seedsStudy, writeSeedRun } from './seedRunsFixture';
 
 test('HTML over seeds: the final spectra of each row (mean line, seed band) and the Dice-per-class chart with its caption', () => {
   const html = htmlReport(seedsStudy(), { title: 't', dicePng: 'r-dice-per-class.png' });

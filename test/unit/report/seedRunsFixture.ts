@@ -3,6 +3,10 @@
  * ablation's two switches, the newest diagnostics (a spectrum per seed), metrics.json with Dice per class
  * and per held-out case. For the report's tests, which need known numbers rather than a training.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { summarizeRun } from '../../../src/core/report/summary';
 import { createRun } from '../../../src/core/runs';
 import { tinyConfig } from '../train/helpers';
 
@@ -51,4 +55,29 @@ export function writeSeedRun(root: string, r: FakeSeedRun): string {
   );
   w.complete();
   return w.dir;
+}
+
+export const classNames = ['background', 'liver', 'kidney'];
+
+/** Two variants (abl-mocov2, abl-method) × three seeds with known Dice per class and spectra, summarised. */
+export function seedsStudy() {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-report-charts-'));
+  const dirs: string[] = [];
+  for (const [variant, method, dice] of [
+    ['mocov2', false, [0.4, 0.2]],
+    ['method', true, [0.6, 0.3]],
+  ] as const)
+    for (const seed of [0, 1, 2])
+      dirs.push(
+        writeSeedRun(root, {
+          variant,
+          seed,
+          method,
+          // seeds 0, 1, 2 add 0, 0.1, 0.2 to the first class: mean +0.1, sd 0.1
+          perClass: [dice[0] + 0.1 * seed, dice[1]],
+          eigenvalues: method ? [1, 1, 1, 1] : [16, 4 * (seed + 1), 1, 0],
+          classNames,
+        }),
+      );
+  return dirs.map(summarizeRun);
 }
