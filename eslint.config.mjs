@@ -75,7 +75,8 @@ const extensionRules = {
 const webviewRules = {
   patterns: [
     {
-      regex: seg('src/protocol'),
+      // the shared class palette is plain data, the one value a panel may take from the protocol
+      regex: `${seg('src/protocol')}(?!webviews/palette$)`,
       allowTypeImports: true,
       message: 'webview/ imports src/protocol with `import type` only: the protocol is types, the bundle carries no host code.',
     },

@@ -1,34 +1,19 @@
 /**
- * A self-contained HTML report of one or more runs (`medssl demo` writes it beside the runs): the
- * comparison table, training curves and eigenvalue spectra as inline SVG, and a few overlays (image |
- * truth | prediction) as inline PNG data URLs. No script, no external file: it opens anywhere.
+ * A self-contained HTML report of one or more runs (`medssl demo` writes it beside the runs, `medssl
+ * report --html` wherever asked): the comparison table and the table over seeds, training curves, the
+ * final spectra of each row and the Dice-per-class chart as inline SVG (charts/), and a few overlays
+ * (image | truth | prediction) as inline PNG data URLs. No script, no external file: it opens anywhere.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encode } from 'fast-png';
+import { classColor } from '../../protocol/webviews/palette';
 import { overlayPlanes, type OverlayIndex } from '../eval/overlays';
 import { aggregateCells, aggregateHeader, aggregateSeeds, hasSeedGroups, seedRunOf } from './aggregate';
-import { latestDiagnostics, scalarSeries, spectrumRankMe, type RunSummary } from './summary';
-
-/** Class colours (index = class; background transparent). */
-export const CLASS_COLORS: Array<[number, number, number]> = [
-  [0, 0, 0],
-  [230, 25, 75],
-  [60, 180, 75],
-  [255, 225, 25],
-  [0, 130, 200],
-  [245, 130, 48],
-  [145, 30, 180],
-  [70, 240, 240],
-  [240, 50, 230],
-  [210, 245, 60],
-  [250, 190, 212],
-  [0, 128, 128],
-  [170, 110, 40],
-  [128, 0, 0],
-  [170, 255, 195],
-];
-const RUN_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+import { chartGroups, diceChartOf, rowColor, spectrumRowsOf } from './charts/fromRuns';
+import { sceneToSvg } from './charts/scene';
+import { spectraChart } from './charts/spectra';
+import { scalarSeries, type RunSummary } from './summary';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
@@ -132,7 +117,7 @@ export function overlayPngDataUrl(
         b = g;
       const cls = panel === 1 ? p.truth[j] : panel === 2 ? p.prediction[j] : 0;
       if (cls > 0) {
-        const c = CLASS_COLORS[cls % CLASS_COLORS.length];
+        const c = classColor(cls);
         r = Math.round((1 - alpha) * g + alpha * c[0]);
         gg = Math.round((1 - alpha) * g + alpha * c[1]);
         b = Math.round((1 - alpha) * g + alpha * c[2]);
@@ -174,10 +159,15 @@ export interface HtmlReportOptions {
   /** Extra lines (wall time, backend ...). */
   notes?: string[];
   overlaysPerRun?: number;
+  /** The file the Dice-per-class chart was also written to as PNG (named in its caption). */
+  dicePng?: string;
 }
 
 export function htmlReport(rows: readonly RunSummary[], o: HtmlReportOptions): string {
-  const color = (i: number) => RUN_COLORS[i % RUN_COLORS.length];
+  // a run takes its chart row's colour, so the seeds of one variant share it in tables, curves and charts
+  const groups = chartGroups(rows);
+  const groupOf = new Map(groups.flatMap((g, gi) => g.runs.map((r) => [r, gi] as const)));
+  const color = (i: number) => rowColor(groupOf.get(rows[i]) ?? i);
   const table =
     `<table><thead><tr><th>run</th><th>local loss</th><th>whitening</th><th>mean Dice (linear)</th><th>mean Dice (fine-tune)</th><th>RankMe (representation)</th><th>eff. rank, eigenvalue form (representation)</th><th>dims for 99%</th><th>RankMe (embedding)</th><th>status</th></tr></thead><tbody>` +
     rows
@@ -202,22 +192,22 @@ export function htmlReport(rows: readonly RunSummary[], o: HtmlReportOptions): s
       rows.map((r, i) => ({ label: r.name, color: color(i), points: series[i].get(name) ?? [] })),
       { title, xLabel: 'step', yLabel: y },
     );
-  const diags = rows.map((r) => latestDiagnostics(r.dir));
-  const rankOf = (i: number, kind: 'representation' | 'embedding') => {
-    const d = diags[i];
-    return d ? spectrumRankMe(d[kind]) : null;
-  };
   // runs recorded before RankMe was logged have no such curve; their eigenvalue form is not mixed in
   const rankCurve = () => curve('diag/representation/rankMe', 'Effective rank (RankMe) of the representation', 'RankMe');
   const spectrum = (kind: 'representation' | 'embedding') =>
-    svgLineChart(
-      rows.map((r, i) => ({
-        label: `${r.name} (RankMe ${fmt(rankOf(i, kind), 1)})`,
-        color: color(i),
-        points: (diags[i]?.[kind].eigenvalues ?? []).map((v, k) => [k + 1, v] as [number, number]).filter(([, v]) => v > 0),
-      })),
-      { title: `Spectrum of the ${kind} (held-out slices, L2-normalised)`, xLabel: 'index', yLabel: 'eigenvalue (log)', logY: true },
-    );
+    sceneToSvg(spectraChart(spectrumRowsOf(rows, kind), { title: `Final spectrum of the ${kind} (held-out slices)` }), {
+      chart: `spectrum-${kind}`,
+    });
+  const seeded = agg !== null;
+  const spectraNote = `Singular values σ_k of the newest diagnostics (σ = √ of the covariance eigenvalues of the L2-normalised vectors), divided by their sum: the distribution whose entropy RankMe exponentiates. One line per row${seeded ? ': the mean over its seeds, the shaded band from the lowest to the highest seed' : ''}. A flat line is a full-rank spectrum; a line that falls by decades within a few indices is a collapse. Values below 1e-6 are not drawn: from n held-out slices at most n − 1 are non-zero.`;
+  const dice = diceChartOf(rows);
+  const diceSection = dice
+    ? `<h2>Dice per class</h2>${sceneToSvg(dice.scene, { chart: 'dice-per-class' })}<p class="note">Linear evaluation, Dice per foreground class on the held-out cases. ${
+        dice.hasSpread
+          ? `Bars: mean over seeds (${dice.seeds.join(', ')} seeds per row, in row order); whiskers: ± 1 sample sd over seeds (not a confidence interval; the paired 95% interval of the mean Dice difference is in the table over seeds).`
+          : 'Bars: one run per row, no whiskers (no seeds to spread over).'
+      }${o.dicePng ? ` Also written as PNG: ${esc(o.dicePng)}.` : ''}</p>`
+    : '';
   const overlays = rows
     .map((r, i) => {
       const ov = readOverlays(r.dir, 'linear');
@@ -237,7 +227,7 @@ export function htmlReport(rows: readonly RunSummary[], o: HtmlReportOptions): s
   const legend = names
     .slice(1)
     .map((n, k) => {
-      const c = CLASS_COLORS[(k + 1) % CLASS_COLORS.length];
+      const c = classColor(k + 1);
       return `<span class="lg"><span class="sw" style="background:rgb(${c.join(',')})"></span>${esc(n)}</span>`;
     })
     .join(' ');
@@ -250,7 +240,8 @@ figure{margin:0}figcaption{font-size:11px;color:#555;max-width:400px}.lg{font-si
 <h2>Comparison</h2>${table}${(o.notes ?? []).map((n) => `<p class="note">${esc(n)}</p>`).join('')}${seedsTable}
 <h2>Pretraining curves</h2><div class="grid">${curve('loss/total', 'Pretraining loss (total)', 'loss')}${curve('loss/global', 'Global InfoNCE', 'loss')}${rankCurve()}${curve('linear/loss', 'Linear evaluation loss (CE + soft Dice)', 'loss')}</div>
 <p class="note">Reading the InfoNCE curve: it starts low because the queue begins as random unit vectors (easy negatives) and rises as the keys of real slices fill it; chance level is ln(queue size + 1). A short run stays near it.</p>
-<h2>Collapse diagnostics: eigenvalue spectra</h2><div class="grid">${spectrum('representation')}${spectrum('embedding')}</div>
+<h2>Final spectra (collapse diagnostics)</h2><div class="grid">${spectrum('representation')}${spectrum('embedding')}</div><p class="note">${esc(spectraNote)}</p>
+${diceSection}
 <h2>Overlays (held-out cases)</h2><div>${legend}</div>${overlays}
 <p class="note">Run folders: ${rows.map((r) => esc(r.dir)).join(', ')}</p></body></html>
 `;
