@@ -14,12 +14,12 @@ export const EXPORT_FORMAT_ITEMS: ReadonlyArray<{ format: ExportFormat; label: s
   {
     format: 'safetensors',
     label: 'safetensors (PyTorch)',
-    detail: 'The pretrained encoder and projector in torchvision ResNet names and layouts, with load_in_pytorch.py beside it',
+    detail: 'Pretrained encoder + projector, torchvision layout, load_in_pytorch.py beside it',
   },
   {
     format: 'onnx',
     label: 'ONNX (onnxruntime, 3D Slicer, OHIF)',
-    detail: 'The segmentation model (x [N,1,H,W] → logits [N,K,H,W]) or the encoder alone, opset 17',
+    detail: 'Segmentation model (logits [N,K,H,W]) or encoder alone, opset 17',
   },
 ];
 
