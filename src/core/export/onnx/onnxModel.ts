@@ -16,7 +16,6 @@ import { normalisationOf } from '../exportRun';
 import { headGraph } from './decoderGraph';
 import { encoderGraph } from './encoderGraph';
 import { OnnxGraph } from './graph';
-import { ONNX_OPSET } from './schema';
 
 export const ONNX_FORMAT = 'medssl-onnx';
 export type OnnxModelKind = 'linear' | 'finetune' | 'encoder';
@@ -102,5 +101,3 @@ export async function segmentationOnnx(
   });
   return { bytes, kind: meta.kind, input: 'x', output: 'logits', ops: g.opTypes() };
 }
-
-export { ONNX_OPSET };

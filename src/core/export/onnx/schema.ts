@@ -1,9 +1,8 @@
 /**
  * The part of the ONNX IR protobuf schema (onnx.proto, IR version 8, proto2) that an exported model
  * uses, as a protobufjs JSON descriptor: field names and numbers exactly as onnx.proto defines them, so
- * the bytes protobufjs writes are what onnx / onnxruntime parse. Messages and fields we never write
- * (sparse tensors, functions, training info, external data) are left out; a parser skips nothing
- * because we emit nothing unknown.
+ * the bytes protobufjs writes are what onnx / onnxruntime parse. Messages and fields the export never
+ * writes (sparse tensors, functions, training info, external data) are left out.
  */
 import * as protobuf from 'protobufjs/light';
 
