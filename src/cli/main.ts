@@ -42,9 +42,11 @@ Usage:
   medssl evaluate <runDir> --mode linear|finetune [--runs-dir DIR] [--set path=value ...] [--json]
                                       downstream evaluation of a run's pretrained encoder (checkpoints/latest)
                                       into a new run folder (stage linear|finetune, run.json names the source)
-  medssl export <runDir> [--format safetensors] [--out FILE] [--json]
-                                      the pretrained encoder and projector in torchvision ResNet names and layouts
-                                      (default <runDir>/export/<run id>.safetensors), load_in_pytorch.py beside it
+  medssl export <runDir> [--format safetensors|onnx] [--model finetune|linear|encoder] [--out FILE] [--json]
+                                      safetensors: the pretrained encoder and projector in torchvision ResNet names and
+                                      layouts (default <runDir>/export/<run id>.safetensors), load_in_pytorch.py beside it;
+                                      onnx: an evaluation's segmentation model (x [N,C,H,W] -> logits [N,K,H,W]) or an
+                                      encoder (-> features [N,d]), opset 17 (default <runDir>/export/<run id>-<model>.onnx)
   medssl demo [--runs-dir DIR]        the quick start: MoCo v2 vs the method on the built-in phantom, linear
                                       evaluation of both, the comparison table and an HTML report (minutes)
   medssl report <runDir>... [--json] [--html FILE]
@@ -202,6 +204,7 @@ export async function main(
           args: rest,
           options: {
             format: { type: 'string', default: 'safetensors' },
+            model: { type: 'string' },
             out: { type: 'string' },
             json: { type: 'boolean', default: false },
           },
@@ -209,9 +212,17 @@ export async function main(
           strict: true,
         });
         if (positionals.length !== 1)
-          throw new UsageError('export takes one run folder: medssl export <runDir> [--format safetensors] [--out FILE] [--json]');
+          throw new UsageError(
+            'export takes one run folder: medssl export <runDir> [--format safetensors|onnx] [--model finetune|linear|encoder] [--out FILE] [--json]',
+          );
         return await exportCommand(
-          { runDir: positionals[0], format: values.format ?? 'safetensors', out: values.out, json: values.json ?? false },
+          {
+            runDir: positionals[0],
+            format: values.format ?? 'safetensors',
+            model: values.model,
+            out: values.out,
+            json: values.json ?? false,
+          },
           out,
           err,
         );

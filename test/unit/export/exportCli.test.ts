@@ -43,7 +43,7 @@ after(async () => {
   if (pretrained) fs.rmSync((await pretrained).root, { recursive: true, force: true });
 });
 
-async function exportRun(args: { runDir: string; format?: string; out?: string; json?: boolean }) {
+async function exportRun(args: { runDir: string; format?: string; model?: string; out?: string; json?: boolean }) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await exportCommand(
@@ -110,7 +110,8 @@ test('medssl export: bad input → exit 2 and one line naming it', async () => {
   const cases: Array<[Parameters<typeof exportRun>[0], RegExp]> = [
     [{ runDir: path.join(root, 'nope') }, /nope: no such folder/],
     [{ runDir: root }, /not a run folder|run\.json/],
-    [{ runDir: dir, format: 'onnx' }, /--format takes safetensors, got 'onnx'/],
+    [{ runDir: dir, format: 'tflite' }, /--format takes safetensors or onnx, got 'tflite'/],
+    [{ runDir: dir, model: 'encoder' }, /--model is for --format onnx/],
   ];
   const blocker = path.join(root, 'a-file');
   fs.writeFileSync(blocker, 'x');

@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultExportFile, exportArgs, exportOutcome, pythonSnippet } from '../../../src/extension/commands/exportResult';
+import * as os from 'node:os';
+import {
+  defaultExportFile,
+  exportArgs,
+  exportOutcome,
+  onnxChoices,
+  onnxSnippet,
+  pythonSnippet,
+} from '../../../src/extension/commands/exportResult';
 
 test('Export Weights: the worker arguments and the default file beside the run', () => {
   assert.equal(defaultExportFile('/r/runs/m-1'), '/r/runs/m-1/export/m-1.safetensors');
@@ -20,7 +28,15 @@ test('Export Weights: the worker arguments and the default file beside the run',
 test("Export Weights: the worker's result line, or its one error line (warnings skipped, the prefix dropped)", () => {
   assert.deepEqual(
     exportOutcome(0, 'x\n{"type":"export","file":"/o/e.safetensors","loader":"/o/load_in_pytorch.py","bytes":2000000}\n', ''),
-    { ok: true, file: '/o/e.safetensors', loader: '/o/load_in_pytorch.py', bytes: 2000000 },
+    { ok: true, format: 'safetensors', file: '/o/e.safetensors', loader: '/o/load_in_pytorch.py', bytes: 2000000 },
+  );
+  assert.deepEqual(
+    exportOutcome(
+      0,
+      '{"type":"export","format":"onnx","file":"/o/m.onnx","model":"finetune","input":"x","output":"logits","bytes":500}\n',
+      '',
+    ),
+    { ok: true, format: 'onnx', file: '/o/m.onnx', model: 'finetune', bytes: 500 },
   );
   assert.deepEqual(
     exportOutcome(
@@ -49,4 +65,36 @@ test('Export Weights is contributed: a command and a Runs view item entry', () =
   assert.ok(
     pkg.contributes.menus['view/item/context'].some((m) => m.command === 'medssl.exportWeights' && m.when?.includes('view == medssl.runs')),
   );
+});
+
+test('Export Weights, ONNX: the worker arguments, the default file, and the models a run folder offers (best first)', () => {
+  assert.equal(defaultExportFile('/r/runs/m-1', 'onnx', 'finetune'), '/r/runs/m-1/export/m-1-finetune.onnx');
+  assert.deepEqual(exportArgs('/r/runs/m-1', '/o/m.onnx', 'onnx', 'linear'), [
+    'export',
+    '/r/runs/m-1',
+    '--format',
+    'onnx',
+    '--model',
+    'linear',
+    '--out',
+    '/o/m.onnx',
+    '--json',
+  ]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-exportchoices-'));
+  try {
+    assert.deepEqual(onnxChoices(dir), [], 'nothing to export');
+    fs.mkdirSync(path.join(dir, 'checkpoints', 'latest'), { recursive: true });
+    assert.deepEqual(onnxChoices(dir), ['encoder']);
+    for (const k of ['linear', 'finetune']) {
+      fs.mkdirSync(path.join(dir, 'models', k), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'models', k, 'model.json'), '{}');
+    }
+    assert.deepEqual(onnxChoices(dir), ['finetune', 'linear', 'encoder']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const py = onnxSnippet('/o/m.onnx', 'finetune');
+  assert.match(py, /ort\.InferenceSession\("\/o\/m\.onnx"\)/);
+  assert.match(py, /s\.run\(\["logits"\], \{"x": x\}\)/);
+  assert.match(onnxSnippet('/o/e.onnx', 'encoder'), /\["features"\]/);
 });
