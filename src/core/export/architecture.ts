@@ -22,7 +22,7 @@ export interface ExportedArchitecture {
   input_channels: number;
   repeat_to_three_channels: boolean;
   bn_eps: number;
-  /** torchvision module that holds the whitening 1×1 conv in place of its BatchNorm, or null. */
+  /** torchvision module that holds the whitening 1×1 conv: in place of its BatchNorm, or `avgpool.0` before the pooling; null without whitening. */
   whitening_conv: string | null;
   feature_dim: number;
   /** e.g. 'resnet50' when `torchvision.models.resnet50()` builds these shapes (conv1 aside), else null. */

@@ -80,7 +80,11 @@ def build_encoder(a):
     for mod in m.modules():
         if isinstance(mod, nn.BatchNorm2d):
             mod.eps = a["bn_eps"]
-    if a["whitening_conv"]:
+    if a["whitening_conv"] == "avgpool.0":
+        # whitening before the pooling: the 1x1 conv in front of the average (they commute in eval mode)
+        c = a["feature_dim"]
+        m.avgpool = nn.Sequential(nn.Conv2d(c, c, 1, bias=True), m.avgpool)
+    elif a["whitening_conv"]:
         parent_name, child = a["whitening_conv"].rsplit(".", 1)
         parent = m.get_submodule(parent_name)
         c = getattr(parent, child).num_features

@@ -8,7 +8,8 @@
  * The whitening layer in evaluation mode is an affine map across channels,
  *   y_o = γ_o Σ_i W[g; i, o'] (x_i − μ_i) + β_o   (i, o in the same group g of c channels),
  * i.e. a 1×1 convolution with bias; it is written under the name of the BatchNorm it replaced
- * (`layer4.1.bn2` for ResNet-18/34, `layer4.2.bn3` for ResNet-50), computed in float64.
+ * (`layer4.1.bn2` for ResNet-18/34, `layer4.2.bn3` for ResNet-50), or, before the pooling, as
+ * `avgpool.0` (the loader makes avgpool `Sequential(conv, AdaptiveAvgPool2d)`), computed in float64.
  */
 import type { ResNetEncoder } from '../models/resnet';
 import type { Projector } from '../models/projector';
@@ -20,7 +21,8 @@ export function torchvisionModuleName(ours: string): string {
   return ours
     .replace(/\.shortcut\.conv$/, '.downsample.0')
     .replace(/\.shortcut\.bn$/, '.downsample.1')
-    .replace(/\.whiten([23])$/, '.bn$1');
+    .replace(/\.whiten([23])$/, '.bn$1')
+    .replace(/^whiten_pool$/, 'avgpool.0');
 }
 
 /** HWIO [kh, kw, cin, cout] → OIHW [cout, cin, kh, kw]. */
@@ -105,6 +107,10 @@ export async function encoderToTorchvision(encoder: ResNetEncoder): Promise<Safe
 export function whiteningModule(encoder: ResNetEncoder): string | null {
   if (!encoder.whitening) return null;
   const cfg = encoder.config;
+  // Before the pooling there is no BatchNorm to stand in for: the 1×1 conv goes in front of torchvision's
+  // avgpool (`avgpool = Sequential(conv, AdaptiveAvgPool2d)`); in evaluation mode an affine map commutes
+  // with the average, so conv-then-pool is the layer exactly.
+  if (cfg.whiteningPosition === 'beforePool') return 'whiten_pool';
   const last = cfg.blocks[3] - 1;
   return `layer4.${last}.${cfg.block === 'basic' ? 'whiten2' : 'whiten3'}`;
 }

@@ -67,6 +67,25 @@ const CASES: Case[] = [
     size: 16,
     ctor: null,
   },
+  {
+    label: 'resnet18, whitening zca before the pooling (avgpool = conv, pool)',
+    encoder: { depth: 18, lastNorm: 'zca', whiteningPosition: 'beforePool', whitening: { groupSize: 64 } },
+    size: 32,
+    ctor: 'resnet18',
+  },
+  {
+    label: 'narrow resnet50, small stem, whitening iternorm before the pooling',
+    encoder: {
+      depth: 50,
+      widths: [4, 8, 8, 16],
+      stem: 'small',
+      lastNorm: 'iternorm',
+      whiteningPosition: 'beforePool',
+      whitening: { groupSize: 16 },
+    },
+    size: 16,
+    ctor: null,
+  },
   { label: 'narrow resnet50, stem width 12', encoder: { depth: 50, widths: [4, 8, 8, 16], stemWidth: 12 }, size: 32, ctor: null },
 ];
 
