@@ -235,10 +235,12 @@ export async function main(
           allowPositionals: true,
           strict: true,
         });
-        const usage = 'medssl predict <runDir> <input> [--out DIR] [--model linear|finetune] [--probabilities] [--labels FILE|DIR] [--json]';
+        const usage =
+          'medssl predict <runDir> <input> [--out DIR] [--model linear|finetune] [--probabilities] [--labels FILE|DIR] [--json]';
         if (positionals.length !== 2) throw new UsageError(`predict takes a run folder and an input: ${usage}`);
         const kind = values.model;
-        if (kind !== undefined && kind !== 'linear' && kind !== 'finetune') throw new UsageError(`--model takes linear or finetune, got '${kind}'`);
+        if (kind !== undefined && kind !== 'linear' && kind !== 'finetune')
+          throw new UsageError(`--model takes linear or finetune, got '${kind}'`);
         return await predictCommand(
           {
             runDir: positionals[0],

@@ -38,7 +38,9 @@ type Out = (s: string) => void;
 /** `predictions/` beside a file, `<folder>-predictions/` beside a folder. */
 export function defaultOutDir(input: string): string {
   const abs = path.resolve(input);
-  return fs.existsSync(abs) && fs.statSync(abs).isDirectory() ? `${abs.replace(/[\\/]+$/, '')}-predictions` : path.join(path.dirname(abs), 'predictions');
+  return fs.existsSync(abs) && fs.statSync(abs).isDirectory()
+    ? `${abs.replace(/[\\/]+$/, '')}-predictions`
+    : path.join(path.dirname(abs), 'predictions');
 }
 
 async function runConfig(dir: string): Promise<{ error: string } | { config: ExperimentConfig }> {
@@ -122,7 +124,16 @@ export async function predictCommand(args: PredictArgs, out: Out, err: Out): Pro
   }
   const rate = `${result.slices} slices in ${result.segmentSeconds.toFixed(2)} s (${result.slicesPerSecond.toFixed(1)} slices/s, backend ${backend.backend}, ${backend.device})`;
   if (args.json) {
-    out(JSON.stringify({ type: 'predict', run: dir, model: { kind: meta.kind, head: meta.head, sliceSize: meta.sliceSize }, backend: backend.backend, device: backend.device, ...result }));
+    out(
+      JSON.stringify({
+        type: 'predict',
+        run: dir,
+        model: { kind: meta.kind, head: meta.head, sliceSize: meta.sliceSize },
+        backend: backend.backend,
+        device: backend.device,
+        ...result,
+      }),
+    );
     return EXIT.ok;
   }
   for (const c of result.cases) {

@@ -82,7 +82,9 @@ export function resolveInputs(input: string, o: { labels?: string; inChannels: n
     if (!fs.existsSync(l)) throw new PredictInputError(`--labels ${o.labels}: no such file or folder`);
     if (fs.statSync(l).isDirectory()) labelDir = l;
     else if (indexed.length > 1)
-      throw new PredictInputError(`--labels ${o.labels}: one label file for ${indexed.length} volumes; give a folder of label files named like the volumes`);
+      throw new PredictInputError(
+        `--labels ${o.labels}: one label file for ${indexed.length} volumes; give a folder of label files named like the volumes`,
+      );
     else labelFile = l;
   }
   const taken = new Map<string, number>();

@@ -33,7 +33,10 @@ export function geometryOfHeader(h: NiftiHeader): NiftiGeometry {
 
 /** The geometry of a volume known only by its affine (a DICOM series): sform and qform (scanner) from it. */
 export function geometryOfAffine(shape: Vec3, affine: Affine): NiftiGeometry {
-  const bytes = encodeNifti({ data: new Float32Array(1), shape: [1, 1, 1], spacing: [1, 1, 1], affine }, { gzip: false, datatype: 'uint8' });
+  const bytes = encodeNifti(
+    { data: new Float32Array(1), shape: [1, 1, 1], spacing: [1, 1, 1], affine },
+    { gzip: false, datatype: 'uint8' },
+  );
   const g = geometryOfHeader(parseNiftiHeader(bytes));
   g.dims = [3, shape[0], shape[1], shape[2], 1, 1, 1, 1];
   return g;

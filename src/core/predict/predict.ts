@@ -66,7 +66,12 @@ export async function ensureWritableDir(dir: string): Promise<void> {
     await fs.promises.access(dir, fs.constants.W_OK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : code === 'ENOTDIR' ? 'not a folder' : (code ?? (e as Error).message);
+    const why =
+      code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? 'permission denied'
+        : code === 'ENOTDIR'
+          ? 'not a folder'
+          : (code ?? (e as Error).message);
     throw new PredictInputError(`${dir}: the output folder cannot be written (${why})`);
   }
 }
@@ -122,7 +127,14 @@ export async function predictCases(cases: readonly PredictCase[], o: PredictOpti
       const keep = chooseSegmentedSlices(seg.modelGrid, o.overlaySlices);
       const images = prepareVolumeSlices(image, o.intensity, [S, S], keep);
       keep.forEach((z, i) =>
-        overlay.push({ caseId: c.name, z, image: images[i].data, pred: seg.modelGrid[z], truth: labelSlices?.get(z), dice: gridSlices?.get(z) }),
+        overlay.push({
+          caseId: c.name,
+          z,
+          image: images[i].data,
+          pred: seg.modelGrid[z],
+          truth: labelSlices?.get(z),
+          dice: gridSlices?.get(z),
+        }),
       );
     }
     out.push({
@@ -145,10 +157,7 @@ export async function predictCases(cases: readonly PredictCase[], o: PredictOpti
     segmentSeconds,
     slicesPerSecond: segmentSeconds > 0 ? slices / segmentSeconds : 0,
     seconds: (Date.now() - t0) / 1000,
-    dice:
-      labelled.length > 0
-        ? { native: summarizeDice(native.cases(), K), modelGrid: summarizeDice(grid.cases(), K) }
-        : null,
+    dice: labelled.length > 0 ? { native: summarizeDice(native.cases(), K), modelGrid: summarizeDice(grid.cases(), K) } : null,
     overlays,
   };
 }

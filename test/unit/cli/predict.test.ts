@@ -37,7 +37,11 @@ function trainedRun(): Promise<Trained> {
     const f = path.join(root, 'predicttiny.medssl.yaml');
     fs.writeFileSync(f, YAML);
     const lines: string[] = [];
-    const code = await runCommand({ config: f, runsDir: path.join(root, 'runs'), set: [], json: false }, (s) => lines.push(s), () => {});
+    const code = await runCommand(
+      { config: f, runsDir: path.join(root, 'runs'), set: [], json: false },
+      (s) => lines.push(s),
+      () => {},
+    );
     assert.equal(code, 0, 'the tiny run failed');
     const dir = lines[0];
     const metrics = JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8')) as Trained['metrics'];
@@ -56,7 +60,9 @@ function trainedRun(): Promise<Trained> {
   return trained;
 }
 
-async function predict(a: Partial<PredictArgs> & { runDir: string; input: string }): Promise<{ code: number; out: string[]; err: string[] }> {
+async function predict(
+  a: Partial<PredictArgs> & { runDir: string; input: string },
+): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await predictCommand(
@@ -132,18 +138,37 @@ test('medssl predict bad input: exit 2 and one line each', async () => {
   const bare = path.join(bad, 'pretrain-only');
   fs.cpSync(t.dir, bare, { recursive: true });
   fs.rmSync(path.join(bare, 'models'), { recursive: true });
-  await expectBad({ runDir: bare, input: file }, /no saved segmentation model .*evaluate it first: medssl evaluate .*pretrain-only --mode finetune/);
+  await expectBad(
+    { runDir: bare, input: file },
+    /no saved segmentation model .*evaluate it first: medssl evaluate .*pretrain-only --mode finetune/,
+  );
   await expectBad({ runDir: t.dir, input: file, model: 'linear' }, /no linear model; evaluate it first: medssl evaluate .* --mode linear/);
   await expectBad({ runDir: path.join(bad, 'nope'), input: file }, /nope: no such folder/);
   // a 4-D volume (two channels)
   const four = path.join(bad, 'two-channels.nii');
-  const v = encodeNifti({ data: new Float32Array(8 * 8 * 4), shape: [8, 8, 4], spacing: [1, 1, 1], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }, { gzip: false });
+  const v = encodeNifti(
+    {
+      data: new Float32Array(8 * 8 * 4),
+      shape: [8, 8, 4],
+      spacing: [1, 1, 1],
+      affine: [
+        [1, 0, 0, 0],
+        [0, 1, 0, 0],
+        [0, 0, 1, 0],
+        [0, 0, 0, 1],
+      ],
+    },
+    { gzip: false },
+  );
   const dv = new DataView(v.buffer, v.byteOffset);
   dv.setInt16(40, 4, true);
   dv.setInt16(42 + 2 * 2, 2, true); // dim[3] = 2 slices → 8×8×2×2
   dv.setInt16(42 + 3 * 2, 2, true); // dim[4] = 2 channels
   fs.writeFileSync(four, v);
-  await expectBad({ runDir: t.dir, input: four }, /two-channels\.nii: 2 channels \(4-D, shape \[8, 8, 2, 2\]\); the run's model takes 1 channel/);
+  await expectBad(
+    { runDir: t.dir, input: four },
+    /two-channels\.nii: 2 channels \(4-D, shape \[8, 8, 2, 2\]\); the run's model takes 1 channel/,
+  );
   // truncated files (gzip cut short; raw NIfTI cut short)
   const gz = fs.readFileSync(file);
   fs.writeFileSync(path.join(bad, 'cut.nii.gz'), gz.subarray(0, Math.floor(gz.length / 2)));
@@ -156,8 +181,24 @@ test('medssl predict bad input: exit 2 and one line each', async () => {
   fs.writeFileSync(path.join(bad, 'afile'), 'x');
   await expectBad({ runDir: t.dir, input: file, out: path.join(bad, 'afile', 'sub') }, /afile.sub: the output folder cannot be written/);
   // labels on another grid
-  const other = encodeNifti({ data: new Float32Array(8 * 8 * 4), shape: [8, 8, 4], spacing: [1, 1, 1], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }, { datatype: 'uint8' });
+  const other = encodeNifti(
+    {
+      data: new Float32Array(8 * 8 * 4),
+      shape: [8, 8, 4],
+      spacing: [1, 1, 1],
+      affine: [
+        [1, 0, 0, 0],
+        [0, 1, 0, 0],
+        [0, 0, 1, 0],
+        [0, 0, 0, 1],
+      ],
+    },
+    { datatype: 'uint8' },
+  );
   fs.writeFileSync(path.join(bad, 'otherlabel.nii.gz'), other);
-  await expectBad({ runDir: t.dir, input: file, labels: path.join(bad, 'otherlabel.nii.gz') }, /otherlabel\.nii\.gz: label grid 8×8×4 differs/);
+  await expectBad(
+    { runDir: t.dir, input: file, labels: path.join(bad, 'otherlabel.nii.gz') },
+    /otherlabel\.nii\.gz: label grid 8×8×4 differs/,
+  );
   await expectBad({ runDir: t.dir, input: path.join(bad, 'missing.nii.gz') }, /missing\.nii\.gz: no such file or folder/);
 });

@@ -35,7 +35,9 @@ function rotZ(a: number): number[][] {
 
 /** An affine from direction columns (unit vectors), spacings and an origin. */
 function affineOf(dirs: number[][], spacing: Vec3, origin: Vec3): Affine {
-  return [0, 1, 2].map((r) => [dirs[r][0] * spacing[0], dirs[r][1] * spacing[1], dirs[r][2] * spacing[2], origin[r]]).concat([[0, 0, 0, 1]]);
+  return [0, 1, 2]
+    .map((r) => [dirs[r][0] * spacing[0], dirs[r][1] * spacing[1], dirs[r][2] * spacing[2], origin[r]])
+    .concat([[0, 0, 0, 1]]);
 }
 
 interface Case {
@@ -50,13 +52,62 @@ interface Case {
 
 const CASES: Case[] = [
   // flipped axes (LPS storage, as DICOM-derived files are)
-  { name: 'flipped', shape: [20, 20, 6], affine: affineOf([[-1, 0, 0], [0, -1, 0], [0, 0, 1]], [1.5, 1.5, 2], [30, 25, -10]), size: 20, exact: true },
+  {
+    name: 'flipped',
+    shape: [20, 20, 6],
+    affine: affineOf(
+      [
+        [-1, 0, 0],
+        [0, -1, 0],
+        [0, 0, 1],
+      ],
+      [1.5, 1.5, 2],
+      [30, 25, -10],
+    ),
+    size: 20,
+    exact: true,
+  },
   // non-axial: voxel axes run S, R, A (a sagittal-like stack), so the slicing permutes them
-  { name: 'sagittal', shape: [6, 20, 20], affine: affineOf([[0, 1, 0], [0, 0, 1], [1, 0, 0]], [2, 1.2, 1.2], [-12, -11, -5]), size: 20, exact: true },
+  {
+    name: 'sagittal',
+    shape: [6, 20, 20],
+    affine: affineOf(
+      [
+        [0, 1, 0],
+        [0, 0, 1],
+        [1, 0, 0],
+      ],
+      [2, 1.2, 1.2],
+      [-12, -11, -5],
+    ),
+    size: 20,
+    exact: true,
+  },
   // anisotropic spacing, resampled to a smaller slice size and back
-  { name: 'anisotropic', shape: [36, 28, 5], affine: affineOf([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [0.7, 1.3, 3], [-12, -18, 0]), size: 16, exact: false },
+  {
+    name: 'anisotropic',
+    shape: [36, 28, 5],
+    affine: affineOf(
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      [0.7, 1.3, 3],
+      [-12, -18, 0],
+    ),
+    size: 16,
+    exact: false,
+  },
   // oblique sform (20° about z), sform code 2 and qform code 1 kept as written
-  { name: 'oblique', shape: [24, 24, 5], affine: affineOf(rotZ(20 * deg), [1, 1, 2.5], [-5, -20, 4]), size: 16, exact: false, codes: [1, 2] },
+  {
+    name: 'oblique',
+    shape: [24, 24, 5],
+    affine: affineOf(rotZ(20 * deg), [1, 1, 2.5], [-5, -20, 4]),
+    size: 16,
+    exact: false,
+    codes: [1, 2],
+  },
 ];
 
 /** HU 200 inside a sphere of radius `r` mm about world point `p`, −100 elsewhere; and the mask of it. */
@@ -97,7 +148,10 @@ test('predict on volumes with non-trivial affines: the output header is the inpu
   await tf.setBackend('cpu');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-predict-geom-'));
   for (const c of CASES) {
-    const centre = applyAffine(c.affine, c.shape.map((n) => (n - 1) / 2 + 0.7));
+    const centre = applyAffine(
+      c.affine,
+      c.shape.map((n) => (n - 1) / 2 + 0.7),
+    );
     const { data, mask } = phantom(c, centre, 6);
     const g: NiftiGeometry = geometryOfAffine(c.shape, c.affine);
     if (c.codes) [g.qformCode, g.sformCode] = c.codes;
@@ -126,12 +180,20 @@ test('predict on volumes with non-trivial affines: the output header is the inpu
     assert.deepEqual([h.quatern, h.qoffset, h.srow], [hi.quatern, hi.qoffset, hi.srow], `${c.name}: qform and sform`);
     assert.equal(out.storedOrientation, input.storedOrientation);
 
-    if (c.exact) assert.deepEqual(Array.from(out.data), Array.from(mask), `${c.name}: at the model's own grid the labels are the object, voxel for voxel`);
+    if (c.exact)
+      assert.deepEqual(
+        Array.from(out.data),
+        Array.from(mask),
+        `${c.name}: at the model's own grid the labels are the object, voxel for voxel`,
+      );
     const got = worldCentroid(c, out.data);
     const want = worldCentroid(c, mask);
     const tol = c.exact ? 1e-9 : 0.5 * Math.max(...input.spacing.slice(0, 2));
     for (let a = 0; a < 3; a++)
-      assert.ok(Math.abs(got[a] - want[a]) <= tol, `${c.name}: centroid ${got.map((v) => v.toFixed(2))} vs ${want.map((v) => v.toFixed(2))} (tol ${tol})`);
+      assert.ok(
+        Math.abs(got[a] - want[a]) <= tol,
+        `${c.name}: centroid ${got.map((v) => v.toFixed(2))} vs ${want.map((v) => v.toFixed(2))} (tol ${tol})`,
+      );
     // the centre voxel is the object, a corner is not
     const ctr = c.shape.map((n) => Math.round((n - 1) / 2 + 0.7));
     assert.equal(out.data[ctr[0] + c.shape[0] * (ctr[1] + c.shape[1] * ctr[2])], 1, `${c.name}: centre`);
