@@ -16,7 +16,7 @@ import { DataError } from '../../core/data/errors';
 import { listSavedModels, loadSegmentationModel, type SavedModelKind, type SegmentationModel } from '../../core/eval/savedModel';
 import { PredictInputError, resolveInputs, type PredictCase } from '../../core/predict/inputs';
 import { predictCases, type PredictResult } from '../../core/predict/predict';
-import { CONFIG_YAML } from '../../core/runs';
+import { CONFIG_YAML, readRun } from '../../core/runs';
 import { intensityPreset } from '../../core/train/data';
 import { EXIT } from '../errors';
 import { backendForJob } from './jobSetup';
@@ -52,6 +52,15 @@ async function runConfig(dir: string): Promise<{ error: string } | { config: Exp
     return { config: (await loadConfig(file)).config };
   } catch (e) {
     return { error: e instanceof ConfigError ? e.message : `${file}: ${(e as Error).message}` };
+  }
+}
+
+/** The run's name from run.json (for titles), else its folder name. */
+function runName(dir: string): string {
+  try {
+    return readRun(dir).name;
+  } catch {
+    return path.basename(dir);
   }
 }
 
@@ -113,7 +122,8 @@ export async function predictCommand(args: PredictArgs, out: Out, err: Out): Pro
       probabilities: args.probabilities,
       batch: args.batch,
       overlaySlices: args.overlaySlices,
-      onProgress: args.json ? undefined : (p) => p.done === p.total && err(`${p.case}: ${p.total} slices`),
+      onProgress: (p) => p.done === p.total && err(`${p.case}: ${p.total} slices`),
+      source: { runName: runName(dir), runId: path.basename(dir), kind: meta.kind },
     });
   } catch (e) {
     if (!isBadInput(e)) throw e;

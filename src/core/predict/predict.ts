@@ -33,6 +33,8 @@ export interface PredictOptions {
   /** Overlay slices per volume (0: no overlays folder). */
   overlaySlices: number;
   onProgress?: (p: { case: string; done: number; total: number }) => void;
+  /** Which run's model, for the overlays' title. */
+  source?: { runName: string; runId: string; kind: string };
 }
 
 export interface PredictedCase {
@@ -147,7 +149,8 @@ export async function predictCases(cases: readonly PredictCase[], o: PredictOpti
       dice: label ? { native: native.caseDice(c.name), modelGrid: grid.caseDice(c.name) } : null,
     });
   }
-  const overlays = overlay.length > 0 ? await writeOverlays(o, overlay) : null;
+  const caseDice = grid.cases().map((k) => ({ caseId: k.caseId, perClass: k.perClass, meanForeground: k.meanForeground }));
+  const overlays = overlay.length > 0 ? await writeOverlays(o, overlay, caseDice) : null;
   const labelled = out.filter((c) => c.dice);
   const segmentSeconds = segMs / 1000;
   return {
@@ -163,7 +166,11 @@ export async function predictCases(cases: readonly PredictCase[], o: PredictOpti
 }
 
 /** `<outDir>/overlays/predict[-N]/`: a new tag folder each time (never replacing one a panel may show). */
-async function writeOverlays(o: PredictOptions, slices: PredictOverlaySlice[]): Promise<{ dir: string; tag: string }> {
+async function writeOverlays(
+  o: PredictOptions,
+  slices: PredictOverlaySlice[],
+  caseDice: { caseId: string; perClass: Array<number | null>; meanForeground: number | null }[],
+): Promise<{ dir: string; tag: string }> {
   const window = o.intensity.kind !== 'zscore';
   let lo = Infinity;
   let hi = -Infinity;
@@ -185,7 +192,9 @@ async function writeOverlays(o: PredictOptions, slices: PredictOverlaySlice[]): 
   const tmp = `${dir}.${process.pid}.tmp`;
   await fs.promises.mkdir(tmp, { recursive: true });
   await fs.promises.writeFile(path.join(tmp, 'slices.bin'), data);
-  await fs.promises.writeFile(path.join(tmp, 'index.json'), JSON.stringify(index));
+  // the panel's title and, with labels, the case Dice at the model grid (there is no metrics.json here)
+  const full = { ...index, ...(o.source ? { prediction: o.source } : {}), ...(index.groundTruth ? { caseDice } : {}) };
+  await fs.promises.writeFile(path.join(tmp, 'index.json'), JSON.stringify(full));
   await fs.promises.rename(tmp, dir);
   return { dir: path.relative(o.outDir, dir), tag: path.basename(dir) };
 }
