@@ -31,9 +31,11 @@ export async function freeName(dir: string, name: string, taken: ReadonlySet<str
   }
 }
 
+let tmpCount = 0;
+
 /** Writes `bytes` under a free variant of `name` in `dir` (temporary file, then link or rename); returns the path. */
 export async function writeNew(dir: string, name: string, bytes: Uint8Array): Promise<string> {
-  const tmp = path.join(dir, `.${name}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = path.join(dir, `.${name}.${process.pid}.${++tmpCount}.tmp`);
   await fs.writeFile(tmp, bytes, { flag: 'wx' });
   try {
     for (;;) {
