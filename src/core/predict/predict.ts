@@ -122,7 +122,10 @@ export async function predictCases(cases: readonly PredictCase[], o: PredictOpti
     const output = await writeNew(o.outDir, `${c.name}_seg${ext}`, labelsBytes);
     let probFile: string | null = null;
     if (seg.probabilities) {
-      const bytes = encodeNiftiImage({ geometry, frames: K, datatype: 'float32', data: seg.probabilities, intentCode: 0, cal: [0, 1] }, gz);
+      const bytes = encodeNiftiImage(
+        { geometry, frames: K, datatype: 'float32', data: seg.probabilities, intentCode: 0, cal: [0, 1] },
+        gz ? 1 : false,
+      );
       probFile = await writeNew(o.outDir, `${c.name}_prob${ext}`, bytes);
     }
     if (o.overlaySlices > 0) {
