@@ -67,3 +67,16 @@ test("Segment with…: the worker's arguments and its answer (the JSON object, o
   });
   assert.deepEqual(predictOutcome(1, '', ''), { ok: false, reason: 'exit 1' });
 });
+
+test('Segment with… is contributed: a command and an explorer context menu entry for .nii/.nii.gz files and folders', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../../package.json'), 'utf8')) as {
+    contributes: { commands: { command: string; title: string }[]; menus: Record<string, { command: string; when?: string }[]> };
+  };
+  assert.ok(pkg.contributes.commands.some((c) => c.command === 'medssl.segmentWith' && c.title === 'Segment with…'));
+  const entry = pkg.contributes.menus['explorer/context'].find((m) => m.command === 'medssl.segmentWith');
+  assert.ok(entry?.when);
+  const re = /resourceFilename =~ \/(.*)\/$/.exec(entry.when.split('||')[1].trim())![1];
+  const matches = (name: string) => new RegExp(re).test(name);
+  assert.deepEqual(['ct.nii', 'ct.nii.gz', 'ct.nrrd', 'ct.gz'].map(matches), [true, true, false, false]);
+  assert.match(entry.when, /explorerResourceIsFolder/);
+});
