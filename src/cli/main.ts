@@ -12,6 +12,7 @@ import { demoCommand } from './commands/demo';
 import { reportCommand } from './commands/report';
 import { evaluateCommand, EVALUATE_MODES, type EvaluateMode } from './commands/evaluate';
 import { exportCommand } from './commands/export';
+import { predictCommand } from './commands/predict';
 
 /** The options of every command that starts jobs (run, submit, evaluate). */
 const JOB_OPTIONS = {
@@ -47,6 +48,9 @@ Usage:
                                       layouts (default <runDir>/export/<run id>.safetensors), load_in_pytorch.py beside it;
                                       onnx: an evaluation's segmentation model (x [N,C,H,W] -> logits [N,K,H,W]) or an
                                       encoder (-> features [N,d]), opset 17 (default <runDir>/export/<run id>-<model>.onnx)
+  medssl predict <runDir> <input> [--out DIR] [--model linear|finetune] [--probabilities] [--labels FILE|DIR] [--json]
+                                      segment a .nii/.nii.gz volume, a folder of them or a DICOM series with the run's
+                                      saved model: uint8 label maps on each input's grid (never overwriting), Dice with labels
   medssl demo [--runs-dir DIR]        the quick start: MoCo v2 vs the method on the built-in phantom, linear
                                       evaluation of both, the comparison table and an HTML report (minutes)
   medssl report <runDir>... [--json] [--html FILE]
@@ -227,6 +231,43 @@ export async function main(
           err,
         );
       }
+      case 'predict': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: {
+            out: { type: 'string' },
+            model: { type: 'string' },
+            probabilities: { type: 'boolean', default: false },
+            labels: { type: 'string' },
+            batch: { type: 'string' },
+            overlays: { type: 'string' },
+            json: { type: 'boolean', default: false },
+          },
+          allowPositionals: true,
+          strict: true,
+        });
+        const usage =
+          'medssl predict <runDir> <input> [--out DIR] [--model linear|finetune] [--probabilities] [--labels FILE|DIR] [--json]';
+        if (positionals.length !== 2) throw new UsageError(`predict takes a run folder and an input: ${usage}`);
+        const kind = values.model;
+        if (kind !== undefined && kind !== 'linear' && kind !== 'finetune')
+          throw new UsageError(`--model takes linear or finetune, got '${kind}'`);
+        return await predictCommand(
+          {
+            runDir: positionals[0],
+            input: positionals[1],
+            out: values.out,
+            model: kind,
+            probabilities: values.probabilities ?? false,
+            labels: values.labels,
+            batch: values.batch === undefined ? 16 : positiveInt('--batch', values.batch),
+            overlaySlices: values.overlays === undefined ? 6 : nonNegativeInt('--overlays', values.overlays),
+            json: values.json ?? false,
+          },
+          out,
+          err,
+        );
+      }
       case 'demo': {
         const { values } = parseArgs({
           args: rest,
@@ -281,7 +322,7 @@ export async function main(
         return command === undefined ? EXIT.badInput : EXIT.ok;
       default:
         throw new UsageError(
-          `unknown command '${command}'. Commands: run, submit, task, evaluate, export, demo, report, validate, inspect, env, bench, help.`,
+          `unknown command '${command}'. Commands: run, submit, task, evaluate, export, predict, demo, report, validate, inspect, env, bench, help.`,
         );
     }
   } catch (e) {
@@ -293,6 +334,12 @@ export async function main(
     if (process.env.MEDSSL_DEBUG) err((e as Error).stack ?? '');
     return EXIT.failed;
   }
+}
+
+function nonNegativeInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} takes a whole number ≥ 0, got '${v}'`);
+  return n;
 }
 
 function positiveInt(flag: string, v: string): number {

@@ -50,6 +50,19 @@ describe('Overlays panel', () => {
     await context.close();
   });
 
+  it('without ground truth (medssl predict): the prediction alone, no truth or difference view, no Dice', async () => {
+    const { page, context, problems } = await suite.open({ width: 1100, height: 700, state: { mode: 'difference' } });
+    const ov = runData.readOverlays(METHOD_RUN);
+    await postBinary(page, { type: 'overlays', overlays: { ...ov, tag: 'finetune prediction', groundTruth: false, caseDice: [] } });
+    await page.waitForSelector('[data-testid="no-truth"]');
+    assert.deepEqual(await page.locator('[data-testid="mode"] option').allInnerTexts(), ['Prediction']);
+    assert.equal(await page.locator('[data-testid="case-dice-1"]').count(), 0);
+    assert.equal(await page.locator('[data-testid="diff-key"]').count(), 0, 'a saved difference mode falls back to the prediction');
+    assert.match(await page.locator('header').innerText(), /finetune prediction$/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it('jumps to the worst slice of a class; hiding the class removes its colour; difference shows FP and FN', async () => {
     let { page, context } = await open();
     const w = index.worstSlicePerClass[1];

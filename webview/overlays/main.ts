@@ -34,6 +34,10 @@ let bytes: Uint8Array | undefined;
 let error: string | undefined;
 const app = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
 
+/** A prediction on volumes without labels: no truth plane, no Dice, so the panel shows the prediction alone. */
+const hasTruth = (): boolean => ov?.groundTruth !== false;
+const shownMode = (): Mode => (hasTruth() ? state.mode : 'prediction');
+
 function save(): void {
   vscode.setState(state);
 }
@@ -102,7 +106,7 @@ function step(delta: number): void {
 
 /** Draws slice i into a W×H ImageData: grey image, then the labels as chosen (fill or outline, opacity). */
 export function drawSlice(ctx: CanvasRenderingContext2D, i: number): void {
-  drawOverlaySlice(ctx, ov!, bytes!, i, state);
+  drawOverlaySlice(ctx, ov!, bytes!, i, { ...state, mode: shownMode() });
 }
 
 const small = document.createElement('canvas');
@@ -171,7 +175,9 @@ function controls(i: number): HTMLElement {
         ['prediction', 'Prediction'],
         ['difference', 'Difference (FP / FN)'],
       ] as const
-    ).map(([v, t]) => h('option', { value: v, ...(state.mode === v ? { selected: '' } : {}) }, t)),
+    )
+      .filter(([v]) => hasTruth() || v === 'prediction')
+      .map(([v, t]) => h('option', { value: v, ...(shownMode() === v ? { selected: '' } : {}) }, t)),
   );
   mode.addEventListener('change', () => {
     state.mode = mode.value as Mode;
@@ -225,6 +231,14 @@ function legend(i: number): HTMLElement {
     );
     jump.addEventListener('click', () => select(worst));
     const d = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmt(v, 3));
+    if (!hasTruth())
+      return h(
+        'tr',
+        { 'data-class': String(c) },
+        h('td', {}, box),
+        h('td', {}, h('span', { class: 'swatch', style: `background:${css(classColor(c))}` })),
+        h('td', {}, name),
+      );
     return h(
       'tr',
       { 'data-class': String(c) },
@@ -251,19 +265,18 @@ function legend(i: number): HTMLElement {
           h('th', {}),
           h('th', {}),
           h('th', {}, 'class'),
-          h('th', { class: 'num' }, 'Dice case'),
-          h('th', { class: 'num' }, 'Dice slice'),
-          h('th', {}),
+          ...(hasTruth() ? [h('th', { class: 'num' }, 'Dice case'), h('th', { class: 'num' }, 'Dice slice'), h('th', {})] : []),
         ),
       ),
       h('tbody', {}, ...rows),
     ),
+    hasTruth() ? null : h('p', { class: 'small dim', 'data-testid': 'no-truth' }, 'No ground truth: the prediction alone (no Dice).'),
     h(
       'p',
-      { class: 'small dim', 'data-testid': 'means' },
+      { class: 'small dim', 'data-testid': 'means', ...(hasTruth() ? {} : { hidden: '' }) },
       `Mean foreground Dice: case ${cd?.meanForeground === null || cd?.meanForeground === undefined ? '—' : fmt(cd.meanForeground, 3)}, slice ${s.meanForeground === null ? '—' : fmt(s.meanForeground, 3)}. — : absent in truth and prediction.`,
     ),
-    state.mode === 'difference'
+    shownMode() === 'difference'
       ? h(
           'p',
           { class: 'small', 'data-testid': 'diff-key' },
@@ -282,7 +295,7 @@ function render(): void {
       'header',
       { class: 'top' },
       h('h1', {}, 'Segmentation overlays'),
-      ov ? h('span', { class: 'dim' }, ` ${ov.run.name} · ${ov.tag} evaluation`) : null,
+      ov ? h('span', { class: 'dim' }, ` ${ov.run.name} · ${ov.tag}${ov.tag.endsWith('prediction') ? '' : ' evaluation'}`) : null,
     ),
   ];
   if (error) children.push(h('p', { class: 'error', role: 'alert', 'data-testid': 'error' }, error));

@@ -7,6 +7,7 @@ import type { Studio } from '../studio';
 import { registerConfigCommands } from './configCommands';
 import { registerJobCommands } from './jobCommands';
 import { registerRunCommands } from './runCommands';
+import { registerSegmentCommands } from './segmentWith';
 import { registerTestCommands } from './testCommands';
 
 /** esbuild.mjs defines it: true in development builds, false with --production (the test commands are dropped). */
@@ -17,6 +18,7 @@ export function registerCommands(studio: Studio): vscode.Disposable[] {
     ...registerJobCommands(studio),
     ...registerConfigCommands(studio),
     ...registerRunCommands(studio),
+    ...registerSegmentCommands(studio),
     ...(MEDSSL_TEST_COMMANDS ? registerTestCommands(studio) : []),
   ];
 }

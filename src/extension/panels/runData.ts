@@ -186,11 +186,16 @@ export function overlayTags(dir: string): string[] {
 
 /** overlays/<tag>/ of a run with the case Dice of metrics.json; errors name the file. */
 export function readOverlays(dir: string, tag?: string): OverlaysPayload {
-  const tags = overlayTags(dir);
+  // `medssl predict` writes <out>/overlays/<tag>/ with no run folder around it: that folder is opened itself.
+  const own = !fs.existsSync(path.join(dir, 'run.json')) && fs.existsSync(path.join(dir, 'index.json'));
+  const tags = own ? [path.basename(dir)] : overlayTags(dir);
   const t = tag ?? tags[0];
   if (!t) throw new Error(`${path.join(dir, 'overlays')}: no overlays yet (they are written by an evaluation: linear or finetune)`);
-  const odir = path.join(dir, 'overlays', t);
+  const odir = own ? dir : path.join(dir, 'overlays', t);
   const index = JSON.parse(fs.readFileSync(path.join(odir, 'index.json'), 'utf8')) as {
+    groundTruth?: boolean;
+    prediction?: { runName: string; runId: string; kind: string };
+    caseDice?: OverlaysPayload['caseDice'];
     format: string;
     width: number;
     height: number;
@@ -211,18 +216,24 @@ export function readOverlays(dir: string, tag?: string): OverlaysPayload {
     data.set(bin.subarray(s.offset, s.offset + 3 * plane), i * 3 * plane);
   });
   let caseDice: OverlaysPayload['caseDice'] = [];
-  try {
-    const metrics = JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8')) as Record<
-      string,
-      { cases?: { caseId: string; perClass: Array<number | null>; meanForeground: number | null }[] }
-    >;
-    caseDice = (metrics[t]?.cases ?? []).map((c) => ({ caseId: c.caseId, perClass: c.perClass, meanForeground: c.meanForeground }));
-  } catch {
-    /* metrics.json is written at the end: slice Dice only until then */
-  }
+  if (own) caseDice = index.caseDice ?? [];
+  else
+    try {
+      const metrics = JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8')) as Record<
+        string,
+        { cases?: { caseId: string; perClass: Array<number | null>; meanForeground: number | null }[] }
+      >;
+      caseDice = (metrics[t]?.cases ?? []).map((c) => ({ caseId: c.caseId, perClass: c.perClass, meanForeground: c.meanForeground }));
+    } catch {
+      /* metrics.json is written at the end: slice Dice only until then */
+    }
+  const run = own
+    ? { runId: index.prediction?.runId ?? t, name: index.prediction?.runName ?? 'prediction', status: 'completed', dir, differs: [] }
+    : runLabels([dir])[0];
   return {
-    run: runLabels([dir])[0],
-    tag: t,
+    run,
+    tag: own ? `${index.prediction?.kind ?? 'model'} prediction` : t,
+    ...(index.groundTruth === false ? { groundTruth: false } : {}),
     width: index.width,
     height: index.height,
     classNames: index.classNames,

@@ -1,6 +1,6 @@
 /**
- * Overlays panel (webview/overlays): overlays/<tag>/index.json + slices.bin of an evaluation. The slice
- * planes travel as one ArrayBuffer.
+ * Overlays panel (webview/overlays): overlays/<tag>/index.json + slices.bin of an evaluation, or of a
+ * `medssl predict` output (its overlays/<tag>/ folder itself). The slice planes travel as one ArrayBuffer.
  */
 import type { ReadyMessage, RunErrorMessage, RunLabel } from './common';
 
@@ -27,6 +27,11 @@ export interface OverlaysPayload {
   caseDice: { caseId: string; perClass: Array<number | null>; meanForeground: number | null }[];
   /** Per slice, 3 planes of width×height uint8: image (0..255), truth (class), prediction (class). */
   data: ArrayBuffer;
+  /**
+   * False for a prediction on volumes without labels (`medssl predict`): the truth planes are empty and
+   * there is no Dice, so the panel shows the prediction alone. Absent (evaluations): true.
+   */
+  groundTruth?: boolean;
 }
 
 /** The slices of one evaluation of a run. */
