@@ -29,6 +29,7 @@ Our layouts: convolution filters [kh, kw, cin, cout], linear weights [in, out]; 
 
 import json
 import math
+import os
 import struct
 import sys
 
@@ -36,7 +37,7 @@ import torch
 import torch.nn.functional as F
 from torchvision.ops import roi_align
 
-DT = torch.float64
+DT = torch.float32 if os.environ.get("MOCO_REFERENCE_FLOAT32") else torch.float64
 
 
 # ---------------------------------------------------------------- safetensors (the format is 3 parts)
@@ -106,6 +107,17 @@ class Whitening(torch.nn.Module):
         return Y.permute(0, 3, 1, 2)
 
 
+# Smallest |input| of a ReLU on the query side: a gradient is only comparable away from the kink (an input
+# within float32 rounding of 0 may switch sides between two correct implementations).
+KINK = [math.inf]
+
+
+def relu(x):
+    if torch.is_grad_enabled():
+        KINK[0] = min(KINK[0], x.detach().abs().min().item())
+    return F.relu(x)
+
+
 def bn(c):
     return torch.nn.BatchNorm2d(c, eps=1e-5, momentum=0.1, dtype=DT)
 
@@ -124,9 +136,9 @@ class Basic(torch.nn.Module):
         )
 
     def forward(self, x):
-        h = F.relu(self.bn1(self.conv1(x)))
+        h = relu(self.bn1(self.conv1(x)))
         h = self.bn2(self.conv2(h))
-        return F.relu(h + (self.downsample(x) if self.downsample is not None else x))
+        return relu(h + (self.downsample(x) if self.downsample is not None else x))
 
 
 class ResNet18(torch.nn.Module):
@@ -150,7 +162,7 @@ class ResNet18(torch.nn.Module):
         )
 
     def forward(self, x):
-        h = F.relu(self.bn1(self.conv1(x)))
+        h = relu(self.bn1(self.conv1(x)))
         if not self.small:
             h = F.max_pool2d(h, 3, 2, 1)
         stages = []
@@ -172,7 +184,7 @@ class Head(torch.nn.Module):
         self.fc1, self.fc2 = torch.nn.Linear(d, hidden, dtype=DT), torch.nn.Linear(hidden, out, dtype=DT)
 
     def forward(self, x):
-        return self.fc2(F.relu(self.fc1(x)))
+        return self.fc2(relu(self.fc1(x)))
 
 
 class Side(torch.nn.Module):
@@ -371,7 +383,7 @@ def run(d):
         out["after." + n] = v
     out["after.queue"] = queue
     write_safetensors(f"{d}/outputs.safetensors", out)
-    print(json.dumps({"loss": total.item(), "global": g_loss.item(), "local": None if l_loss is None else l_loss.item(), "valid": valid}))
+    print(json.dumps({"loss": total.item(), "global": g_loss.item(), "local": None if l_loss is None else l_loss.item(), "valid": valid, "kink": KINK[0]}))
 
 
 if __name__ == "__main__":
