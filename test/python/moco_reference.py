@@ -23,6 +23,8 @@ trace-normalised Newton iteration with T steps; 'zca' is the exact inverse squar
 covariance from an eigendecomposition (torch.linalg.eigh), the oracle our Newton-Schulz iteration
 approximates. Running mean and W with momentum 0.1.
 
+MOCO_REFERENCE_FLOAT32=1 runs it in float32 instead (to tell rounding from a disagreement).
+
 Our layouts: convolution filters [kh, kw, cin, cout], linear weights [in, out]; torch's are
 [cout, cin, kh, kw] and [out, in]. Names: ours 'gamma'/'beta' are torch's 'weight'/'bias'.
 """
