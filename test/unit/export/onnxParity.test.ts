@@ -13,7 +13,8 @@ import { ParamStore } from '../../../src/core/models/module';
 import { ResNetEncoder, type ResNetConfig } from '../../../src/core/models/resnet';
 import { Rng } from '../../../src/core/util/rng';
 import { useCpu } from '../models/helpers';
-import { maxRelError, nhwcToNchw, ortMissing, randomiseStatistics, runOnnx } from './onnxRuntime';
+import { maxRelError, nhwcToNchw, ortMissing, runOnnx } from './onnxRuntime';
+import { randomiseStatistics } from './randomStatistics';
 
 const info = { runId: 'onnx-parity', config: defaultConfig('onnx-parity') };
 const skip = ortMissing() ?? false;
