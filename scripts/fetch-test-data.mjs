@@ -15,7 +15,11 @@ const quiet = process.argv.includes('--quiet');
 
 /** Package → the files the tests use (relative to the extracted package root). */
 const PACKAGES = {
-  'mricron-data': ['usr/share/mricron/templates/ch2.nii.gz', 'usr/share/mricron/templates/aal.nii.gz'],
+  'mricron-data': [
+    'usr/share/mricron/templates/ch2.nii.gz',
+    'usr/share/mricron/templates/aal.nii.gz',
+    'usr/share/mricron/templates/aal.nii.txt',
+  ],
   'python3-nibabel': [
     'usr/lib/python3/dist-packages/nibabel/tests/data/example_nifti2.nii.gz',
     'usr/lib/python3/dist-packages/nibabel/tests/data/anatomical.nii',

@@ -12,6 +12,7 @@ export const debianCache = path.join(repoRoot, '.test-cache', 'debian');
 const FILES = {
   ch2: 'mricron-data/usr/share/mricron/templates/ch2.nii.gz',
   aal: 'mricron-data/usr/share/mricron/templates/aal.nii.gz',
+  aalTxt: 'mricron-data/usr/share/mricron/templates/aal.nii.txt',
   nifti2: 'python3-nibabel/usr/lib/python3/dist-packages/nibabel/tests/data/example_nifti2.nii.gz',
   anatomical: 'python3-nibabel/usr/lib/python3/dist-packages/nibabel/tests/data/anatomical.nii',
   functional: 'python3-nibabel/usr/lib/python3/dist-packages/nibabel/tests/data/functional.nii',
