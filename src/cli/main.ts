@@ -68,12 +68,27 @@ Exit codes (every command): 0 success; 1 a run failed while running (reason in i
 
 type Out = (s: string) => void;
 
+/** The usage lines of one command (its line and the indented lines under it), or the whole text. */
+export function usageOf(command: string): string {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`  medssl ${command} `) || l === `  medssl ${command}`);
+  if (start < 0) return USAGE;
+  let end = start + 1;
+  while (end < lines.length && /^ {6,}\S/.test(lines[end])) end++;
+  return lines.slice(start, end).join('\n');
+}
+
 export async function main(
   argv: string[],
   out: Out = (s) => process.stdout.write(s + '\n'),
   err: Out = (s) => process.stderr.write(s + '\n'),
 ): Promise<number> {
   const [command, ...rest] = argv;
+  // `medssl <command> --help`: that command's lines of the usage, never a parse error.
+  if (command && (rest.includes('--help') || rest.includes('-h'))) {
+    out(usageOf(command));
+    return EXIT.ok;
+  }
   // TensorFlow.js prints advice ("install our node backend") on first use: the env command says it better.
   tf.enableProdMode();
   try {
