@@ -216,6 +216,18 @@ uint8_t *heapAt(uint8_t *base, size_t len, double offset, size_t bytes, const ch
   return base + static_cast<size_t>(offset);
 }
 
+// Runs a kernel body; a oneDNN or addon error becomes a JavaScript exception (the caller falls back to wasm).
+template <typename Body> Napi::Value guarded(Napi::Env env, Body body) {
+  try {
+    body();
+  } catch (const dnnl::error &e) {
+    Napi::Error::New(env, std::string("oneDNN: ") + e.what() + " (status " + std::to_string(e.status) + ")").ThrowAsJavaScriptException();
+  } catch (const std::exception &e) {
+    Napi::Error::New(env, std::string("oneDNN addon: ") + e.what()).ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
 size_t bytesOf(const memory::desc &d) { return d.get_size(); }
 
 // conv(kind, heap, geom, offIn0, offIn1, offOut, filterId)
@@ -223,8 +235,7 @@ size_t bytesOf(const memory::desc &d) { return d.get_size(); }
 //   kind 1 input gradient: in0 = dy, in1 = filter, out = dx
 //   kind 2 filter gradient: in0 = x, in1 = dy,     out = dfilter
 Napi::Value Conv(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  try {
+  return guarded(info.Env(), [&] {
     int kind = info[0].As<Napi::Number>().Int32Value();
     Napi::ArrayBuffer heap = info[1].As<Napi::ArrayBuffer>();
     Geom g = readGeom(info[2].As<Napi::Int32Array>());
@@ -273,12 +284,7 @@ Napi::Value Conv(const Napi::CallbackInfo &info) {
       throw std::runtime_error("unknown convolution kind");
     }
     s.wait();
-  } catch (const dnnl::error &e) {
-    Napi::Error::New(env, std::string("oneDNN: ") + e.what() + " (status " + std::to_string(e.status) + ")").ThrowAsJavaScriptException();
-  } catch (const std::exception &e) {
-    Napi::Error::New(env, std::string("oneDNN addon: ") + e.what()).ThrowAsJavaScriptException();
-  }
-  return env.Undefined();
+  });
 }
 
 struct MatMul {
@@ -291,8 +297,7 @@ thread_local std::map<std::vector<int64_t>, std::unique_ptr<MatMul>> matmulCache
 // matmul(heap, dims [batchA, batchB, M, K, N, transposeA, transposeB], offA, offB, offC)
 // A is [batchA, M, K] (stored [batchA, K, M] when transposed), B likewise; C is [max batch, M, N].
 Napi::Value MatMulFn(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  try {
+  return guarded(info.Env(), [&] {
     Napi::ArrayBuffer heap = info[0].As<Napi::ArrayBuffer>();
     Napi::Int32Array dims = info[1].As<Napi::Int32Array>();
     if (dims.ElementLength() != 7) throw std::runtime_error("matmul needs 7 integers");
@@ -322,12 +327,7 @@ Napi::Value MatMulFn(const Napi::CallbackInfo &info) {
     stream &s = cpuStream();
     m.prim.execute(s, {{DNNL_ARG_SRC, A}, {DNNL_ARG_WEIGHTS, B}, {DNNL_ARG_DST, C}});
     s.wait();
-  } catch (const dnnl::error &e) {
-    Napi::Error::New(env, std::string("oneDNN: ") + e.what() + " (status " + std::to_string(e.status) + ")").ThrowAsJavaScriptException();
-  } catch (const std::exception &e) {
-    Napi::Error::New(env, std::string("oneDNN addon: ") + e.what()).ThrowAsJavaScriptException();
-  }
-  return env.Undefined();
+  });
 }
 
 // Max-pool gradient: oneDNN's backward pass needs the forward pass's workspace (argmax positions), so
@@ -344,8 +344,7 @@ thread_local std::map<std::vector<int64_t>, std::unique_ptr<MaxPoolBwd>> maxPool
 
 // maxPoolGrad(heap, geom [n,h,w,c,kh,kw,oh,ow,sh,sw,pt,pl,pb,pr], offX, offDy, offDx)
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  try {
+  return guarded(info.Env(), [&] {
     Napi::ArrayBuffer heap = info[0].As<Napi::ArrayBuffer>();
     Napi::Int32Array ga = info[1].As<Napi::Int32Array>();
     if (ga.ElementLength() != 14) throw std::runtime_error("pool geometry needs 14 integers");
@@ -378,12 +377,7 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo &info) {
     m.fwd.execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, m.scratchDst}, {DNNL_ARG_WORKSPACE, m.ws}});
     m.bwd.execute(s, {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WORKSPACE, m.ws}, {DNNL_ARG_DIFF_SRC, dx}});
     s.wait();
-  } catch (const dnnl::error &e) {
-    Napi::Error::New(env, std::string("oneDNN: ") + e.what() + " (status " + std::to_string(e.status) + ")").ThrowAsJavaScriptException();
-  } catch (const std::exception &e) {
-    Napi::Error::New(env, std::string("oneDNN addon: ") + e.what()).ThrowAsJavaScriptException();
-  }
-  return env.Undefined();
+  });
 }
 
 const char *isaName(cpu_isa isa) {

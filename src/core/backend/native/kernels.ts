@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KernelFn, TensorInfo, byteOffset, heapU8, size } from '../wasm/kernels/util';
-import { ConvGeom, convGeom } from '../wasm/kernels/convInfo';
+import { ConvGeom, convGeom, geomOf } from '../wasm/kernels/convInfo';
 import type { OneDnnAddon } from './addon';
 
 /** tfjs's unique number of a tensor's data (a new one for every written value, so it keys reordered filters). */
@@ -172,23 +172,7 @@ export function makeNativeKernels(addon: OneDnnAddon, fallbacks: Record<string, 
       attrs.pad as 'same' | 'valid' | number,
       attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
     );
-    const g = oneDnnGeom({
-      n: info.batchSize,
-      h: info.inHeight,
-      w: info.inWidth,
-      ci: info.inChannels,
-      kh: info.filterHeight,
-      kw: info.filterWidth,
-      co: info.outChannels,
-      oh: info.outHeight,
-      ow: info.outWidth,
-      sh: info.strideHeight,
-      sw: info.strideWidth,
-      dh: 1,
-      dw: 1,
-      padT: info.padInfo.top,
-      padL: info.padInfo.left,
-    });
+    const g = oneDnnGeom(geomOf(info));
     if (!g || !isF32(dy, input)) return orFallback('MaxPoolGrad', fallbacks.MaxPoolGrad, args);
     // n, h, w, c, kh, kw, oh, ow, sh, sw, padT, padL, padB, padR
     const geom = Int32Array.from([g[0], g[1], g[2], g[3], g[4], g[5], g[7], g[8], g[9], g[10], g[13], g[14], g[15], g[16]]);

@@ -47,6 +47,11 @@ export function convGeom(
     depthwise,
     'channelsLast',
   );
+  return geomOf(info);
+}
+
+/** Our geometry from tfjs's (a convolution's, or a pool's, whose dilation is 1). */
+export function geomOf(info: tf.backend_util.Conv2DInfo): ConvGeom {
   return {
     n: info.batchSize,
     h: info.inHeight,
