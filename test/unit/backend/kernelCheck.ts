@@ -56,3 +56,37 @@ export function checkAll(rows: CheckRow[], tol: number, shape: string, kernels: 
     assert.ok(err < tol, `${k} ${shape}: relative error ${err}`);
   });
 }
+
+/** BatchMatMul shapes both kernel suites check: [shape a, shape b, transpose a, transpose b]. */
+export const MATMUL_CASES: [number[], number[], boolean, boolean][] = [
+  [[7, 5], [5, 9], false, false],
+  [[5, 7], [5, 9], true, false],
+  [[7, 5], [9, 5], false, true],
+  [[5, 7], [9, 5], true, true],
+  [[3, 6, 4], [3, 4, 5], false, false],
+  [[2, 4, 6], [2, 5, 4], true, true],
+  [[33, 17], [33, 64], true, false],
+  [[1, 600], [600, 40], false, false],
+  [[600, 2], [600, 40], true, false],
+];
+
+/**
+ * One matMul case: its output and both input gradients of sum(matMul · r), r drawn from `rnd` inside
+ * (reset the generator's seed before each backend so both draw the same r).
+ */
+export function matMulWithGrads(
+  [sa, sb, ta, tb]: [number[], number[], boolean, boolean],
+  rnd: (n: number) => Float32Array,
+): { label: string; f: () => tf.Tensor[] } {
+  const aa = rnd(sa.reduce((p, q) => p * q, 1)),
+    ba = rnd(sb.reduce((p, q) => p * q, 1));
+  const f = (): tf.Tensor[] => {
+    const a = tf.tensor(aa, sa),
+      b = tf.tensor(ba, sb);
+    const y = tf.matMul(a, b, ta, tb);
+    const r = tf.tensor(rnd(y.size), y.shape);
+    const loss = (p: tf.Tensor, q: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), r));
+    return [y, ...tf.grads(loss)([a, b])];
+  };
+  return { label: `[${sa}]${ta ? 'T' : ''}x[${sb}]${tb ? 'T' : ''}`, f };
+}

@@ -13,7 +13,7 @@ import {
 } from '../../../src/core/backend/wasm/kernels/conv2DBackpropFilter';
 import { convGeom } from '../../../src/core/backend/wasm/kernels/convInfo';
 import { ResNetEncoder } from '../../../src/core/models/resnet';
-import { checkAll, Mulberry, on, relErr, type CheckRow } from './kernelCheck';
+import { checkAll, MATMUL_CASES, matMulWithGrads, Mulberry, on, relErr, type CheckRow } from './kernelCheck';
 
 const TOL = 1e-4;
 const rows: CheckRow[] = [];
@@ -313,33 +313,13 @@ test('depthwise conv gradients match cpu (stride 1/2, dilation 1/2)', async () =
 });
 
 test('matMul gradients with transposes and batch > 1 (BatchMatMul) match cpu', async () => {
-  const cases: [number[], number[], boolean, boolean][] = [
-    [[7, 5], [5, 9], false, false],
-    [[5, 7], [5, 9], true, false],
-    [[7, 5], [9, 5], false, true],
-    [[5, 7], [9, 5], true, true],
-    [[3, 6, 4], [3, 4, 5], false, false],
-    [[2, 4, 6], [2, 5, 4], true, true],
-    [[33, 17], [33, 64], true, false],
-    [[1, 600], [600, 40], false, false],
-    [[600, 2], [600, 40], true, false],
-  ];
-  for (const [sa, sb, ta, tb] of cases) {
-    const aa = rnd(sa.reduce((p, q) => p * q, 1)),
-      ba = rnd(sb.reduce((p, q) => p * q, 1));
-    const f = (): tf.Tensor[] => {
-      const a = tf.tensor(aa, sa),
-        b = tf.tensor(ba, sb);
-      const y = tf.matMul(a, b, ta, tb);
-      const r = tf.tensor(rnd(y.size), y.shape);
-      const loss = (p: tf.Tensor, q: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), r));
-      return [y, ...tf.grads(loss)([a, b])];
-    };
+  for (const mc of MATMUL_CASES) {
+    const { label, f } = matMulWithGrads(mc, rnd);
     random.seed = 777; // same r on both backends
     const c = await on('cpu', f);
     random.seed = 777;
     const w = await on('wasm', f);
-    check(`[${sa}]${ta ? 'T' : ''}x[${sb}]${tb ? 'T' : ''}`, ['BatchMatMul', 'BatchMatMul (grad a)', 'BatchMatMul (grad b)'], w, c);
+    check(label, ['BatchMatMul', 'BatchMatMul (grad a)', 'BatchMatMul (grad b)'], w, c);
   }
   // Broadcast batch (forward only: tfjs-core's matMul gradient does not reduce broadcast batch dims).
   const a3 = rnd(4 * 6 * 5),
