@@ -210,6 +210,56 @@ describe('MedSSL Studio: Evaluate Checkpoint, Compare Runs, the NIfTI dataset te
     }
   });
 
+  it("a variant's seeds are one group in the Runs view; Compare Runs on two groups shows each variant once, mean ± sd", async function () {
+    this.timeout(60_000);
+    // copies of the recorded fixture (test/fixtures/runs/seeds) in the runs folder, removed again at the end
+    const fixture = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'runs', 'seeds');
+    const runsDir = path.dirname(trained[0]);
+    const copies = fs
+      .readdirSync(fixture)
+      .filter((d) => fs.existsSync(path.join(fixture, d, 'run.json')))
+      .sort()
+      .map((d) => {
+        fs.cpSync(path.join(fixture, d), path.join(runsDir, d), { recursive: true });
+        return path.join(runsDir, d);
+      });
+    try {
+      studio.refresh();
+      const groups = studio.tree.getChildren().filter((g) => g.kind === 'group' && g.name.startsWith('seeds-'));
+      assert.deepEqual(
+        groups.map((g) => (g.kind === 'group' ? [g.name, g.runs.length] : [])),
+        [
+          ['seeds-method', 3],
+          ['seeds-mocov2', 3],
+        ],
+      );
+      const seedRun = studio.tree.getChildren(groups[0])[0];
+      assert.match(String(studio.tree.getTreeItem(seedRun).label), / seed [0-2]$/);
+      // As VS Code calls a view/item/context command on a multi-selection of the two group nodes
+      const res = await vscode.commands.executeCommand<{ dirs: string[]; collapse?: { panel: vscode.WebviewPanel } }>(
+        'medssl.compareRuns',
+        groups[0],
+        groups,
+      );
+      assert.deepEqual([...(res?.dirs ?? [])].sort(), copies);
+      assert.ok(res.collapse, 'no Collapse panel');
+      if (screenshotsAvailable()) {
+        await vscode.commands.executeCommand('workbench.view.extension.medssl');
+        const shot = await requestScreenshot('integration-compare-seeds-collapse', {
+          waitForWebviewSelector: '[data-testid="card-seeds:seeds-mocov2"]',
+        });
+        assert.ok(shot?.webviewText, 'no collapse panel text');
+        for (const v of ['seeds-mocov2', 'seeds-method'])
+          assert.ok(shot.webviewText.includes(`${v} mean ± sd over 3 seeds (0, 1, 2)`), `no aggregate card for ${v}`);
+        assert.ok(!shot.webviewText.includes('seeds-method-seed1'), 'a seed shown on its own card');
+      }
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      for (const c of copies) fs.rmSync(c, { recursive: true, force: true });
+      studio.refresh();
+    }
+  });
+
   it('New Experiment "my NIfTI dataset": inspects a real MSD NIfTI folder; the config validates and names the dataset path', async function () {
     this.timeout(120_000);
     const data = path.join(ws, 'data', 'msd-phantom');

@@ -1,6 +1,7 @@
 // The recorded phantom runs (test/fixtures/runs, from `medssl run examples/smoke.medssl.yaml`: the full
 // method, and the MoCo v2 variant with the local loss and whitening off), turned into host messages by
 // the host's own code (out/src/extension/panels/runData.js), and posted to a page with their ArrayBuffers.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { ROOT } from './harness.mjs';
@@ -80,3 +81,11 @@ export async function countColor(page, selector, [r, g, b], tol = 24) {
     { sel: selector, r, g, b, tol },
   );
 }
+
+/** Two ablation rows × seeds 0, 1, 2 (test/fixtures/runs/seeds, from seeds.medssl.yaml there: the smoke settings, 3 epochs, linear evaluation). */
+export const SEEDS_FIXTURE = path.join(FIXTURE_RUNS, 'seeds');
+export const SEED_RUNS = fs
+  .readdirSync(SEEDS_FIXTURE)
+  .filter((d) => fs.existsSync(path.join(SEEDS_FIXTURE, d, 'run.json')))
+  .sort()
+  .map((d) => path.join(SEEDS_FIXTURE, d));

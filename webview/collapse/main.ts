@@ -2,25 +2,28 @@
  * The Collapse panel: the log singular-value spectrum of a chosen layer (default the representation; a
  * layer selector) and of the embedding at each diagnostics step (step slider and play), effective rank
  * over time, several runs side by side (MoCo v2 vs the method), and the plain-language reading ("k of d
- * dimensions hold 99% of the variance").
+ * dimensions hold 99% of the variance"). Seeds of a variant (`seeds:` in a config) are shown together,
+ * mean ± sd over the seeds, unless the user turns that off.
  *
  * Data comes from the host (diagnostics/<step>.json through src/protocol, eigenvalues as ArrayBuffers);
  * the panel keeps only its UI choices in getState/setState and asks for the data again after a reload.
  */
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import type { CollapseRun, CollapseStep, CollapseHostMessage } from '../../src/protocol/webviews/collapse';
+import type { CollapseRun, CollapseHostMessage } from '../../src/protocol/webviews/collapse';
 import { acquireApi } from '../shared/vscodeApi';
 import { connectPanel, rerenderOnResize } from '../shared/hostMessages';
 import { RANK_HELP } from './reading';
 import { readingCard } from './card';
-import { decadeLabels, decadeSplits, singularValues } from './logAxis';
-import { EMBEDDING, LAYER_HELP, layerLabel, layerOf, layerOptions, layerTitle, shownLayer } from './layers';
-import { axisStyle, scaleRangesPlugin, STEP_INCRS, stepScale, valueScale } from '../shared/charts';
-import { ce, ensureCodicons, h, seriesColors, themeColor, runChips as chipsOfRuns } from '../shared/dom';
+import { rankChart, spectrumChart, type ChartLine } from './charts';
+import { EMBEDDING, LAYER_HELP, layerLabel, layerOptions, layerTitle, shownLayer } from './layers';
+import { seedCard } from './seedCard';
+import { stepOf } from './seedLines';
+import { ce, ensureCodicons, h, seriesColors, runChips as chipsOfRuns } from '../shared/dom';
+import { groupLabel, hasSeeds, seedGroups, type SeedGroup } from '../shared/seeds';
 
 interface PanelState {
   /** Index into the union of diagnostics steps; -1 = follow the newest. */
@@ -28,6 +31,8 @@ interface PanelState {
   hidden: string[];
   /** The layer chosen in the selector (absent: the representation). */
   layer?: string;
+  /** Show each variant's seeds together, mean ± sd (absent: yes, when the runs include seeds of a variant). */
+  bySeed?: boolean;
   /** Run folders shown (the host's serializer reopens them after a reload). */
   dirs?: string[];
 }
@@ -57,121 +62,31 @@ function currentStep(): number | undefined {
   return steps[i];
 }
 
-/** The run's newest diagnostics at or before `step`. */
-function stepOf(run: CollapseRun, step: number): CollapseStep | undefined {
-  let best: CollapseStep | undefined;
-  for (const s of run.steps) if (s.step <= step) best = s;
-  return best;
-}
-
 const colorOf = (i: number): string => seriesColors()[i % 6];
 
-// ---------------------------------------------------------------------------------------------------------
-function chartWidth(el: HTMLElement): number {
-  return Math.max(240, Math.floor(el.clientWidth || 400));
+function aggregate(): boolean {
+  return state.bySeed !== false && hasSeeds(runs);
+}
+
+/** What the panel shows side by side: every run, or each variant's seeds together. */
+function groups(): SeedGroup<CollapseRun>[] {
+  return aggregate()
+    ? seedGroups(runs)
+    : runs.map((r) => ({ key: r.runId, name: r.name, runs: [r], seeds: [], differs: r.differs, status: r.status }));
+}
+
+function chartLines(): ChartLine[] {
+  return groups()
+    .map((g, i) => ({ key: g.key, name: g.name, color: colorOf(i), runs: g.runs }))
+    .filter((l) => !state.hidden.includes(l.key));
 }
 
 const charts: uPlot[] = [];
 
-function spectrumChart(host: HTMLElement, layer: string, step: number): void {
-  const shown = runs
-    .map((r, i) => {
-      const s = stepOf(r, step);
-      return { r, i, sp: s && layerOf(s, layer) };
-    })
-    .filter((x) => x.sp && !state.hidden.includes(x.r.runId));
-  const dim = Math.max(1, ...shown.map((x) => x.sp!.dim));
-  const xs = Array.from({ length: dim }, (_, k) => k + 1);
-  const data: uPlot.AlignedData = [
-    xs,
-    ...shown.map((x) => {
-      const sv = singularValues(x.sp!);
-      return xs.map((_, k) => (k < sv.length ? sv[k] : null));
-    }),
-  ];
-  const opts: uPlot.Options = {
-    width: chartWidth(host),
-    height: 220,
-    legend: { show: false },
-    plugins: [scaleRangesPlugin()],
-    cursor: { show: true, drag: { x: false, y: false } },
-    scales: { x: { time: false, range: (_u, _min, max) => [1, Math.max(2, max)] }, y: valueScale(true) },
-    axes: [
-      { ...axisStyle(), label: 'index k (descending)', labelSize: 18 },
-      {
-        ...axisStyle(),
-        label: 'singular value σk (log)',
-        labelSize: 18,
-        size: 56,
-        splits: decadeSplits,
-        values: decadeLabels,
-        filter: (_u, splits) => splits,
-        space: 12,
-      },
-    ],
-    series: [{}, ...shown.map((x) => ({ label: x.r.name, stroke: colorOf(x.i), width: 2, points: { show: false } }))],
-  };
-  charts.push(new uPlot(opts, data, host));
-}
-
-/** RankMe over time of the chosen layer (solid) and, unless that is the embedding, of the embedding (dashed). */
-function rankChart(host: HTMLElement, layer: string, step: number): void {
-  const steps = allSteps();
-  const series: uPlot.Series[] = [{}];
-  const data: (number | null)[][] = [steps];
-  runs.forEach((r, i) => {
-    if (state.hidden.includes(r.runId)) return;
-    for (const which of layer === EMBEDDING ? [layer] : [layer, EMBEDDING]) {
-      data.push(
-        steps.map((st) => {
-          const s = r.steps.find((x) => x.step === st);
-          return (s && layerOf(s, which)?.rankMe) ?? null;
-        }),
-      );
-      series.push({
-        label: `${r.name} ${which}`,
-        stroke: colorOf(i),
-        width: 2,
-        dash: which === EMBEDDING && layer !== EMBEDDING ? [6, 4] : undefined,
-        spanGaps: true,
-        points: { show: true, size: 6 },
-      });
-    }
-  });
-  const marker: uPlot.Plugin = {
-    hooks: {
-      draw: (u) => {
-        const x = u.valToPos(step, 'x', true);
-        const ctx = u.ctx;
-        ctx.save();
-        ctx.strokeStyle = themeColor('--vscode-focusBorder', '#005fb8');
-        ctx.setLineDash([3, 3]);
-        ctx.beginPath();
-        ctx.moveTo(x, u.bbox.top);
-        ctx.lineTo(x, u.bbox.top + u.bbox.height);
-        ctx.stroke();
-        ctx.restore();
-      },
-    },
-  };
-  const opts: uPlot.Options = {
-    width: chartWidth(host),
-    height: 200,
-    legend: { show: false },
-    plugins: [marker, scaleRangesPlugin()],
-    scales: { x: stepScale(), y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
-    axes: [
-      { ...axisStyle(), label: 'step', labelSize: 18, incrs: STEP_INCRS },
-      { ...axisStyle(), label: 'effective rank', labelSize: 18, size: 48 },
-    ],
-    series,
-  };
-  charts.push(new uPlot(opts, data as uPlot.AlignedData, host));
-}
-
 // ---------------------------------------------------------------------------------------------------------
 function runChips(): HTMLElement {
-  return chipsOfRuns(runs, {
+  const shown = groups().map((g) => ({ runId: g.key, name: groupLabel(g), differs: g.differs, status: g.status }));
+  return chipsOfRuns(shown, {
     testid: 'runs',
     hidden: state.hidden,
     color: colorOf,
@@ -234,6 +149,23 @@ function layerSelect(layer: string): HTMLElement {
   return h('label', { class: 'layer-select' }, h('span', {}, 'Layer'), sel);
 }
 
+/** Each variant's seeds together (mean ± sd) or every run alone; shown only when the runs include seeds of a variant. */
+function seedToggle(): HTMLElement {
+  const box = ce('vscode-checkbox', {
+    'data-testid': 'by-seed',
+    label: 'mean ± sd over seeds',
+    title:
+      "Each variant's seeds together: spectra as the mean over the seeds with a band from the lowest to the highest seed, ranks as mean ± sd",
+    ...(aggregate() ? { checked: '' } : {}),
+  });
+  box.addEventListener('change', () => {
+    state.bySeed = (box as HTMLElement & { checked: boolean }).checked;
+    save();
+    render();
+  });
+  return box;
+}
+
 function pickLayer(layer: string): void {
   if (layer === shownLayer(runs, state.layer)) return;
   state.layer = layer;
@@ -265,34 +197,46 @@ function render(): void {
   const layerHost = h('div', { class: 'chart', 'data-testid': `chart-${layer}` });
   const embHost = layer === EMBEDDING ? null : h('div', { class: 'chart', 'data-testid': 'chart-embedding' });
   const rankHost = h('div', { class: 'chart', 'data-testid': 'chart-rank' });
+  const bandNote = aggregate() ? ' (seeds: the mean, band from the lowest to the highest seed)' : '';
   children.push(
     runChips(),
     stepControls(step),
-    layerSelect(layer),
+    h('div', { class: 'controls' }, layerSelect(layer), hasSeeds(runs) ? seedToggle() : null),
     h(
       'div',
       { class: 'cards', 'data-testid': 'cards' },
-      ...runs
-        .filter((r) => !state.hidden.includes(r.runId))
-        .map((r) => readingCard(r, colorOf(runs.indexOf(r)), stepOf(r, step), layer, pickLayer)),
+      ...groups()
+        .map((g, i) => ({ g, color: colorOf(i) }))
+        .filter(({ g }) => !state.hidden.includes(g.key))
+        .map(({ g, color }) =>
+          g.runs.length > 1
+            ? seedCard(g, color, step, layer, pickLayer)
+            : readingCard(g.runs[0], color, stepOf(g.runs[0], step), layer, pickLayer),
+        ),
     ),
     h(
       'div',
       { class: 'grid' },
-      h('figure', {}, h('figcaption', { 'data-testid': 'caption-layer' }, `${layerTitle(layer)} spectrum`), layerHost),
-      embHost ? h('figure', {}, h('figcaption', {}, 'embedding spectrum'), embHost) : null,
+      h('figure', {}, h('figcaption', { 'data-testid': 'caption-layer' }, `${layerTitle(layer)} spectrum${bandNote}`), layerHost),
+      embHost ? h('figure', {}, h('figcaption', {}, `embedding spectrum${bandNote}`), embHost) : null,
     ),
     h(
       'figure',
       {},
-      h('figcaption', {}, `Effective rank (RankMe) over time (solid: ${layerTitle(layer)}${embHost ? ', dashed: embedding' : ''})`),
+      h(
+        'figcaption',
+        { 'data-testid': 'caption-rank' },
+        `Effective rank (RankMe) over time (solid: ${layerTitle(layer)}${embHost ? ', dashed: embedding' : ''})`,
+        aggregate() ? '; seeds: mean, band ± 1 sd' : '',
+      ),
       rankHost,
     ),
   );
   app.replaceChildren(...children);
-  spectrumChart(layerHost, layer, step);
-  if (embHost) spectrumChart(embHost, EMBEDDING, step);
-  rankChart(rankHost, layer, step);
+  const lines = chartLines();
+  charts.push(spectrumChart(layerHost, lines, layer, step));
+  if (embHost) charts.push(spectrumChart(embHost, lines, EMBEDDING, step));
+  charts.push(rankChart(rankHost, lines, allSteps(), layer, step));
   app.setAttribute('data-step', String(step));
   app.setAttribute('data-layer', layer);
 }

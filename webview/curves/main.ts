@@ -1,7 +1,8 @@
 /**
  * The Curves panel: every scalar of events.jsonl, grouped (losses, learning rate, InfoNCE accuracy,
  * images/s, Dice, effective rank, other), with smoothing and log-y, several runs overlaid (legend: the
- * config values in which they differ), new points appended live, CSV and PNG export.
+ * config values in which they differ), new points appended live, CSV and PNG export. Seeds of a variant
+ * (`seeds:` in a config) are drawn as one line, mean ± sd over the seeds, unless the user turns that off.
  */
 import uPlot from 'uplot';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -10,27 +11,19 @@ import type { CurvesRun, ScalarPoint, CurvesHostMessage } from '../../src/protoc
 import { acquireApi } from '../shared/vscodeApi';
 import { connectPanel, rerenderOnResize } from '../shared/hostMessages';
 import { axisStyle, scaleRangesPlugin, STEP_INCRS, stepScale, valueScale } from '../shared/charts';
-import { ce, ensureCodicons, fmt, h, seriesColors, themeColor, runChips as chipsOfRuns } from '../shared/dom';
+import { ce, ensureCodicons, fmt, h, seriesColors, themeColor, translucent, runChips as chipsOfRuns } from '../shared/dom';
+import { groupLabel, hasSeeds, latestIndex } from '../shared/seeds';
+import { GROUPS, groupOf } from './groups';
+import { groupColumns, lineSeries, linesOf, namesIn as namesOfRuns, type Column, type Line, type Run } from './lines';
+import { drawnAsWhiskers, seedCsv, whiskersPlugin } from './seedDraw';
 
 interface PanelState {
   smoothing: number;
   logY: boolean;
   hidden: string[];
+  /** Draw each variant's seeds as one line, mean ± sd (absent: yes, when the runs include seeds of a variant). */
+  bySeed?: boolean;
   dirs?: string[];
-}
-
-interface Series {
-  name: string;
-  steps: number[];
-  values: number[];
-}
-interface Run {
-  runId: string;
-  name: string;
-  status: string;
-  differs: string[];
-  dir?: string;
-  series: Map<string, Series>;
 }
 
 const vscode = acquireApi<PanelState>('curves');
@@ -40,38 +33,6 @@ let runs: Run[] = [];
 let error: string | undefined;
 const app = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
 
-export const GROUPS: { id: string; title: string; test: (n: string) => boolean }[] = [
-  { id: 'loss', title: 'Losses (pretraining)', test: (n) => /(^|\/)loss(\/|$)/.test(n) && !/^(linear|finetune)\//.test(n) },
-  { id: 'evalLoss', title: 'Losses (linear evaluation / fine-tuning; their own steps)', test: (n) => /^(linear|finetune)\/.*loss/.test(n) },
-  { id: 'lr', title: 'Learning rate', test: (n) => n === 'lr' || /(^|\/)lr$/.test(n) },
-  { id: 'infonce', title: 'InfoNCE accuracy (top-1)', test: (n) => /infonce\/top1/.test(n) },
-  { id: 'throughput', title: 'Images per second', test: (n) => /images\/s/.test(n) },
-  { id: 'dice', title: 'Dice', test: (n) => /dice/i.test(n) },
-  { id: 'rank', title: 'Effective rank', test: (n) => /effectiveRank|rankMe/.test(n) },
-  // The rest of the collapse diagnostics, each on its own scale (together they spanned 0.01 to 40: unreadable).
-  { id: 'dims99', title: 'Dimensions holding 99% of the variance', test: (n) => /dims99/.test(n) },
-  { id: 'alignUniform', title: 'Alignment and uniformity (held-out slices)', test: (n) => /^diag\/(alignment|uniformity)$/.test(n) },
-  { id: 'stdSqrtD', title: 'std × √d of the normalised features', test: (n) => /stdSqrtD/.test(n) },
-  { id: 'other', title: 'Other', test: () => true },
-];
-
-export function groupOf(name: string): string {
-  return GROUPS.find((g) => g.test(name))!.id;
-}
-
-/** TensorBoard's smoothing: exponential moving average, debiased so the first points are not pulled to 0. */
-export function smooth(values: number[], weight: number): number[] {
-  if (weight <= 0) return values.slice();
-  let last = 0;
-  let n = 0;
-  return values.map((v) => {
-    if (!Number.isFinite(v)) return v;
-    last = last * weight + (1 - weight) * v;
-    n++;
-    return last / (1 - weight ** n);
-  });
-}
-
 function save(): void {
   vscode.setState(state);
 }
@@ -79,61 +40,73 @@ function save(): void {
 const colorOf = (i: number): string => seriesColors()[i % 6];
 const DASHES: (number[] | undefined)[] = [undefined, [6, 4], [2, 3], [10, 3, 2, 3], [1, 2]];
 
+/** Whether each variant's seeds are drawn as one line (the runs include seeds, and the user has not turned it off). */
+function aggregate(): boolean {
+  return state.bySeed !== false && hasSeeds(runs);
+}
+
+function lines(): Line[] {
+  return linesOf(runs, aggregate());
+}
+
 function namesIn(group: string): string[] {
-  const names = new Set<string>();
-  for (const r of runs) for (const n of r.series.keys()) if (groupOf(n) === group) names.add(n);
-  return [...names].sort();
+  return namesOfRuns(runs, group);
 }
 
 // ---------------------------------------------------------------------------------------------------------
 const charts = new Map<string, uPlot>();
 
-/** Aligned data of a group: x = union of steps, one column per (shown run, name), smoothed. */
-function groupData(group: string): { data: uPlot.AlignedData; series: uPlot.Series[]; keys: string[] } {
-  const names = namesIn(group);
-  const xs = new Set<number>();
-  const cols: { key: string; run: Run; ri: number; name: string; ni: number }[] = [];
-  runs.forEach((r, ri) => {
-    if (state.hidden.includes(r.runId)) return;
-    names.forEach((name, ni) => {
-      const s = r.series.get(name);
-      if (!s) return;
-      for (const x of s.steps) xs.add(x);
-      cols.push({ key: `${r.runId}|${name}`, run: r, ri, name, ni });
-    });
-  });
-  const x = [...xs].sort((a, b) => a - b);
-  const index = new Map(x.map((v, i) => [v, i]));
+/**
+ * Aligned data of a group: x = union of steps, one column per (shown line, name), smoothed; a variant's
+ * seeds add the ± sd edges, filled between as a band (and drawn as whiskers where the line has under 3 points).
+ */
+function groupData(group: string): { data: uPlot.AlignedData; series: uPlot.Series[]; bands: uPlot.Band[]; columns: Column[] } {
+  const { x, columns } = groupColumns(lines(), namesIn(group), group, state);
   const data: (number | null)[][] = [x];
   const series: uPlot.Series[] = [{}];
-  for (const c of cols) {
-    const s = c.run.series.get(c.name)!;
-    const col: (number | null)[] = new Array(x.length).fill(null);
-    const sm = group === 'dice' || group === 'lr' ? s.values : smooth(s.values, state.smoothing);
-    s.steps.forEach((st, i) => {
-      const v = sm[i];
-      col[index.get(st)!] = Number.isFinite(v) && (!state.logY || v > 0) ? v : null;
-    });
-    data.push(col);
+  const bands: uPlot.Band[] = [];
+  const at = new Map<string, number>();
+  for (const c of columns) {
+    data.push(c.values);
+    at.set(c.key, series.length);
+    const color = colorOf(c.li);
+    if (c.role !== 'mean') {
+      series.push({
+        label: `${c.line.name} · ${c.name} (${c.role === 'hi' ? '+' : '−'}sd)`,
+        stroke: 'transparent',
+        width: 0,
+        spanGaps: true,
+        points: { show: false },
+      });
+      if (c.role === 'lo')
+        bands.push({ series: [at.get(`${c.line.key}|${c.name}|hi`)!, series.length - 1], fill: translucent(color, 0.18) });
+      continue;
+    }
+    // a variant's line of one or two points is drawn by the whiskers plugin (dot and ± sd), spread sideways
+    const whiskers = drawnAsWhiskers(c);
     series.push({
-      label: `${c.run.name} · ${c.name}`,
-      stroke: colorOf(c.ri),
+      label: `${c.line.name} · ${c.name}`,
+      stroke: whiskers ? 'transparent' : color,
       dash: DASHES[c.ni % DASHES.length],
       width: 1.75,
       spanGaps: true,
-      points: { show: x.length < 3 || s.steps.length < 3, size: 7, fill: colorOf(c.ri) },
+      points: { show: !whiskers && (x.length < 3 || c.points < 3), size: 7, fill: color },
     });
   }
-  return { data: data as uPlot.AlignedData, series, keys: cols.map((c) => c.key) };
+  return { data: data as uPlot.AlignedData, series, bands, columns };
 }
 
+/** The columns each chart draws now (the whiskers read them when the chart draws). */
+const chartColumns = new Map<string, Column[]>();
+
 function makeChart(group: string, host: HTMLElement): void {
-  const { data, series } = groupData(group);
+  const { data, series, bands, columns } = groupData(group);
+  chartColumns.set(group, columns);
   const opts: uPlot.Options = {
     width: Math.max(280, Math.floor(host.clientWidth || 420)),
     height: 190,
     legend: { show: false },
-    plugins: [scaleRangesPlugin()],
+    plugins: [scaleRangesPlugin(), whiskersPlugin(() => chartColumns.get(group) ?? [], colorOf)],
     cursor: { drag: { x: true, y: false } },
     scales: { x: stepScale(), y: valueScale(state.logY) },
     axes: [
@@ -141,6 +114,7 @@ function makeChart(group: string, host: HTMLElement): void {
       { ...axisStyle(), size: 56, values: (_u, splits) => splits.map((v) => (v === null ? '' : fmt(v, 3))) },
     ],
     series,
+    bands,
   };
   charts.set(group, new uPlot(opts, data, host));
 }
@@ -149,15 +123,18 @@ function makeChart(group: string, host: HTMLElement): void {
 function refreshChart(group: string): boolean {
   const u = charts.get(group);
   if (!u) return false;
-  const { data, series } = groupData(group);
+  const { data, series, columns } = groupData(group);
   if (series.length !== u.series.length) return false;
+  chartColumns.set(group, columns);
   u.setData(data);
   return true;
 }
 
 // ---------------------------------------------------------------------------------------------------------
+/** One chip per line: a run, or a variant with its seeds ("method · 3 seeds (0, 1, 2)"). */
 function legend(): HTMLElement {
-  return chipsOfRuns(runs, {
+  const shown = lines().map((l) => ({ runId: l.key, name: groupLabel(l), differs: l.differs, status: l.status }));
+  return chipsOfRuns(shown, {
     testid: 'legend',
     hidden: state.hidden,
     color: colorOf,
@@ -202,14 +179,32 @@ function toolbar(): HTMLElement {
     { class: 'controls' },
     h('label', { class: 'smoothing' }, 'Smoothing ', slider, label),
     log,
+    hasSeeds(runs) ? seedToggle() : null,
     h('span', { class: 'spacer' }),
     csv,
     png,
   );
 }
 
-/** Raw values (not smoothed), one row per point: run, name, step, value. */
+/** Mean ± sd over seeds, or every run on its own (shown only when the runs include seeds of a variant). */
+function seedToggle(): HTMLElement {
+  const box = ce('vscode-checkbox', {
+    'data-testid': 'by-seed',
+    label: 'mean ± sd over seeds',
+    title: "Each variant's seeds as one line: the mean over its seeds, with a band of ± one sample standard deviation",
+    ...(aggregate() ? { checked: '' } : {}),
+  });
+  box.addEventListener('change', () => {
+    state.bySeed = (box as HTMLElement & { checked: boolean }).checked;
+    save();
+    render();
+  });
+  return box;
+}
+
+/** Raw values (not smoothed), one row per point: run, name, step, value; with seeds aggregated, variant, name, step, n, mean, sd. */
 export function toCsv(): string {
+  if (aggregate()) return seedCsv(lines(), (line, name, group) => lineSeries(line, name, group, 0), groupOf);
   const rows = ['run,name,step,value'];
   for (const r of runs)
     for (const s of r.series.values()) s.steps.forEach((st, i) => rows.push(`${r.runId},${s.name},${st},${s.values[i]}`));
@@ -257,25 +252,32 @@ function lineSample(color: string, dash: number[] | undefined): SVGSVGElement {
   return svg;
 }
 
+/**
+ * The newest raw (unsmoothed) value of each shown line and name; for a variant, mean ± sd over its seeds
+ * at the newest step all of them have reached (or, before that, the newest step, saying how many seeds).
+ */
 function latestTable(group: string): HTMLElement {
   const rows: HTMLElement[] = [];
+  const all = lines();
   namesIn(group).forEach((name, ni) => {
-    runs.forEach((r, ri) => {
-      if (state.hidden.includes(r.runId)) return;
-      const s = r.series.get(name);
-      if (!s || !s.steps.length) return;
-      const i = s.steps.length - 1;
+    all.forEach((line, li) => {
+      if (state.hidden.includes(line.key)) return;
+      const a = lineSeries(line, name, group, 0);
+      if (!a || !a.steps.length) return;
+      const seeds = line.runs.length;
+      const i = seeds > 1 ? latestIndex(a, seeds) : a.steps.length - 1;
       const sample = h('td', {});
-      sample.append(lineSample(colorOf(ri), DASHES[ni % DASHES.length]));
+      sample.append(lineSample(colorOf(li), DASHES[ni % DASHES.length]));
+      const value = seeds > 1 && Number.isFinite(a.sd[i]) ? `${fmt(a.mean[i], 4)} ± ${fmt(a.sd[i], 2)}` : fmt(a.mean[i], 4);
       rows.push(
         h(
           'tr',
-          { 'data-name': name, 'data-run': r.runId },
+          { 'data-name': name, 'data-run': line.key, ...(seeds > 1 ? { 'data-n': String(a.n[i]) } : {}) },
           sample,
           h('td', {}, name),
-          h('td', { class: 'dim' }, r.name),
-          h('td', { class: 'num', 'data-testid': 'latest' }, fmt(s.values[i], 4)),
-          h('td', { class: 'num dim' }, `step ${s.steps[i]}`),
+          h('td', { class: 'dim' }, line.name),
+          h('td', { class: 'num', 'data-testid': 'latest' }, value),
+          h('td', { class: 'num dim' }, `step ${a.steps[i]}${seeds > 1 ? ` · ${a.n[i]} of ${seeds} seeds` : ''}`),
         ),
       );
     });
@@ -294,6 +296,14 @@ function render(): void {
     return;
   }
   children.push(legend(), toolbar());
+  if (aggregate())
+    children.push(
+      h(
+        'p',
+        { class: 'dim small', 'data-testid': 'seed-note' },
+        'Each variant: the mean over its seeds (each seed smoothed first), a band of ± one sample standard deviation; a line of one or two points (a final Dice) as dots with ± sd whiskers. The tables give the raw values at the newest step all seeds reached.',
+      ),
+    );
   const hosts: [string, HTMLElement][] = [];
   const grid = h('div', { class: 'groups' });
   for (const g of GROUPS) {
@@ -353,6 +363,7 @@ connectPanel<CurvesHostMessage, PanelState>(
         status: r.status,
         differs: r.differs,
         dir: r.dir,
+        ...(r.seedOf ? { seedOf: r.seedOf } : {}),
         series: new Map(
           r.series.map((s) => [
             s.name,

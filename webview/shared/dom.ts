@@ -47,6 +47,18 @@ export function seriesColors(): string[] {
   ];
 }
 
+/** A CSS colour at `alpha` opacity, as rgba() (any colour the canvas understands: theme values are hex or rgb()). */
+export function translucent(color: string, alpha: number): string {
+  const c = document.createElement('canvas').getContext('2d');
+  if (!c) return color;
+  c.fillStyle = color;
+  const v = c.fillStyle; // normalised: #rrggbb, or rgba(r, g, b, a) when the colour has its own alpha
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(v);
+  if (hex) return `rgba(${parseInt(hex[1], 16)}, ${parseInt(hex[2], 16)}, ${parseInt(hex[3], 16)}, ${alpha})`;
+  const rgb = /^rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(v);
+  return rgb ? `rgba(${rgb[1]}, ${rgb[2]}, ${rgb[3]}, ${alpha})` : color;
+}
+
 export function fmt(x: number, digits = 3): string {
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);

@@ -13,25 +13,8 @@ import type { CollapseRun, CollapseStep, SpectrumPayload } from '../../protocol/
 import type { RunLabel } from '../../protocol/webviews/common';
 import type { CurvesRun, ScalarPoint, ScalarSeries } from '../../protocol/webviews/curves';
 import type { OverlaysPayload } from '../../protocol/webviews/overlays';
-
-/** `a.b.c=value` for every leaf of a config object. */
-export function flattenConfig(v: unknown, prefix = '', out: Map<string, string> = new Map()): Map<string, string> {
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-    for (const [k, c] of Object.entries(v as Record<string, unknown>)) flattenConfig(c, prefix ? `${prefix}.${k}` : k, out);
-  } else {
-    out.set(prefix, JSON.stringify(v));
-  }
-  return out;
-}
-
-/** The config values in which each run differs from the others (name and seed-free keys first, as written). */
-export function differingConfig(configs: unknown[]): string[][] {
-  const flat = configs.map((c) => flattenConfig(c));
-  const keys = new Set<string>();
-  for (const f of flat) for (const k of f.keys()) keys.add(k);
-  const differing = [...keys].filter((k) => k !== 'name' && new Set(flat.map((f) => f.get(k) ?? 'undefined')).size > 1);
-  return flat.map((f) => differing.map((k) => `${k}=${f.get(k) ?? '(unset)'}`));
-}
+import { differingConfig } from './configDiff';
+import { seedMembership } from './seedGroups';
 
 function readConfig(dir: string): unknown {
   try {
@@ -47,14 +30,17 @@ function readConfig(dir: string): unknown {
  */
 export function runLabels(dirs: string[]): RunLabel[] {
   const runs = dirs.map((d) => readRun(d));
-  const diff = dirs.length > 1 ? differingConfig(dirs.map(readConfig)) : dirs.map(() => []);
+  const configs = dirs.map(readConfig);
+  const diff = dirs.length > 1 ? differingConfig(configs) : dirs.map(() => []);
   const stagesDiffer = new Set(runs.map((r) => r.stage)).size > 1;
+  const seeds = dirs.length > 1 ? seedMembership(runs.map((r, i) => ({ name: r.name, stage: r.stage, config: configs[i] }))) : [];
   return runs.map((r, i) => ({
     runId: r.id,
     name: r.name,
     status: r.status,
     dir: dirs[i],
     differs: stagesDiffer ? [`stage=${r.stage}`, ...diff[i]] : diff[i],
+    ...(seeds[i] ? { seedOf: seeds[i] } : {}),
   }));
 }
 

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { splitSeed } from '../../core/report/aggregate';
 import { EVENTS_JSONL, listRuns, readEvents, runLiveness, type RunJson, type RunStatus } from '../../core/runs';
 
 export interface RunSummary {
@@ -89,11 +90,21 @@ export function formatDuration(sec: number): string {
   return h ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
 }
 
-/** Groups runs by config name (run.json name), groups in order of their newest run. */
+/** The Runs view's group of a run: its config name, the seed suffix left out (<name>-<variant>-seed<N> is one variant's seed). */
+export function configGroupOf(r: RunSummary): string {
+  return r.run ? splitSeed(r.run.name).variant : '(unreadable)';
+}
+
+/** The seed of a run named <name>-<variant>-seed<N> (`seeds:` in a config); undefined for other names. */
+export function seedOfRun(r: RunSummary): number | undefined {
+  return r.run ? (splitSeed(r.run.name).seed ?? undefined) : undefined;
+}
+
+/** Groups runs by config name (run.json name; a variant's seeds together), groups in order of their newest run. */
 export function groupByConfig(runs: RunSummary[]): Map<string, RunSummary[]> {
   const groups = new Map<string, RunSummary[]>();
   for (const r of runs) {
-    const name = r.run?.name ?? '(unreadable)';
+    const name = configGroupOf(r);
     const list = groups.get(name) ?? [];
     list.push(r);
     groups.set(name, list);

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatDuration, groupByConfig, keyMetric, RunsModel, type RunSummary } from './runsModel';
+import { configGroupOf, formatDuration, groupByConfig, keyMetric, RunsModel, seedOfRun, type RunSummary } from './runsModel';
 
 export type RunsNode = { kind: 'group'; name: string; runs: RunSummary[] } | { kind: 'run'; summary: RunSummary };
 
@@ -47,7 +47,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
   /** Needed by TreeView.reveal (selecting a run programmatically): a run's parent is its config group. */
   getParent(node: RunsNode): RunsNode | undefined {
     if (node.kind === 'group') return undefined;
-    const name = node.summary.run?.name ?? '(unreadable)';
+    const name = configGroupOf(node.summary);
     const runs = groupByConfig(this.runs).get(name);
     return runs ? { kind: 'group', name, runs } : undefined;
   }
@@ -63,9 +63,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
     }
     const s = node.summary;
     const r = s.run;
-    // Short label (the side bar is narrow): start time (UTC), the stage when it is not pretraining.
+    // Short label (the side bar is narrow): start time (UTC), the seed of a seeds run, the stage when it is not pretraining.
     const when = r && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(r.started) ? r.started.slice(5, 19).replace('T', ' ') : s.id;
-    const item = new vscode.TreeItem(r && r.stage !== 'pretrain' ? `${when} ${r.stage}` : when, vscode.TreeItemCollapsibleState.None);
+    const seed = seedOfRun(s);
+    const label = [when, seed !== undefined ? `seed ${seed}` : '', r && r.stage !== 'pretrain' ? r.stage : ''].filter(Boolean).join(' ');
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = `run:${s.dir}`;
     const [icon, color] = ICONS[s.shownStatus] ?? ['question', undefined];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);

@@ -12,6 +12,12 @@ export interface RunLabel {
   dir?: string;
   /** e.g. ["ssl.local.enabled=false", "model.whitening.enabled=false"]; empty when alone or identical. */
   differs: string[];
+  /**
+   * Set when this run is one seed of a variant shown beside another seed of it: runs named
+   * <name>-<variant>-seed<N> (`seeds:` in a config), of one stage, whose configs are equal but for `seed`.
+   * The compare panels can then draw the variant as mean ± sd over its seeds.
+   */
+  seedOf?: { variant: string; seed: number };
 }
 
 /** Host → any run panel: a problem reading the run folder, named and with what to do. */

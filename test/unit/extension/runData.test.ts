@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { differingConfig, flattenConfig, runLabels } from '../../../src/extension/panels/runData';
+import { differingConfig, flattenConfig } from '../../../src/extension/panels/configDiff';
+import { runLabels } from '../../../src/extension/panels/runData';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const METHOD_RUN = path.join(ROOT, 'test', 'fixtures', 'runs', '20261127T141523Z-smoke');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { formatDuration, groupByConfig, keyMetric, RunsModel } from '../../../src/extension/runs/runsModel';
+import { configGroupOf, formatDuration, groupByConfig, keyMetric, RunsModel, seedOfRun } from '../../../src/extension/runs/runsModel';
 
 function writeRun(root: string, id: string, fields: Record<string, unknown>, events: object[]): string {
   const dir = path.join(root, id);
@@ -62,4 +62,14 @@ test('durations', () => {
   assert.equal(formatDuration(125), '2:05');
   assert.equal(formatDuration(3725), '1:02:05');
   assert.equal(formatDuration(Number.NaN), '?');
+});
+
+test("groupByConfig: a variant's seeds (<name>-<variant>-seed<N>) are one group; each run keeps its seed", () => {
+  const fixture = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'runs', 'seeds');
+  const runs = new RunsModel().read(fixture);
+  assert.equal(runs.length, 6);
+  const groups = groupByConfig(runs);
+  assert.deepEqual([...groups.keys()], ['seeds-method', 'seeds-mocov2'], 'groups in order of their newest run');
+  assert.deepEqual(groups.get('seeds-mocov2')!.map(seedOfRun).sort(), [0, 1, 2]);
+  assert.equal(configGroupOf(runs[0]), 'seeds-method');
 });
