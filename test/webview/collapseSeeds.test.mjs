@@ -7,16 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { screenshotEveryTheme, usePanelSuite } from './harness.mjs';
-import { postBinary, runData, SEED_RUNS } from './runFixtures.mjs';
+import { bandPixels, meanAndSd, postBinary, runData, SEED_METHOD_RUNS, SEED_MOCO_RUNS, SEED_RUNS } from './runFixtures.mjs';
 
 const diag = (dir, step) => JSON.parse(fs.readFileSync(path.join(dir, 'diagnostics', `${step}.json`), 'utf8'));
-const MOCO = SEED_RUNS.filter((d) => /mocov2-seed\d$/.test(d));
-const METHOD = SEED_RUNS.filter((d) => /method-seed\d$/.test(d));
-/** Mean and sample sd, written out here (not the panel's code). */
-function stats(values) {
-  const mean = values.reduce((a, v) => a + v, 0) / values.length;
-  return { mean, sd: Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) };
-}
+const MOCO = SEED_MOCO_RUNS;
+const METHOD = SEED_METHOD_RUNS;
+const stats = meanAndSd;
 const near = (got, want, what) => assert.ok(Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${what}: ${got} vs ${want}`);
 
 const suite = usePanelSuite('collapse');
@@ -26,17 +22,6 @@ async function openWithSeeds(opts = {}) {
   await postBinary(r.page, { type: 'collapse', runs: runData.collapseRuns(SEED_RUNS) });
   await r.page.waitForSelector('[data-testid="chart-rank"] canvas');
   return r;
-}
-
-/** Pixels at the band's translucency: alpha 0.18 (46 of 255), or two bands over each other (84). */
-function bandPixels(page, chart) {
-  return page.evaluate((c) => {
-    const canvas = document.querySelector(`[data-testid="chart-${c}"] canvas`);
-    const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i + 3] - 46) <= 3 || Math.abs(d[i + 3] - 84) <= 3) n++;
-    return n;
-  }, chart);
 }
 
 async function reading(page, key, layer) {

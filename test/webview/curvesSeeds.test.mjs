@@ -7,7 +7,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { screenshotEveryTheme, usePanelSuite } from './harness.mjs';
-import { canvasFingerprint, postBinary, runData, SEED_RUNS } from './runFixtures.mjs';
+import {
+  bandPixels,
+  canvasFingerprint,
+  meanAndSd,
+  postBinary,
+  runData,
+  SEED_METHOD_RUNS,
+  SEED_MOCO_RUNS,
+  SEED_RUNS,
+} from './runFixtures.mjs';
 
 /** The newest value of a scalar in a run's events.jsonl (the newest line wins for a repeated step). */
 const lastOf = (dir, name) =>
@@ -18,13 +27,9 @@ const lastOf = (dir, name) =>
     .map((l) => JSON.parse(l))
     .filter((e) => e.type === 'scalar' && e.name === name)
     .at(-1);
-const MOCO = SEED_RUNS.filter((d) => /mocov2-seed\d$/.test(d));
-const METHOD = SEED_RUNS.filter((d) => /method-seed\d$/.test(d));
-/** Mean and sample sd, written out here (not the panel's code). */
-function stats(values) {
-  const mean = values.reduce((a, v) => a + v, 0) / values.length;
-  return { mean, sd: Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) };
-}
+const MOCO = SEED_MOCO_RUNS;
+const METHOD = SEED_METHOD_RUNS;
+const stats = meanAndSd;
 
 const suite = usePanelSuite('curves');
 
@@ -33,17 +38,6 @@ async function openWithSeeds(opts = {}) {
   await postBinary(r.page, { type: 'curves', runs: runData.curvesRuns(SEED_RUNS).runs });
   await r.page.waitForSelector('[data-testid="chart-loss"] canvas');
   return r;
-}
-
-/** Pixels of the chart canvas at the band's translucency: alpha 0.18 (46 of 255), or two bands over each other (84). */
-function bandPixels(page, group) {
-  return page.evaluate((g) => {
-    const c = document.querySelector(`[data-testid="chart-${g}"] canvas`);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i + 3] - 46) <= 3 || Math.abs(d[i + 3] - 84) <= 3) n++;
-    return n;
-  }, group);
 }
 
 const cell = (page, group, name, key) => page.locator(`[data-testid="latest-${group}"] tr[data-name="${name}"][data-run="${key}"]`);

@@ -89,3 +89,24 @@ export const SEED_RUNS = fs
   .filter((d) => fs.existsSync(path.join(SEEDS_FIXTURE, d, 'run.json')))
   .sort()
   .map((d) => path.join(SEEDS_FIXTURE, d));
+
+/** Pixels of a chart's canvas at the seed band's translucency: alpha 0.18 (46 of 255), or two bands over each other (84). */
+export function bandPixels(page, chart) {
+  return page.evaluate((c) => {
+    const canvas = document.querySelector(`[data-testid="chart-${c}"] canvas`);
+    const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i + 3] - 46) <= 3 || Math.abs(d[i + 3] - 84) <= 3) n++;
+    return n;
+  }, chart);
+}
+
+/** The seeds fixture's MoCo v2 and method runs, seeds 0, 1, 2 each. */
+export const SEED_MOCO_RUNS = SEED_RUNS.filter((d) => /mocov2-seed\d$/.test(d));
+export const SEED_METHOD_RUNS = SEED_RUNS.filter((d) => /method-seed\d$/.test(d));
+
+/** Mean and sample sd (n − 1), written out here for the tests (not the panels' code). */
+export function meanAndSd(values) {
+  const mean = values.reduce((a, v) => a + v, 0) / values.length;
+  return { mean, sd: Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) };
+}

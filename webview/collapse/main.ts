@@ -15,6 +15,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import type { CollapseRun, CollapseHostMessage } from '../../src/protocol/webviews/collapse';
 import { acquireApi } from '../shared/vscodeApi';
+import { seedToggle } from '../shared/seedToggle';
 import { connectPanel, rerenderOnResize } from '../shared/hostMessages';
 import { RANK_HELP } from './reading';
 import { readingCard } from './card';
@@ -23,7 +24,7 @@ import { EMBEDDING, LAYER_HELP, layerLabel, layerOptions, layerTitle, shownLayer
 import { seedCard } from './seedCard';
 import { stepOf } from './seedLines';
 import { ce, ensureCodicons, h, seriesColors, runChips as chipsOfRuns } from '../shared/dom';
-import { groupLabel, hasSeeds, seedGroups, type SeedGroup } from '../shared/seeds';
+import { groupLabel, groupsOf, hasSeeds, type SeedGroup } from '../shared/seeds';
 
 interface PanelState {
   /** Index into the union of diagnostics steps; -1 = follow the newest. */
@@ -70,9 +71,7 @@ function aggregate(): boolean {
 
 /** What the panel shows side by side: every run, or each variant's seeds together. */
 function groups(): SeedGroup<CollapseRun>[] {
-  return aggregate()
-    ? seedGroups(runs)
-    : runs.map((r) => ({ key: r.runId, name: r.name, runs: [r], seeds: [], differs: r.differs, status: r.status }));
+  return groupsOf(runs, aggregate());
 }
 
 function chartLines(): ChartLine[] {
@@ -150,20 +149,16 @@ function layerSelect(layer: string): HTMLElement {
 }
 
 /** Each variant's seeds together (mean ± sd) or every run alone; shown only when the runs include seeds of a variant. */
-function seedToggle(): HTMLElement {
-  const box = ce('vscode-checkbox', {
-    'data-testid': 'by-seed',
-    label: 'mean ± sd over seeds',
-    title:
-      "Each variant's seeds together: spectra as the mean over the seeds with a band from the lowest to the highest seed, ranks as mean ± sd",
-    ...(aggregate() ? { checked: '' } : {}),
-  });
-  box.addEventListener('change', () => {
-    state.bySeed = (box as HTMLElement & { checked: boolean }).checked;
-    save();
-    render();
-  });
-  return box;
+function bySeedSwitch(): HTMLElement {
+  return seedToggle(
+    aggregate(),
+    "Each variant's seeds together: spectra as the mean over the seeds with a band from the lowest to the highest seed, ranks as mean ± sd",
+    (checked) => {
+      state.bySeed = checked;
+      save();
+      render();
+    },
+  );
 }
 
 function pickLayer(layer: string): void {
@@ -201,7 +196,7 @@ function render(): void {
   children.push(
     runChips(),
     stepControls(step),
-    h('div', { class: 'controls' }, layerSelect(layer), hasSeeds(runs) ? seedToggle() : null),
+    h('div', { class: 'controls' }, layerSelect(layer), hasSeeds(runs) ? bySeedSwitch() : null),
     h(
       'div',
       { class: 'cards', 'data-testid': 'cards' },

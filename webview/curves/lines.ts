@@ -4,7 +4,7 @@
  * and the ± sd edges of its band. Pure (unit-tested in node); main.ts turns the columns into uPlot series.
  */
 import type { RunLabel } from '../../src/protocol/webviews/common';
-import { aggregateSteps, seedGroups, type AggregateSeries, type SeedGroup } from '../shared/seeds';
+import { aggregateSteps, groupsOf, type AggregateSeries, type SeedGroup } from '../shared/seeds';
 import { groupOf, smooth } from './groups';
 
 export interface Series {
@@ -21,8 +21,7 @@ export type Line = SeedGroup<Run>;
 
 /** The lines the panel draws: every run, or (aggregate) each variant's seeds as one line. */
 export function linesOf(runs: readonly Run[], aggregate: boolean): Line[] {
-  if (aggregate) return seedGroups(runs);
-  return runs.map((r) => ({ key: r.runId, name: r.name, runs: [r], seeds: [], differs: r.differs, status: r.status }));
+  return groupsOf(runs, aggregate);
 }
 
 /** The scalar names of a chart group that any run has, sorted. */

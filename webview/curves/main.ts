@@ -9,6 +9,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { CurvesRun, ScalarPoint, CurvesHostMessage } from '../../src/protocol/webviews/curves';
 import { acquireApi } from '../shared/vscodeApi';
+import { seedToggle } from '../shared/seedToggle';
 import { connectPanel, rerenderOnResize } from '../shared/hostMessages';
 import { axisStyle, scaleRangesPlugin, STEP_INCRS, stepScale, valueScale } from '../shared/charts';
 import { ce, ensureCodicons, fmt, h, seriesColors, themeColor, translucent, runChips as chipsOfRuns } from '../shared/dom';
@@ -179,7 +180,7 @@ function toolbar(): HTMLElement {
     { class: 'controls' },
     h('label', { class: 'smoothing' }, 'Smoothing ', slider, label),
     log,
-    hasSeeds(runs) ? seedToggle() : null,
+    hasSeeds(runs) ? bySeedSwitch() : null,
     h('span', { class: 'spacer' }),
     csv,
     png,
@@ -187,19 +188,16 @@ function toolbar(): HTMLElement {
 }
 
 /** Mean ± sd over seeds, or every run on its own (shown only when the runs include seeds of a variant). */
-function seedToggle(): HTMLElement {
-  const box = ce('vscode-checkbox', {
-    'data-testid': 'by-seed',
-    label: 'mean ± sd over seeds',
-    title: "Each variant's seeds as one line: the mean over its seeds, with a band of ± one sample standard deviation",
-    ...(aggregate() ? { checked: '' } : {}),
-  });
-  box.addEventListener('change', () => {
-    state.bySeed = (box as HTMLElement & { checked: boolean }).checked;
-    save();
-    render();
-  });
-  return box;
+function bySeedSwitch(): HTMLElement {
+  return seedToggle(
+    aggregate(),
+    "Each variant's seeds as one line: the mean over its seeds, with a band of ± one sample standard deviation",
+    (checked) => {
+      state.bySeed = checked;
+      save();
+      render();
+    },
+  );
 }
 
 /** Raw values (not smoothed), one row per point: run, name, step, value; with seeds aggregated, variant, name, step, n, mean, sd. */

@@ -71,6 +71,12 @@ export function seedGroups<R extends RunLabel>(runs: readonly R[]): SeedGroup<R>
   return out;
 }
 
+/** The panel's lines: each variant's seeds together (`aggregate`), or every run on its own. */
+export function groupsOf<R extends RunLabel>(runs: readonly R[], aggregate: boolean): SeedGroup<R>[] {
+  if (aggregate) return seedGroups(runs);
+  return runs.map((r) => ({ key: r.runId, name: r.name, runs: [r], seeds: [], differs: r.differs, status: r.status }));
+}
+
 /** Whether any variant has two seeds or more among the runs (the aggregate has something to do). */
 export function hasSeeds(runs: readonly RunLabel[]): boolean {
   return seedGroups(runs).some((g) => g.runs.length > 1);
