@@ -1,10 +1,12 @@
-import { test } from 'node:test';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
 import { adapterLabel, describeAdapter, type AdapterLike } from '../../../src/core/backend/webgpu/adapter';
 import { dawnBackendFromEnv, dawnBinaryDir } from '../../../src/core/backend/webgpu/dawn';
-import { noAdapterReason } from '../../../src/core/backend/webgpu/noAdapter';
+import { findVulkanLoader, noAdapterReason, vulkanCannotLoad } from '../../../src/core/backend/webgpu/noAdapter';
+import { dawnPlatformDir } from '../../../src/core/backend/dawnLocate';
 import { faultMessage } from '../../../src/core/backend/webgpu/start';
 import { formatWebGPU } from '../../../src/core/backend/formatEnvReport';
 
@@ -75,6 +77,27 @@ test('no adapter: the reason names the Dawn backend and, on Linux, the Vulkan lo
   const def = noAdapterReason(undefined);
   assert.match(def, /^no WebGPU adapter through Dawn's default backend/);
   if (process.platform === 'linux') assert.match(def, /Vulkan loader/);
+});
+
+test("the Vulkan loader beside a bundle's dawn.node (the portable GPU check) is found; without one Dawn is not asked on Linux", () => {
+  const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-vk-'));
+  try {
+    const dir = path.join(bundle, 'webgpu', dawnPlatformDir());
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'libvulkan.so.1'), '');
+    assert.equal(findVulkanLoader(bundle), path.join(dir, 'libvulkan.so.1'));
+    assert.equal(vulkanCannotLoad(undefined, 'linux', bundle), false, 'a loader is there: Dawn is asked');
+    fs.rmSync(path.join(dir, 'libvulkan.so.1'));
+    const elsewhere = findVulkanLoader(bundle); // the machine's own loader, if it has one
+    assert.equal(vulkanCannotLoad(undefined, 'linux', bundle), elsewhere === undefined);
+    assert.equal(vulkanCannotLoad('vulkan', 'linux', bundle), elsewhere === undefined);
+    // other backends and platforms never need the Vulkan loader
+    assert.equal(vulkanCannotLoad('opengles', 'linux', bundle), false);
+    assert.equal(vulkanCannotLoad(undefined, 'darwin', bundle), false);
+    assert.equal(vulkanCannotLoad(undefined, 'win32', bundle), false);
+  } finally {
+    fs.rmSync(bundle, { recursive: true, force: true });
+  }
 });
 
 test('the environment report block shows the adapter, software or hardware, and the limits', () => {

@@ -111,7 +111,7 @@ test('events.jsonl summary: loss curve ends, median images/s without the first s
 });
 
 test(
-  'the unpacked archive runs on its own Node; no adapter (Dawn asked for D3D12 on Linux): exit 3 with the reason',
+  "the unpacked archive runs on its own Node; no adapter (Dawn asked for D3D12 on Linux): exit 3 with the reason; Vulkan finds the archive's loader",
   { timeout: 120_000 },
   async (t) => {
     const { DEFAULT_ARCHIVE } = await pack();
@@ -135,6 +135,19 @@ test(
       assert.equal(report.env.node.execPath, path.join(dir, 'medssl-gpu-check', 'node', 'bin', 'node'));
       assert.match(report.error, /^no usable WebGPU adapter: .*d3d12/);
       assert.match(r.stderr, /gpu-check: FAILED: no usable WebGPU adapter/);
+      // Dawn's default backend (Vulkan): the archive's own libvulkan.so.1 beside dawn.node is found, so Dawn
+      // is asked (the engine skips Dawn only when no loader exists anywhere); with no Vulkan driver here the
+      // reason says the loader is installed.
+      const v = spawnSync(path.join(dir, 'medssl-gpu-check', 'gpu-check'), ['--json', '--quick'], {
+        encoding: 'utf8',
+        env: { PATH: '/usr/bin:/bin', HOME: dir },
+        timeout: 100_000,
+      });
+      const vr = JSON.parse(v.stdout) as { error?: string };
+      if (vr.error?.startsWith('no usable WebGPU adapter')) {
+        assert.match(vr.error, /the Vulkan loader is installed/, vr.error);
+        assert.doesNotMatch(vr.error, /libvulkan\.so\.1 is not installed/);
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

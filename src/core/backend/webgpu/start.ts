@@ -25,8 +25,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { describeAdapter, REQUESTED_LIMITS, type WebGPUAdapterReport, type WebGPULimits } from './adapter';
-import { exposeNavigatorGpu, loadDawn } from './dawn';
-import { noAdapterReason } from './noAdapter';
+import { dawnBackendFromEnv, exposeNavigatorGpu, loadDawn } from './dawn';
+import { noAdapterReason, vulkanCannotLoad } from './noAdapter';
 
 export interface WebGPUStarted {
   adapter: WebGPUAdapterReport;
@@ -92,6 +92,10 @@ class CheckedWebGPUBackend extends WebGPUBackend {
 }
 
 async function requestAdapter(): Promise<{ adapter: GPUAdapter; report: WebGPUAdapterReport }> {
+  // Without a Vulkan loader, Dawn on Linux can only fail, and says so with a raw native warning on
+  // stderr (source path and line): the answer is known without asking it.
+  const asked = dawnBackendFromEnv();
+  if (vulkanCannotLoad(asked)) throw new Error(noAdapterReason(asked));
   const dawn = loadDawn();
   const options = { powerPreference: 'high-performance', featureLevel: dawn.featureLevel } as GPURequestAdapterOptions;
   const adapter = await dawn.gpu.requestAdapter(options);
