@@ -74,6 +74,12 @@ describe('Run side view', () => {
     assert.match(await text(page, 'progress-text'), new RegExp(`step ${lastProgress.step} of ${lastProgress.totalSteps}`));
     assert.equal(await progressValue(page), 100);
     assert.equal(Number(await text(page, 'latest-0')), Number(lastLoss.value.toPrecision(4)));
+    // resumed: pretraining runs again (its progress first), and a new point arrives
+    await postBinary(page, {
+      type: 'runProgress',
+      runId: runJson.id,
+      progress: { step: lastLoss.step, totalSteps: PRETRAIN_STEPS, imagesPerSec: 1, etaSec: 1, stage: 'pretraining', stagesDone: [] },
+    });
     await page.evaluate((m) => window.postMessage(m, '*'), {
       type: 'curvesAppend',
       runId: runJson.id,
@@ -104,6 +110,18 @@ describe('Run side view', () => {
     assert.match(await text(page, 'stages-done'), /✓ pretraining/);
     assert.equal(await progressValue(page), 50, 'half of the evaluation, not 100% of pretraining');
     assert.match(await text(page, 'progress-text'), new RegExp(`^step ${evalTotal / 2} of ${evalTotal}`));
+    // the small curves follow the stage: the evaluation's loss and Dice, not the pretraining's standing still
+    const small = (i) => page.locator(`[data-testid="small-${i}"]`).locator('xpath=..').innerText();
+    assert.match(await small(0), /^linear evaluation loss/);
+    assert.match(await small(1), /^mean Dice \(linear\) — when the evaluation ends/);
+    const evalLoss = events.slice(0, cutAt(evalTotal, evalTotal / 2)).filter((e) => e.type === 'scalar' && e.name === 'linear/loss');
+    await page.evaluate((m) => window.postMessage(m, '*'), {
+      type: 'curvesAppend',
+      runId: runJson.id,
+      points: evalLoss.map((e) => ({ name: e.name, step: e.step, value: e.value })),
+    });
+    await page.waitForFunction(() => document.querySelector('[data-testid="latest-0"]') !== null);
+    assert.equal(Number(await text(page, 'latest-0')), Number(evalLoss.at(-1).value.toPrecision(4)));
     // progress of another run (the view followed elsewhere meanwhile) is not shown
     await postBinary(page, { type: 'runProgress', runId: 'someone-else', progress: { ...tracker.current(), step: 1 } });
     await page.waitForTimeout(100);
@@ -143,7 +161,7 @@ describe('Run side view', () => {
     const r = await suite.open({ theme, width: 300, height: 560 });
     const { message } = runningMessage(cutAt(lastProgress.totalSteps, lastProgress.totalSteps / 2));
     await postBinary(r.page, message);
-    await r.page.waitForSelector('[data-testid="small-1"] canvas');
+    await r.page.waitForSelector('[data-testid="small-0"] canvas');
     return r;
   });
 });

@@ -107,7 +107,7 @@ function render(): void {
     ),
   );
   const hosts: [HTMLElement, string, string][] = [];
-  smallCurves(new Set(run.series.keys()), p).forEach((c, i) => {
+  smallCurves(new Set(run.series.keys()), p, run.status === 'running').forEach((c, i) => {
     const s = run!.series.get(c.name);
     const host = h('div', { class: 'chart', 'data-testid': `small-${i}` });
     children.push(
@@ -120,7 +120,9 @@ function render(): void {
           c.title,
           s?.values.length
             ? h('span', { class: 'latest', 'data-testid': `latest-${i}` }, ` ${fmt(s.values[s.values.length - 1], 4)}`)
-            : ' —',
+            : c.name.includes('/dice/')
+              ? ' — when the evaluation ends'
+              : ' —',
         ),
         host,
       ),

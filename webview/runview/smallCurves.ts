@@ -35,11 +35,20 @@ export function isEvaluationRun(names: ReadonlySet<string>, progress?: RunProgre
   return progress?.stage !== undefined && progress.stage !== 'pretraining' && !(progress.stagesDone ?? []).includes('pretraining');
 }
 
-export function smallCurves(names: ReadonlySet<string>, progress?: RunProgress): SmallCurve[] {
+/**
+ * The two curves: a pretraining run's loss and rank; an evaluation run's own loss and Dice; and a run that
+ * pretrains then evaluates (`medssl run`), while it runs an evaluation stage, that stage's loss and Dice
+ * (the pretraining curves stand still by then). Once it has ended it shows its pretraining again.
+ */
+export function smallCurves(names: ReadonlySet<string>, progress?: RunProgress, running = false): SmallCurve[] {
   if (isEvaluationRun(names, progress)) {
     // a run that both fine-tunes and evaluates linearly: the stage running now (fine-tuning comes second)
     const fineTuning = names.has('finetune/loss') || progress?.stage === 'fine-tuning';
     return [EVAL_LOSS[fineTuning ? 1 : 0], EVAL_DICE[fineTuning ? 1 : 0]];
+  }
+  if (running && (progress?.stage === 'linear evaluation' || progress?.stage === 'fine-tuning')) {
+    const i = progress.stage === 'fine-tuning' ? 1 : 0;
+    return [EVAL_LOSS[i], EVAL_DICE[i]];
   }
   const rank = names.has(PRETRAIN[1].name) || !names.has(EIGEN_FORM.name) ? PRETRAIN[1] : EIGEN_FORM;
   return [PRETRAIN[0], rank];

@@ -50,3 +50,24 @@ test('an evaluation run shows its own loss and Dice, not "loss —" and "effecti
     ['finetune/loss', 'finetune/dice/meanForeground'],
   );
 });
+
+test("a run that pretrains then evaluates: while an evaluation stage runs, that stage's loss and Dice; ended, its pretraining", () => {
+  const all = names('loss/total', 'diag/representation/rankMe', 'linear/loss', 'finetune/loss');
+  const at = (stage: string) => ({ step: 3, totalSteps: 10, imagesPerSec: 1, etaSec: 1, stage, stagesDone: ['pretraining'] });
+  assert.deepEqual(
+    smallCurves(all, at('fine-tuning'), true).map((c) => c.name),
+    ['finetune/loss', 'finetune/dice/meanForeground'],
+  );
+  assert.deepEqual(
+    smallCurves(all, at('linear evaluation'), true).map((c) => c.name),
+    ['linear/loss', 'linear/dice/meanForeground'],
+  );
+  assert.deepEqual(
+    smallCurves(all, at('fine-tuning'), false).map((c) => c.name),
+    ['loss/total', 'diag/representation/rankMe'],
+  );
+  assert.deepEqual(
+    smallCurves(all, { ...at('pretraining'), stagesDone: [] }, true).map((c) => c.name),
+    ['loss/total', 'diag/representation/rankMe'],
+  );
+});
