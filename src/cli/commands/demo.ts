@@ -3,7 +3,7 @@
  * phantom: pretrains MoCo v2 (no local loss, no whitening) and the full method (local loss + whitening),
  * runs linear evaluation for both, prints the comparison table (mean foreground Dice on held-out cases,
  * effective rank of the representation) and writes a self-contained HTML report beside the runs
- * (<runsDir>/demo-<timestamp>.html). Progress goes to stderr; the table and the report path to stdout.
+ * (<runsDir>/demo-<timestamp>.html, with its Dice-per-class chart as demo-<timestamp>-dice-per-class.png). Progress goes to stderr; the table and the report path to stdout.
  *
  * Sizes ('small', the default) were chosen so that the whole demo finishes in well under 10 minutes on
  * a shared 2-core machine with the portable (wasm) backend: 48×48 slices, a ResNet-18 at a quarter of
@@ -17,12 +17,14 @@ import { machineBackendHost } from '../../core/backend/host';
 import { configHash, defaultConfig } from '../../core/config';
 import type { ExperimentConfig } from '../../core/config/types';
 import { runExperiment } from '../../core/eval/pipeline';
+import { dicePerClassPng } from '../../core/report/charts/fromRuns';
 import { htmlReport } from '../../core/report/html';
 import { reportMarkdown, summarizeRun, type RunSummary } from '../../core/report/summary';
 import { writeFileAtomic } from '../../core/runs/atomic';
 import { createRun, RUN_RESERVE_BYTES, type RunEvent } from '../../core/runs';
 import { runFolderError } from './runFolderError';
 import { EXIT } from '../errors';
+import { dicePngPath } from './report';
 
 export type DemoSize = 'tiny' | 'small';
 
@@ -148,7 +150,10 @@ export async function demoCommand(args: DemoArgs, out: Out, err: Out): Promise<n
     .replace(/\.\d{3}Z$/, 'Z')
     .replace(/[-:]/g, '');
   const file = path.join(runsDir, `demo-${stamp}.html`);
+  const png = dicePerClassPng(rows);
+  const pngFile = dicePngPath(file);
   const html = htmlReport(rows, {
+    dicePng: png ? path.basename(pngFile) : undefined,
     title: 'MedSSL Studio demo: MoCo v2 vs. the method (local loss + whitening)',
     subtitle: `Built-in phantom, ${configs[0].data.size}×${configs[0].data.size} slices, ResNet-18 (16-32-64-128), ${configs[0].pretrain.epochs} pretraining epochs; linear evaluation on ${rows[0]?.heldOutCases ?? '?'} held-out cases.`,
     notes: [
@@ -157,7 +162,8 @@ export async function demoCommand(args: DemoArgs, out: Out, err: Out): Promise<n
     ],
   });
   writeFileAtomic(file, html);
+  if (png) writeFileAtomic(pngFile, png);
   out(reportMarkdown(rows));
-  out(`\nwall time ${mmss(secs)}; report: ${file}`);
+  out(`\nwall time ${mmss(secs)}; report: ${file}${png ? ` (Dice-per-class chart: ${pngFile})` : ''}`);
   return EXIT.ok;
 }

@@ -120,7 +120,12 @@ test('demo: the two configs differ only in the two switches; tiny demo runs end 
   assert.match(out.join('\n'), /\| demo-method \| on \| iternorm \|/);
   const html = fs.readdirSync(root).filter((f) => f.endsWith('.html'));
   assert.equal(html.length, 1);
-  const runs = fs.readdirSync(root).filter((f) => !f.endsWith('.html'));
+  // the Dice-per-class chart as a PNG beside it, named after it, and the HTML points at it
+  const png = html[0].replace(/\.html$/, '-dice-per-class.png');
+  assert.deepEqual([...fs.readFileSync(path.join(root, png)).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.ok(fs.readFileSync(path.join(root, html[0]), 'utf8').includes(png));
+  assert.match(out.join('\n'), new RegExp(`Dice-per-class chart: .*${png}`));
+  const runs = fs.readdirSync(root).filter((f) => !f.endsWith('.html') && !f.endsWith('.png'));
   assert.equal(runs.length, 2);
   for (const r of runs) {
     const mj = JSON.parse(fs.readFileSync(path.join(root, r, 'metrics.json'), 'utf8'));
