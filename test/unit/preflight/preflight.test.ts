@@ -3,8 +3,16 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { defaultConfig } from '../../../src/core/config/load';
-import { diskSpaceProblem, estimateFootprint, labelNeeds, preflightData, runsDirProblem, sizeProblems } from '../../../src/core/preflight';
+import { defaultConfig, loadConfig } from '../../../src/core/config/load';
+import {
+  diagnosticsFileBytes,
+  diskSpaceProblem,
+  estimateFootprint,
+  labelNeeds,
+  preflightData,
+  runsDirProblem,
+  sizeProblems,
+} from '../../../src/core/preflight';
 import { writePhantomMsd } from '../../../src/core/data/phantom/msd';
 
 test('sizeProblems: below the encoder stride or above 4096 is named as data.size; 16 with the small stem and 224 with imagenet are fine', () => {
@@ -53,6 +61,25 @@ test('estimateFootprint grows with the encoder and counts the kept checkpoints p
   queued.ssl.queueSize = 65536;
   queued.ssl.embeddingDim = 128;
   assert.ok(estimateFootprint(queued).checkpointBytes - a.checkpointBytes >= 4 * (65536 * 128 - 16 * small.ssl.embeddingDim));
+});
+
+test('the diagnostics estimate matches the recorded per-layer fixture files and grows with depth and epochs', async () => {
+  // test/fixtures/runs/seeds: the smoke ResNet-18 (8-16-32-64), 3 epochs, diagnostics every epoch: 0, 10, 20, 30
+  const dir = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'runs', 'seeds');
+  const run = fs.readdirSync(dir).find((d) => d.endsWith('-seeds-method-seed0'))!;
+  const { config: c } = await loadConfig(path.join(dir, run, 'config.yaml'));
+  const files = fs.readdirSync(path.join(dir, run, 'diagnostics')).map((f) => fs.statSync(path.join(dir, run, 'diagnostics', f)).size);
+  const each = diagnosticsFileBytes(c);
+  for (const size of files) assert.ok(size <= each && each < 1.5 * size, `estimate ${each} B per file, recorded ${size} B`);
+  const f = estimateFootprint(c);
+  const recorded = files.reduce((a, v) => a + v, 0);
+  assert.ok(f.diagnosticsBytes >= recorded && f.diagnosticsBytes < 2 * recorded, `${f.diagnosticsBytes} vs ${recorded} recorded`);
+  // a full-width ResNet-50 over 200 epochs, diagnostics every epoch: tens of MB, no longer hidden in a flat 8 MB
+  const big = defaultConfig('p');
+  big.model.arch = 'resnet50';
+  big.pretrain.epochs = 200;
+  big.diagnostics.everyEpochs = 1;
+  assert.ok(estimateFootprint(big).diagnosticsBytes > 50 * 1024 * 1024, String(estimateFootprint(big).diagnosticsBytes));
 });
 
 test('diskSpaceProblem: an impossible need names the folder and both amounts; a small one passes; runsDirProblem names a file in the way', () => {
