@@ -23,6 +23,8 @@ export interface DataConfig {
   foregroundOnly: boolean;
   /** Fraction of cases held out (split by case, never by slice) for diagnostics/evaluation. */
   heldOutFraction: number;
+  /** Seed of the case split; absent: the run's `seed` (src/core/data/runSplit.ts). */
+  splitSeed?: number;
 }
 
 export interface WhiteningConfig {

@@ -1,6 +1,6 @@
 /**
  * Labelled slices for the downstream evaluations: the same cases, preprocessing and case split as the
- * pretraining (train/data.ts: splitByCase with the run seed and data.heldOutFraction), so that Dice is
+ * pretraining (data/runSplit.ts: data.heldOutFraction, drawn by data.splitSeed or the run seed), so that Dice is
  * always reported on cases the encoder never saw. The built-in phantom (10 labelled organs) or a labelled
  * dataset folder in any layout the dataset detects (MSD, nnU-Net v2, BTCV, AbdomenCT-1K, paired slice
  * folders), both read through the streaming dataset (data/dataset.ts) one case at a time; the labelled
@@ -10,7 +10,7 @@
 import { SliceDataset } from '../data/dataset';
 import { DataError } from '../data/errors';
 import { PHANTOM_LABELS } from '../data/phantom/generate';
-import { splitByCase } from '../data/preprocess';
+import { runCaseSplit } from '../data/runSplit';
 import type { Slice } from '../data/volume';
 import type { ExperimentConfig } from '../config/types';
 import { DataConfigError, intensityPreset } from '../train/data';
@@ -58,7 +58,7 @@ export function loadSegmentationData(c: ExperimentConfig): SegmentationData {
     const ds = folder
       ? SliceDataset.open(root!, opts)
       : SliceDataset.phantom(p.cases, { seed: p.seed, shape: [grid, grid, p.slices] }, opts);
-    const split = splitByCase(ds.caseIds, { train: 1 - f, val: f }, c.seed);
+    const split = runCaseSplit(c, ds.caseIds);
     const load = (ids: string[]): LabelledSlice[] => {
       const sub = ds.subset(ids);
       const out: LabelledSlice[] = [];

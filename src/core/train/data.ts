@@ -9,7 +9,8 @@ import { twoViews, type AugmentConfig as ViewAugmentConfig } from '../data/augme
 import { DataError } from '../data/errors';
 import { preparedCaseBytes } from '../data/caseIndex';
 import { SliceDataset } from '../data/dataset';
-import { splitByCase, type IntensityPreset } from '../data/preprocess';
+import type { IntensityPreset } from '../data/preprocess';
+import { runCaseSplit } from '../data/runSplit';
 import type { RandomSource } from '../data/random';
 import { datasetSource, type SliceSource } from '../data/sliceSource';
 import type { Slice } from '../data/volume';
@@ -122,8 +123,7 @@ function openFolder(c: ExperimentConfig, cacheBytes: number, asConfigError: (e: 
 /** The run's case split (seeded by the run) as two slice sources; the batch must fit in the training slices. */
 function splitForPretraining(c: ExperimentConfig, ds: SliceDataset, onError: (e: unknown) => unknown, where: string): PretrainData {
   const ids = ds.caseIds;
-  const f = c.data.heldOutFraction;
-  const split = f > 0 ? splitByCase(ids, { train: 1 - f, val: f }, c.seed) : { train: [...ids].sort(), val: [], test: [] };
+  const split = runCaseSplit(c, ids);
   const trainDs = ds.subset(split.train);
   if (trainDs.length < c.pretrain.batchSize) {
     throw new DataConfigError(

@@ -54,6 +54,11 @@ export const dataSchema = z
       .lt(1)
       .default(0.2)
       .describe('Fraction of cases held out (split by case, never by slice) for the collapse diagnostics and evaluation.'),
+    splitSeed: nonNegInt()
+      .optional()
+      .describe(
+        "Seed of the train / held-out split of the cases. Absent: the run's `seed` draws it, so runs over `seeds:` differ in their split as well as in their initialisation and data order (their spread then includes the split's). Set it (e.g. 0) to hold one split fixed across seeds.",
+      ),
   })
   .prefault({})
   .describe('Where the slices come from and how they are prepared.');
