@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { screenshotEveryTheme, usePanelSuite } from './harness.mjs';
+import { screenshot, screenshotEveryTheme, usePanelSuite } from './harness.mjs';
 import {
   bandPixels,
   canvasFingerprint,
@@ -18,15 +18,16 @@ import {
   SEED_RUNS,
 } from './runFixtures.mjs';
 
-/** The newest value of a scalar in a run's events.jsonl (the newest line wins for a repeated step). */
-const lastOf = (dir, name) =>
+/** Every value of a scalar in a run's events.jsonl, in file order. */
+const readScalars = (dir, name) =>
   fs
     .readFileSync(path.join(dir, 'events.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l))
-    .filter((e) => e.type === 'scalar' && e.name === name)
-    .at(-1);
+    .filter((e) => e.type === 'scalar' && e.name === name);
+/** The newest value of a scalar (the newest line wins for a repeated step). */
+const lastOf = (dir, name) => readScalars(dir, name).at(-1);
 const MOCO = SEED_MOCO_RUNS;
 const METHOD = SEED_METHOD_RUNS;
 const stats = meanAndSd;
@@ -148,6 +149,31 @@ describe('Curves panel: seeds of a variant', () => {
     assert.equal(Number(step), lastOf(METHOD[0], 'linear/dice/meanForeground').step);
     assert.equal(n, '3');
     assert.ok(Math.abs(Number(mean) - want.mean) < 1e-12 && Math.abs(Number(sd) - want.sd) < 1e-12);
+    await context.close();
+  });
+
+  it('a seed still training: the tables stay at the step every seed has reached; the rest is drawn as a partial line', async () => {
+    const { page, context, problems } = await suite.open({ width: 1200, height: 900 });
+    const runs = runData.curvesRuns(SEED_RUNS).runs.map((r) => {
+      if (path.basename(METHOD[2]) !== r.runId) return r;
+      const cut = (s) => {
+        const steps = new Float64Array(s.steps);
+        const keep = steps.filter((st) => st <= 15).length;
+        return { name: s.name, steps: steps.slice(0, keep).buffer, values: new Float64Array(s.values).slice(0, keep).buffer };
+      };
+      return { ...r, status: 'running', series: r.series.filter((s) => !s.name.startsWith('linear/')).map(cut) };
+    });
+    await postBinary(page, { type: 'curves', runs });
+    await page.waitForSelector('[data-testid="chart-loss"] canvas');
+    const row = cell(page, 'loss', 'loss/total', 'seeds:seeds-method');
+    assert.match(await row.innerText(), /step 15 · 3 of 3 seeds/);
+    const want = stats(METHOD.map((d) => readScalars(d, 'loss/total').find((e) => e.step === 15).value));
+    assert.equal(Number((await row.locator('[data-testid="latest"]').innerText()).split(' ± ')[0]), Number(want.mean.toPrecision(4)));
+    assert.equal(await page.locator('[data-testid="status-seeds:seeds-method"]').innerText(), 'running');
+    // the method's Dice: two seeds so far
+    assert.match(await cell(page, 'dice', 'linear/dice/meanForeground', 'seeds:seeds-method').innerText(), /2 of 3 seeds/);
+    await screenshot(page, 'curves-seeds-running-light');
+    assert.deepEqual(problems, []);
     await context.close();
   });
 

@@ -38,8 +38,12 @@ export interface Column {
   ni: number;
   line: Line;
   name: string;
-  /** `mean` is the drawn line (a single run's values, or the seeds' mean); `hi`/`lo` the band's edges. */
-  role: 'mean' | 'hi' | 'lo';
+  /**
+   * `mean` is the drawn line (a single run's values, or the seeds' mean where every seed has the step);
+   * `partial` the seeds' mean where only some have it yet (seeds still training), drawn fainter;
+   * `hi`/`lo` the band's edges.
+   */
+  role: 'mean' | 'partial' | 'hi' | 'lo';
   values: (number | null)[];
   /** How many points the line has (a line of one or two points is drawn with markers). */
   points: number;
@@ -95,8 +99,22 @@ export function groupColumns(
       return out;
     };
     const base = { li: p.li, ni: p.ni, line: p.line, name: p.name, points: p.a.steps.length };
-    columns.push({ ...base, key: `${p.line.key}|${p.name}`, role: 'mean', values: col((i) => p.a.mean[i]) });
-    if (p.line.runs.length > 1) {
+    const seeds = p.line.runs.length;
+    if (seeds > 1 && p.a.steps.length >= 3) {
+      // the mean over all seeds, solid; where some seeds have not reached the step, a fainter line that
+      // starts at the last step all of them share, so the two join
+      const all = (i: number) => p.a.n[i] >= seeds;
+      const partialFrom = Math.max(0, p.a.n.findIndex((n) => n < seeds) - 1);
+      const partial = (i: number) => !all(i) || (i === partialFrom && p.a.n.some((n) => n < seeds));
+      columns.push({ ...base, key: `${p.line.key}|${p.name}`, role: 'mean', values: col((i) => (all(i) ? p.a.mean[i] : NaN)) });
+      columns.push({
+        ...base,
+        key: `${p.line.key}|${p.name}|partial`,
+        role: 'partial',
+        values: col((i) => (partial(i) ? p.a.mean[i] : NaN)),
+      });
+    } else columns.push({ ...base, key: `${p.line.key}|${p.name}`, role: 'mean', values: col((i) => p.a.mean[i]) });
+    if (seeds > 1) {
       columns.push({ ...base, key: `${p.line.key}|${p.name}|hi`, role: 'hi', values: col((i) => p.a.mean[i] + p.a.sd[i]) });
       columns.push({ ...base, key: `${p.line.key}|${p.name}|lo`, role: 'lo', values: col((i) => p.a.mean[i] - p.a.sd[i]) });
     }

@@ -71,6 +71,17 @@ function groupData(group: string): { data: uPlot.AlignedData; series: uPlot.Seri
     data.push(c.values);
     at.set(c.key, series.length);
     const color = colorOf(c.li);
+    if (c.role === 'partial') {
+      series.push({
+        label: `${c.line.name} · ${c.name} (not every seed yet)`,
+        stroke: translucent(color, 0.55),
+        dash: [2, 3],
+        width: 1.25,
+        spanGaps: true,
+        points: { show: false },
+      });
+      continue;
+    }
     if (c.role !== 'mean') {
       series.push({
         label: `${c.line.name} · ${c.name} (${c.role === 'hi' ? '+' : '−'}sd)`,
@@ -79,7 +90,8 @@ function groupData(group: string): { data: uPlot.AlignedData; series: uPlot.Seri
         spanGaps: true,
         points: { show: false },
       });
-      if (c.role === 'lo')
+      // a line of one or two points gets whiskers instead (seedDraw.ts)
+      if (c.role === 'lo' && c.points >= 3)
         bands.push({ series: [at.get(`${c.line.key}|${c.name}|hi`)!, series.length - 1], fill: translucent(color, 0.18) });
       continue;
     }
@@ -299,7 +311,7 @@ function render(): void {
       h(
         'p',
         { class: 'dim small', 'data-testid': 'seed-note' },
-        'Each variant: the mean over its seeds (each seed smoothed first), a band of ± one sample standard deviation; a line of one or two points (a final Dice) as dots with ± sd whiskers. The tables give the raw values at the newest step all seeds reached.',
+        'Each variant: the mean over its seeds (each seed smoothed first), a band of ± one sample standard deviation; a line of one or two points (a final Dice) as dots with ± sd whiskers; fainter and dotted where not every seed has reached the step yet. The tables give the raw values at the newest step all seeds reached.',
       ),
     );
   const hosts: [string, HTMLElement][] = [];

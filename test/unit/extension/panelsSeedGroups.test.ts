@@ -158,7 +158,8 @@ test('groupColumns: a variant is a mean column with ± sd edges; one run is its 
   assert.deepEqual(col('seeds:v|loss/total|hi'), [2 + sd, 3 + sd, -2 + sd]);
   assert.deepEqual(col('seeds:v|loss/total|lo'), [2 - sd, 3 - sd, -2 - sd]);
   assert.deepEqual(col('solo|loss/total'), [5, 6, 7]);
-  assert.equal(agg.columns.length, 4);
+  assert.deepEqual(col('seeds:v|loss/total|partial'), [null, null, null], 'every seed has every step: no partial line');
+  assert.equal(agg.columns.length, 5);
   // each run alone: three columns, no edges
   const each = groupColumns(linesOf(runs, false), ['loss/total'], 'loss', { hidden: ['v1'], smoothing: 0, logY: true });
   assert.deepEqual(
@@ -168,4 +169,23 @@ test('groupColumns: a variant is a mean column with ± sd edges; one run is its 
       ['solo|loss/total', [5, 6, 7]],
     ],
   );
+});
+
+test('groupColumns: where a seed has not reached a step yet, the mean moves to a fainter partial line joined at the last shared step', () => {
+  const run = (runId: string, seed: number, steps: number[]): Run => ({
+    runId,
+    name: runId,
+    status: 'running',
+    differs: [],
+    seedOf: { variant: 'v', seed },
+    series: new Map([['loss/total', { name: 'loss/total', steps, values: steps.map((st) => st * 10 + seed) }]]),
+  });
+  const runs = [run('v0', 0, [1, 2, 3, 4, 5]), run('v1', 1, [1, 2, 3, 4, 5]), run('v2', 2, [1, 2, 3])];
+  const { x, columns } = groupColumns(linesOf(runs, true), ['loss/total'], 'loss', { hidden: [], smoothing: 0, logY: false });
+  assert.deepEqual(x, [1, 2, 3, 4, 5]);
+  const col = (key: string) => columns.find((c) => c.key === key)!.values;
+  assert.deepEqual(col('seeds:v|loss/total'), [11, 21, 31, null, null], 'the mean of all three seeds up to step 3');
+  assert.deepEqual(col('seeds:v|loss/total|partial'), [null, null, 31, 40.5, 50.5], 'then of the two that are further');
+  // the band stays where at least two seeds have the step
+  assert.ok(Math.abs(col('seeds:v|loss/total|hi')[4]! - 50.5 - Math.SQRT1_2) < 1e-12);
 });
