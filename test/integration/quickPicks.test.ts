@@ -204,6 +204,43 @@ describe('MedSSL Studio: quick picks and the progress notification, driven like 
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it('Compare Runs with no argument offers a variant with seeds as one entry; checking two variants compares all six seeds', async function () {
+    this.timeout(60_000);
+    // copies of the recorded fixture (test/fixtures/runs/seeds: two variants × seeds 0, 1, 2), removed at the end
+    const fixture = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'runs', 'seeds');
+    const runsDir = path.dirname(trained.a);
+    const copies = fs
+      .readdirSync(fixture)
+      .filter((d) => fs.existsSync(path.join(fixture, d, 'run.json')))
+      .sort()
+      .map((d) => {
+        fs.cpSync(path.join(fixture, d), path.join(runsDir, d), { recursive: true });
+        return path.join(runsDir, d);
+      });
+    try {
+      studio.refresh();
+      const pending = vscode.commands.executeCommand<{ dirs: string[] } | undefined>('medssl.compareRuns');
+      const listText = await waitForQuickPick('Runs to compare (two or more)');
+      assert.match(listText, /seeds-method/);
+      assert.match(listText, /3 runs, seeds 0, 1, 2/);
+      for (const v of ['seeds-method', 'seeds-mocov2']) await setChecked((l) => l.includes(v) && l.includes('3 runs'), v, true);
+      await waitForQuickPick('Runs to compare (two or more)', 'integration-quickpick-compare-variants');
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      const res = await pending;
+      assert.ok(res, 'Compare Runs opened nothing');
+      assert.deepEqual(res.dirs.filter((d) => copies.includes(d)).sort(), copies, 'checking the two variants brings their six seeds');
+      // a run the Runs view had selected from the test before may be pre-checked too; nothing else
+      assert.ok(
+        res.dirs.every((d) => copies.includes(d) || d === trained.cancel),
+        res.dirs.join(', '),
+      );
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      for (const c of copies) fs.rmSync(c, { recursive: true, force: true });
+      studio.refresh();
+    }
+  });
+
   it('Cancel on the fine-tuning progress notification (a real click) stops the job and the run is marked cancelled', async function () {
     this.timeout(180_000);
     const src = trained.cancel;

@@ -1,13 +1,14 @@
 /**
  * MedSSL: Compare Runs — several runs overlaid in the Curves panel, and the ones with collapse
- * diagnostics side by side in the Collapse panel. From a multi-selection in the Runs view, or a quick
- * pick of several runs.
+ * diagnostics side by side in the Collapse panel. From a multi-selection in the Runs view (runs or config
+ * groups), or a quick pick of several runs, where a variant with seeds is one entry.
  */
 import * as vscode from 'vscode';
 import { openCollapsePanel } from '../panels/collapsePanel';
 import { openCurvesPanel } from '../panels/curvesPanel';
 import type { RunPanel } from '../panels/runPanel';
-import { keyMetric, type RunSummary } from '../runs/runsModel';
+import { compareChoices, chosenDirs, type CompareChoice } from '../runs/compareChoices';
+import type { RunSummary } from '../runs/runsModel';
 import type { RunsNode } from '../runs/runsTree';
 import { selectedRunDirs, withDiagnostics } from '../runs/runSelection';
 
@@ -30,17 +31,28 @@ export async function compareRuns(
       void vscode.window.showInformationMessage('MedSSL: Compare Runs needs at least two runs.');
       return undefined;
     }
+    const choices = compareChoices(all, dirs);
+    const variants = choices.filter((c) => c.kind === 'variant');
+    const item = (c: CompareChoice) => ({
+      label: c.kind === 'variant' ? `$(layers) ${c.label}` : c.label,
+      description: c.description,
+      choice: c,
+      picked: c.picked,
+    });
+    const separator = (label: string) => ({ label, kind: vscode.QuickPickItemKind.Separator });
     const picks = await vscode.window.showQuickPick(
-      all.map((r) => ({
-        label: r.id,
-        description: [r.run?.stage !== 'pretrain' ? r.run?.stage : undefined, r.shownStatus, keyMetric(r)].filter(Boolean).join(' · '),
-        dir: r.dir,
-        picked: dirs.includes(r.dir),
-      })),
+      variants.length
+        ? [
+            separator('variants: all their seeds'),
+            ...variants.map(item),
+            separator('runs'),
+            ...choices.filter((c) => c.kind === 'run').map(item),
+          ]
+        : choices.map(item),
       { canPickMany: true, placeHolder: 'Runs to compare (two or more)' },
     );
     if (!picks) return undefined;
-    dirs = picks.map((p) => p.dir);
+    dirs = chosenDirs(picks.flatMap((p) => ('choice' in p ? [p.choice] : [])));
     if (dirs.length < 2) {
       void vscode.window.showInformationMessage('MedSSL: pick at least two runs to compare.');
       return undefined;
