@@ -14,7 +14,7 @@ import { writePhantomMsd } from '../../src/core/data/phantom/msd';
 import { readRun } from '../../src/core/runs';
 import type { RunsNode } from '../../src/extension/runs/runsTree';
 import type { Studio, TrainResult } from '../../src/extension/studio';
-import { tinyConfig, waitFor } from './helpers';
+import { copySeedRuns, tinyConfig, waitFor } from './helpers';
 import { requestScreenshot, screenshotsAvailable } from './screenshot';
 
 const EXTENSION_ID = 'medssl.medssl-studio';
@@ -212,17 +212,8 @@ describe('MedSSL Studio: Evaluate Checkpoint, Compare Runs, the NIfTI dataset te
 
   it("a variant's seeds are one group in the Runs view; Compare Runs on two groups shows each variant once, mean ± sd", async function () {
     this.timeout(60_000);
-    // copies of the recorded fixture (test/fixtures/runs/seeds) in the runs folder, removed again at the end
-    const fixture = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'runs', 'seeds');
-    const runsDir = path.dirname(trained[0]);
-    const copies = fs
-      .readdirSync(fixture)
-      .filter((d) => fs.existsSync(path.join(fixture, d, 'run.json')))
-      .sort()
-      .map((d) => {
-        fs.cpSync(path.join(fixture, d), path.join(runsDir, d), { recursive: true });
-        return path.join(runsDir, d);
-      });
+    // copies of the recorded seeds fixture in the runs folder, removed again at the end
+    const copies = copySeedRuns(path.dirname(trained[0]));
     try {
       studio.refresh();
       const groups = studio.tree.getChildren().filter((g) => g.kind === 'group' && g.name.startsWith('seeds-'));

@@ -1,4 +1,6 @@
-/** Shared by the integration suites: polling with a deadline, and a phantom config that trains in seconds. */
+/** Shared by the integration suites: polling with a deadline, a phantom config that trains in seconds, the recorded seeds runs. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export async function waitFor<T>(
   what: string,
@@ -43,4 +45,20 @@ diagnostics:
   everyEpochs: ${epochs}
   slices: 8
 `;
+}
+
+/**
+ * Copies the recorded seeds fixture (test/fixtures/runs/seeds: two variants × seeds 0, 1, 2) into a runs
+ * folder; returns the copies' paths, sorted (the caller removes them).
+ */
+export function copySeedRuns(runsDir: string): string[] {
+  const fixture = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'runs', 'seeds');
+  return fs
+    .readdirSync(fixture)
+    .filter((d) => fs.existsSync(path.join(fixture, d, 'run.json')))
+    .sort()
+    .map((d) => {
+      fs.cpSync(path.join(fixture, d), path.join(runsDir, d), { recursive: true });
+      return path.join(runsDir, d);
+    });
 }

@@ -21,7 +21,7 @@ import * as vscode from 'vscode';
 import { readRun } from '../../src/core/runs';
 import type { RunsNode } from '../../src/extension/runs/runsTree';
 import type { Studio, TrainResult } from '../../src/extension/studio';
-import { tinyConfig, waitFor } from './helpers';
+import { copySeedRuns, tinyConfig, waitFor } from './helpers';
 import { requestScreenshot, screenshotsAvailable } from './screenshot';
 
 const EXTENSION_ID = 'medssl.medssl-studio';
@@ -206,17 +206,8 @@ describe('MedSSL Studio: quick picks and the progress notification, driven like 
 
   it('Compare Runs with no argument offers a variant with seeds as one entry; checking two variants compares all six seeds', async function () {
     this.timeout(60_000);
-    // copies of the recorded fixture (test/fixtures/runs/seeds: two variants × seeds 0, 1, 2), removed at the end
-    const fixture = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'runs', 'seeds');
-    const runsDir = path.dirname(trained.a);
-    const copies = fs
-      .readdirSync(fixture)
-      .filter((d) => fs.existsSync(path.join(fixture, d, 'run.json')))
-      .sort()
-      .map((d) => {
-        fs.cpSync(path.join(fixture, d), path.join(runsDir, d), { recursive: true });
-        return path.join(runsDir, d);
-      });
+    // copies of the recorded seeds fixture in the runs folder, removed again at the end
+    const copies = copySeedRuns(path.dirname(trained.a));
     try {
       studio.refresh();
       const pending = vscode.commands.executeCommand<{ dirs: string[] } | undefined>('medssl.compareRuns');
