@@ -75,8 +75,9 @@ const extensionRules = {
 const webviewRules = {
   patterns: [
     {
-      // the shared class palette is plain data, the one value a panel may take from the protocol
-      regex: `${seg('src/protocol')}(?!webviews/palette$)`,
+      // the shared class palette (plain data) and the seed statistics (plain functions on numbers, the
+      // report's own) are the values a panel may take from the protocol
+      regex: `${seg('src/protocol')}(?!webviews/(palette|seedStats)$)`,
       allowTypeImports: true,
       message: 'webview/ imports src/protocol with `import type` only: the protocol is types, the bundle carries no host code.',
     },

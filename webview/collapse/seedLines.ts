@@ -4,6 +4,7 @@
  * readings as mean ± sd, and RankMe over time as mean ± sd. Pure (unit-tested in node).
  */
 import type { CollapseRun, CollapseStep, SpectrumPayload } from '../../src/protocol/webviews/collapse';
+import { bandOver } from '../../src/protocol/webviews/seedStats';
 import { aggregateSteps, meanSd, type AggregateSeries, type MeanSd } from '../shared/seeds';
 import { layerOf } from './layers';
 import { singularValues } from './logAxis';
@@ -33,15 +34,7 @@ export function spectrumBand(runs: readonly CollapseRun[], step: number, layer: 
     .filter((sp): sp is SpectrumPayload => sp !== undefined)
     .map(singularValues);
   if (!svs.length) return undefined;
-  const len = Math.max(...svs.map((s) => s.length));
-  const out: SpectrumBand = { mean: [], lo: [], hi: [], n: svs.length };
-  for (let k = 0; k < len; k++) {
-    const v = svs.filter((s) => k < s.length).map((s) => s[k]);
-    out.mean.push(v.reduce((a, x) => a + x, 0) / v.length);
-    out.lo.push(Math.min(...v));
-    out.hi.push(Math.max(...v));
-  }
-  return out;
+  return { ...bandOver(svs), n: svs.length };
 }
 
 /** RankMe of `layer` by diagnostics step, mean ± sd over the seeds that have reached the step. */

@@ -1,25 +1,12 @@
 /**
  * The compare panels' seed aggregate: the runs the host marked as seeds of one variant (RunLabel.seedOf)
  * drawn as one line, the mean over the seeds, with a band of ± one sample standard deviation. Pure
- * (unit-tested in node); the same definition as `medssl report` (src/core/metrics/bootstrap.ts meanSd).
+ * (unit-tested in node); mean ± sd is `medssl report`'s own (src/protocol/webviews/seedStats.ts).
  */
 import type { RunLabel } from '../../src/protocol/webviews/common';
+import { meanSd, type MeanSd } from '../../src/protocol/webviews/seedStats';
 
-export interface MeanSd {
-  mean: number;
-  /** Sample standard deviation (n − 1); NaN for a single value. */
-  sd: number;
-  n: number;
-}
-
-/** Mean ± sample sd of the finite values; null when there are none. */
-export function meanSd(values: readonly number[]): MeanSd | null {
-  const x = values.filter((v) => Number.isFinite(v));
-  if (!x.length) return null;
-  const mean = x.reduce((a, v) => a + v, 0) / x.length;
-  const sd = x.length > 1 ? Math.sqrt(x.reduce((a, v) => a + (v - mean) ** 2, 0) / (x.length - 1)) : Number.NaN;
-  return { mean, sd, n: x.length };
-}
+export { meanSd, type MeanSd } from '../../src/protocol/webviews/seedStats';
 
 /** "0.318 ± 0.023" (or the mean alone for a single value), each number written by `fmt`. */
 export function formatMeanSd(m: MeanSd, fmt: (v: number) => string): string {

@@ -4,19 +4,8 @@
  */
 import { Rng } from '../util/rng';
 
-export interface MeanSd {
-  mean: number;
-  /** Sample standard deviation (n − 1); NaN for a single value. */
-  sd: number;
-  n: number;
-}
-
-export function meanSd(x: readonly number[]): MeanSd | null {
-  if (!x.length) return null;
-  const mean = x.reduce((a, v) => a + v, 0) / x.length;
-  const sd = x.length > 1 ? Math.sqrt(x.reduce((a, v) => a + (v - mean) ** 2, 0) / (x.length - 1)) : Number.NaN;
-  return { mean, sd, n: x.length };
-}
+/** Mean ± sample sd: one definition for the report and the panels (src/protocol/webviews/seedStats.ts). */
+export { meanSd, type MeanSd } from '../../protocol/webviews/seedStats';
 
 export interface BootstrapInterval {
   mean: number;

@@ -6,6 +6,7 @@
  */
 import type { Scene, Shape } from './scene';
 import { textWidth } from './scene';
+import { bandOver } from '../../../protocol/webviews/seedStats';
 
 export interface SpectrumRow {
   label: string;
@@ -33,14 +34,8 @@ export interface SpectrumBandPoint {
 
 /** Mean, lowest and highest over seeds per index (over the seeds whose spectrum reaches that index). */
 export function spectrumBand(runs: readonly number[][]): SpectrumBandPoint[] {
-  const norm = runs.map(normalisedSingularValues).filter((r) => r.length);
-  const len = Math.max(0, ...norm.map((r) => r.length));
-  const out: SpectrumBandPoint[] = [];
-  for (let k = 0; k < len; k++) {
-    const v = norm.filter((r) => k < r.length).map((r) => r[k]);
-    out.push({ k: k + 1, mean: v.reduce((a, x) => a + x, 0) / v.length, lo: Math.min(...v), hi: Math.max(...v) });
-  }
-  return out;
+  const b = bandOver(runs.map(normalisedSingularValues).filter((r) => r.length));
+  return b.mean.map((mean, k) => ({ k: k + 1, mean, lo: b.lo[k], hi: b.hi[k] }));
 }
 
 /** Indices whose mean is below this are not drawn (an exact 0 has no place on a log axis); a band's low edge stops at it. */
