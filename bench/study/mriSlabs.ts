@@ -9,8 +9,8 @@
  * It prints the brain's intensity mean and sd, for the config's zscore window.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { encodeNifti, readNiftiFile } from '../../src/core/data/nifti';
+import { readNiftiFile } from '../../src/core/data/nifti';
+import { writeMsdFolder } from '../../src/core/data/phantom/msd';
 import type { Volume } from '../../src/core/data/volume';
 
 /** AAL code's first digit → class (1-based; 0 is background). */
@@ -112,28 +112,21 @@ export async function writeSlabDataset(
   const image = await readNiftiFile(ch2);
   const atlas = await readNiftiFile(aal);
   const slabs = cutSlabs(image, atlas, lobeTable(fs.readFileSync(aalTxt, 'utf8')), n);
-  fs.mkdirSync(path.join(outDir, 'imagesTr'), { recursive: true });
-  fs.mkdirSync(path.join(outDir, 'labelsTr'), { recursive: true });
-  for (const s of slabs) {
-    fs.writeFileSync(path.join(outDir, 'imagesTr', `${s.id}.nii.gz`), encodeNifti(s.image, { datatype: 'float32' }));
-    fs.writeFileSync(path.join(outDir, 'labelsTr', `${s.id}.nii.gz`), encodeNifti(s.label, { datatype: 'uint8' }));
-  }
   const stats = brainStats(image, atlas);
-  const json = {
-    name: 'ch2-aal-lobes',
-    description: `mricron-data ch2 (Colin27 T1) cut into ${n} axial slabs, AAL regions grouped into lobes; brain intensity mean ${stats.mean.toFixed(2)}, sd ${stats.sd.toFixed(2)}`,
-    tensorImageSize: '3D',
-    reference: 'Debian mricron-data: ch2.nii.gz, aal.nii.gz, aal.nii.txt',
-    licence: 'see /usr/share/doc/mricron-data/copyright',
-    release: '1.0',
-    modality: { '0': 'MR' },
-    labels: Object.fromEntries(CLASS_NAMES.map((c, i) => [String(i), c])),
-    numTraining: n,
-    numTest: 0,
-    training: slabs.map((s) => ({ image: `./imagesTr/${s.id}.nii.gz`, label: `./labelsTr/${s.id}.nii.gz` })),
-    test: [],
-  };
-  fs.writeFileSync(path.join(outDir, 'dataset.json'), JSON.stringify(json, null, 2));
+  writeMsdFolder(
+    outDir,
+    slabs,
+    slabs.length,
+    {
+      name: 'ch2-aal-lobes',
+      description: `mricron-data ch2 (Colin27 T1) cut into ${n} axial slabs, AAL regions grouped into lobes; brain intensity mean ${stats.mean.toFixed(2)}, sd ${stats.sd.toFixed(2)}`,
+      reference: 'Debian mricron-data: ch2.nii.gz, aal.nii.gz, aal.nii.txt',
+      licence: 'see /usr/share/doc/mricron-data/copyright',
+      modality: { '0': 'MR' },
+      classes: CLASS_NAMES,
+    },
+    { imageDatatype: 'float32', overwrite: true, what: 'mriSlabs' },
+  );
   return stats;
 }
 

@@ -22,3 +22,21 @@ ${modelExtra}ssl:
   embeddingDim: 16
 `;
 }
+
+/**
+ * The tiny config as METHOD.md's ablation in two rows (MoCo v2, the method: local loss at stage 3 and
+ * whitening), one pretraining epoch and a one-epoch linear evaluation each; `seeds` adds `seeds:`.
+ */
+export function tinyAblationYaml(name: string, seeds?: number[]): string {
+  return `${tinyRunYamlHead(name, 2, '  whitening: { groupSize: 16 }\n')}  local: { stage: 3, grid: 2, projectorDim: 16 }
+pretrain: { epochs: 1, batchSize: 4, lr: 0.05, checkpointEvery: 0, workers: 1 }
+diagnostics: { everyEpochs: 1, slices: 4 }
+evaluation:
+  linear: { epochs: 1, batchSize: 4 }
+  overlaySlices: 1
+variants:
+  - name: mocov2
+    set: { ssl.local.enabled: false, model.whitening.enabled: false }
+  - name: method
+${seeds ? `seeds: [${seeds.join(', ')}]\n` : ''}`;
+}

@@ -231,20 +231,17 @@ function legend(i: number): HTMLElement {
     );
     jump.addEventListener('click', () => select(worst));
     const d = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmt(v, 3));
-    if (!hasTruth())
-      return h(
-        'tr',
-        { 'data-class': String(c) },
-        h('td', {}, box),
-        h('td', {}, h('span', { class: 'swatch', style: `background:${css(classColor(c))}` })),
-        h('td', {}, name),
-      );
-    return h(
-      'tr',
-      { 'data-class': String(c) },
+    const cells = [
       h('td', {}, box),
       h('td', {}, h('span', { class: 'swatch', style: `background:${css(classColor(c))}` })),
       h('td', {}, name),
+    ];
+    // a prediction without ground truth has no Dice to show
+    if (!hasTruth()) return h('tr', { 'data-class': String(c) }, ...cells);
+    return h(
+      'tr',
+      { 'data-class': String(c) },
+      ...cells,
       h('td', { class: 'num', 'data-testid': `case-dice-${c}` }, d(cd?.perClass[c])),
       h('td', { class: 'num', 'data-testid': `slice-dice-${c}` }, d(s.dice[c])),
       h('td', {}, jump),

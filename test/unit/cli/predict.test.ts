@@ -7,6 +7,7 @@ import { predictCommand, type PredictArgs } from '../../../src/cli/commands/pred
 import { runCommand } from '../../../src/cli/commands/run';
 import { encodeNifti } from '../../../src/core/data/nifti';
 import { generatePhantomCase } from '../../../src/core/data/phantom/generate';
+import type { Volume } from '../../../src/core/data/volume';
 import { tinyRunYamlHead } from '../tinyRunYaml';
 
 // Pretraining (1 epoch) then fine-tuning in the same run: the run folder holds models/finetune/.
@@ -72,6 +73,19 @@ async function predict(
   );
   return { code, out, err };
 }
+
+/** A volume of zeros, 8×8×4 voxels of 1 mm, identity affine: the raw material of the bad-input files. */
+const blank8x8x4 = (): Volume => ({
+  data: new Float32Array(8 * 8 * 4),
+  shape: [8, 8, 4],
+  spacing: [1, 1, 1],
+  affine: [
+    [1, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+  ],
+});
 
 test('medssl predict --labels on the held-out phantom cases reports the Dice of metrics.json (model grid), writes label maps and overlays', async () => {
   const t = await trainedRun();
@@ -146,20 +160,7 @@ test('medssl predict bad input: exit 2 and one line each', async () => {
   await expectBad({ runDir: path.join(bad, 'nope'), input: file }, /nope: no such folder/);
   // a 4-D volume (two channels)
   const four = path.join(bad, 'two-channels.nii');
-  const v = encodeNifti(
-    {
-      data: new Float32Array(8 * 8 * 4),
-      shape: [8, 8, 4],
-      spacing: [1, 1, 1],
-      affine: [
-        [1, 0, 0, 0],
-        [0, 1, 0, 0],
-        [0, 0, 1, 0],
-        [0, 0, 0, 1],
-      ],
-    },
-    { gzip: false },
-  );
+  const v = encodeNifti(blank8x8x4(), { gzip: false });
   const dv = new DataView(v.buffer, v.byteOffset);
   dv.setInt16(40, 4, true);
   dv.setInt16(42 + 2 * 2, 2, true); // dim[3] = 2 slices → 8×8×2×2
@@ -181,20 +182,7 @@ test('medssl predict bad input: exit 2 and one line each', async () => {
   fs.writeFileSync(path.join(bad, 'afile'), 'x');
   await expectBad({ runDir: t.dir, input: file, out: path.join(bad, 'afile', 'sub') }, /afile.sub: the output folder cannot be written/);
   // labels on another grid
-  const other = encodeNifti(
-    {
-      data: new Float32Array(8 * 8 * 4),
-      shape: [8, 8, 4],
-      spacing: [1, 1, 1],
-      affine: [
-        [1, 0, 0, 0],
-        [0, 1, 0, 0],
-        [0, 0, 1, 0],
-        [0, 0, 0, 1],
-      ],
-    },
-    { datatype: 'uint8' },
-  );
+  const other = encodeNifti(blank8x8x4(), { datatype: 'uint8' });
   fs.writeFileSync(path.join(bad, 'otherlabel.nii.gz'), other);
   await expectBad(
     { runDir: t.dir, input: file, labels: path.join(bad, 'otherlabel.nii.gz') },

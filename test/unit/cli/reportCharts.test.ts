@@ -10,20 +10,9 @@ import { decode } from 'fast-png';
 import { dicePngPath } from '../../../src/cli/commands/report';
 import { runCommand } from '../../../src/cli/commands/run';
 import { main } from '../../../src/cli/main';
-import { tinyRunYamlHead } from '../tinyRunYaml';
+import { tinyAblationYaml } from '../tinyRunYaml';
 
-const YAML = `${tinyRunYamlHead('charts', 2, '  whitening: { groupSize: 16 }\n')}  local: { stage: 3, grid: 2, projectorDim: 16 }
-pretrain: { epochs: 1, batchSize: 4, lr: 0.05, checkpointEvery: 0, workers: 1 }
-diagnostics: { everyEpochs: 1, slices: 4 }
-evaluation:
-  linear: { epochs: 1, batchSize: 4 }
-  overlaySlices: 1
-variants:
-  - name: mocov2
-    set: { ssl.local.enabled: false, model.whitening.enabled: false }
-  - name: method
-seeds: [0, 1]
-`;
+const YAML = tinyAblationYaml('charts', [0, 1]);
 
 test('the PNG is named after the HTML, beside it', () => {
   assert.equal(dicePngPath('/a/b/report.html'), path.join('/a/b', 'report-dice-per-class.png'));

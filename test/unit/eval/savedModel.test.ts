@@ -16,16 +16,7 @@ const config = () =>
     x.data.heldOutFraction = 0.2;
     x.model.whitening.enabled = true;
     x.evaluation.linear = { enabled: true, epochs: 2, batchSize: 4, lr: 0.05, diceWeight: 1 };
-    x.evaluation.finetune = {
-      enabled: true,
-      decoder: 'unet',
-      init: 'random',
-      epochs: 1,
-      batchSize: 4,
-      lr: 0.01,
-      labelFraction: 1,
-      diceWeight: 1,
-    };
+    x.evaluation.finetune = { ...x.evaluation.finetune, enabled: true, init: 'random', lr: 0.01 };
     x.evaluation.overlaySlices = 0;
   });
 

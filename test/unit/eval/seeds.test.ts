@@ -7,20 +7,9 @@ import { parse } from 'yaml';
 import { runCommand } from '../../../src/cli/commands/run';
 import { main } from '../../../src/cli/main';
 import { expandVariants, variantOverrides } from '../../../src/core/eval/variants';
-import { tinyRunYamlHead } from '../tinyRunYaml';
+import { tinyAblationYaml } from '../tinyRunYaml';
 
-const YAML = `${tinyRunYamlHead('seedtiny', 2, '  whitening: { groupSize: 16 }\n')}  local: { stage: 3, grid: 2, projectorDim: 16 }
-pretrain: { epochs: 1, batchSize: 4, lr: 0.05, checkpointEvery: 0, workers: 1 }
-diagnostics: { everyEpochs: 1, slices: 4 }
-evaluation:
-  linear: { epochs: 1, batchSize: 4 }
-  overlaySlices: 1
-variants:
-  - name: mocov2
-    set: { ssl.local.enabled: false, model.whitening.enabled: false }
-  - name: method
-seeds: [0, 1]
-`;
+const YAML = tinyAblationYaml('seedtiny', [0, 1]);
 
 test('seeds expand every variant once per seed (seed set, name suffixed); without variants the config itself', () => {
   const v = expandVariants({

@@ -6,19 +6,9 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { runCommand } from '../../../src/cli/commands/run';
 import { ABLATION_VARIANTS, variantOverrides } from '../../../src/core/eval/variants';
-import { tinyRunYamlHead } from '../tinyRunYaml';
+import { tinyAblationYaml } from '../tinyRunYaml';
 
-const YAML = `${tinyRunYamlHead('vartiny', 2, '  whitening: { groupSize: 16 }\n')}  local: { stage: 3, grid: 2, projectorDim: 16 }
-pretrain: { epochs: 1, batchSize: 4, lr: 0.05, checkpointEvery: 0, workers: 1 }
-diagnostics: { everyEpochs: 1, slices: 4 }
-evaluation:
-  linear: { epochs: 1, batchSize: 4 }
-  overlaySlices: 1
-variants:
-  - name: mocov2
-    set: { ssl.local.enabled: false, model.whitening.enabled: false }
-  - name: method
-`;
+const YAML = tinyAblationYaml('vartiny');
 
 test('variants: overrides per variant (name suffix, list cleared); the ablation rows', () => {
   assert.deepEqual(variantOverrides({ name: 'a', set: { 'ssl.local.enabled': false, 'model.whitening.method': 'zca' } }, 'x'), [

@@ -25,16 +25,7 @@ test("at the data grid, the Dice of the written label maps equals the evaluation
     x.data.phantom = { cases: 4, slices: 3, seed: 2 };
     x.data.foregroundOnly = false;
     x.data.window = 'zscore';
-    x.evaluation.finetune = {
-      enabled: true,
-      decoder: 'unet',
-      init: 'random',
-      epochs: 1,
-      batchSize: 4,
-      lr: 0.01,
-      labelFraction: 1,
-      diceWeight: 1,
-    };
+    x.evaluation.finetune = { ...x.evaluation.finetune, enabled: true, init: 'random', lr: 0.01 };
     x.evaluation.overlaySlices = 0;
   });
   const data = loadSegmentationData(c);
